@@ -1,0 +1,42 @@
+/** X25519 key agreement (RFC 7748). */
+import { fail } from '../errors.js';
+import { equalBytes, type Bytes } from './bytes.js';
+import { cryptoProvider } from './provider.js';
+import type { RandomSource } from './random.js';
+
+export const X25519_KEY_LENGTH = 32;
+
+export interface X25519KeyPair {
+  readonly publicKey: Bytes;
+  readonly privateKey: Bytes;
+}
+
+const ZERO = new Uint8Array(32);
+
+export function generateX25519KeyPair(random: RandomSource): X25519KeyPair {
+  const privateKey = random(X25519_KEY_LENGTH);
+  return { privateKey, publicKey: cryptoProvider().x25519PublicKey(privateKey) };
+}
+
+export function x25519PublicKey(privateKey: Bytes): Bytes {
+  checkLength(privateKey, 'privateKey');
+  return cryptoProvider().x25519PublicKey(privateKey);
+}
+
+/**
+ * DH(privateKey, publicKey). Rejects an all-zero output (a low-order peer key),
+ * as RFC 7748 §6.1 allows and Signal's specs require, with INVALID_KEY.
+ */
+export function x25519(privateKey: Bytes, publicKey: Bytes): Bytes {
+  checkLength(privateKey, 'privateKey');
+  checkLength(publicKey, 'publicKey');
+  const shared = cryptoProvider().x25519(privateKey, publicKey);
+  if (equalBytes(shared, ZERO)) fail('INVALID_KEY', 'X25519 output is all zero (low-order public key)');
+  return shared;
+}
+
+function checkLength(key: Bytes, field: string): void {
+  if (!(key instanceof Uint8Array) || key.length !== X25519_KEY_LENGTH) {
+    fail('INVALID_KEY', `X25519 ${field} must be ${X25519_KEY_LENGTH} bytes`, { field, got: key?.length ?? -1 });
+  }
+}
