@@ -1,0 +1,180 @@
+/**
+ * A CryptoProvider backed by node:crypto (OpenSSL), for speed on Node.
+ *
+ * Install it once with `useCryptoProvider(nodeCryptoProvider)`. It must be
+ * byte-identical to nobleProvider on every input (including the rejections),
+ * which test/property/provider-equivalence.test.ts checks; so it only takes
+ * the fast path where the measured speed-up is real and the semantics are
+ * provably the same, and hands every other input to nobleProvider:
+ *
+ * - X25519, Ed25519 sign/verify/public keys, ChaCha20-Poly1305, HMAC, HKDF,
+ *   SHA-256 and SHA-512 all measured faster in node:crypto on Node 20
+ *   (bench/provider.ts prints the figures; bench/RESULTS.md records them).
+ * - Inputs outside the fast path's domain (wrong lengths, HKDF info > 1024
+ *   bytes, which node refuses) go to nobleProvider, so errors match too.
+ * - Raw keys are imported as JWK (12x faster than PKCS#8 DER import here).
+ *   Public keys are never exported as JWK: on Node 20.20 `export({format:
+ *   'jwk'})` in a hot loop deadlocked the process. An X25519 public key is
+ *   computed as X25519(k, 9), the definition of the public key (RFC 7748 §6.1),
+ *   and an Ed25519 one is sliced from its SPKI DER export.
+ * - Ed25519 verification: OpenSSL checks the cofactorless equation and decodes
+ *   A leniently; noble (zip215: false) checks the cofactored one and rejects
+ *   non-canonical and small-order A. A cheap pre-check rejects what noble
+ *   rejects about A (non-canonical y, a small-order y), after which OpenSSL's
+ *   accept implies noble's; an OpenSSL reject is confirmed by noble (it can
+ *   differ only for crafted signatures with a small-order component), so the
+ *   accept sets are equal and the common (valid) case costs one OpenSSL verify.
+ */
+import {
+  createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman,
+  hkdfSync, sign as nodeSign, verify as nodeVerify, type KeyObject,
+} from 'node:crypto';
+import { nobleProvider, type Bytes, type CryptoProvider } from '../crypto/index.js';
+
+const KEY_LENGTH = 32;
+const SIGNATURE_LENGTH = 64;
+const NONCE_LENGTH = 12;
+const TAG_LENGTH = 16;
+/** node's hkdfSync refuses longer info strings. */
+const NODE_HKDF_MAX_INFO = 1024;
+const HKDF_SHA256_MAX_LENGTH = 255 * 32;
+/** The length of the SPKI DER prefix in front of a raw 32-byte Ed25519/X25519 public key. */
+const SPKI_PREFIX_LENGTH = 12;
+/** JWK requires an `x` on private keys but node derives the public key from `d` and ignores it. */
+const JWK_PLACEHOLDER_X = 'A'.repeat(43);
+
+function b64url(bytes: Bytes): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+/** A plain Uint8Array copy (node returns Buffers, often views of a shared pool). */
+function own(buffer: Uint8Array): Bytes {
+  return new Uint8Array(buffer);
+}
+
+function privateKey(crv: 'X25519' | 'Ed25519', d: Bytes): KeyObject {
+  return createPrivateKey({ key: { kty: 'OKP', crv, d: b64url(d), x: JWK_PLACEHOLDER_X }, format: 'jwk' });
+}
+
+function publicKey(crv: 'X25519' | 'Ed25519', x: Bytes): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv, x: b64url(x) }, format: 'jwk' });
+}
+
+const X25519_BASE_POINT = publicKey('X25519', Uint8Array.from([9, ...new Uint8Array(31)]));
+
+function x25519PublicKey(k: Bytes): Bytes {
+  if (k.length !== KEY_LENGTH) return nobleProvider.x25519PublicKey(k);
+  return own(diffieHellman({ privateKey: privateKey('X25519', k), publicKey: X25519_BASE_POINT }));
+}
+
+function x25519(k: Bytes, u: Bytes): Bytes {
+  if (k.length !== KEY_LENGTH || u.length !== KEY_LENGTH) return nobleProvider.x25519(k, u);
+  try {
+    return own(diffieHellman({ privateKey: privateKey('X25519', k), publicKey: publicKey('X25519', u) }));
+  } catch {
+    // OpenSSL refuses an all-zero result (a low-order u); noble's answer is the reference.
+    return nobleProvider.x25519(k, u);
+  }
+}
+
+function ed25519PublicKey(seed: Bytes): Bytes {
+  if (seed.length !== KEY_LENGTH) return nobleProvider.ed25519PublicKey(seed);
+  const der = createPublicKey(privateKey('Ed25519', seed)).export({ type: 'spki', format: 'der' });
+  return own(der.subarray(SPKI_PREFIX_LENGTH));
+}
+
+function ed25519Sign(seed: Bytes, message: Bytes): Bytes {
+  if (seed.length !== KEY_LENGTH) return nobleProvider.ed25519Sign(seed, message);
+  return own(nodeSign(null, message, privateKey('Ed25519', seed)));
+}
+
+/**
+ * The y coordinates (sign bit cleared) of the eight points of small order on
+ * edwards25519: 1 (identity), p-1 (order 2), 0 (order 4), and the two of order 8.
+ */
+const SMALL_ORDER_Y = [
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+].map((hex) => Buffer.from(hex, 'hex'));
+
+/** True iff the encoding has y < p = 2^255 - 19 and y is not that of a small-order point. */
+function isAcceptableEd25519PublicKey(a: Bytes): boolean {
+  const y = Buffer.from(a);
+  y[31] = (y[31] as number) & 0x7f;
+  if ((y[0] as number) >= 0xed && y[31] === 0x7f && y.subarray(1, 31).every((b) => b === 0xff)) return false;
+  return !SMALL_ORDER_Y.some((s) => s.equals(y));
+}
+
+function ed25519Verify(a: Bytes, message: Bytes, signature: Bytes): boolean {
+  if (a.length !== KEY_LENGTH || signature.length !== SIGNATURE_LENGTH) {
+    return nobleProvider.ed25519Verify(a, message, signature);
+  }
+  if (!isAcceptableEd25519PublicKey(a)) return false;
+  let accepted = false;
+  try {
+    accepted = nodeVerify(null, message, publicKey('Ed25519', a), signature);
+  } catch {
+    accepted = false;
+  }
+  return accepted || nobleProvider.ed25519Verify(a, message, signature);
+}
+
+function aeadSeal(key: Bytes, nonce: Bytes, plaintext: Bytes, associatedData: Bytes): Bytes {
+  if (key.length !== KEY_LENGTH || nonce.length !== NONCE_LENGTH) {
+    return nobleProvider.aeadSeal(key, nonce, plaintext, associatedData);
+  }
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_LENGTH });
+  cipher.setAAD(associatedData, { plaintextLength: plaintext.length });
+  const body = cipher.update(plaintext);
+  const tail = cipher.final();
+  const out = new Uint8Array(body.length + tail.length + TAG_LENGTH);
+  out.set(body, 0);
+  out.set(tail, body.length);
+  out.set(cipher.getAuthTag(), body.length + tail.length);
+  return out;
+}
+
+function aeadOpen(key: Bytes, nonce: Bytes, sealed: Bytes, associatedData: Bytes): Bytes | null {
+  if (key.length !== KEY_LENGTH || nonce.length !== NONCE_LENGTH || sealed.length < TAG_LENGTH) {
+    return nobleProvider.aeadOpen(key, nonce, sealed, associatedData);
+  }
+  const bodyLength = sealed.length - TAG_LENGTH;
+  try {
+    const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_LENGTH });
+    decipher.setAuthTag(sealed.subarray(bodyLength));
+    decipher.setAAD(associatedData, { plaintextLength: bodyLength });
+    const body = decipher.update(sealed.subarray(0, bodyLength));
+    const tail = decipher.final(); // throws when the tag does not verify
+    const out = new Uint8Array(body.length + tail.length);
+    out.set(body, 0);
+    out.set(tail, body.length);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+function hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: number): Bytes {
+  if (info.length > NODE_HKDF_MAX_INFO || !Number.isInteger(length) || length < 1 || length > HKDF_SHA256_MAX_LENGTH) {
+    return nobleProvider.hkdfSha256(ikm, salt, info, length);
+  }
+  return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
+}
+
+export const nodeCryptoProvider: CryptoProvider = {
+  name: 'node',
+  x25519PublicKey,
+  x25519,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  aeadSeal,
+  aeadOpen,
+  hmacSha256: (key, data) => own(createHmac('sha256', key).update(data).digest()),
+  hkdfSha256,
+  sha256: (data) => own(createHash('sha256').update(data).digest()),
+  sha512: (data) => own(createHash('sha512').update(data).digest()),
+};
