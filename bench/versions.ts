@@ -1,0 +1,7 @@
+/** Versions of the packages under test, read from their installed package.json. */
+import { readFileSync } from 'node:fs';
+
+export function packageVersion(name: string): string {
+  const url = new URL(`../node_modules/${name}/package.json`, import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
