@@ -29,7 +29,12 @@ export const MAX_STATE_SIZE = 1024 * 1024;
 // (section owned by src/ratchet)
 
 // ── Sessions (spec §7) ──────────────────────────────────────────────────────
-// (section owned by src/session)
+/** Sealed sender, layer 1 (ephemeral–static): hides the sender identity. */
+export const SEALED_EPHEMERAL_INFO = 'Parley_SealedSender_Ephemeral_v1';
+/** Sealed sender, layer 2 (static–static): authenticates the sender. */
+export const SEALED_STATIC_INFO = 'Parley_SealedSender_Static_v1';
+/** Archived (no longer current) sessions kept per peer for late messages. */
+export const MAX_ARCHIVED_SESSIONS = 5;
 
 // ── Groups (spec §8) ────────────────────────────────────────────────────────
 // (section owned by src/group)

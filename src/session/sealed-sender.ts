@@ -1,0 +1,71 @@
+/**
+ * Sealed sender (spec/protocol.md §7.3): encrypts a session message to the
+ * recipient's identity key so that the relay learns the recipient (it must
+ * deliver) but not the sender.
+ *
+ * Two layers, as in Signal's sealed sender v1:
+ *  1. ephemeral–static DH to the recipient hides the sender's identity key;
+ *  2. static–static DH between the two identity keys authenticates it: only
+ *     the sender or the recipient could have produced the content tag. This is
+ *     deniable toward third parties (no signature), and a recipient whose
+ *     identity key is stolen can be sent forgeries (inherent to static DH; the
+ *     inner ratchet message is still bound to the session).
+ */
+import {
+  aeadOpen, aeadSeal, concatBytes, ed25519PublicToX25519, ed25519SeedToX25519, generateX25519KeyPair, hkdf, split,
+  utf8, x25519, type Bytes, type RandomSource,
+} from '../crypto/index.js';
+import { fail } from '../errors.js';
+import { decodeSealedEnvelope, encodeSealedEnvelope } from '../wire/sealed-envelope.js';
+import { SEALED_EPHEMERAL_INFO, SEALED_STATIC_INFO } from '../constants.js';
+
+/** An Ed25519 identity key pair (src/identity's IdentityKeyPair has this shape). */
+interface IdentityKeys {
+  readonly publicKey: Bytes;
+  readonly privateKey: Bytes;
+}
+
+export interface UnsealedContent {
+  readonly senderIdentityKey: Bytes;
+  readonly content: Bytes;
+}
+
+function ephemeralKeys(dh: Bytes, ephemeralKey: Bytes, recipientIdentityKey: Bytes): Bytes[] {
+  const okm = hkdf(dh, concatBytes(ephemeralKey, recipientIdentityKey), utf8(SEALED_EPHEMERAL_INFO), 76);
+  return split(okm, 32, 32, 12); // chainKey, key, nonce
+}
+
+function staticKeys(dh: Bytes, chainKey: Bytes, sealedSender: Bytes): Bytes[] {
+  const okm = hkdf(dh, concatBytes(chainKey, sealedSender), utf8(SEALED_STATIC_INFO), 44);
+  return split(okm, 32, 12); // key, nonce
+}
+
+export function seal(p: {
+  identity: IdentityKeys;
+  recipientIdentityKey: Bytes;
+  content: Bytes;
+  random: RandomSource;
+}): Bytes {
+  const recipientX = ed25519PublicToX25519(p.recipientIdentityKey);
+  const ephemeral = generateX25519KeyPair(p.random);
+  const [chainKey, key1, nonce1] = ephemeralKeys(x25519(ephemeral.privateKey, recipientX), ephemeral.publicKey, p.recipientIdentityKey) as [Bytes, Bytes, Bytes];
+  const sealedSender = aeadSeal(key1, nonce1, p.identity.publicKey, concatBytes(ephemeral.publicKey, p.recipientIdentityKey));
+  const staticDh = x25519(ed25519SeedToX25519(p.identity.privateKey), recipientX);
+  const [key2, nonce2] = staticKeys(staticDh, chainKey, sealedSender) as [Bytes, Bytes];
+  const ad = concatBytes(ephemeral.publicKey, p.recipientIdentityKey, sealedSender);
+  return encodeSealedEnvelope({ ephemeralKey: ephemeral.publicKey, sealedSender, ciphertext: aeadSeal(key2, nonce2, p.content, ad) });
+}
+
+/** Opens an envelope addressed to `identity`, or throws (MALFORMED, INVALID_KEY, DECRYPT_FAILED). */
+export function unseal(p: { identity: IdentityKeys; envelope: Bytes }): UnsealedContent {
+  const env = decodeSealedEnvelope(p.envelope);
+  const ownX = ed25519SeedToX25519(p.identity.privateKey);
+  const [chainKey, key1, nonce1] = ephemeralKeys(x25519(ownX, env.ephemeralKey), env.ephemeralKey, p.identity.publicKey) as [Bytes, Bytes, Bytes];
+  const senderIdentityKey = aeadOpen(key1, nonce1, env.sealedSender, concatBytes(env.ephemeralKey, p.identity.publicKey));
+  const senderX = ed25519PublicToX25519(senderIdentityKey);
+  const [key2, nonce2] = staticKeys(x25519(ownX, senderX), chainKey, env.sealedSender) as [Bytes, Bytes];
+  const ad = concatBytes(env.ephemeralKey, p.identity.publicKey, env.sealedSender);
+  const content = aeadOpen(key2, nonce2, env.ciphertext, ad);
+  if (senderIdentityKey.length !== 32) fail('MALFORMED', 'sealed sender identity has a bad length');
+  return { senderIdentityKey, content };
+}
