@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateEd25519KeyPair, seededRandom, toHex, utf8 } from '../../../src/crypto/index.js';
+import { isProtocolError } from '../../../src/errors.js';
+import { seal, unseal } from '../../../src/session/sealed-sender.js';
+import { fcParams } from '../../property/fc.js';
+
+const random = seededRandom(new Uint8Array(32).fill(9));
+const alice = generateEd25519KeyPair(random);
+const bob = generateEd25519KeyPair(random);
+const carol = generateEd25519KeyPair(random);
+const content = utf8('a session message, opaque to the relay');
+
+describe('sealed sender', () => {
+  it('opens for the recipient and names the sender', () => {
+    const envelope = seal({ identity: alice, recipientIdentityKey: bob.publicKey, content, random });
+    const opened = unseal({ identity: bob, envelope });
+    expect(opened.senderIdentityKey).toEqual(alice.publicKey);
+    expect(opened.content).toEqual(content);
+  });
+
+  it('shows the relay neither the sender identity key nor the content', () => {
+    const envelope = seal({ identity: alice, recipientIdentityKey: bob.publicKey, content, random });
+    expect(toHex(envelope)).not.toContain(toHex(alice.publicKey));
+    expect(toHex(envelope)).not.toContain(toHex(content));
+  });
+
+  it('does not open for anyone else', () => {
+    const envelope = seal({ identity: alice, recipientIdentityKey: bob.publicKey, content, random });
+    expect(() => unseal({ identity: carol, envelope })).toThrowError(expect.objectContaining({ code: 'DECRYPT_FAILED' }));
+  });
+
+  it('rejects every single-bit change with a ProtocolError', () => {
+    const envelope = seal({ identity: alice, recipientIdentityKey: bob.publicKey, content, random });
+    fc.assert(
+      fc.property(fc.nat({ max: envelope.length * 8 - 1 }), (bit) => {
+        const tampered = envelope.slice();
+        tampered[bit >> 3] = (tampered[bit >> 3] as number) ^ (1 << (bit & 7));
+        try {
+          unseal({ identity: bob, envelope: tampered });
+          return false;
+        } catch (e) {
+          return isProtocolError(e);
+        }
+      }),
+      fcParams(300),
+    );
+  });
+
+  it('throws only ProtocolError on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        try {
+          unseal({ identity: bob, envelope: bytes });
+          return false;
+        } catch (e) {
+          return isProtocolError(e);
+        }
+      }),
+      fcParams(300),
+    );
+  });
+
+  it('binds the sender: a re-sealed sender field under another identity fails', () => {
+    // Carol takes Alice's envelope to Bob and cannot make it open as hers or anyone's.
+    const fromAlice = seal({ identity: alice, recipientIdentityKey: bob.publicKey, content, random });
+    const fromCarol = seal({ identity: carol, recipientIdentityKey: bob.publicKey, content, random });
+    const mixed = fromCarol.slice();
+    mixed.set(fromAlice.subarray(fromAlice.length - content.length - 16), mixed.length - content.length - 16);
+    expect(() => unseal({ identity: bob, envelope: mixed })).toThrowError(expect.objectContaining({ code: 'DECRYPT_FAILED' }));
+  });
+});
