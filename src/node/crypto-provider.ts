@@ -7,11 +7,12 @@
  * the fast path where the measured speed-up is real and the semantics are
  * provably the same, and hands every other input to nobleProvider:
  *
- * - X25519, Ed25519 sign/verify/public keys, ChaCha20-Poly1305, HMAC, HKDF,
- *   SHA-256 and SHA-512 all measured faster in node:crypto on Node 20
- *   (bench/provider.ts prints the figures; bench/RESULTS.md records them).
- * - Inputs outside the fast path's domain (wrong lengths, HKDF info > 1024
- *   bytes, which node refuses) go to nobleProvider, so errors match too.
+ * - X25519, Ed25519 sign/verify/public keys, ChaCha20-Poly1305, HMAC,
+ *   SHA-256 and SHA-512 measured faster in node:crypto on Node 20; HKDF did
+ *   not (hkdfSync builds a KeyObject per call), so it stays noble's
+ *   (bench/provider.ts measures each; bench/RESULTS.md records the figures).
+ * - Inputs outside the fast path's domain (wrong lengths) go to
+ *   nobleProvider, so errors and rejections match too.
  * - Raw keys are imported as JWK (12x faster than PKCS#8 DER import here).
  *   Public keys are never exported as JWK: on Node 20.20 `export({format:
  *   'jwk'})` in a hot loop deadlocked the process. An X25519 public key is
@@ -27,7 +28,7 @@
  */
 import {
   createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman,
-  hkdfSync, sign as nodeSign, verify as nodeVerify, type KeyObject,
+  sign as nodeSign, verify as nodeVerify, type KeyObject,
 } from 'node:crypto';
 import { nobleProvider, type Bytes, type CryptoProvider } from '../crypto/index.js';
 
@@ -35,9 +36,6 @@ const KEY_LENGTH = 32;
 const SIGNATURE_LENGTH = 64;
 const NONCE_LENGTH = 12;
 const TAG_LENGTH = 16;
-/** node's hkdfSync refuses longer info strings. */
-const NODE_HKDF_MAX_INFO = 1024;
-const HKDF_SHA256_MAX_LENGTH = 255 * 32;
 /** The length of the SPKI DER prefix in front of a raw 32-byte Ed25519/X25519 public key. */
 const SPKI_PREFIX_LENGTH = 12;
 /** JWK requires an `x` on private keys but node derives the public key from `d` and ignores it. */
@@ -157,13 +155,6 @@ function aeadOpen(key: Bytes, nonce: Bytes, sealed: Bytes, associatedData: Bytes
   }
 }
 
-function hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: number): Bytes {
-  if (info.length > NODE_HKDF_MAX_INFO || !Number.isInteger(length) || length < 1 || length > HKDF_SHA256_MAX_LENGTH) {
-    return nobleProvider.hkdfSha256(ikm, salt, info, length);
-  }
-  return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
-}
-
 export const nodeCryptoProvider: CryptoProvider = {
   name: 'node',
   x25519PublicKey,
@@ -174,7 +165,8 @@ export const nodeCryptoProvider: CryptoProvider = {
   aeadSeal,
   aeadOpen,
   hmacSha256: (key, data) => own(createHmac('sha256', key).update(data).digest()),
-  hkdfSha256,
+  // Measured slower in node:crypto (hkdfSync builds a KeyObject per call): noble's stays.
+  hkdfSha256: nobleProvider.hkdfSha256,
   sha256: (data) => own(createHash('sha256').update(data).digest()),
   sha512: (data) => own(createHash('sha512').update(data).digest()),
 };
