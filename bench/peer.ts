@@ -26,9 +26,9 @@ export interface Peer {
   /**
    * The sender's cost of one group message to `members` members: a fresh sender
    * key whose distribution message is encrypted 1:1 to every member, then one
-   * group message. One operation per repetition.
+   * group message. `rotations` such operations per repetition.
    */
-  groupSenderCost?(members: number): Prepare;
+  groupSenderCost?(members: number, rotations: number): Prepare;
 }
 
 export const MESSAGE_SIZE = 100;

@@ -148,7 +148,7 @@ export function libsignalClientPeer(): Peer {
       };
     },
 
-    groupSenderCost: (members) => async () => {
+    groupSenderCost: (members, rotations) => async () => {
       // One real session, cloned to every member address: the per-member cost does not depend on key values.
       const { alice, bob } = await pair();
       const record = (await alice.sessions.getSession(bob.address))?.serialize();
@@ -162,11 +162,13 @@ export function libsignalClientPeer(): Peer {
       }
       const plaintext = payload(100, 5);
       return async () => {
-        const distributionId = randomUUID();
-        const skdm = (await Signal.SenderKeyDistributionMessage.create(alice.address, distributionId, alice.senderKeys)).serialize();
-        for (const m of memberParties) await encrypt(alice, m, skdm);
-        await Signal.groupEncrypt(alice.address, distributionId, alice.senderKeys, plaintext);
-        return 1;
+        for (let r = 0; r < rotations; r++) {
+          const distributionId = randomUUID();
+          const skdm = (await Signal.SenderKeyDistributionMessage.create(alice.address, distributionId, alice.senderKeys)).serialize();
+          for (const m of memberParties) await encrypt(alice, m, skdm);
+          await Signal.groupEncrypt(alice.address, distributionId, alice.senderKeys, plaintext);
+        }
+        return rotations;
       };
     },
   };

@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: Parley (pure @noble and node:crypto providers) side by side
+ * with @signalapp/libsignal-client and @privacyresearch/libsignal-protocol-typescript
+ * in one process run, then the relay beside a bare `ws` forwarder. Prints the
+ * tables and writes bench/RESULTS.md. Sized to finish in under 5 minutes on 2 cores.
+ */
+import { writeFileSync } from 'node:fs';
+import { measure, type Prepare, type Rate } from './harness.js';
+import { machine } from './machine.js';
+import { MESSAGE_SIZE, type Peer } from './peer.js';
+import { libsignalClientPeer } from './peers/libsignal-client.js';
+import { lspTsPeer } from './peers/lsp-ts.js';
+import { parleyPeers } from './peers/parley.js';
+import { runProviderBench, type ProviderRow } from './provider.js';
+import { runRelayBench, RELAY_LOAD, type RelayResults } from './relay.js';
+import { markdownTable, resultsTable, type Ratio, type Row } from './report.js';
+
+const PARLEY_NOBLE = 'Parley (noble)';
+const PARLEY_NODE = 'Parley (node)';
+const GROUP_SIZES = [10, 100, 1000] as const;
+const REPS = 5;
+
+const RATIOS: readonly Ratio[] = [
+  { name: 'Parley node / libsignal-client', numerator: PARLEY_NODE, denominator: 'libsignal-client' },
+  { name: 'Parley noble / libsignal-client', numerator: PARLEY_NOBLE, denominator: 'libsignal-client' },
+  { name: 'Parley noble / lsp-ts', numerator: PARLEY_NOBLE, denominator: 'lsp-ts' },
+];
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function cell(peer: Peer, what: string, prepare: Prepare | undefined): Promise<Rate | undefined> {
+  if (prepare === undefined) return undefined;
+  log(`  ${peer.name}: ${what}`);
+  return measure(prepare, { warmups: 1, reps: REPS });
+}
+
+/** Rotations per repetition for the sender-cost workload, so each repetition does comparable work. */
+function rotations(members: number, peer: Peer): number {
+  return Math.max(1, Math.round((peer.sizes.group / 10) / members));
+}
+
+async function protocolRows(peers: readonly (readonly [string, Peer])[], missingParley: string | undefined): Promise<Row[]> {
+  const rows: { label: string; kind: Row['kind']; cells: Map<string, Rate | string> }[] = [
+    { label: 'session setup /s', kind: 'rate', cells: new Map() },
+    { label: `1:1 one-way msgs/s (${MESSAGE_SIZE} B)`, kind: 'rate', cells: new Map() },
+    { label: `1:1 ping-pong msgs/s (${MESSAGE_SIZE} B)`, kind: 'rate', cells: new Map() },
+    { label: `group enc+dec msgs/s (${MESSAGE_SIZE} B)`, kind: 'rate', cells: new Map() },
+    ...GROUP_SIZES.map((n) => ({ label: `group sender cost, ${n.toLocaleString('en-US')} members`, kind: 'ms' as const, cells: new Map() })),
+  ];
+  for (const [column, peer] of peers) {
+    const s = peer.sizes;
+    const results = [
+      await cell(peer, 'session setup', peer.sessionSetup?.(s.sessions)),
+      await cell(peer, 'one-way', peer.oneWay?.(s.oneWay, MESSAGE_SIZE)),
+      await cell(peer, 'ping-pong', peer.pingPong?.(s.pingPong, MESSAGE_SIZE)),
+      await cell(peer, 'group', s.group > 0 ? peer.groupMessages?.(s.group, MESSAGE_SIZE) : undefined),
+    ];
+    for (const n of GROUP_SIZES) {
+      results.push(await cell(peer, `group sender cost ${n}`, s.group > 0 ? peer.groupSenderCost?.(n, rotations(n, peer)) : undefined));
+    }
+    results.forEach((r, i) => {
+      if (r !== undefined) rows[i]?.cells.set(column, r);
+    });
+  }
+  if (missingParley !== undefined) {
+    for (const row of rows) {
+      for (const column of [PARLEY_NOBLE, PARLEY_NODE]) if (!row.cells.has(column)) row.cells.set(column, 'not yet available');
+    }
+  }
+  return rows;
+}
+
+function relayRows(results: RelayResults): Row[] {
+  const kb = (r: Rate): Rate => ({ ...r, median: r.median / 1024, min: r.min / 1024, max: r.max / 1024 });
+  const pick = (f: (r: NonNullable<RelayResults['relay']>) => Rate): Map<string, Rate | string> => {
+    const m = new Map<string, Rate | string>([['bare ws', f(results.bare)]]);
+    m.set('relay', results.relay !== undefined ? f(results.relay) : 'not yet available');
+    return m;
+  };
+  return [
+    { label: 'pipelined msgs/s, 100 B', kind: 'rate', cells: pick((r) => r.throughput100) },
+    { label: 'pipelined msgs/s, 1 KiB', kind: 'rate', cells: pick((r) => r.throughput1k) },
+    { label: 'unpipelined round trip p50', kind: 'value', unit: 'ms', cells: pick((r) => r.latencyP50) },
+    { label: 'unpipelined round trip p99', kind: 'value', unit: 'ms', cells: pick((r) => r.latencyP99) },
+    { label: `RSS per idle connection (${RELAY_LOAD.idleConnections.toLocaleString('en-US')} conns)`, kind: 'value', unit: 'KB', cells: pick((r) => kb(r.rssPerConnection)) },
+  ];
+}
+
+function providerTable(rows: readonly ProviderRow[]): string {
+  const fmt = (r: Rate): string => `${Math.round(r.median).toLocaleString('en-US')} (${Math.round(r.min).toLocaleString('en-US')}–${Math.round(r.max).toLocaleString('en-US')})`;
+  return markdownTable(
+    ['operation (ops/s)', 'noble', 'node:crypto', 'node / noble'],
+    rows.map((r) => [r.op, fmt(r.noble), fmt(r.node), `${(r.node.median / r.noble.median).toFixed(1)}×`]),
+  );
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const m = machine();
+  log(`bench: ${m.cpu} (${m.cores} cores), Node ${m.node}`);
+
+  log('crypto providers');
+  const providerRows = await runProviderBench();
+
+  const lsc = libsignalClientPeer();
+  const lsp = lspTsPeer();
+  const parley = await parleyPeers();
+  const peers: (readonly [string, Peer])[] = [
+    ...parley.peers.map((p) => [p.name, p] as const),
+    ['libsignal-client', lsc],
+    ['lsp-ts', lsp],
+  ];
+  log('protocol workloads');
+  const rows = await protocolRows(peers, parley.missing);
+
+  log('relay');
+  const relay = await runRelayBench();
+  const relayTableRows = relayRows(relay);
+  const seconds = (performance.now() - started) / 1000;
+
+  const columns = [PARLEY_NOBLE, PARLEY_NODE, 'libsignal-client', 'lsp-ts'];
+  const protocolTable = resultsTable(rows, columns, RATIOS);
+  const relayTable = resultsTable(relayTableRows, ['relay', 'bare ws'], [{ name: 'relay / bare ws', numerator: 'relay', denominator: 'bare ws' }]);
+  const sizes = peers.map(([c, p]) => `| ${c} | ${p.version} | ${p.setupNote} | ${p.sizes.sessions} | ${p.sizes.oneWay.toLocaleString('en-US')} | ${p.sizes.pingPong.toLocaleString('en-US')} | ${p.sizes.group > 0 ? p.sizes.group.toLocaleString('en-US') : '–'} |`);
+
+  const md = `# Parley benchmarks
+
+Generated by \`npm run bench\` (bench/run.ts) — do not edit by hand.
+
+- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}
+- Node: ${m.node}
+- Date: ${m.date}
+- Run time: ${seconds.toFixed(0)} s
+
+## Method
+
+Every figure is the **median of ${REPS} timed repetitions after one untimed warm-up**, with the min–max of the repetitions in parentheses. All implementations run in the same process, one after another. A repetition's preparation (key generation, bundles, building sessions) is outside the timed region; messages are ${MESSAGE_SIZE} bytes.
+
+- **session setup**: the initiator processes a published bundle and encrypts a first message; the responder builds its session from it and decrypts it.
+- **1:1 one-way**: an established session (first message answered) encrypts N messages, then the peer decrypts them in order.
+- **1:1 ping-pong**: every message turns the direction, so each one is a DH ratchet step.
+- **group enc+dec**: the sender encrypts with its sender key; one member decrypts.
+- **group sender cost**: the sender's time per group message when it starts a fresh sender key: the distribution message encrypted 1:1 to every member, then one group message. The member sessions are one real session cloned to every member (the per-member cost does not depend on key values).
+
+Workload sizes per repetition (slow peers run fewer operations; every figure is a per-second rate, so sizes only change precision):
+
+| implementation | version | session setup | sessions | one-way msgs | ping-pong msgs | group msgs |
+|---|---|---|---|---|---|---|
+${sizes.join('\n')}
+${parley.missing !== undefined ? `| Parley | – | ${parley.missing} | – | – | – | – |\n` : ''}
+## Protocol (higher is better; ratios > 1× mean Parley is faster)
+
+${protocolTable}
+
+## Relay (same run; ${RELAY_LOAD.pairs} sender→receiver pairs, ${RELAY_LOAD.messages.toLocaleString('en-US')} messages per repetition, ${RELAY_LOAD.roundTrips.toLocaleString('en-US')} round trips, ${RELAY_LOAD.reps} repetitions)
+
+${relayTable}
+
+${relay.relayMissing !== undefined ? `Relay: ${relay.relayMissing}.` : relay.relayNote ?? ''}
+The bare forwarder (bench/bare-ws.ts) routes a frame to the connection registered under its first bytes, with no auth, parsing or storage: the physical limit of \`ws\` on this machine. A round trip is A → B, B answers → A. RSS is the server process's growth over ${RELAY_LOAD.idleConnections.toLocaleString('en-US')} idle connections, measured on a fresh server process.
+
+## Crypto providers (ops/s; the node provider takes an operation only where node:crypto is faster)
+
+${providerTable(providerRows)}
+`;
+  writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
+  process.stdout.write(`\n${protocolTable}\n\n${relayTable}\n\n${providerTable(providerRows)}\n\nbench/RESULTS.md written (${seconds.toFixed(0)} s)\n`);
+}
+
+await main();
