@@ -27,6 +27,26 @@ export const MAX_STATE_SIZE = 1024 * 1024;
 
 // ── Double Ratchet (spec §6) ────────────────────────────────────────────────
 // (section owned by src/ratchet)
+/** Most message keys one receiving chain may skip in a single decrypt (checked before deriving any). */
+export const MAX_SKIP = 1000;
+/** Global cap on stored skipped message keys; beyond it the oldest are evicted first. */
+export const MAX_SKIPPED_KEYS = 2000;
+/** Previous receiving chains remembered (header key + length) for duplicate detection and skipped keys. */
+export const MAX_PREVIOUS_RECEIVING_CHAINS = 32;
+/** Largest message number a header carries (u32); a sending chain stops one short of it. */
+export const MAX_CHAIN_INDEX = 0xffffffff;
+/** Largest associated data (from PQXDH) a ratchet state accepts. */
+export const MAX_ASSOCIATED_DATA_SIZE = 1024;
+/** HKDF info: SK → initial root key ‖ shared header key ‖ shared next header key (§6.3). */
+export const RATCHET_INIT_INFO = 'Parley_Ratchet_Init_v1';
+/** HKDF info of KDF_RK_HE: root key step → root key ‖ chain key ‖ next header key (§6.2). */
+export const RATCHET_ROOT_INFO = 'Parley_Ratchet_Root_v1';
+/** HKDF info: message key → AEAD key ‖ AEAD nonce (§6.2). */
+export const RATCHET_MESSAGE_KEYS_INFO = 'Parley_Ratchet_MessageKeys_v1';
+/** HMAC input byte of KDF_CK for the message key (§6.2). */
+export const CHAIN_MESSAGE_KEY_SEED = 0x01;
+/** HMAC input byte of KDF_CK for the next chain key (§6.2). */
+export const CHAIN_KEY_SEED = 0x02;
 
 // ── Sessions (spec §7) ──────────────────────────────────────────────────────
 /** Sealed sender, layer 1 (ephemeral–static): hides the sender identity. */

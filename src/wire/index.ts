@@ -1,4 +1,5 @@
 /** Wire codecs. The relay may import from here (envelopes and relay frames) and from src/crypto only. */
 export * from './codec.js';
+export * from './ratchet-message.js';
 export * from './sealed-envelope.js';
 export * from './session-message.js';

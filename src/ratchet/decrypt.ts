@@ -1,0 +1,112 @@
+/**
+ * RatchetDecryptHE (spec/protocol.md §6.5.2). Pure: the new state is computed
+ * from copies and returned only after the body authenticates; on any failure
+ * a ProtocolError is thrown and the caller's state is untouched.
+ */
+import { MAX_SKIP } from '../constants.js';
+import { fail } from '../errors.js';
+import { equalBytes, toHex, type Bytes, type RandomSource } from '../crypto/index.js';
+import { decodeRatchetMessage } from '../wire/index.js';
+import { kdfChain } from './chain-key.js';
+import { tryDecryptHeader, type Header } from './header.js';
+import { openBody } from './message-key.js';
+import { dhRatchet, skipMessageKeys } from './receiving-chain.js';
+import { findSkipped, removeSkippedAt, skippedHeaderKeys } from './skipped-keys.js';
+import type { RatchetState } from './state.js';
+
+interface OpenedHeader {
+  readonly header: Header;
+  readonly headerKey: Bytes;
+}
+
+/** §6.5.2 trial order: skipped-key header keys, HKr, NHKr, then previous chains (newest first); each key once. */
+function trialHeaderKeys(state: RatchetState): Bytes[] {
+  const candidates = [
+    ...skippedHeaderKeys(state.skippedMessageKeys),
+    ...(state.receivingHeaderKey === null ? [] : [state.receivingHeaderKey]),
+    state.nextReceivingHeaderKey,
+    ...[...state.previousReceivingChains].reverse().map((c) => c.headerKey),
+  ];
+  const seen = new Set<string>();
+  return candidates.filter((k) => {
+    const id = toHex(k);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function openHeader(state: RatchetState, encryptedHeader: Bytes): OpenedHeader {
+  for (const headerKey of trialHeaderKeys(state)) {
+    const header = tryDecryptHeader(headerKey, encryptedHeader, state.associatedData);
+    if (header !== null) return { header, headerKey };
+  }
+  return fail('DECRYPT_FAILED', 'the header opens under no header key of this session');
+}
+
+function tooManySkipped(got: number): never {
+  return fail('TOO_MANY_SKIPPED', 'message lies too far ahead in its chain', { got, max: MAX_SKIP });
+}
+
+/** Next message of the receiving chain: the message key and the state after it. */
+function stepReceiving(state: RatchetState): { state: RatchetState; messageKey: Bytes } {
+  if (state.receivingChainKey === null) return fail('INVALID_STATE', 'no receiving chain');
+  const step = kdfChain(state.receivingChainKey);
+  return {
+    state: { ...state, receivingChainKey: step.chainKey, receivingMessageNumber: state.receivingMessageNumber + 1 },
+    messageKey: step.messageKey,
+  };
+}
+
+/** A message of the current receiving chain (header under HKr). */
+function fromCurrentChain(state: RatchetState, header: Header): { state: RatchetState; messageKey: Bytes } {
+  const n = header.messageNumber;
+  if (n < state.receivingMessageNumber) fail('DUPLICATE_MESSAGE', 'message key already used or discarded', { got: n });
+  if (state.receivingRatchetKey === null || !equalBytes(header.ratchetKey, state.receivingRatchetKey)) {
+    fail('DECRYPT_FAILED', 'header ratchet key does not match its chain');
+  }
+  if (n - state.receivingMessageNumber > MAX_SKIP) tooManySkipped(n - state.receivingMessageNumber);
+  return stepReceiving(skipMessageKeys(state, n));
+}
+
+/** The first message seen of the peer's next chain (header under NHKr): finish the old chain, DH ratchet. */
+function fromNextChain(state: RatchetState, header: Header, random: RandomSource): { state: RatchetState; messageKey: Bytes } {
+  const pn = header.previousChainLength;
+  if (state.receivingChainKey !== null && pn - state.receivingMessageNumber > MAX_SKIP) tooManySkipped(pn - state.receivingMessageNumber);
+  if (header.messageNumber > MAX_SKIP) tooManySkipped(header.messageNumber);
+  const ratcheted = dhRatchet(skipMessageKeys(state, pn), header, random);
+  return stepReceiving(skipMessageKeys(ratcheted, header.messageNumber));
+}
+
+/** A message of a previous chain whose key is not stored: a replay if that chain reached it, otherwise forged. */
+function fromPreviousChain(state: RatchetState, opened: OpenedHeader): never {
+  const chain = state.previousReceivingChains.find((c) => equalBytes(c.headerKey, opened.headerKey));
+  if (chain !== undefined && opened.header.messageNumber < chain.length) {
+    fail('DUPLICATE_MESSAGE', 'message key already used or discarded', { got: opened.header.messageNumber });
+  }
+  return fail('DECRYPT_FAILED', 'message number beyond the end of its chain');
+}
+
+function resolveMessageKey(state: RatchetState, opened: OpenedHeader, random: RandomSource): { state: RatchetState; messageKey: Bytes } {
+  const { header, headerKey } = opened;
+  const index = findSkipped(state.skippedMessageKeys, headerKey, header.messageNumber);
+  if (index >= 0) {
+    const entry = state.skippedMessageKeys[index] as { messageKey: Bytes };
+    return { state: { ...state, skippedMessageKeys: removeSkippedAt(state.skippedMessageKeys, index) }, messageKey: entry.messageKey };
+  }
+  if (state.receivingHeaderKey !== null && equalBytes(headerKey, state.receivingHeaderKey)) return fromCurrentChain(state, header);
+  if (equalBytes(headerKey, state.nextReceivingHeaderKey)) return fromNextChain(state, header, random);
+  return fromPreviousChain(state, opened);
+}
+
+/**
+ * Decrypts one message. Draws 32 bytes from `random` when the message starts
+ * a new peer chain (a DH ratchet step), none otherwise.
+ */
+export function ratchetDecrypt(state: RatchetState, message: Bytes, random: RandomSource): { state: RatchetState; plaintext: Bytes } {
+  const { header: encryptedHeader, ciphertext } = decodeRatchetMessage(message);
+  const opened = openHeader(state, encryptedHeader);
+  const next = resolveMessageKey(state, opened, random);
+  const plaintext = openBody(next.messageKey, ciphertext, state.associatedData, encryptedHeader);
+  return { state: next.state, plaintext };
+}

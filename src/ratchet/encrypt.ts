@@ -1,0 +1,34 @@
+/** RatchetEncryptHE (spec/protocol.md §6.5.1). */
+import { MAX_CHAIN_INDEX, MAX_MESSAGE_SIZE } from '../constants.js';
+import { fail } from '../errors.js';
+import type { Bytes, RandomSource } from '../crypto/index.js';
+import { encodeRatchetMessage } from '../wire/index.js';
+import { kdfChain } from './chain-key.js';
+import { encryptHeader } from './header.js';
+import { sealBody } from './message-key.js';
+import type { RatchetState } from './state.js';
+
+/** Encrypts one message. Draws 12 bytes (the header nonce) from `random`. */
+export function ratchetEncrypt(state: RatchetState, plaintext: Bytes, random: RandomSource): { state: RatchetState; message: Bytes } {
+  const chainKey = state.sendingChainKey;
+  const headerKey = state.sendingHeaderKey;
+  if (chainKey === null || headerKey === null) fail('INVALID_STATE', 'no sending chain yet: the receiver sends after the first message arrives');
+  if (state.sendingMessageNumber >= MAX_CHAIN_INDEX) fail('INVALID_STATE', 'sending chain exhausted', { max: MAX_CHAIN_INDEX });
+  if (!(plaintext instanceof Uint8Array)) fail('MALFORMED', 'plaintext must be bytes');
+  const step = kdfChain(chainKey);
+  const header = {
+    ratchetKey: state.sendingRatchetKey.publicKey,
+    previousChainLength: state.previousChainLength,
+    messageNumber: state.sendingMessageNumber,
+  };
+  const encryptedHeader = encryptHeader(headerKey, header, state.associatedData, random);
+  const ciphertext = sealBody(step.messageKey, plaintext, state.associatedData, encryptedHeader);
+  const message = encodeRatchetMessage({ header: encryptedHeader, ciphertext });
+  if (message.length > MAX_MESSAGE_SIZE) {
+    fail('OVERSIZE', 'plaintext too large for one message', { got: message.length, max: MAX_MESSAGE_SIZE });
+  }
+  return {
+    state: { ...state, sendingChainKey: step.chainKey, sendingMessageNumber: state.sendingMessageNumber + 1 },
+    message,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Receiving-side state transitions (spec/protocol.md §6.5.2, §6.5.3):
+ * SkipMessageKeysHE and DHRatchetHE, as pure functions on state. The callers
+ * check the skip bounds before calling (nothing is derived for a message
+ * that will be refused).
+ */
+import { MAX_PREVIOUS_RECEIVING_CHAINS } from '../constants.js';
+import { generateX25519KeyPair, x25519, type RandomSource } from '../crypto/index.js';
+import { kdfChain } from './chain-key.js';
+import type { Header } from './header.js';
+import { kdfRootHE } from './root-key.js';
+import { appendSkipped, removeSkippedOfChain, type SkippedMessageKey } from './skipped-keys.js';
+import type { PreviousReceivingChain, RatchetState } from './state.js';
+
+/** Stores the keys of messages Nr..until-1 of the receiving chain (a loop; the bound is checked by the caller). */
+export function skipMessageKeys(state: RatchetState, until: number): RatchetState {
+  const headerKey = state.receivingHeaderKey;
+  let chainKey = state.receivingChainKey;
+  if (chainKey === null || headerKey === null || state.receivingMessageNumber >= until) return state;
+  const added: SkippedMessageKey[] = [];
+  let n = state.receivingMessageNumber;
+  while (n < until) {
+    const step = kdfChain(chainKey);
+    added.push({ headerKey, messageNumber: n, messageKey: step.messageKey });
+    chainKey = step.chainKey;
+    n += 1;
+  }
+  return {
+    ...state,
+    receivingChainKey: chainKey,
+    receivingMessageNumber: n,
+    skippedMessageKeys: appendSkipped(state.skippedMessageKeys, added),
+  };
+}
+
+/** Retires the current receiving chain into the history, dropping the oldest chain (and its skipped keys) beyond the bound. */
+function retireReceivingChain(state: RatchetState): Pick<RatchetState, 'previousReceivingChains' | 'skippedMessageKeys'> {
+  if (state.receivingHeaderKey === null) {
+    return { previousReceivingChains: state.previousReceivingChains, skippedMessageKeys: state.skippedMessageKeys };
+  }
+  const retired: PreviousReceivingChain = { headerKey: state.receivingHeaderKey, length: state.receivingMessageNumber };
+  const all = [...state.previousReceivingChains, retired];
+  const dropped = all.slice(0, Math.max(0, all.length - MAX_PREVIOUS_RECEIVING_CHAINS));
+  let skipped = state.skippedMessageKeys;
+  for (const chain of dropped) skipped = removeSkippedOfChain(skipped, chain.headerKey);
+  return { previousReceivingChains: all.slice(dropped.length), skippedMessageKeys: skipped };
+}
+
+/** DHRatchetHE: a new receiving chain for the peer's new ratchet key, then a new sending chain. Draws 32 bytes. */
+export function dhRatchet(state: RatchetState, header: Header, random: RandomSource): RatchetState {
+  const receiving = kdfRootHE(state.rootKey, x25519(state.sendingRatchetKey.privateKey, header.ratchetKey));
+  const sendingRatchetKey = generateX25519KeyPair(random);
+  const sending = kdfRootHE(receiving.rootKey, x25519(sendingRatchetKey.privateKey, header.ratchetKey));
+  return {
+    ...state,
+    ...retireReceivingChain(state),
+    previousChainLength: state.sendingMessageNumber,
+    sendingMessageNumber: 0,
+    receivingMessageNumber: 0,
+    sendingHeaderKey: state.nextSendingHeaderKey,
+    receivingHeaderKey: state.nextReceivingHeaderKey,
+    receivingRatchetKey: header.ratchetKey,
+    receivingChainKey: receiving.chainKey,
+    nextReceivingHeaderKey: receiving.nextHeaderKey,
+    sendingRatchetKey,
+    rootKey: sending.rootKey,
+    sendingChainKey: sending.chainKey,
+    nextSendingHeaderKey: sending.nextHeaderKey,
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The root chain (spec/protocol.md §6.2, §6.3): the initial keys from the
+ * PQXDH secret, and KDF_RK_HE, the step a DH ratchet takes.
+ */
+import { RATCHET_INIT_INFO, RATCHET_ROOT_INFO } from '../constants.js';
+import { fail } from '../errors.js';
+import { hkdf, split, utf8, type Bytes } from '../crypto/index.js';
+
+export const KEY_LENGTH = 32;
+const ZERO32 = new Uint8Array(KEY_LENGTH);
+
+export interface InitialKeys {
+  readonly rootKey: Bytes;
+  /** Alice's first sending header key; Bob's first next receiving header key. */
+  readonly sharedHeaderKey: Bytes;
+  /** Bob's first next sending header key; Alice's first next receiving header key. */
+  readonly sharedNextHeaderKey: Bytes;
+}
+
+/** §6.3: HKDF(ikm = SK, salt = ZERO32, info = RATCHET_INIT_INFO, 96) = RK ‖ HK ‖ NHK. */
+export function deriveInitialKeys(sharedSecret: Bytes): InitialKeys {
+  if (!(sharedSecret instanceof Uint8Array) || sharedSecret.length !== KEY_LENGTH) {
+    fail('INVALID_KEY', 'shared secret must be 32 bytes', { got: sharedSecret?.length ?? -1 });
+  }
+  const [rootKey, sharedHeaderKey, sharedNextHeaderKey] = split(
+    hkdf(sharedSecret, ZERO32, utf8(RATCHET_INIT_INFO), 3 * KEY_LENGTH), KEY_LENGTH, KEY_LENGTH, KEY_LENGTH,
+  ) as [Bytes, Bytes, Bytes];
+  return { rootKey, sharedHeaderKey, sharedNextHeaderKey };
+}
+
+export interface RootStep {
+  readonly rootKey: Bytes;
+  readonly chainKey: Bytes;
+  readonly nextHeaderKey: Bytes;
+}
+
+/** §6.2 KDF_RK_HE: HKDF(ikm = dh_out, salt = rk, info = RATCHET_ROOT_INFO, 96) = RK ‖ CK ‖ NHK. */
+export function kdfRootHE(rootKey: Bytes, dhOutput: Bytes): RootStep {
+  const [nextRootKey, chainKey, nextHeaderKey] = split(
+    hkdf(dhOutput, rootKey, utf8(RATCHET_ROOT_INFO), 3 * KEY_LENGTH), KEY_LENGTH, KEY_LENGTH, KEY_LENGTH,
+  ) as [Bytes, Bytes, Bytes];
+  return { rootKey: nextRootKey, chainKey, nextHeaderKey };
+}

@@ -1,0 +1,106 @@
+/**
+ * The Double Ratchet state (spec/protocol.md §6.1) and its two initial forms
+ * (§6.3). Plain readonly data: every operation returns a new state and never
+ * modifies the one it was given, arrays included.
+ */
+import { MAX_ASSOCIATED_DATA_SIZE } from '../constants.js';
+import { fail } from '../errors.js';
+import { generateX25519KeyPair, x25519, type Bytes, type RandomSource, type X25519KeyPair } from '../crypto/index.js';
+import { deriveInitialKeys, kdfRootHE } from './root-key.js';
+import type { SkippedMessageKey } from './skipped-keys.js';
+
+/** A receiving chain we have left: kept so that replays of its messages are told apart from garbage. */
+export interface PreviousReceivingChain {
+  readonly headerKey: Bytes;
+  /** Messages 0..length-1 of that chain were received, skipped or announced by PN. */
+  readonly length: number;
+}
+
+export interface RatchetState {
+  /** DHs: our current ratchet key pair. */
+  readonly sendingRatchetKey: X25519KeyPair;
+  /** DHr: the peer's current ratchet public key (null until known). */
+  readonly receivingRatchetKey: Bytes | null;
+  /** RK */
+  readonly rootKey: Bytes;
+  /** CKs (null until our first DH ratchet, for the receiver role). */
+  readonly sendingChainKey: Bytes | null;
+  /** CKr (null until the first message of the peer's chain arrives). */
+  readonly receivingChainKey: Bytes | null;
+  /** Ns */
+  readonly sendingMessageNumber: number;
+  /** Nr */
+  readonly receivingMessageNumber: number;
+  /** PN */
+  readonly previousChainLength: number;
+  /** HKs */
+  readonly sendingHeaderKey: Bytes | null;
+  /** HKr */
+  readonly receivingHeaderKey: Bytes | null;
+  /** NHKs */
+  readonly nextSendingHeaderKey: Bytes;
+  /** NHKr */
+  readonly nextReceivingHeaderKey: Bytes;
+  /** MKSKIPPED, oldest first. */
+  readonly skippedMessageKeys: readonly SkippedMessageKey[];
+  /** Receiving chains before HKr, oldest first, at most MAX_PREVIOUS_RECEIVING_CHAINS. */
+  readonly previousReceivingChains: readonly PreviousReceivingChain[];
+  /** AD from PQXDH, bound into every header and body. */
+  readonly associatedData: Bytes;
+}
+
+function checkAssociatedData(associatedData: Bytes): void {
+  if (!(associatedData instanceof Uint8Array) || associatedData.length > MAX_ASSOCIATED_DATA_SIZE) {
+    fail('INVALID_STATE', 'associated data must be bytes of bounded size', { max: MAX_ASSOCIATED_DATA_SIZE });
+  }
+}
+
+/** RatchetInitAliceHE (§6.3). Draws 32 bytes from `random` for the first ratchet key. */
+export function initSender(p: {
+  sharedSecret: Bytes; peerRatchetKey: Bytes; associatedData: Bytes; random: RandomSource;
+}): RatchetState {
+  checkAssociatedData(p.associatedData);
+  const initial = deriveInitialKeys(p.sharedSecret);
+  const sendingRatchetKey = generateX25519KeyPair(p.random);
+  const step = kdfRootHE(initial.rootKey, x25519(sendingRatchetKey.privateKey, p.peerRatchetKey));
+  return {
+    sendingRatchetKey,
+    receivingRatchetKey: p.peerRatchetKey.slice(),
+    rootKey: step.rootKey,
+    sendingChainKey: step.chainKey,
+    receivingChainKey: null,
+    sendingMessageNumber: 0,
+    receivingMessageNumber: 0,
+    previousChainLength: 0,
+    sendingHeaderKey: initial.sharedHeaderKey,
+    receivingHeaderKey: null,
+    nextSendingHeaderKey: step.nextHeaderKey,
+    nextReceivingHeaderKey: initial.sharedNextHeaderKey,
+    skippedMessageKeys: [],
+    previousReceivingChains: [],
+    associatedData: p.associatedData.slice(),
+  };
+}
+
+/** RatchetInitBobHE (§6.3). Bob cannot send until Alice's first message arrives. */
+export function initReceiver(p: { sharedSecret: Bytes; ownRatchetKeyPair: X25519KeyPair; associatedData: Bytes }): RatchetState {
+  checkAssociatedData(p.associatedData);
+  const initial = deriveInitialKeys(p.sharedSecret);
+  return {
+    sendingRatchetKey: { publicKey: p.ownRatchetKeyPair.publicKey.slice(), privateKey: p.ownRatchetKeyPair.privateKey.slice() },
+    receivingRatchetKey: null,
+    rootKey: initial.rootKey,
+    sendingChainKey: null,
+    receivingChainKey: null,
+    sendingMessageNumber: 0,
+    receivingMessageNumber: 0,
+    previousChainLength: 0,
+    sendingHeaderKey: null,
+    receivingHeaderKey: null,
+    nextSendingHeaderKey: initial.sharedNextHeaderKey,
+    nextReceivingHeaderKey: initial.sharedHeaderKey,
+    skippedMessageKeys: [],
+    previousReceivingChains: [],
+    associatedData: p.associatedData.slice(),
+  };
+}
