@@ -27,10 +27,13 @@ const sig = nobleProvider.ed25519Sign(k, m100);
 const sealed100 = nobleProvider.aeadSeal(k, nonce, m100, ad);
 
 const OPS: readonly (readonly [string, Op])[] = [
-  ['X25519 public key', (p) => () => p.x25519PublicKey(k)],
-  ['X25519 DH', (p) => () => p.x25519(k, peer)],
-  ['Ed25519 public key', (p) => () => p.ed25519PublicKey(k)],
-  ['Ed25519 sign (100 B)', (p) => () => p.ed25519Sign(k, m100)],
+  // A fresh array per call: the node provider must import the key each time.
+  ['X25519 public key', (p) => () => p.x25519PublicKey(k.slice())],
+  ['X25519 DH', (p) => () => p.x25519(k.slice(), peer)],
+  ['X25519 DH, same key array (import cached)', (p) => () => p.x25519(k, peer)],
+  ['Ed25519 public key', (p) => () => p.ed25519PublicKey(k.slice())],
+  ['Ed25519 sign (100 B)', (p) => () => p.ed25519Sign(k.slice(), m100)],
+  ['Ed25519 sign, same key array (import cached)', (p) => () => p.ed25519Sign(k, m100)],
   ['Ed25519 verify (100 B)', (p) => () => p.ed25519Verify(edPub, m100, sig)],
   ['ChaCha20-Poly1305 seal 100 B', (p) => () => p.aeadSeal(k, nonce, m100, ad)],
   ['ChaCha20-Poly1305 open 100 B', (p) => () => p.aeadOpen(k, nonce, sealed100, ad)],

@@ -13,7 +13,8 @@
  *   (bench/provider.ts measures each; bench/RESULTS.md records the figures).
  * - Inputs outside the fast path's domain (wrong lengths) go to
  *   nobleProvider, so errors and rejections match too.
- * - Raw keys are imported as JWK (12x faster than PKCS#8 DER import here).
+ * - Raw keys are imported as JWK (12x faster than PKCS#8 DER import here);
+ *   an imported private key is reused while the caller's array is unchanged.
  *   Public keys are never exported as JWK: on Node 20.20 `export({format:
  *   'jwk'})` in a hot loop deadlocked the process. An X25519 public key is
  *   computed as X25519(k, 9), the definition of the public key (RFC 7748 §6.1),
@@ -50,8 +51,29 @@ function own(buffer: Uint8Array): Bytes {
   return new Uint8Array(buffer);
 }
 
+interface CachedKey {
+  readonly crv: 'X25519' | 'Ed25519';
+  readonly fingerprint: Buffer;
+  readonly key: KeyObject;
+}
+
+/**
+ * Imported private keys by the identity of the caller's array. Importing costs
+ * as much as a scalar multiplication (OpenSSL derives the public key), and the
+ * same array is used again and again (a ratchet key pair: its public key, then
+ * one or two DHs; an identity or signed prekey: every handshake). A hit also
+ * requires the SHA-256 of the bytes to match, so an array wiped or rewritten
+ * since never hits. Entries die with the array (WeakMap).
+ */
+const importedKeys = new WeakMap<Bytes, CachedKey>();
+
 function privateKey(crv: 'X25519' | 'Ed25519', d: Bytes): KeyObject {
-  return createPrivateKey({ key: { kty: 'OKP', crv, d: b64url(d), x: JWK_PLACEHOLDER_X }, format: 'jwk' });
+  const fingerprint = createHash('sha256').update(d).digest();
+  const cached = importedKeys.get(d);
+  if (cached !== undefined && cached.crv === crv && cached.fingerprint.equals(fingerprint)) return cached.key;
+  const key = createPrivateKey({ key: { kty: 'OKP', crv, d: b64url(d), x: JWK_PLACEHOLDER_X }, format: 'jwk' });
+  importedKeys.set(d, { crv, fingerprint, key });
+  return key;
 }
 
 function publicKey(crv: 'X25519' | 'Ed25519', x: Bytes): KeyObject {

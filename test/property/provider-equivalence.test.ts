@@ -199,6 +199,22 @@ describe('nodeCryptoProvider ≡ nobleProvider', () => {
     }), fcParams(150));
   });
 
+  it('reuses imported keys only while the bytes are unchanged (a wiped or rewritten array is re-imported)', () => {
+    fc.assert(fc.property(key32, key32, key32, bytes(0, 40), (first, second, peer, msg) => {
+      const u = nobleProvider.x25519PublicKey(peer);
+      const k = Uint8Array.from(first);
+      same((p) => p.x25519PublicKey(k));
+      same((p) => p.x25519(k, u));
+      k.set(second);
+      same((p) => p.x25519(k, u));
+      same((p) => p.x25519PublicKey(k));
+      same((p) => p.ed25519Sign(k, msg));
+      k.fill(0);
+      same((p) => p.ed25519Sign(k, msg));
+      same((p) => p.ed25519PublicKey(k));
+    }), fcParams(50));
+  });
+
   it('never returns node Buffers and never aliases its inputs', () => {
     const key = new Uint8Array(32).fill(3);
     const nonce = new Uint8Array(12);
