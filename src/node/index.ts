@@ -1,2 +1,4 @@
 /** Node-only adapters: import from 'parley/node' (never from the portable core). */
 export { nodeCryptoProvider } from './crypto-provider.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { loadOrCreateKeyFile } from './file-key.js';

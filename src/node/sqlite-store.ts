@@ -1,0 +1,190 @@
+/**
+ * The durable Node store (spec/client.md §5.2): SQLite through better-sqlite3
+ * in WAL mode with synchronous=FULL, every value encrypted at rest under a
+ * key the app provides, every batch one transaction.
+ *
+ * At rest, a record is (nsTag, keyTag, nonce, sealed) where
+ *   nsTag  = HMAC(nameKey, "ns" || namespace)
+ *   keyTag = HMAC(nameKey, "key" || u8(len(namespace)) || namespace || key)
+ *   sealed = AEAD_SEAL(valueKey, nonce, msgpack {k: key, v: value}, nsTag || keyTag)
+ * so the file reveals neither the values nor the key names (peer ids, group
+ * ids, message ids), and a record moved to another slot does not open.
+ */
+import Database from 'better-sqlite3';
+import {
+  aeadOpen, aeadSeal, concatBytes, hkdf, hmacSha256, split, systemRandom, utf8, type Bytes, type RandomSource,
+} from '../crypto/index.js';
+import { STORE_CHECK_LABEL, STORE_KEYS_INFO } from '../constants.js';
+import { isProtocolError } from '../errors.js';
+import {
+  StoreError, checkKey, checkNamespace, checkWrite, type Namespace, type Store, type StoreEntry, type StoreWrite,
+} from '../store/index.js';
+import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readString } from '../wire/codec.js';
+
+export interface SqliteStoreOptions {
+  /** File path (created if missing). */
+  readonly path: string;
+  /** The 32-byte at-rest key: from the OS keychain, a passphrase KDF, or a key file (see file-key.ts). */
+  readonly key: Bytes;
+  /** Source of salts and nonces; systemRandom by default. */
+  readonly random?: RandomSource;
+}
+
+const NONCE_LENGTH = 12;
+const SALT_LENGTH = 32;
+const FORMAT = 1;
+const MAX_RECORD = 4 * 1024 * 1024;
+
+interface Keys { readonly valueKey: Bytes; readonly nameKey: Bytes }
+interface Row { readonly nonce: Uint8Array; readonly sealed: Uint8Array; readonly key_tag: Uint8Array }
+
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #keys: Keys;
+  readonly #random: RandomSource;
+  readonly #nsTags = new Map<string, Bytes>();
+  #closed = false;
+
+  private constructor(db: Database.Database, keys: Keys, random: RandomSource) {
+    this.#db = db;
+    this.#keys = keys;
+    this.#random = random;
+  }
+
+  /** Opens or creates the store; throws StoreError WRONG_KEY if `key` is not the key the file was created with. */
+  static open(options: SqliteStoreOptions): SqliteStore {
+    if (!(options.key instanceof Uint8Array) || options.key.length !== 32) throw new StoreError('WRONG_KEY', 'the store key must be 32 bytes');
+    const random = options.random ?? systemRandom;
+    const db = new Database(options.path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.exec(`CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS entries (ns_tag BLOB NOT NULL, key_tag BLOB NOT NULL, nonce BLOB NOT NULL, sealed BLOB NOT NULL,
+          PRIMARY KEY (ns_tag, key_tag)) WITHOUT ROWID;`);
+      const keys = db.transaction(() => openKeys(db, options.key, random))();
+      return new SqliteStore(db, keys, random);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  async get(namespace: Namespace, key: string): Promise<Bytes | undefined> {
+    this.#open();
+    checkNamespace(namespace);
+    checkKey(key);
+    const nsTag = this.#nsTag(namespace);
+    const keyTag = this.#keyTag(namespace, key);
+    const row = this.#db.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ? AND key_tag = ?').get(nsTag, keyTag) as Row | undefined;
+    if (row === undefined) return undefined;
+    const entry = this.#unsealRow(nsTag, row);
+    if (entry.key !== key) throw new StoreError('CORRUPT', 'a record does not belong to its slot');
+    return entry.value;
+  }
+
+  async list(namespace: Namespace): Promise<readonly StoreEntry[]> {
+    this.#open();
+    checkNamespace(namespace);
+    const nsTag = this.#nsTag(namespace);
+    const rows = this.#db.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ?').all(nsTag) as Row[];
+    const entries = rows.map((row) => this.#unsealRow(nsTag, row));
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return entries;
+  }
+
+  async write(batch: readonly StoreWrite[]): Promise<void> {
+    this.#open();
+    const insert = this.#db.prepare('INSERT OR REPLACE INTO entries (ns_tag, key_tag, nonce, sealed) VALUES (?, ?, ?, ?)');
+    const remove = this.#db.prepare('DELETE FROM entries WHERE ns_tag = ? AND key_tag = ?');
+    // Each write is checked and sealed inside the transaction: an error on the
+    // n-th write rolls back the n−1 before it.
+    this.#db.transaction(() => {
+      for (const w of batch) {
+        checkWrite(w);
+        const nsTag = this.#nsTag(w.namespace);
+        const keyTag = this.#keyTag(w.namespace, w.key);
+        if (w.op === 'delete') {
+          remove.run(nsTag, keyTag);
+          continue;
+        }
+        const nonce = this.#random(NONCE_LENGTH);
+        const plaintext = encodeMsgpack({ k: w.key, v: w.value });
+        insert.run(nsTag, keyTag, nonce, aeadSeal(this.#keys.valueKey, nonce, plaintext, concatBytes(nsTag, keyTag)));
+      }
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  toJSON(): string {
+    return '[SqliteStore]';
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[SqliteStore]';
+  }
+
+  #open(): void {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+  }
+
+  #nsTag(namespace: Namespace): Bytes {
+    let tag = this.#nsTags.get(namespace);
+    if (tag === undefined) {
+      tag = hmacSha256(this.#keys.nameKey, concatBytes(utf8('ns'), utf8(namespace)));
+      this.#nsTags.set(namespace, tag);
+    }
+    return tag;
+  }
+
+  #keyTag(namespace: Namespace, key: string): Bytes {
+    const ns = utf8(namespace);
+    return hmacSha256(this.#keys.nameKey, concatBytes(utf8('key'), Uint8Array.of(ns.length), ns, utf8(key)));
+  }
+
+  #unsealRow(nsTag: Bytes, row: Row): StoreEntry {
+    try {
+      const keyTag = new Uint8Array(row.key_tag);
+      const plaintext = aeadOpen(this.#keys.valueKey, new Uint8Array(row.nonce), new Uint8Array(row.sealed), concatBytes(nsTag, keyTag));
+      const map = readMap(decodeMsgpack(plaintext, MAX_RECORD, 'store record'), 'store record', ['k', 'v']);
+      return { key: readString(map, 'store record', 'k', 256), value: readBytes(map, 'store record', 'v', { min: 0, max: MAX_RECORD }) };
+    } catch (e) {
+      if (isProtocolError(e)) throw new StoreError('CORRUPT', 'a record fails authentication or decoding');
+      throw e;
+    }
+  }
+}
+
+/** Derives the keys, creating the salt and the key-check record on first use. */
+function openKeys(db: Database.Database, key: Bytes, random: RandomSource): Keys {
+  const getMeta = db.prepare('SELECT value FROM meta WHERE name = ?');
+  const setMeta = db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)');
+  let salt = (getMeta.get('salt') as { value: Uint8Array } | undefined)?.value;
+  const fresh = salt === undefined;
+  if (salt === undefined) {
+    salt = random(SALT_LENGTH);
+    setMeta.run('salt', salt);
+    setMeta.run('format', Uint8Array.of(FORMAT));
+  }
+  const [valueKey, nameKey] = split(hkdf(key, new Uint8Array(salt), utf8(STORE_KEYS_INFO), 64), 32, 32) as [Bytes, Bytes];
+  const checkAd = utf8('meta/check');
+  if (fresh) {
+    const nonce = random(NONCE_LENGTH);
+    setMeta.run('check', concatBytes(nonce, aeadSeal(valueKey, nonce, utf8(STORE_CHECK_LABEL), checkAd)));
+  } else {
+    const check = (getMeta.get('check') as { value: Uint8Array } | undefined)?.value;
+    if (check === undefined) throw new StoreError('CORRUPT', 'the key-check record is missing');
+    const c = new Uint8Array(check);
+    try {
+      aeadOpen(valueKey, c.subarray(0, NONCE_LENGTH), c.subarray(NONCE_LENGTH), checkAd);
+    } catch {
+      throw new StoreError('WRONG_KEY', 'the key does not open this store');
+    }
+  }
+  return { valueKey, nameKey };
+}
