@@ -58,3 +58,10 @@ export const MAX_ARCHIVED_SESSIONS = 5;
 
 // ── Groups (spec §8) ────────────────────────────────────────────────────────
 // (section owned by src/group)
+
+// ── Client and storage (spec/client.md) ─────────────────────────────────────
+// (section owned by src/client, src/store and src/node stores)
+/** HKDF info: at-rest key ‖ file salt → value encryption key ‖ key-name MAC key (client.md §5.2). */
+export const STORE_KEYS_INFO = 'Parley_Store_Keys_v1';
+/** Plaintext of the key-check record of an encrypted store (client.md §5.2). */
+export const STORE_CHECK_LABEL = 'Parley_Store_Check_v1';
