@@ -65,3 +65,15 @@ export const MAX_ARCHIVED_SESSIONS = 5;
 export const STORE_KEYS_INFO = 'Parley_Store_Keys_v1';
 /** Plaintext of the key-check record of an encrypted store (client.md §5.2). */
 export const STORE_CHECK_LABEL = 'Parley_Store_Check_v1';
+/** Version of app content and client payloads (client.md §2, §3). */
+export const CONTENT_VERSION = 1;
+/** Length of a message id (client.md §2). */
+export const MESSAGE_ID_LENGTH = 16;
+/** Largest encoded content (client.md §2). */
+export const MAX_CONTENT_SIZE = 128 * 1024;
+/** Longest text, quote (UTF-16 code units, as JavaScript counts). */
+export const MAX_TEXT_LENGTH = 64 * 1024;
+/** Largest custom payload (client.md §2.2). */
+export const MAX_CUSTOM_PAYLOAD = 64 * 1024;
+/** Most message ids in one receipt. */
+export const MAX_RECEIPT_IDS = 256;

@@ -1,0 +1,34 @@
+/**
+ * ClientError: misuse of the client API and transport failures (spec/client.md
+ * §8). Protocol failures (bad bytes, failed authentication) stay ProtocolError;
+ * storage failures are StoreError. Callers branch on `code`.
+ */
+export type ClientErrorCode =
+  | 'CLOSED' // the client was closed
+  | 'NOT_CONNECTED' // the operation needs the relay and the connection is down
+  | 'TIMEOUT' // the relay did not answer in time
+  | 'RELAY_ERROR' // the relay refused a request (details.relayCode names its code)
+  | 'UNKNOWN_CONTACT' // no contact with that id
+  | 'BLOCKED' // the contact is blocked
+  | 'IDENTITY_CHANGED' // a verified contact's identity key changed: approve it before sending
+  | 'UNKNOWN_GROUP' // no group with that id
+  | 'NOT_ALLOWED' // the operation is not allowed in this state (e.g. not a group admin, posting to a channel as a reader)
+  | 'INVALID_ARGUMENT'; // an argument of the wrong shape
+
+export type ClientErrorDetails = Readonly<Record<string, string | number | boolean>>;
+
+export class ClientError extends Error {
+  override readonly name = 'ClientError';
+  readonly code: ClientErrorCode;
+  readonly details: ClientErrorDetails;
+
+  constructor(code: ClientErrorCode, message: string, details: ClientErrorDetails = {}) {
+    super(`${code}: ${message}`);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isClientError(e: unknown, code?: ClientErrorCode): e is ClientError {
+  return e instanceof ClientError && (code === undefined || e.code === code);
+}
