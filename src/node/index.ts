@@ -2,3 +2,4 @@
 export { nodeCryptoProvider } from './crypto-provider.js';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { loadOrCreateKeyFile } from './file-key.js';
+export { nodeWebSocketFactory } from './websocket.js';

@@ -1,0 +1,80 @@
+/**
+ * A contact (spec/client.md §4.3): someone we exchanged delivery tokens with.
+ * Stored under `contacts/<id>` as `[1, "contact", map]`.
+ *
+ * `id` is a local, stable name (16 random bytes, hex); the identity key can
+ * change (a reinstall re-invited through a token bound to this contact), and
+ * `verified`/`changed` record what the user confirmed about it.
+ */
+import { CONTENT_VERSION } from '../constants.js';
+import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../crypto/index.js';
+import { fail } from '../errors.js';
+import {
+  decodeMsgpack, encodeMsgpack, readBoolean, readBytes, readMap, readOptional, readString, readUint, type WireMap,
+} from '../wire/codec.js';
+
+export interface Contact {
+  readonly id: string;
+  readonly identityKey: Bytes;
+  /** A display name the contact suggested (unauthenticated) or the user set. */
+  readonly name?: string;
+  readonly relay: string;
+  /** The contact's mailbox id at its relay. */
+  readonly mailbox: Bytes;
+  /** The delivery token the contact gave us (absent until it has). */
+  readonly token?: Bytes;
+  /** The delivery token we issued to this contact (revoked on block). */
+  readonly ourToken?: Bytes;
+  /** The user compared safety numbers and confirmed this identity key. */
+  readonly verified: boolean;
+  /** The identity key changed since the user verified it; sending needs approveIdentity(). */
+  readonly changed: boolean;
+  readonly previousIdentityKey?: Bytes;
+  readonly blocked: boolean;
+  readonly createdAt: number;
+}
+
+const WHAT = 'contact';
+const KIND = 'contact';
+const MAX = 4096;
+const FIELDS = ['id', 'identityKey', 'relay', 'mailbox', 'verified', 'changed', 'blocked', 'createdAt'];
+const OPTIONAL = ['name', 'token', 'ourToken', 'previousIdentityKey'];
+
+export function encodeContact(c: Contact): Bytes {
+  const map: Record<string, unknown> = {
+    id: c.id, identityKey: c.identityKey, relay: c.relay, mailbox: c.mailbox, verified: c.verified, changed: c.changed,
+    blocked: c.blocked, createdAt: c.createdAt,
+  };
+  for (const k of OPTIONAL) {
+    const value = (c as unknown as Record<string, unknown>)[k];
+    if (value !== undefined) map[k] = value;
+  }
+  return encodeMsgpack([CONTENT_VERSION, KIND, map]);
+}
+
+export function decodeContact(bytes: Bytes): Contact {
+  const triple = decodeMsgpack(bytes, MAX, WHAT);
+  if (!Array.isArray(triple) || triple.length !== 3) return fail('INVALID_STATE', `${WHAT}: not a state triple`);
+  if (triple[0] !== CONTENT_VERSION) fail('UNSUPPORTED_VERSION', `${WHAT}: unknown version`);
+  if (triple[1] !== KIND) fail('INVALID_STATE', `${WHAT}: wrong kind`);
+  const m: WireMap = readMap(triple[2], WHAT, FIELDS, OPTIONAL);
+  const opt = (f: string, len: number | { min: number; max: number }) => readOptional(m, f, () => readBytes(m, WHAT, f, len));
+  const name = readOptional(m, 'name', () => readString(m, WHAT, 'name', 64));
+  const token = opt('token', { min: 16, max: 64 });
+  const ourToken = opt('ourToken', { min: 16, max: 64 });
+  const previousIdentityKey = opt('previousIdentityKey', ED25519_PUBLIC_KEY_LENGTH);
+  return {
+    id: readString(m, WHAT, 'id', 64),
+    identityKey: readBytes(m, WHAT, 'identityKey', ED25519_PUBLIC_KEY_LENGTH),
+    relay: readString(m, WHAT, 'relay', 512),
+    mailbox: readBytes(m, WHAT, 'mailbox', { min: 1, max: 64 }),
+    verified: readBoolean(m, WHAT, 'verified'),
+    changed: readBoolean(m, WHAT, 'changed'),
+    blocked: readBoolean(m, WHAT, 'blocked'),
+    createdAt: readUint(m, WHAT, 'createdAt'),
+    ...(name !== undefined && { name }),
+    ...(token !== undefined && { token }),
+    ...(ourToken !== undefined && { ourToken }),
+    ...(previousIdentityKey !== undefined && { previousIdentityKey }),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * What a pairwise session carries (spec/client.md §3): the plaintext of a
+ * session message, one of
+ *
+ *   content  { c: bin }                         an app Content (§2), encoded
+ *   hello    { mb: bin, tok: bin, inv: bin, name?: str }
+ *                                               accepting an invitation: our mailbox, a token for us, the invite token used
+ *   token    { mb: bin, tok: bin }              a (new) token for reaching the sender
+ *   heal     { lost: bin(32) }                  the sender re-established the session after losing an envelope (its SHA-256)
+ *   group    { g: bin }                         a group control message (src/group: distribution or membership change)
+ *
+ * encoded as { v: uint, t: str, b: map }.
+ */
+import { CONTENT_VERSION, MAX_CONTENT_SIZE } from '../constants.js';
+import type { Bytes } from '../crypto/index.js';
+import { fail } from '../errors.js';
+import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readString, readVersion } from '../wire/codec.js';
+
+export type Payload =
+  | { readonly type: 'content'; readonly content: Bytes }
+  | { readonly type: 'hello'; readonly mailbox: Bytes; readonly token: Bytes; readonly inviteToken: Bytes; readonly name?: string }
+  | { readonly type: 'token'; readonly mailbox: Bytes; readonly token: Bytes }
+  | { readonly type: 'heal'; readonly lost: Bytes }
+  | { readonly type: 'group'; readonly group: Bytes };
+
+const WHAT = 'payload';
+/** A group control message may carry a full membership list (1,000 members of 32-byte keys and more). */
+export const MAX_PAYLOAD_SIZE = MAX_CONTENT_SIZE + 64 * 1024;
+const TOKEN = { min: 16, max: 64 } as const;
+const MAILBOX = { min: 1, max: 64 } as const;
+
+export function encodePayload(p: Payload): Bytes {
+  return encodeMsgpack({ v: CONTENT_VERSION, t: p.type, b: body(p) });
+}
+
+function body(p: Payload): Record<string, unknown> {
+  switch (p.type) {
+    case 'content': return { c: p.content };
+    case 'hello': return { mb: p.mailbox, tok: p.token, inv: p.inviteToken, ...(p.name !== undefined && { name: p.name }) };
+    case 'token': return { mb: p.mailbox, tok: p.token };
+    case 'heal': return { lost: p.lost };
+    case 'group': return { g: p.group };
+  }
+}
+
+export function decodePayload(bytes: Bytes): Payload {
+  const map = readMap(decodeMsgpack(bytes, MAX_PAYLOAD_SIZE, WHAT), WHAT, ['v', 't', 'b']);
+  readVersion(map, WHAT, [CONTENT_VERSION]);
+  const type = readString(map, WHAT, 't', 16);
+  const w = `${WHAT} ${type}`;
+  switch (type) {
+    case 'content': {
+      const b = readMap(map['b'], w, ['c']);
+      return { type, content: readBytes(b, w, 'c', { min: 1, max: MAX_CONTENT_SIZE }) };
+    }
+    case 'hello': {
+      const b = readMap(map['b'], w, ['mb', 'tok', 'inv'], ['name']);
+      const name = readOptional(b, 'name', () => readString(b, w, 'name', 64));
+      return {
+        type, mailbox: readBytes(b, w, 'mb', MAILBOX), token: readBytes(b, w, 'tok', TOKEN), inviteToken: readBytes(b, w, 'inv', TOKEN),
+        ...(name !== undefined && { name }),
+      };
+    }
+    case 'token': {
+      const b = readMap(map['b'], w, ['mb', 'tok']);
+      return { type, mailbox: readBytes(b, w, 'mb', MAILBOX), token: readBytes(b, w, 'tok', TOKEN) };
+    }
+    case 'heal': {
+      const b = readMap(map['b'], w, ['lost']);
+      return { type, lost: readBytes(b, w, 'lost', 32) };
+    }
+    case 'group': {
+      const b = readMap(map['b'], w, ['g']);
+      return { type, group: readBytes(b, w, 'g', { min: 1, max: MAX_PAYLOAD_SIZE }) };
+    }
+    default: return fail('MALFORMED', `${WHAT}: unknown type`, { what: WHAT });
+  }
+}
