@@ -2,7 +2,7 @@
  * Per-operation speed of each CryptoProvider (the measurement behind the
  * choice of which operations src/node/crypto-provider.ts takes to node:crypto).
  */
-import { hkdfSync } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import { nobleProvider, type CryptoProvider } from '../src/crypto/index.js';
 import { nodeCryptoProvider } from '../src/node/index.js';
 import { measure, type Rate } from './harness.js';
@@ -40,6 +40,7 @@ const OPS: readonly (readonly [string, Op])[] = [
   ['ChaCha20-Poly1305 seal 1 KiB', (p) => () => p.aeadSeal(k, nonce, m1k, ad)],
   ['HMAC-SHA-256 (100 B)', (p) => () => p.hmacSha256(k, m100)],
   ['HKDF-SHA-256 (64 B out)', (p) => () => p.hkdfSha256(k, k, ad, 64)],
+  ['SHA-256 (32 B: noble in both)', (p) => () => p.sha256(k)],
   ['SHA-256 (100 B)', (p) => () => p.sha256(m100)],
   ['SHA-512 (100 B)', (p) => () => p.sha512(m100)],
 ];
@@ -68,9 +69,15 @@ export async function runProviderBench(): Promise<ProviderRow[]> {
   for (const [op, make] of OPS) {
     rows.push({ op, noble: await rate(make(nobleProvider)), node: await rate(make(nodeCryptoProvider)) });
   }
-  // The candidate the node provider does not take (it keeps noble's HKDF), measured directly.
+  // The candidates the node provider does not take, measured directly.
+  const k32 = Buffer.from(k);
   rows.push({
-    op: 'HKDF-SHA-256 via node:crypto hkdfSync (not taken)',
+    op: 'SHA-256 (32 B) via node:crypto createHash (not taken)',
+    noble: await rate(() => nobleProvider.sha256(k)),
+    node: await rate(() => new Uint8Array(createHash('sha256').update(k32).digest())),
+  });
+  rows.push({
+    op: 'HKDF-SHA-256 (64 B out) via node:crypto hkdfSync (not taken)',
     noble: await rate(() => nobleProvider.hkdfSha256(k, k, ad, 64)),
     node: await rate(() => new Uint8Array(hkdfSync('sha256', k, k, ad, 64))),
   });

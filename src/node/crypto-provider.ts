@@ -8,9 +8,11 @@
  * provably the same, and hands every other input to nobleProvider:
  *
  * - X25519, Ed25519 sign/verify/public keys, ChaCha20-Poly1305, HMAC,
- *   SHA-256 and SHA-512 measured faster in node:crypto on Node 20; HKDF did
- *   not (hkdfSync builds a KeyObject per call), so it stays noble's
- *   (bench/provider.ts measures each; bench/RESULTS.md records the figures).
+ *   SHA-512 and SHA-256 from 64 bytes measured faster in node:crypto on
+ *   Node 20; HKDF did not (hkdfSync builds a KeyObject per call: equal at
+ *   best for the ratchet's 44-byte outputs), nor SHA-256 of short inputs, so
+ *   those stay noble's (bench/provider.ts measures each; bench/RESULTS.md
+ *   records the figures).
  * - Inputs outside the fast path's domain (wrong lengths) go to
  *   nobleProvider, so errors and rejections match too.
  * - Raw keys are imported as JWK (12x faster than PKCS#8 DER import here);
@@ -37,6 +39,8 @@ const KEY_LENGTH = 32;
 const SIGNATURE_LENGTH = 64;
 const NONCE_LENGTH = 12;
 const TAG_LENGTH = 16;
+/** Shorter SHA-256 inputs stay with noble (faster there). */
+const NODE_SHA256_MIN_LENGTH = 64;
 /** The length of the SPKI DER prefix in front of a raw 32-byte Ed25519/X25519 public key. */
 const SPKI_PREFIX_LENGTH = 12;
 /** JWK requires an `x` on private keys but node derives the public key from `d` and ignores it. */
@@ -189,6 +193,7 @@ export const nodeCryptoProvider: CryptoProvider = {
   hmacSha256: (key, data) => own(createHmac('sha256', key).update(data).digest()),
   // Measured slower in node:crypto (hkdfSync builds a KeyObject per call): noble's stays.
   hkdfSha256: nobleProvider.hkdfSha256,
-  sha256: (data) => own(createHash('sha256').update(data).digest()),
+  // node's per-call overhead loses to noble below one SHA-256 block (measured crossover: 32–64 bytes).
+  sha256: (data) => (data.length < NODE_SHA256_MIN_LENGTH ? nobleProvider.sha256(data) : own(createHash('sha256').update(data).digest())),
   sha512: (data) => own(createHash('sha512').update(data).digest()),
 };
