@@ -24,6 +24,10 @@ export const MAX_STATE_SIZE = 1024 * 1024;
 
 // ── Identity / handshake (spec §4, §5) ──────────────────────────────────────
 // (section owned by src/identity and src/handshake)
+/** Signature domain label of a signed (X25519) prekey (§4.3). */
+export const SIGNED_PREKEY_SIGNATURE_LABEL = 'Parley_SignedPreKey_v1';
+/** Signature domain label of a signed ML-KEM-1024 prekey (§4.4). */
+export const KEM_PREKEY_SIGNATURE_LABEL = 'Parley_KemPreKey_v1';
 
 // ── Double Ratchet (spec §6) ────────────────────────────────────────────────
 // (section owned by src/ratchet)

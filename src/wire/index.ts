@@ -3,3 +3,4 @@ export * from './codec.js';
 export * from './ratchet-message.js';
 export * from './sealed-envelope.js';
 export * from './session-message.js';
+export * from './prekeys.js';
