@@ -81,3 +81,5 @@ export const MAX_TEXT_LENGTH = 64 * 1024;
 export const MAX_CUSTOM_PAYLOAD = 64 * 1024;
 /** Most message ids in one receipt. */
 export const MAX_RECEIPT_IDS = 256;
+/** Least time between two automatic session re-establishments with one contact (client.md §7). */
+export const HEAL_COOLDOWN_MS = 10_000;

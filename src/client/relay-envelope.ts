@@ -1,0 +1,32 @@
+/**
+ * What the client uploads to the relay (spec/client.md §6): the relay stores
+ * these bytes without reading them; the recipient learns which layer opens them.
+ *
+ *   { v: uint, k: uint (1 = sealed envelope, 2 = group message), d: bin }
+ */
+import { CONTENT_VERSION } from '../constants.js';
+import type { Bytes } from '../crypto/index.js';
+import { fail } from '../errors.js';
+import { MAX_SEALED_ENVELOPE_SIZE } from '../wire/sealed-envelope.js';
+import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readUint, readVersion } from '../wire/codec.js';
+
+export type RelayEnvelope =
+  | { readonly kind: 'sealed'; readonly data: Bytes }
+  | { readonly kind: 'group'; readonly data: Bytes };
+
+const WHAT = 'relay envelope';
+export const MAX_RELAY_ENVELOPE_SIZE = MAX_SEALED_ENVELOPE_SIZE + 64;
+
+export function encodeRelayEnvelope(e: RelayEnvelope): Bytes {
+  return encodeMsgpack({ v: CONTENT_VERSION, k: e.kind === 'sealed' ? 1 : 2, d: e.data });
+}
+
+export function decodeRelayEnvelope(bytes: Bytes): RelayEnvelope {
+  const map = readMap(decodeMsgpack(bytes, MAX_RELAY_ENVELOPE_SIZE, WHAT), WHAT, ['v', 'k', 'd']);
+  readVersion(map, WHAT, [CONTENT_VERSION]);
+  const k = readUint(map, WHAT, 'k', 255);
+  const data = readBytes(map, WHAT, 'd', { min: 1, max: MAX_SEALED_ENVELOPE_SIZE });
+  if (k === 1) return { kind: 'sealed', data };
+  if (k === 2) return { kind: 'group', data };
+  return fail('MALFORMED', `${WHAT}: unknown kind`, { what: WHAT, got: k });
+}
