@@ -1,0 +1,34 @@
+/** The events a Client emits (spec/client.md), typed. */
+import type { Bytes } from '../crypto/index.js';
+import type { Content } from './content.js';
+import type { Contact } from './contact.js';
+import type { ConnectionState } from './relay-api.js';
+
+export interface MessageEvent {
+  /** The sending contact (for our own messages echoed nowhere: never). */
+  readonly from: Contact;
+  /** Set for a group message: the group id (hex). */
+  readonly group?: string;
+  readonly content: Content;
+}
+
+export interface ClientEvents {
+  /** A stored message from a contact (text, reaction, sticker, attachment, custom …); each exactly once. */
+  message: MessageEvent;
+  receipt: { readonly from: Contact; readonly receipt: 'delivered' | 'read'; readonly ids: readonly Bytes[]; readonly group?: string };
+  typing: { readonly from: Contact; readonly active: boolean; readonly group?: string };
+  'contact-added': { readonly contact: Contact };
+  'group-change': { readonly group: string; readonly change: GroupChangeKind; readonly by?: Contact; readonly members: readonly string[] };
+  'identity-changed': { readonly contact: Contact; readonly previousIdentityKey: Bytes; readonly wasVerified: boolean };
+  /** A message from `contact` could not be decrypted because our session state was lost; the session was re-established. */
+  'message-lost': { readonly contact?: Contact; readonly senderIdentityKey: Bytes; readonly envelope: string; readonly reason: string };
+  /** An envelope whose sender could not be authenticated (tampered, or not for us); it was discarded. */
+  tampered: { readonly envelope: string; readonly reason: string };
+  'connection-state': { readonly state: ConnectionState; readonly attempt: number; readonly delayMs?: number };
+  /** A sent message is durable at the relay. */
+  sent: { readonly id: Bytes; readonly to: string };
+  /** A background failure (a listener threw, a replenish failed); informational. */
+  error: { readonly error: unknown };
+}
+
+export type GroupChangeKind = 'created' | 'joined' | 'added' | 'removed' | 'left' | 'updated';

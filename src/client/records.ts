@@ -1,0 +1,107 @@
+/**
+ * The client's own stored records (spec/client.md §5), each a state triple
+ * `[1, kind, map]` decoded strictly:
+ *
+ *   token    tokens/<token hex>      { contact?: str, multiUse: bool, forContact: bool, createdAt: uint }
+ *   outbox   outbox/<seq>            { id: bin(16), to: str, r: [[mailbox, token]…], e: bin, fanout: bool }
+ *   message  messages/<sender>:<id>  { from: str, group?: str, c: bin, at: uint }
+ */
+import { CONTENT_VERSION, MAX_CONTENT_SIZE } from '../constants.js';
+import type { Bytes } from '../crypto/index.js';
+import { fail } from '../errors.js';
+import {
+  checkBytes, decodeMsgpack, encodeMsgpack, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint,
+  type WireMap,
+} from '../wire/codec.js';
+import { MAX_RELAY_ENVELOPE_SIZE } from './relay-envelope.js';
+import type { RelayRecipient } from './relay-api.js';
+
+function encodeTriple(kind: string, map: Record<string, unknown>): Bytes {
+  return encodeMsgpack([CONTENT_VERSION, kind, map]);
+}
+
+function decodeTriple(bytes: Bytes, kind: string, max: number, required: string[], optional: string[] = []): WireMap {
+  const triple = decodeMsgpack(bytes, max, kind);
+  if (!Array.isArray(triple) || triple.length !== 3) return fail('INVALID_STATE', `${kind}: not a state triple`);
+  if (triple[0] !== CONTENT_VERSION) fail('UNSUPPORTED_VERSION', `${kind}: unknown version`);
+  if (triple[1] !== kind) fail('INVALID_STATE', `${kind}: wrong kind`);
+  return readMap(triple[2], kind, required, optional);
+}
+
+// ── delivery tokens we issued ───────────────────────────────────────────────
+
+export interface TokenRecord {
+  /** The contact this token is bound to (after first use of a single-use invitation, or a dedicated token). */
+  readonly contact?: string;
+  /** A multi-use invitation (e.g. a published QR code): never bound to one contact. */
+  readonly multiUse: boolean;
+  /** A re-invitation of an existing contact: a hello through it from a new identity key is that contact's key change. */
+  readonly forContact: boolean;
+  readonly createdAt: number;
+}
+
+export function encodeTokenRecord(t: TokenRecord): Bytes {
+  return encodeTriple('token', { ...(t.contact !== undefined && { contact: t.contact }), multiUse: t.multiUse, forContact: t.forContact, createdAt: t.createdAt });
+}
+
+export function decodeTokenRecord(bytes: Bytes): TokenRecord {
+  const m = decodeTriple(bytes, 'token', 256, ['multiUse', 'forContact', 'createdAt'], ['contact']);
+  const contact = readOptional(m, 'contact', () => readString(m, 'token', 'contact', 64));
+  return {
+    multiUse: readBoolean(m, 'token', 'multiUse'), forContact: readBoolean(m, 'token', 'forContact'), createdAt: readUint(m, 'token', 'createdAt'),
+    ...(contact !== undefined && { contact }),
+  };
+}
+
+// ── outbox ──────────────────────────────────────────────────────────────────
+
+export interface OutboxRecord {
+  readonly id: Bytes;
+  /** Contact id or group id the message is for (for the `sent` event). */
+  readonly to: string;
+  readonly recipients: readonly RelayRecipient[];
+  readonly envelope: Bytes;
+  readonly fanout: boolean;
+}
+
+const MAX_RECIPIENTS = 4096;
+
+export function encodeOutboxRecord(o: OutboxRecord): Bytes {
+  return encodeTriple('outbox', { id: o.id, to: o.to, r: o.recipients.map((r) => [r.mailbox, r.token]), e: o.envelope, fanout: o.fanout });
+}
+
+export function decodeOutboxRecord(bytes: Bytes): OutboxRecord {
+  const m = decodeTriple(bytes, 'outbox', MAX_RELAY_ENVELOPE_SIZE + MAX_RECIPIENTS * 160, ['id', 'to', 'r', 'e', 'fanout']);
+  const recipients = readArray(m, 'outbox', 'r', MAX_RECIPIENTS).map((pair) => {
+    if (!Array.isArray(pair) || pair.length !== 2) return fail('MALFORMED', 'outbox: bad recipient');
+    return { mailbox: checkBytes(pair[0], 'outbox', 'mailbox', { min: 1, max: 64 }), token: checkBytes(pair[1], 'outbox', 'token', { min: 16, max: 64 }) };
+  });
+  return {
+    id: readBytes(m, 'outbox', 'id', 16), to: readString(m, 'outbox', 'to', 128), recipients,
+    envelope: readBytes(m, 'outbox', 'e', { min: 1, max: MAX_RELAY_ENVELOPE_SIZE }), fanout: readBoolean(m, 'outbox', 'fanout'),
+  };
+}
+
+// ── received messages ───────────────────────────────────────────────────────
+
+export interface StoredMessage {
+  /** The sender's contact id. */
+  readonly from: string;
+  readonly group?: string;
+  /** The encoded Content. */
+  readonly content: Bytes;
+  readonly receivedAt: number;
+}
+
+export function encodeStoredMessage(s: StoredMessage): Bytes {
+  return encodeTriple('message', { from: s.from, ...(s.group !== undefined && { group: s.group }), c: s.content, at: s.receivedAt });
+}
+
+export function decodeStoredMessage(bytes: Bytes): StoredMessage {
+  const m = decodeTriple(bytes, 'message', MAX_CONTENT_SIZE + 512, ['from', 'c', 'at'], ['group']);
+  const group = readOptional(m, 'group', () => readString(m, 'message', 'group', 128));
+  return {
+    from: readString(m, 'message', 'from', 64), content: readBytes(m, 'message', 'c', { min: 1, max: MAX_CONTENT_SIZE }),
+    receivedAt: readUint(m, 'message', 'at'), ...(group !== undefined && { group }),
+  };
+}

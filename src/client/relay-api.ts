@@ -1,0 +1,65 @@
+/**
+ * What the client needs from its relay (relay.md), as an interface: the
+ * connection (relay-connection.ts) implements it over the relay's frames, and
+ * nothing else in the client knows the frame format.
+ */
+import type { Bytes } from '../crypto/index.js';
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface RelayRecipient {
+  readonly mailbox: Bytes;
+  readonly token: Bytes;
+}
+
+/** Per-recipient outcome of a fan-out: ok, or the relay's refusal code. */
+export type FanoutResult = { readonly ok: true } | { readonly ok: false; readonly code: string };
+
+export interface Delivery {
+  /** The relay's id for the envelope (acknowledged with ack). */
+  readonly id: number;
+  readonly data: Bytes;
+  /** Ephemeral deliveries are never stored by the relay and need no ack. */
+  readonly ephemeral: boolean;
+}
+
+/** The public prekeys a device uploads (encoded with src/wire/prekeys.ts codecs). */
+export interface PreKeyUpload {
+  readonly signedPreKey?: Bytes;
+  readonly lastResortKemPreKey?: Bytes;
+  readonly oneTimePreKeys: readonly Bytes[];
+  readonly kemOneTimePreKeys: readonly Bytes[];
+}
+
+export interface PreKeyCounts {
+  readonly oneTime: number;
+  readonly kem: number;
+}
+
+export interface RelayHandlers {
+  /** Called after each successful authentication, before deliveries of that connection are processed. */
+  onConnected(mailbox: Bytes): Promise<void>;
+  onDelivery(delivery: Delivery): Promise<void>;
+  onPreKeysLow(): void;
+  onState(state: ConnectionState, detail: { readonly attempt: number; readonly delayMs?: number }): void;
+}
+
+export interface RelayApi {
+  readonly state: ConnectionState;
+  /** Resolves when connected and authenticated (rejects CLOSED if closed first). */
+  whenConnected(): Promise<void>;
+  publishPreKeys(upload: PreKeyUpload): Promise<void>;
+  preKeyCounts(): Promise<PreKeyCounts>;
+  /** The encoded PreKeyBundle of (mailbox), admitted by token. */
+  fetchBundle(recipient: RelayRecipient): Promise<Bytes>;
+  registerToken(token: Bytes): Promise<void>;
+  revokeToken(token: Bytes): Promise<void>;
+  /** Resolves once the relay has the envelope durably. */
+  send(recipient: RelayRecipient, data: Bytes): Promise<void>;
+  fanout(recipients: readonly RelayRecipient[], data: Bytes): Promise<readonly FanoutResult[]>;
+  sendEphemeral(recipient: RelayRecipient, data: Bytes): Promise<void>;
+  ack(ids: readonly number[]): Promise<void>;
+  /** Drops the connection as a network loss would (it reconnects). */
+  interrupt(): void;
+  close(): Promise<void>;
+}
