@@ -28,6 +28,22 @@ export const MAX_STATE_SIZE = 1024 * 1024;
 export const SIGNED_PREKEY_SIGNATURE_LABEL = 'Parley_SignedPreKey_v1';
 /** Signature domain label of a signed ML-KEM-1024 prekey (§4.4). */
 export const KEM_PREKEY_SIGNATURE_LABEL = 'Parley_KemPreKey_v1';
+/** Most one-time X25519 prekeys a device holds at once (§4.6). */
+export const MAX_ONE_TIME_PREKEYS = 200;
+/** Most one-time ML-KEM-1024 prekeys a device holds at once (§4.6). */
+export const MAX_KEM_PREKEYS = 100;
+/** How long a rotated-out signed prekey and last-resort KEM prekey stay usable (ms, §4.6). */
+export const SIGNED_PREKEY_GRACE_PERIOD = 7 * 24 * 60 * 60 * 1000;
+/** Largest serialized prekey state (§4.7): ML-KEM secret keys dominate. */
+export const MAX_PREKEY_STATE_SIZE = 1024 * 1024;
+/** Safety-number fingerprint: iterations of SHA-512 (§4.8). */
+export const SAFETY_NUMBER_ITERATIONS = 5200;
+/** Safety-number fingerprint version, hashed as u16be and carried by the scannable payload (§4.8). */
+export const SAFETY_NUMBER_VERSION = 1;
+/** Safety-number fingerprint domain label (§4.8). */
+export const SAFETY_NUMBER_LABEL = 'Parley_SafetyNumber_v1';
+/** HKDF info of the PQXDH KDF: curve, hash, KEM (§5.3). */
+export const PQXDH_INFO = 'Parley_PQXDH_CURVE25519_SHA-256_ML-KEM-1024_v1';
 
 // ── Double Ratchet (spec §6) ────────────────────────────────────────────────
 // (section owned by src/ratchet)

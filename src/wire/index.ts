@@ -4,3 +4,4 @@ export * from './ratchet-message.js';
 export * from './sealed-envelope.js';
 export * from './session-message.js';
 export * from './prekeys.js';
+export * from './initial-message.js';

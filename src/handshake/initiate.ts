@@ -1,0 +1,58 @@
+/**
+ * PQXDH, initiator side (spec/protocol.md §5.4): from our identity and a
+ * peer's bundle to the shared secret, the associated data and the header the
+ * responder needs.
+ */
+import {
+  generateX25519KeyPair, mlKemEncapsulate, wipe, x25519, type Bytes, type RandomSource,
+} from '../crypto/index.js';
+import { identityDhPrivateKey, identityDhPublicKey, verifyBundle, type IdentityKeyPair } from '../identity/index.js';
+import type { InitialMessageHeader, PreKeyBundle } from '../wire/index.js';
+import { pqxdhAssociatedData, pqxdhKdfInput, pqxdhSharedSecret } from './key-agreement.js';
+
+export interface InitiateOptions {
+  readonly identity: IdentityKeyPair;
+  readonly bundle: PreKeyBundle;
+  /** Draws 32 bytes (ephemeral private key), then 32 bytes (ML-KEM encapsulation seed). */
+  readonly random: RandomSource;
+}
+
+export interface InitiateResult {
+  /** SK, 32 bytes: the ratchet's initial shared secret. */
+  readonly sharedSecret: Bytes;
+  /** AD, 64 bytes. */
+  readonly associatedData: Bytes;
+  /** The responder's signed prekey: the initiator's first peer ratchet key (§6.3). */
+  readonly ratchetPublicKey: Bytes;
+  readonly initialHeader: InitialMessageHeader;
+}
+
+export function initiatePqxdh({ identity, bundle, random }: InitiateOptions): InitiateResult {
+  verifyBundle(bundle); // step 1: both signatures, before any key is used
+  const peerIdentityDh = identityDhPublicKey(bundle.identityKey);
+  const ephemeral = generateX25519KeyPair(random);
+  const ownIdentityDh = identityDhPrivateKey(identity);
+  const dh = [
+    x25519(ownIdentityDh, bundle.signedPreKey.publicKey), // DH1 = DH(IK_A, SPK_B)
+    x25519(ephemeral.privateKey, peerIdentityDh), // DH2 = DH(EK_A, IK_B)
+    x25519(ephemeral.privateKey, bundle.signedPreKey.publicKey), // DH3 = DH(EK_A, SPK_B)
+  ];
+  if (bundle.oneTimePreKey !== undefined) dh.push(x25519(ephemeral.privateKey, bundle.oneTimePreKey.publicKey)); // DH4
+  const kem = mlKemEncapsulate(bundle.kemPreKey.publicKey, random);
+  const kdfInput = pqxdhKdfInput(dh, kem.sharedSecret);
+  const sharedSecret = pqxdhSharedSecret(kdfInput);
+  for (const secret of [...dh, kem.sharedSecret, kdfInput, ownIdentityDh, ephemeral.privateKey]) wipe(secret);
+  const base = {
+    identityKey: identity.publicKey,
+    ephemeralKey: ephemeral.publicKey,
+    signedPreKeyId: bundle.signedPreKey.id,
+    kemPreKeyId: bundle.kemPreKey.id,
+    kemCiphertext: kem.ciphertext,
+  };
+  return {
+    sharedSecret,
+    associatedData: pqxdhAssociatedData(identity.publicKey, bundle.identityKey),
+    ratchetPublicKey: bundle.signedPreKey.publicKey,
+    initialHeader: bundle.oneTimePreKey === undefined ? base : { ...base, oneTimePreKeyId: bundle.oneTimePreKey.id },
+  };
+}

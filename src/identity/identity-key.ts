@@ -1,0 +1,55 @@
+/**
+ * Identity keys (spec/protocol.md §4.1): one long-term Ed25519 key pair per
+ * device. It signs prekeys with Ed25519 and, through the birational map of
+ * §2.1, takes part in PQXDH as an X25519 key.
+ */
+import { STATE_VERSION } from '../constants.js';
+import {
+  ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, equalBytes, generateEd25519KeyPair, ED25519_PUBLIC_KEY_LENGTH,
+  ED25519_SEED_LENGTH, type Bytes, type RandomSource,
+} from '../crypto/index.js';
+import { fail } from '../errors.js';
+import { decodeMsgpack, readBytes, readMap, encodeMsgpack } from '../wire/index.js';
+import { readStateBody } from './state-envelope.js';
+
+export interface IdentityKeyPair {
+  /** Ed25519 public key, 32 bytes. */
+  readonly publicKey: Bytes;
+  /** Ed25519 seed (RFC 8032 private key), 32 bytes. */
+  readonly privateKey: Bytes;
+}
+
+/** Draws the 32-byte seed from `random`. */
+export function generateIdentityKeyPair(random: RandomSource): IdentityKeyPair {
+  return generateEd25519KeyPair(random);
+}
+
+export function identityKeyPairFromSeed(seed: Bytes): IdentityKeyPair {
+  return { publicKey: ed25519PublicKey(seed), privateKey: Uint8Array.from(seed) };
+}
+
+/** The X25519 public form of an identity key; INVALID_KEY if it is not a valid Ed25519 point. */
+export function identityDhPublicKey(identityKey: Bytes): Bytes {
+  return ed25519PublicToX25519(identityKey);
+}
+
+/** The X25519 private scalar of an identity key pair. */
+export function identityDhPrivateKey(identity: IdentityKeyPair): Bytes {
+  return ed25519SeedToX25519(identity.privateKey);
+}
+
+const KIND = 'identity';
+const WHAT = 'identity key state';
+
+/** `[STATE_VERSION, "identity", { publicKey: bin(32), privateKey: bin(32) }]` (§4.7). */
+export function encodeIdentityKeyPair(identity: IdentityKeyPair): Bytes {
+  return encodeMsgpack([STATE_VERSION, KIND, { publicKey: identity.publicKey, privateKey: identity.privateKey }]);
+}
+
+export function decodeIdentityKeyPair(bytes: Bytes): IdentityKeyPair {
+  const body = readMap(readStateBody(decodeMsgpack(bytes, 256, WHAT), KIND, WHAT), WHAT, ['publicKey', 'privateKey']);
+  const publicKey = readBytes(body, WHAT, 'publicKey', ED25519_PUBLIC_KEY_LENGTH);
+  const privateKey = readBytes(body, WHAT, 'privateKey', ED25519_SEED_LENGTH);
+  if (!equalBytes(ed25519PublicKey(privateKey), publicKey)) fail('INVALID_STATE', `${WHAT}: public key does not match the seed`, { what: WHAT });
+  return { publicKey, privateKey };
+}
