@@ -155,3 +155,14 @@ describe('PQXDH responder checks', () => {
     expect(f.resp.sharedSecret).toEqual(f.init.sharedSecret);
   });
 });
+
+describe('PQXDH into the Double Ratchet', () => {
+  it('the first ratchet message under SK and AD decrypts at the responder', async () => {
+    const { initSender, initReceiver, ratchetEncrypt, ratchetDecrypt } = await import('../../../src/ratchet/index.js');
+    const { init, resp } = handshake(buildPreKeyBundle(bobState, bob.publicKey));
+    const a = initSender({ sharedSecret: init.sharedSecret, peerRatchetKey: init.ratchetPublicKey, associatedData: init.associatedData, random });
+    const b = initReceiver({ sharedSecret: resp.sharedSecret, ownRatchetKeyPair: resp.signedPreKeyPair, associatedData: resp.associatedData });
+    const sent = ratchetEncrypt(a, Uint8Array.of(7, 7), random);
+    expect(ratchetDecrypt(b, sent.message, random).plaintext).toEqual(Uint8Array.of(7, 7));
+  });
+});
