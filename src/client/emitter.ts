@@ -5,7 +5,7 @@
  */
 export type Listener<T> = (event: T) => void;
 
-export class TypedEmitter<Events extends Record<string, unknown>> {
+export class TypedEmitter<Events extends { [K in keyof Events]: unknown }> {
   readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
   readonly #onListenerError: (e: unknown) => void;
 
