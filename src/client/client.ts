@@ -86,7 +86,10 @@ export class Client {
       onConnected: (mb) => (client as Client).#onConnected(mb),
       onDelivery: (d) => (client as Client).#onDelivery(d),
       onPreKeysLow: () => void (client as Client).#replenish().catch((error: unknown) => events.emit('error', { error })),
-      onState: (state, detail) => events.emit('connection-state', { state, ...detail }),
+      onState: (state, detail) => {
+        if (state === 'connected') client?.#outbox.pump();
+        events.emit('connection-state', { state, ...detail });
+      },
     };
     const webSocket = options.webSocket ?? platformWebSocketFactory();
     const relay = options.transport?.(handlers) ?? connectRelay({

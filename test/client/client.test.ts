@@ -131,7 +131,7 @@ describe('Client (relay double)', () => {
     const tampered = bob2.next('tampered');
     const mb = hub.mailboxOf(b.key);
     const forged = hub.seen[hub.seen.length - 2]!.slice();
-    forged[forged.length - 3] ^= 1;
+    forged[forged.length - 3]! ^= 1;
     hub.enqueue(mb, forged);
     expect((await tampered).reason).toBe('DECRYPT_FAILED');
     await a.client.close();
