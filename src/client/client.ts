@@ -87,7 +87,7 @@ export class Client {
       onDelivery: (d) => (client as Client).#onDelivery(d),
       onPreKeysLow: () => void (client as Client).#replenish().catch((error: unknown) => events.emit('error', { error })),
       onState: (state, detail) => {
-        if (state === 'connected') client?.#outbox.pump();
+        if (state === 'connected' && client !== undefined) client.#outbox.pump();
         events.emit('connection-state', { state, ...detail });
       },
     };
