@@ -75,9 +75,42 @@ export const SEALED_EPHEMERAL_INFO = 'Parley_SealedSender_Ephemeral_v1';
 export const SEALED_STATIC_INFO = 'Parley_SealedSender_Static_v1';
 /** Archived (no longer current) sessions kept per peer for late messages. */
 export const MAX_ARCHIVED_SESSIONS = 5;
+/** Base keys of dropped sessions remembered per peer, so their initial messages are refused as replays. */
+export const MAX_RETIRED_BASES = 64;
 
 // ── Groups (spec §8) ────────────────────────────────────────────────────────
 // (section owned by src/group)
+
+// ── Relay (spec/relay.md) ───────────────────────────────────────────────────
+// (section owned by relay/ and src/wire/relay-frames.ts; operational defaults live in relay/config.ts)
+/** Signature domain label of the relay authentication payload (relay.md §3). */
+export const RELAY_AUTH_LABEL = 'Parley_Relay_Auth_v1';
+/** HMAC label deriving the public relay id from the relay secret (relay.md §3). */
+export const RELAY_ID_LABEL = 'Parley_Relay_Id_v1';
+/** HMAC label deriving a mailbox id from an identity key (relay.md §4). */
+export const RELAY_MAILBOX_LABEL = 'Parley_Relay_Mailbox_v1';
+/** Hash prefix of a stored delivery token (relay.md §5). */
+export const RELAY_TOKEN_LABEL = 'Parley_Relay_Token_v1';
+/** Lengths (bytes) of the relay id, the challenge nonce and a mailbox id. */
+export const RELAY_ID_LENGTH = 32;
+export const RELAY_NONCE_LENGTH = 32;
+export const RELAY_MAILBOX_ID_LENGTH = 16;
+/** Delivery token length bounds (bytes, chosen by the recipient). */
+export const RELAY_TOKEN_MIN_LENGTH = 16;
+export const RELAY_TOKEN_MAX_LENGTH = 64;
+/** Largest frame the relay reads (WebSocket maxPayload); larger closes with 1009. */
+export const RELAY_MAX_FRAME_SIZE = 512 * 1024;
+/** Largest stored envelope (`data` of send and fanout); at least a client relay envelope (client.md §6). */
+export const RELAY_MAX_ENVELOPE_SIZE = 272 * 1024;
+/** Largest ephemeral payload (typing, presence, call signalling). */
+export const RELAY_MAX_EPHEMERAL_SIZE = 64 * 1024;
+/** Most recipients of one fanout, ids of one ack, one-time prekeys of one publish (classic, KEM). */
+export const RELAY_MAX_FANOUT = 1000;
+export const RELAY_MAX_ACK_IDS = 1000;
+export const RELAY_MAX_PUBLISH_ONE_TIME = 200;
+export const RELAY_MAX_PUBLISH_KEM = 100;
+/** Largest encoded prekey inside a publish frame (a KEM prekey is ~1.7 KiB). */
+export const RELAY_MAX_PREKEY_SIZE = 4096;
 
 // ── Client and storage (spec/client.md) ─────────────────────────────────────
 // (section owned by src/client, src/store and src/node stores)

@@ -3,12 +3,12 @@
  * `[STATE_VERSION, "session-record", { c: state | nil, a: [state…] }]`, where a
  * state is `{ peer, role, base, ratchet, pending, received }`. Decoded strictly.
  */
-import { MAX_ARCHIVED_SESSIONS, MAX_STATE_SIZE, STATE_VERSION } from '../constants.js';
+import { MAX_ARCHIVED_SESSIONS, MAX_RETIRED_BASES, MAX_STATE_SIZE, STATE_VERSION } from '../constants.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ML_KEM_1024_CIPHERTEXT_LENGTH, X25519_KEY_LENGTH, type Bytes } from '../crypto/index.js';
 import { fail } from '../errors.js';
 import { decodeRatchetState, encodeRatchetState } from '../ratchet/index.js';
 import {
-  decodeMsgpack, encodeMsgpack, MAX_PREKEY_ID, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint,
+  checkBytes, decodeMsgpack, encodeMsgpack, MAX_PREKEY_ID, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint,
   type InitialMessageHeader, type WireMap,
 } from '../wire/index.js';
 import type { SessionRecord, SessionState } from './session-state.js';
@@ -22,6 +22,7 @@ export function encodeSessionRecord(record: SessionRecord): Bytes {
   return encodeMsgpack([STATE_VERSION, KIND, {
     c: record.current === null ? null : stateToMap(record.current),
     a: record.archived.map(stateToMap),
+    r: record.retired,
   }]);
 }
 
@@ -48,10 +49,11 @@ export function decodeSessionRecord(bytes: Bytes): SessionRecord {
   if (typeof version !== 'number' || !Number.isInteger(version)) return fail('MALFORMED', `${WHAT}: version is not an integer`);
   if (version !== STATE_VERSION) fail('UNSUPPORTED_VERSION', `${WHAT}: version ${version} is not supported`, { got: version });
   if (kind !== KIND) fail('INVALID_STATE', `${WHAT}: wrong kind`);
-  const map = readMap(body, WHAT, ['c', 'a']);
+  const map = readMap(body, WHAT, ['c', 'a', 'r']);
   const current = map['c'] === null ? null : stateFromMap(map['c']);
   const archived = readArray(map, WHAT, 'a', MAX_ARCHIVED_SESSIONS).map(stateFromMap);
-  return { current, archived };
+  const retired = readArray(map, WHAT, 'r', MAX_RETIRED_BASES).map((b) => checkBytes(b, WHAT, 'r', X25519_KEY_LENGTH));
+  return { current, archived, retired };
 }
 
 function stateFromMap(value: unknown): SessionState {

@@ -3,7 +3,7 @@
  * which are kept, and how a new session from an initial message is installed.
  * Pure functions over immutable records.
  */
-import { MAX_ARCHIVED_SESSIONS } from '../constants.js';
+import { MAX_ARCHIVED_SESSIONS, MAX_RETIRED_BASES } from '../constants.js';
 import { compareBytes, equalBytes, type Bytes } from '../crypto/index.js';
 import type { SessionRecord, SessionState } from './session-state.js';
 
@@ -19,12 +19,24 @@ export function findByBase(record: SessionRecord, base: Bytes): SessionState | u
 
 /** Replaces `old` (identified by object identity) with `updated`, keeping its place. */
 export function replaceSession(record: SessionRecord, old: SessionState, updated: SessionState): SessionRecord {
-  if (record.current === old) return { current: updated, archived: record.archived };
-  return { current: record.current, archived: record.archived.map((s) => (s === old ? updated : s)) };
+  if (record.current === old) return { ...record, current: updated };
+  return { ...record, archived: record.archived.map((s) => (s === old ? updated : s)) };
 }
 
-function archive(archived: readonly SessionState[], session: SessionState): readonly SessionState[] {
-  return [session, ...archived].slice(0, MAX_ARCHIVED_SESSIONS);
+/** True if `base` names a session this record has dropped: its initial messages are replays. */
+export function isRetired(record: SessionRecord, base: Bytes): boolean {
+  return record.retired.some((r) => equalBytes(r, base));
+}
+
+/** Puts `session` first among the archived; the oldest beyond the bound is dropped and its base key retired. */
+function archive(record: SessionRecord, current: SessionState | null, session: SessionState): SessionRecord {
+  const all = [session, ...record.archived];
+  const dropped = all.slice(MAX_ARCHIVED_SESSIONS).map((s) => s.base);
+  return {
+    current,
+    archived: all.slice(0, MAX_ARCHIVED_SESSIONS),
+    retired: [...dropped, ...record.retired].slice(0, MAX_RETIRED_BASES),
+  };
 }
 
 /**
@@ -34,11 +46,10 @@ function archive(archived: readonly SessionState[], session: SessionState): read
  */
 export function installSession(record: SessionRecord, session: SessionState): SessionRecord {
   const current = record.current;
-  if (current === null) return { current: session, archived: record.archived };
+  if (current === null) return { ...record, current: session };
   const keepCurrent = session.role === 'responder'
     && current.role === 'initiator'
     && !current.received
     && compareBytes(current.base, session.base) < 0;
-  if (keepCurrent) return { current, archived: archive(record.archived, session) };
-  return { current: session, archived: archive(record.archived, current) };
+  return keepCurrent ? archive(record, current, session) : archive(record, session, current);
 }

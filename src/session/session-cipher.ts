@@ -12,7 +12,7 @@ import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../rat
 import {
   decodeInitialMessage, decodeSessionMessage, encodeInitialMessage, encodeSessionMessage, type PreKeyBundle,
 } from '../wire/index.js';
-import { findByBase, installSession, replaceSession, sessionsInTrialOrder } from './record.js';
+import { findByBase, installSession, isRetired, replaceSession, sessionsInTrialOrder } from './record.js';
 import type { SessionRecord, SessionState } from './session-state.js';
 
 /** Runs the initiator side of PQXDH against `bundle` and makes the new session current (§7.2 Sending). */
@@ -79,6 +79,9 @@ export function sessionDecrypt(p: {
     // The initiator repeats its header until it hears back: same session, no prekey consumed.
     const { record, plaintext } = decryptOnExisting(p.record, [known], initial.message, p.random);
     return { record, preKeys: p.preKeys, plaintext, newSession: false };
+  }
+  if (isRetired(p.record, initial.ephemeralKey)) {
+    fail('DUPLICATE_MESSAGE', 'initial message of a session this record has dropped (a replay)');
   }
   const handshake = respondPqxdh({ identity: p.identity, preKeys: p.preKeys, header: initial });
   const fresh = initReceiver({

@@ -26,6 +26,11 @@ export interface SessionRecord {
   readonly current: SessionState | null;
   /** Older sessions kept to decrypt late messages, newest first, at most MAX_ARCHIVED_SESSIONS. */
   readonly archived: readonly SessionState[];
+  /**
+   * Base keys of sessions dropped from the record, newest first, at most
+   * MAX_RETIRED_BASES: an initial message naming one is a replay (§7.2).
+   */
+  readonly retired: readonly Bytes[];
 }
 
-export const EMPTY_RECORD: SessionRecord = { current: null, archived: [] };
+export const EMPTY_RECORD: SessionRecord = { current: null, archived: [], retired: [] };

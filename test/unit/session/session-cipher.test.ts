@@ -107,6 +107,20 @@ describe('session cipher', () => {
     expect(receive(bob, alice, send(alice, bob, 'c'))).toBe('c');
   });
 
+  it('refuses the replay of an initial message whose session was dropped (no one-time prekeys to consume)', () => {
+    const alice = makeDevice('alice', 17);
+    const bob = makeDevice('bob', 18, 0); // last-resort keys only: nothing is consumed
+    start(alice, bob);
+    const first = send(alice, bob, 'first');
+    expect(receive(bob, alice, first)).toBe('first');
+    for (let i = 0; i < 6; i++) {
+      start(alice, bob);
+      expect(receive(bob, alice, send(alice, bob, `again ${i}`))).toBe(`again ${i}`);
+    }
+    expect(recordOf(bob, alice).retired.length).toBe(1);
+    expect(() => receive(bob, alice, first)).toThrowError(expect.objectContaining({ code: 'DUPLICATE_MESSAGE' }));
+  });
+
   it('refuses unknown record versions and kinds with typed errors', () => {
     const alice = makeDevice('alice', 15);
     const bob = makeDevice('bob', 16);
