@@ -1,0 +1,105 @@
+/**
+ * Process plumbing shared by the demo and the throughput script: a relay
+ * child process on a free port with a temp data dir, and participants forked
+ * through tsx and driven over IPC.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsx = import.meta.resolve('tsx');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+export interface RelayProcess {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `relay/cli.ts` on a free port with its SQLite data in `dataDir`; resolves once /healthz answers. */
+export async function startRelayProcess(dataDir: string, port?: number): Promise<RelayProcess> {
+  const p = port ?? await freePort();
+  const child = spawn(process.execPath, ['--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(p), '--data', dataDir], {
+    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PARLEY_LOG_LEVEL: 'silent', LOG_LEVEL: 'silent' },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (let i = 0; ; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${p}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (child.exitCode !== null || i > 200) throw new Error('the relay did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `ws://127.0.0.1:${p}`,
+    port: p,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface Participant {
+  readonly name: string;
+  call<T = unknown>(op: string, args?: Record<string, unknown>): Promise<T>;
+  /** Resolves with the next forwarded event of that kind satisfying `filter`. */
+  next(event: string, filter?: (e: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  onEvent(listener: (e: Record<string, unknown>) => void): void;
+  stop(): Promise<void>;
+}
+
+export async function forkParticipant(script: string, name: string, args: string[]): Promise<Participant> {
+  const child: ChildProcess = fork(script, [name, ...args], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let seq = 0;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const listeners: ((e: Record<string, unknown>) => void)[] = [];
+  const started = new Promise<void>((resolve) => listeners.push((e) => { if (e['event'] === 'started') resolve(); }));
+  child.on('message', (m: Record<string, unknown>) => {
+    if (typeof m['seq'] === 'number') {
+      const p = pending.get(m['seq']);
+      pending.delete(m['seq']);
+      if (m['ok'] === true) p?.resolve(m['result']);
+      else p?.reject(new Error(String(m['error'])));
+    } else {
+      for (const l of [...listeners]) l(m);
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await started;
+  return {
+    name,
+    call: <T>(op: string, a: Record<string, unknown> = {}) => new Promise<T>((resolve, reject) => {
+      const s = ++seq;
+      pending.set(s, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ seq: s, op, ...a });
+    }),
+    next: (event, filter = () => true) => new Promise((resolve) => {
+      const l = (e: Record<string, unknown>): void => {
+        if (e['event'] !== event || !filter(e)) return;
+        listeners.splice(listeners.indexOf(l), 1);
+        resolve(e);
+      };
+      listeners.push(l);
+    }),
+    onEvent: (l) => void listeners.push(l),
+    stop: async () => {
+      if (child.connected) child.disconnect();
+      await exited;
+    },
+  };
+}
