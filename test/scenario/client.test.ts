@@ -1,0 +1,112 @@
+/**
+ * End to end against a real relay process: invitations, 1:1 both ways,
+ * blocking, a client restarted mid-conversation from its durable store, a
+ * relay restart, a lost network, an identity-key change.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '../../src/client/client.js';
+import { isClientError } from '../../src/client/errors.js';
+import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from './helpers.js';
+
+const tmp = tempDir('parley-scenario-');
+let relay: RelayProcess;
+const open: Client[] = [];
+
+async function client(name: string, dir = join(tmp.dir, name)): Promise<Client> {
+  const c = await openClient(dir, relay.url, name);
+  open.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  relay = await startRelayProcess(join(tmp.dir, 'relay'));
+}, 30_000);
+
+afterAll(async () => {
+  for (const c of open) await c.close().catch(() => undefined);
+  await relay?.stop();
+  tmp.remove();
+});
+
+describe('client ↔ relay process', () => {
+  it('invitation, 1:1 both ways, block', async () => {
+    const alice = await client('alice1');
+    const bob = await client('bob1');
+    const { bAtA, aAtB } = await befriend(alice, bob);
+    expect(alice.safetyNumber(bAtA)).toBe(bob.safetyNumber(aAtB));
+    const got = bob.next('message');
+    await alice.send(bAtA, { type: 'text', text: 'hello over a real relay' });
+    expect(text(await got)).toBe('hello over a real relay');
+    const back = alice.next('message');
+    await bob.send(aAtB, { type: 'reaction', target: (await got).content.id, emoji: '👍', remove: false });
+    expect((await back).content.body.type).toBe('reaction');
+    await alice.block(bAtA);
+    await expect(bob.send(aAtB, { type: 'text', text: 'still there?' })).rejects.toSatisfy(
+      (e: unknown) => isClientError(e, 'RELAY_ERROR') && e.details['relayCode'] === 'TOKEN_REFUSED',
+    );
+  });
+
+  it('restart of a client mid-conversation from its durable store loses nothing and repeats nothing', async () => {
+    const alice = await client('alice2');
+    const bobDir = join(tmp.dir, 'bob2');
+    let bob = await client('bob2', bobDir);
+    const { bAtA, aAtB } = await befriend(alice, bob);
+    await alice.send(bAtA, { type: 'text', text: 'm1' });
+    await bob.next('message');
+    await bob.close();
+    for (const t of ['m2', 'm3', 'm4']) await alice.send(bAtA, { type: 'text', text: t });
+    bob = await openClient(bobDir, relay.url, 'bob2');
+    open.push(bob);
+    const seen: string[] = [];
+    bob.on('message', (m) => seen.push(text(m)));
+    // A marker after the backlog: everything before it has been processed once it arrives.
+    await alice.send(bAtA, { type: 'text', text: 'marker' });
+    await bob.next('message', (m) => text(m) === 'marker');
+    expect(seen).toEqual(['m2', 'm3', 'm4', 'marker']);
+    expect((await bob.messages()).map(text)).toEqual(['m1', 'm2', 'm3', 'm4', 'marker']);
+    const reply = alice.next('message');
+    await bob.send(aAtB, { type: 'text', text: 'back again' });
+    expect(text(await reply)).toBe('back again');
+  });
+
+  it('relay restart and lost network: clients reconnect by themselves and the outbox goes out', async () => {
+    const alice = await client('alice3');
+    const bob = await client('bob3');
+    const { bAtA } = await befriend(alice, bob);
+    const seen: string[] = [];
+    bob.on('message', (m) => seen.push(text(m)));
+
+    alice.interruptConnection();
+    bob.interruptConnection();
+    await alice.send(bAtA, { type: 'text', text: 'after a network loss' });
+    await bob.next('message', (m) => text(m) === 'after a network loss');
+
+    const dataDir = join(tmp.dir, 'relay');
+    const port = relay.port;
+    await relay.stop();
+    const pending = alice.send(bAtA, { type: 'text', text: 'sent while the relay was down' });
+    relay = await startRelayProcess(dataDir, port);
+    await pending;
+    await bob.next('message', (m) => text(m) === 'sent while the relay was down');
+    expect(seen).toEqual(['after a network loss', 'sent while the relay was down']);
+  }, 30_000);
+
+  it('identity-key change: a verified contact that reinstalls needs re-approval before we send', async () => {
+    const alice = await client('alice4');
+    const bob = await client('bob4');
+    const { bAtA } = await befriend(alice, bob);
+    await alice.setVerified(bAtA);
+    await bob.close();
+    const newBob = await client('bob4-reinstalled');
+    const changed = alice.next('identity-changed');
+    const { text: invite } = await alice.createInvite({ forContact: bAtA });
+    await newBob.acceptInvite(invite);
+    expect((await changed).wasVerified).toBe(true);
+    await expect(alice.send(bAtA, { type: 'text', text: 'x' })).rejects.toSatisfy((e: unknown) => isClientError(e, 'IDENTITY_CHANGED'));
+    await alice.approveIdentity(bAtA);
+    const got = newBob.next('message');
+    await alice.send(bAtA, { type: 'text', text: 'welcome back' });
+    expect(text(await got)).toBe('welcome back');
+  });
+});
