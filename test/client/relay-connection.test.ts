@@ -1,0 +1,114 @@
+/**
+ * The relay connection against a scripted socket: answers the challenge with
+ * a signature over the auth payload, matches responses to requests, hands
+ * deliveries over in order after setup, turns errors into RELAY_ERROR, fails
+ * pending requests on loss and reconnects by itself.
+ */
+import { describe, expect, it } from 'vitest';
+import { generateIdentityKeyPair } from '../../src/identity/index.js';
+import { seededRandom, verify } from '../../src/crypto/index.js';
+import { connectRelay, relayAuthPayload } from '../../src/client/relay-connection.js';
+import { isClientError } from '../../src/client/errors.js';
+import type { Delivery, RelayHandlers } from '../../src/client/relay-api.js';
+import type { WebSocketLike } from '../../src/client/websocket.js';
+import { decodeRelayRequest, encodeRelayServerFrame, type RelayRequest, type RelayServerFrame } from '../../src/wire/relay-frames.js';
+
+class FakeSocket implements WebSocketLike {
+  binaryType = 'arraybuffer';
+  readyState = 1;
+  onopen: ((ev: unknown) => void) | null = null;
+  onclose: ((ev: { code: number; reason?: string }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  readonly sent: RelayRequest[] = [];
+  onRequest: (r: RelayRequest) => void = () => undefined;
+
+  send(data: Uint8Array): void {
+    const r = decodeRelayRequest(data);
+    this.sent.push(r);
+    queueMicrotask(() => this.onRequest(r));
+  }
+
+  push(f: RelayServerFrame): void {
+    this.onmessage?.({ data: encodeRelayServerFrame(f) });
+  }
+
+  close(code = 1000): void {
+    this.readyState = 3;
+    queueMicrotask(() => this.onclose?.({ code }));
+  }
+}
+
+const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(9)));
+const relayId = new Uint8Array(32).fill(1);
+const mailbox = new Uint8Array(16).fill(2);
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+function setup() {
+  const sockets: FakeSocket[] = [];
+  const events: string[] = [];
+  const deliveries: Delivery[] = [];
+  const handlers: RelayHandlers = {
+    onConnected: async (mb) => { events.push(`connected ${mb.length}`); await tick(); },
+    onDelivery: async (d) => { deliveries.push(d); },
+    onPreKeysLow: () => events.push('low'),
+    onState: (s) => events.push(s),
+  };
+  const relay = connectRelay({
+    url: 'ws://x', identity, random: seededRandom(new Uint8Array(32).fill(3)), handlers, backoff: { baseMs: 1, maxMs: 2 },
+    webSocket: () => {
+      const s = new FakeSocket();
+      s.onRequest = (r) => {
+        if (r.type === 'auth') {
+          const nonce = new Uint8Array(32).fill(sockets.length);
+          expect(verify(r.identityKey, relayAuthPayload(relayId, nonce, identity.publicKey), r.signature)).toBe(true);
+          s.push({ type: 'ok', id: r.id, result: { re: 'auth', mailbox } });
+        }
+      };
+      sockets.push(s);
+      queueMicrotask(() => s.push({ type: 'challenge', relayId, nonce: new Uint8Array(32).fill(sockets.length) }));
+      return s;
+    },
+  });
+  return { relay, sockets, events, deliveries };
+}
+
+describe('relay connection', () => {
+  it('authenticates, runs setup before deliveries, matches responses, and maps errors', async () => {
+    const { relay, sockets, events, deliveries } = setup();
+    await relay.whenConnected();
+    expect(events).toEqual(['connected 16', 'connected']);
+    const s = sockets[0] as FakeSocket;
+    s.onRequest = (r) => {
+      if (r.type === 'counts') s.push({ type: 'ok', id: r.id, result: { re: 'counts', oneTime: 3, kem: 1 } });
+      if (r.type === 'send') s.push({ type: 'error', id: r.id, code: 'TOKEN_REFUSED' });
+    };
+    s.push({ type: 'deliver', eid: 7, data: new Uint8Array([1]) });
+    s.push({ type: 'deliver', eid: 8, data: new Uint8Array([2]) });
+    s.push({ type: 'prekeys_low', oneTime: 1, kem: 0 });
+    const [counts] = await Promise.all([relay.preKeyCounts(), tick()]);
+    expect(counts).toEqual({ oneTime: 3, kem: 1 });
+    await expect(relay.send({ mailbox, token: new Uint8Array(16) }, new Uint8Array([9]))).rejects.toSatisfy(
+      (e: unknown) => isClientError(e, 'RELAY_ERROR') && e.details['relayCode'] === 'TOKEN_REFUSED',
+    );
+    expect(deliveries.map((d) => d.id)).toEqual([7, 8]);
+    expect(events).toContain('low');
+    await relay.close();
+  });
+
+  it('fails pending requests on a lost connection and reconnects with a fresh challenge', async () => {
+    const { relay, sockets } = setup();
+    await relay.whenConnected();
+    const pending = relay.preKeyCounts(); // never answered
+    await tick();
+    relay.interrupt();
+    await expect(pending).rejects.toSatisfy((e: unknown) => isClientError(e, 'NOT_CONNECTED'));
+    await expect(relay.ack([1])).rejects.toSatisfy((e: unknown) => isClientError(e, 'NOT_CONNECTED'));
+    await relay.whenConnected();
+    expect(sockets.length).toBe(2);
+    expect((sockets[1] as FakeSocket).sent[0]?.type).toBe('auth');
+    await relay.close();
+    await expect(relay.whenConnected()).rejects.toSatisfy((e: unknown) => isClientError(e, 'CLOSED'));
+  });
+});
+
