@@ -1,0 +1,85 @@
+/**
+ * `npx parley chat` driven by a scripted stdin, two processes against a real
+ * relay process: invite, accept, send both ways, quit cleanly.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelayProcess, tempDir, type RelayProcess } from './helpers.js';
+
+const bin = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
+const tmp = tempDir('parley-cli-');
+let relay: RelayProcess;
+
+beforeAll(async () => {
+  relay = await startRelayProcess(join(tmp.dir, 'relay'));
+}, 30_000);
+
+afterAll(async () => {
+  await relay?.stop();
+  tmp.remove();
+});
+
+interface Chat {
+  readonly lines: string[];
+  type(line: string): void;
+  waitFor(re: RegExp): Promise<RegExpMatchArray>;
+  exit: Promise<number | null>;
+}
+
+function chat(profile: string): Chat {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [bin, 'chat', '--relay', relay.url, '--profile', profile, '--dir', join(tmp.dir, profile)]);
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    for (const w of [...waiters]) {
+      const m = line.match(w.re);
+      if (m !== null) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  child.stderr.resume();
+  return {
+    lines,
+    type: (line) => void child.stdin.write(`${line}\n`),
+    waitFor: (re) => {
+      const done = lines.map((l) => l.match(re)).find((m) => m !== null);
+      if (done !== undefined && done !== null) return Promise.resolve(done);
+      return new Promise((resolve) => waiters.push({ re, resolve }));
+    },
+    exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+  };
+}
+
+describe('parley chat (scripted stdin)', () => {
+  it('invites, accepts, chats both ways and quits', async () => {
+    const alice = chat('alice');
+    const bob = chat('bob');
+    await Promise.all([alice.waitFor(/^\* ready as alice$/), bob.waitFor(/^\* ready as bob$/)]);
+    alice.type('/invite');
+    const [, invite] = await alice.waitFor(/^invite: (parley:\S+)$/);
+    bob.type(`/accept ${invite ?? ''}`);
+    await bob.waitFor(/^\* alice added as a contact$/);
+    await alice.waitFor(/^\* bob added as a contact$/);
+    bob.type('/msg alice hello from bob');
+    await alice.waitFor(/^bob: hello from bob$/);
+    alice.type('/to bob');
+    alice.type('hi bob, this is alice');
+    await bob.waitFor(/^alice: hi bob, this is alice$/);
+    alice.type('/safety bob');
+    bob.type('/safety alice');
+    const [[, a], [, b]] = await Promise.all([alice.waitFor(/^safety number with bob: (\d+)$/), bob.waitFor(/^safety number with alice: (\d+)$/)]);
+    expect(a).toBe(b);
+    alice.type('/nonsense');
+    await alice.waitFor(/^error: unknown command/);
+    alice.type('/quit');
+    bob.type('/quit');
+    expect(await alice.exit).toBe(0);
+    expect(await bob.exit).toBe(0);
+  }, 60_000);
+});
