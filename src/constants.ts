@@ -80,6 +80,38 @@ export const MAX_RETIRED_BASES = 64;
 
 // ── Groups (spec §8) ────────────────────────────────────────────────────────
 // (section owned by src/group)
+/** Length of a group id (random, chosen by the creator) (§8.1). */
+export const GROUP_ID_LENGTH = 16;
+/** Most members of one group or channel, creator included (§8.1). */
+export const MAX_GROUP_MEMBERS = 1000;
+/** Most message keys one sender chain may skip in a single decrypt (checked before deriving any) (§8.5). */
+export const GROUP_MAX_SKIP = 1000;
+/** Global cap on stored skipped group message keys of one group session; oldest evicted first (§8.5). */
+export const GROUP_MAX_SKIPPED_KEYS = 2000;
+/** Sender keys kept per other member (its newest first); older ones are dropped with their skipped keys (§8.4). */
+export const MAX_SENDER_KEYS_PER_MEMBER = 3;
+/** Largest group message a decoder accepts (§8.3). */
+export const MAX_GROUP_MESSAGE_SIZE = MAX_MESSAGE_SIZE;
+/** Largest group control structure (distribution, change, welcome) a decoder accepts (§8.6, §8.7). */
+export const MAX_GROUP_CONTROL_SIZE = 128 * 1024;
+/** Largest serialized group session (§8.9). */
+export const MAX_GROUP_STATE_SIZE = 4 * 1024 * 1024;
+/** HMAC input byte of the sender chain step for the message key (§8.2). */
+export const SENDER_CHAIN_MESSAGE_KEY_SEED = 0x01;
+/** HMAC input byte of the sender chain step for the next chain key (§8.2). */
+export const SENDER_CHAIN_KEY_SEED = 0x02;
+/** HKDF info: group message key → AEAD key ‖ nonce (§8.2). */
+export const SENDER_KEY_MESSAGE_KEYS_INFO = 'Parley_SenderKey_MessageKeys_v1';
+/** Signature domain label of a group message body (§8.3). */
+export const SENDER_KEY_MESSAGE_LABEL = 'Parley_SenderKey_Message_v1';
+/** Signature domain label of a sender key's proof of possession in a distribution (§8.4). */
+export const SENDER_KEY_DISTRIBUTION_LABEL = 'Parley_SenderKey_Distribution_v1';
+/** Signature domain label of a membership change body (§8.7). */
+export const GROUP_CHANGE_LABEL = 'Parley_Group_Change_v1';
+/** Signature domain label of a welcome body (§8.8). */
+export const GROUP_WELCOME_LABEL = 'Parley_Group_Welcome_v1';
+/** Hash domain label of a group state (§8.6). */
+export const GROUP_STATE_HASH_LABEL = 'Parley_Group_State_v1';
 
 // ── Relay (spec/relay.md) ───────────────────────────────────────────────────
 // (section owned by relay/ and src/wire/relay-frames.ts; operational defaults live in relay/config.ts)

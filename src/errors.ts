@@ -32,7 +32,8 @@ export type ProtocolErrorCode =
   | 'NOT_A_MEMBER' // the sender or target is not a member of the group
   | 'NOT_AUTHORIZED' // the actor lacks the role the operation needs (e.g. a channel reader posting)
   | 'STALE_EPOCH' // a membership change for an epoch older than ours
-  | 'EPOCH_FORK'; // a membership change conflicting with one already applied at that epoch
+  | 'EPOCH_FORK' // a membership change conflicting with one already applied at that epoch
+  | 'FUTURE_EPOCH'; // a membership change more than one epoch ahead: an earlier change is missing
 
 export type ErrorDetails = Readonly<Record<string, string | number | boolean>>;
 

@@ -1,0 +1,40 @@
+/**
+ * Group message keys (spec/protocol.md §8.2, §8.3): one message key becomes
+ * one AEAD key and nonce; the AEAD binds group id, key id and iteration.
+ */
+import { SENDER_KEY_MESSAGE_KEYS_INFO } from '../constants.js';
+import {
+  AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, aeadOpen, aeadSeal, concatBytes, hkdf, split, uintToBytes, utf8, type Bytes,
+} from '../crypto/index.js';
+
+const ZERO32 = new Uint8Array(32);
+
+export interface GroupBodyKeys {
+  readonly key: Bytes;
+  readonly nonce: Bytes;
+}
+
+/** §8.2: HKDF(ikm = mk, salt = ZERO32, info = SENDER_KEY_MESSAGE_KEYS_INFO, 44) = key(32) ‖ nonce(12). */
+export function deriveGroupBodyKeys(messageKey: Bytes): GroupBodyKeys {
+  const [key, nonce] = split(
+    hkdf(messageKey, ZERO32, utf8(SENDER_KEY_MESSAGE_KEYS_INFO), AEAD_KEY_LENGTH + AEAD_NONCE_LENGTH),
+    AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH,
+  ) as [Bytes, Bytes];
+  return { key, nonce };
+}
+
+/** §8.3: AD = g (16) ‖ u32(k) ‖ u32(i). */
+export function groupAssociatedData(groupId: Bytes, keyId: number, iteration: number): Bytes {
+  return concatBytes(groupId, uintToBytes(keyId, 4), uintToBytes(iteration, 4));
+}
+
+export function sealGroupBody(messageKey: Bytes, plaintext: Bytes, associatedData: Bytes): Bytes {
+  const { key, nonce } = deriveGroupBodyKeys(messageKey);
+  return aeadSeal(key, nonce, plaintext, associatedData);
+}
+
+/** Opens or throws DECRYPT_FAILED. */
+export function openGroupBody(messageKey: Bytes, ciphertext: Bytes, associatedData: Bytes): Bytes {
+  const { key, nonce } = deriveGroupBodyKeys(messageKey);
+  return aeadOpen(key, nonce, ciphertext, associatedData);
+}
