@@ -5,6 +5,7 @@ export * from './sealed-envelope.js';
 export * from './session-message.js';
 export * from './prekeys.js';
 export * from './initial-message.js';
+export * from './relay-frames.js';
 export * from './group-message.js';
 export * from './group-distribution.js';
 export * from './group-change.js';

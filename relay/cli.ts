@@ -1,0 +1,114 @@
+/**
+ * `npm start` (spec/relay.md §10): parses flags and environment variables and
+ * calls startRelay. SIGTERM and SIGINT drain and exit 0.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_LIMITS, DEFAULT_SWEEP_INTERVAL_MS, DEFAULT_TTL_SECONDS, type RelayLimits } from './config.js';
+import { startRelay, type StartRelayOptions } from './server.js';
+
+interface Flag {
+  readonly name: string;
+  readonly env: string;
+  readonly help: string;
+  readonly fallback: string;
+}
+
+const LIMIT_FLAGS: ReadonlyArray<readonly [keyof RelayLimits, string]> = [
+  ['maxFrameSize', 'largest frame in bytes'],
+  ['maxConnections', 'open connections'],
+  ['pingIntervalMs', 'heartbeat interval (ms)'],
+  ['connectionRate', 'requests per second per connection'],
+  ['connectionBurst', 'burst of requests per connection'],
+  ['mailboxRate', 'deliveries per second per recipient mailbox'],
+  ['mailboxBurst', 'burst per recipient mailbox'],
+  ['mailboxMaxEnvelopes', 'stored envelopes per mailbox'],
+  ['mailboxMaxBytes', 'stored bytes per mailbox'],
+  ['maxTokensPerMailbox', 'delivery tokens per mailbox'],
+  ['maxOneTimePreKeys', 'stored one-time prekeys per mailbox'],
+  ['maxKemPreKeys', 'stored one-time KEM prekeys per mailbox'],
+  ['preKeysLowThreshold', 'prekeys_low below this count'],
+  ['maxUnacked', 'unacknowledged deliveries per connection'],
+  ['maxInFlight', 'requests handled at once per connection'],
+  ['highWaterMark', 'send-buffer bytes before backpressure'],
+  ['maxStrikes', 'protocol violations before close 4000'],
+  ['maxRateLimited', 'consecutive RATE_LIMITED before close 4008'],
+];
+
+const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const envName = (s: string): string => `PARLEY_RELAY_${s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+const FLAGS: Flag[] = [
+  { name: 'host', env: 'PARLEY_RELAY_HOST', help: 'interface to listen on', fallback: '0.0.0.0' },
+  { name: 'port', env: 'PARLEY_RELAY_PORT', help: 'TCP port (0 = ephemeral)', fallback: '8787' },
+  { name: 'data', env: 'PARLEY_RELAY_DATA', help: 'SQLite data directory', fallback: './data' },
+  { name: 'sync', env: 'PARLEY_RELAY_SYNC', help: "SQLite synchronous mode: 'full' or 'normal'", fallback: 'full' },
+  { name: 'ttl', env: 'PARLEY_RELAY_TTL', help: 'default and longest envelope TTL (seconds)', fallback: String(DEFAULT_TTL_SECONDS) },
+  { name: 'sweep-interval', env: 'PARLEY_RELAY_SWEEP_INTERVAL', help: 'expiry sweep interval (ms)', fallback: String(DEFAULT_SWEEP_INTERVAL_MS) },
+  { name: 'log-level', env: 'PARLEY_RELAY_LOG_LEVEL', help: 'pino level (fatal … trace, silent)', fallback: 'info' },
+  ...LIMIT_FLAGS.map(([key, help]) => ({ name: kebab(key), env: envName(key), help, fallback: String(DEFAULT_LIMITS[key]) })),
+];
+
+function usage(): string {
+  const rows = FLAGS.map((f) => `  --${f.name.padEnd(24)} ${f.env.padEnd(40)} ${f.help} [${f.fallback}]`);
+  return `Usage: npm start -- [options]\n\nParley relay: a blind store-and-forward server.\n\n  flag                       environment variable                     meaning [default]\n${rows.join('\n')}\n  --memory                   (no SQLite: keep everything in memory)\n  --help\n`;
+}
+
+function integer(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
+  return n;
+}
+
+export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): StartRelayOptions | 'help' {
+  const { values: parsed } = parseArgs({
+    args: [...argv], strict: true,
+    options: {
+      ...Object.fromEntries(FLAGS.map((f) => [f.name, { type: 'string' as const }])),
+      memory: { type: 'boolean' }, help: { type: 'boolean' },
+    },
+  });
+  const values = parsed as Record<string, string | boolean | undefined>;
+  if (values['help'] === true) return 'help';
+  const get = (f: Flag): string => (values[f.name] as string | undefined) ?? env[f.env] ?? f.fallback;
+  const byName = new Map(FLAGS.map((f) => [f.name, f]));
+  const value = (name: string): string => get(byName.get(name) as Flag);
+  const sync = value('sync');
+  if (sync !== 'full' && sync !== 'normal') throw new Error("--sync must be 'full' or 'normal'");
+  const limits = Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, integer(kebab(key), value(kebab(key)))])) as unknown as RelayLimits;
+  return {
+    host: value('host'), port: integer('port', value('port')),
+    dataDir: values['memory'] === true ? undefined : value('data'), sqliteSync: sync,
+    ttlSeconds: integer('ttl', value('ttl')), sweepIntervalMs: integer('sweep-interval', value('sweep-interval')),
+    logLevel: value('log-level'), limits,
+  };
+}
+
+async function main(): Promise<void> {
+  let options: StartRelayOptions | 'help';
+  try {
+    options = parseCli(process.argv.slice(2), process.env);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${usage()}`);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    process.stdout.write(usage());
+    return;
+  }
+  const relay = await startRelay(options);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    relay.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`relay failed to start: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}

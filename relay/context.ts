@@ -1,0 +1,31 @@
+/** What every connection of one relay shares (no globals: one context per startRelay). */
+import type { Logger } from 'pino';
+import type { Bytes } from '../src/crypto/index.js';
+import type { RelayOptions } from './config.js';
+import type { RelayMetrics } from './metrics.js';
+import type { KeyedBuckets } from './rate-limit.js';
+import type { RelayStore } from './store/types.js';
+
+/** The part of a connection that other connections reach: pushes to its mailbox. */
+export interface MailboxSession {
+  /** New envelopes are durable for this mailbox: push them. */
+  notify(): void;
+  /** Pushes an ephemeral payload; false when not delivered (backpressure). */
+  pushEphemeral(data: Bytes): boolean;
+  pushPreKeysLow(oneTime: number, kem: number): void;
+  /** Closes this connection because a newer one authenticated for the same mailbox. */
+  replaced(): void;
+}
+
+export interface RelayContext {
+  readonly options: RelayOptions;
+  readonly store: RelayStore;
+  readonly metrics: RelayMetrics;
+  readonly log: Logger;
+  readonly relaySecret: Bytes;
+  readonly relayId: Bytes;
+  /** Authenticated connections by hex mailbox id (in memory only, never logged). */
+  readonly online: Map<string, MailboxSession>;
+  readonly mailboxBuckets: KeyedBuckets;
+  draining: boolean;
+}

@@ -1,0 +1,195 @@
+/**
+ * In-memory RelayStore (tests, benchmarks, `--memory`). Same semantics as the
+ * SQLite store: every method runs to completion before the next, so each is
+ * atomic; nothing survives the process.
+ */
+import { toHex, type Bytes } from '../../src/crypto/index.js';
+import { RelayError } from '../errors.js';
+import type {
+  EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoredPreKey,
+  StoreStats, TakenBundle,
+} from './types.js';
+
+interface Directory {
+  identityKey: Bytes;
+  signedPreKey?: Bytes;
+  kemPreKey?: Bytes;
+  /** Insertion-ordered by id key; oldest consumed first. */
+  oneTime: Map<number, Bytes>;
+  kemOneTime: Map<number, Bytes>;
+}
+
+interface Blob {
+  readonly data: Bytes;
+  refs: number;
+}
+
+interface Entry {
+  readonly eid: number;
+  readonly blob: Blob;
+  readonly expiresAt: number;
+}
+
+interface Mailbox {
+  /** eid → entry, in insertion (= eid) order. */
+  readonly entries: Map<number, Entry>;
+  bytes: number;
+}
+
+function upsert(target: Map<number, Bytes>, keys: readonly StoredPreKey[]): void {
+  for (const k of keys) target.set(k.id, k.encoded);
+}
+
+function firstOf(m: Map<number, Bytes>): [number, Bytes] | undefined {
+  for (const e of m) return e;
+  return undefined;
+}
+
+export class MemoryStore implements RelayStore {
+  private relaySecret: Bytes | undefined;
+  private readonly directory = new Map<string, Directory>();
+  private readonly tokens = new Map<string, Set<string>>();
+  private readonly mailboxes = new Map<string, Mailbox>();
+  private nextEid = 1;
+  private blobCount = 0;
+  private blobBytes = 0;
+
+  async secret(create: () => Bytes): Promise<Bytes> {
+    this.relaySecret ??= create();
+    return this.relaySecret;
+  }
+
+  async publishPreKeys(mailbox: Bytes, p: PreKeyPublish, caps: PreKeyCaps): Promise<PreKeyCounts> {
+    const key = toHex(mailbox);
+    const old = this.directory.get(key);
+    const next: Directory = {
+      identityKey: p.identityKey,
+      ...(old?.signedPreKey !== undefined ? { signedPreKey: old.signedPreKey } : {}),
+      ...(old?.kemPreKey !== undefined ? { kemPreKey: old.kemPreKey } : {}),
+      oneTime: new Map(old?.oneTime), kemOneTime: new Map(old?.kemOneTime),
+    };
+    if (p.signedPreKey !== undefined) next.signedPreKey = p.signedPreKey;
+    if (p.kemPreKey !== undefined) next.kemPreKey = p.kemPreKey;
+    upsert(next.oneTime, p.oneTime);
+    upsert(next.kemOneTime, p.kemOneTime);
+    if (next.oneTime.size > caps.maxOneTime || next.kemOneTime.size > caps.maxKem) {
+      throw new RelayError('TOO_MANY_PREKEYS', 'one-time prekey cap exceeded');
+    }
+    this.directory.set(key, next);
+    return { oneTime: next.oneTime.size, kem: next.kemOneTime.size };
+  }
+
+  async preKeyCounts(mailbox: Bytes): Promise<PreKeyCounts> {
+    const d = this.directory.get(toHex(mailbox));
+    return { oneTime: d?.oneTime.size ?? 0, kem: d?.kemOneTime.size ?? 0 };
+  }
+
+  async takeBundle(mailbox: Bytes, tokenHash: Bytes): Promise<TakenBundle> {
+    const key = toHex(mailbox);
+    if (this.tokens.get(key)?.has(toHex(tokenHash)) !== true) throw new RelayError('TOKEN_REFUSED', 'no such token');
+    const d = this.directory.get(key);
+    if (d?.signedPreKey === undefined || d.kemPreKey === undefined) throw new RelayError('NO_PREKEYS', 'no bundle published');
+    const oneTime = firstOf(d.oneTime);
+    const kem = firstOf(d.kemOneTime);
+    if (oneTime !== undefined) d.oneTime.delete(oneTime[0]);
+    if (kem !== undefined) d.kemOneTime.delete(kem[0]);
+    return {
+      identityKey: d.identityKey, signedPreKey: d.signedPreKey, kemPreKey: kem?.[1] ?? d.kemPreKey,
+      ...(oneTime !== undefined ? { oneTimePreKey: oneTime[1] } : {}),
+      counts: { oneTime: d.oneTime.size, kem: d.kemOneTime.size },
+    };
+  }
+
+  async addToken(mailbox: Bytes, tokenHash: Bytes, replaces: Bytes | undefined, max: number): Promise<void> {
+    const key = toHex(mailbox);
+    const set = new Set(this.tokens.get(key));
+    if (replaces !== undefined) set.delete(toHex(replaces));
+    set.add(toHex(tokenHash));
+    if (set.size > max) throw new RelayError('TOO_MANY_TOKENS', 'token cap exceeded');
+    this.tokens.set(key, set);
+  }
+
+  async revokeToken(mailbox: Bytes, tokenHash: Bytes): Promise<void> {
+    this.tokens.get(toHex(mailbox))?.delete(toHex(tokenHash));
+  }
+
+  async hasToken(mailbox: Bytes, tokenHash: Bytes): Promise<boolean> {
+    return this.tokens.get(toHex(mailbox))?.has(toHex(tokenHash)) === true;
+  }
+
+  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
+    const blob: Blob = { data: data.slice(), refs: 0 };
+    const results = recipients.map((r): EnqueueResult => {
+      const key = toHex(r.mailbox);
+      if (this.tokens.get(key)?.has(toHex(r.tokenHash)) !== true) return { ok: false, code: 'TOKEN_REFUSED' };
+      let box = this.mailboxes.get(key);
+      if (box === undefined) {
+        box = { entries: new Map(), bytes: 0 };
+        this.mailboxes.set(key, box);
+      }
+      if (box.entries.size + 1 > quota.maxEnvelopes || box.bytes + data.length > quota.maxBytes) return { ok: false, code: 'MAILBOX_FULL' };
+      const eid = this.nextEid++;
+      box.entries.set(eid, { eid, blob, expiresAt });
+      box.bytes += data.length;
+      blob.refs++;
+      return { ok: true, eid };
+    });
+    if (blob.refs > 0) {
+      this.blobCount++;
+      this.blobBytes += data.length;
+    }
+    return results;
+  }
+
+  async pending(mailbox: Bytes, afterEid: number, limit: number, now: number): Promise<PendingEnvelope[]> {
+    const out: PendingEnvelope[] = [];
+    const box = this.mailboxes.get(toHex(mailbox));
+    if (box === undefined) return out;
+    for (const e of box.entries.values()) {
+      if (out.length >= limit) break;
+      if (e.eid > afterEid && e.expiresAt > now) out.push({ eid: e.eid, data: e.blob.data });
+    }
+    return out;
+  }
+
+  private remove(box: Mailbox, e: Entry): void {
+    box.entries.delete(e.eid);
+    box.bytes -= e.blob.data.length;
+    if (--e.blob.refs === 0) {
+      this.blobCount--;
+      this.blobBytes -= e.blob.data.length;
+    }
+  }
+
+  async ack(mailbox: Bytes, eids: readonly number[]): Promise<number> {
+    const box = this.mailboxes.get(toHex(mailbox));
+    if (box === undefined) return 0;
+    let removed = 0;
+    for (const eid of eids) {
+      const e = box.entries.get(eid);
+      if (e === undefined) continue;
+      this.remove(box, e);
+      removed++;
+    }
+    return removed;
+  }
+
+  async sweep(now: number): Promise<number> {
+    let removed = 0;
+    for (const box of this.mailboxes.values()) {
+      for (const e of [...box.entries.values()]) {
+        if (e.expiresAt <= now) {
+          this.remove(box, e);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  async stats(): Promise<StoreStats> {
+    return { envelopes: this.blobCount, bytes: this.blobBytes };
+  }
+
+  async close(): Promise<void> {}
+}

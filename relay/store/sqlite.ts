@@ -1,0 +1,256 @@
+/**
+ * SQLite RelayStore (better-sqlite3), the default (spec/relay.md §8).
+ *
+ * journal_mode=WAL, synchronous=FULL by default: a resolved write has been
+ * fsynced to the WAL, so an envelope acknowledged to its sender survives a
+ * process kill and a power loss. (`normal` survives a process kill only: WAL
+ * commits reach the OS but are fsynced at checkpoints.)
+ *
+ * Group commit: writes issued in the same event-loop turn run in one
+ * transaction (one fsync), each in its own savepoint, so one failing write
+ * (a cap exceeded) rolls back alone. A write's promise resolves only after the
+ * enclosing transaction has committed.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { Bytes } from '../../src/crypto/index.js';
+import { RelayError } from '../errors.js';
+import { KIND_CLASSIC, KIND_KEM, SCHEMA } from './sqlite-schema.js';
+import type {
+  EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoreStats,
+  TakenBundle,
+} from './types.js';
+
+type Db = Database.Database;
+
+interface QueuedWrite {
+  readonly run: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+const bytes = (b: Buffer | Uint8Array): Bytes => new Uint8Array(b);
+
+export class SqliteStore implements RelayStore {
+  private readonly db: Db;
+  private queue: QueuedWrite[] = [];
+  private scheduled = false;
+  private closed = false;
+  private readonly st;
+
+  constructor(dir: string, sync: 'full' | 'normal' = 'full') {
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, 'relay.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('foreign_keys = OFF');
+    this.db.exec(SCHEMA);
+    const p = (sql: string): Database.Statement => this.db.prepare(sql);
+    this.st = {
+      getMeta: p('SELECT value FROM meta WHERE key = ?'),
+      putMeta: p('INSERT INTO meta (key, value) VALUES (?, ?)'),
+      getDirectory: p('SELECT identity_key, signed_prekey, kem_prekey FROM directory WHERE mailbox = ?'),
+      upsertDirectory: p(`INSERT INTO directory (mailbox, identity_key, signed_prekey, kem_prekey) VALUES (?, ?, ?, ?)
+        ON CONFLICT (mailbox) DO UPDATE SET identity_key = excluded.identity_key,
+          signed_prekey = COALESCE(excluded.signed_prekey, signed_prekey), kem_prekey = COALESCE(excluded.kem_prekey, kem_prekey)`),
+      upsertOneTime: p(`INSERT INTO one_time_prekeys (mailbox, kind, key_id, prekey) VALUES (?, ?, ?, ?)
+        ON CONFLICT (mailbox, kind, key_id) DO UPDATE SET prekey = excluded.prekey`),
+      countOneTime: p('SELECT COUNT(*) AS n FROM one_time_prekeys WHERE mailbox = ? AND kind = ?'),
+      firstOneTime: p('SELECT seq, prekey FROM one_time_prekeys WHERE mailbox = ? AND kind = ? ORDER BY seq LIMIT 1'),
+      deleteOneTime: p('DELETE FROM one_time_prekeys WHERE seq = ?'),
+      hasToken: p('SELECT 1 FROM tokens WHERE mailbox = ? AND token_hash = ?'),
+      addToken: p('INSERT OR IGNORE INTO tokens (mailbox, token_hash) VALUES (?, ?)'),
+      deleteToken: p('DELETE FROM tokens WHERE mailbox = ? AND token_hash = ?'),
+      countTokens: p('SELECT COUNT(*) AS n FROM tokens WHERE mailbox = ?'),
+      insertEnvelope: p('INSERT INTO envelopes (data, refs) VALUES (?, 0)'),
+      addRefs: p('UPDATE envelopes SET refs = refs + ? WHERE id = ?'),
+      deleteEnvelopeIfUnused: p('DELETE FROM envelopes WHERE id = ? AND refs <= 0'),
+      deleteEnvelope: p('DELETE FROM envelopes WHERE id = ?'),
+      getUsage: p('SELECT count, bytes FROM usage WHERE mailbox = ?'),
+      addUsage: p(`INSERT INTO usage (mailbox, count, bytes) VALUES (?, ?, ?)
+        ON CONFLICT (mailbox) DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`),
+      insertDelivery: p('INSERT INTO deliveries (mailbox, envelope_id, size, expires_at) VALUES (?, ?, ?, ?)'),
+      pending: p(`SELECT d.eid AS eid, e.data AS data FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id
+        WHERE d.mailbox = ? AND d.eid > ? AND d.expires_at > ? ORDER BY d.eid LIMIT ?`),
+      getDelivery: p('SELECT mailbox, envelope_id, size FROM deliveries WHERE eid = ?'),
+      deleteDelivery: p('DELETE FROM deliveries WHERE eid = ?'),
+      expired: p('SELECT eid FROM deliveries WHERE expires_at <= ? ORDER BY expires_at LIMIT 1000'),
+      stats: p('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS b FROM envelopes'),
+    };
+  }
+
+  /** Queues `run` for the next group commit. */
+  private write<T>(run: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new RelayError('SHUTTING_DOWN', 'store closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const w of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.db.transaction(w.run)() });
+          } catch (e) {
+            outcomes.push({ ok: false, value: e });
+          }
+        }
+      })();
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (o?.ok === true) w.resolve(o.value);
+      else w.reject(o?.value);
+    });
+  }
+
+  async secret(create: () => Bytes): Promise<Bytes> {
+    return this.write(() => {
+      const row = this.st.getMeta.get('secret') as { value: Buffer } | undefined;
+      if (row !== undefined) return bytes(row.value);
+      const s = create();
+      this.st.putMeta.run('secret', s);
+      return s;
+    });
+  }
+
+  async publishPreKeys(mailbox: Bytes, p: PreKeyPublish, caps: PreKeyCaps): Promise<PreKeyCounts> {
+    return this.write(() => {
+      this.st.upsertDirectory.run(mailbox, p.identityKey, p.signedPreKey ?? null, p.kemPreKey ?? null);
+      for (const k of p.oneTime) this.st.upsertOneTime.run(mailbox, KIND_CLASSIC, k.id, k.encoded);
+      for (const k of p.kemOneTime) this.st.upsertOneTime.run(mailbox, KIND_KEM, k.id, k.encoded);
+      const counts = this.counts(mailbox);
+      if (counts.oneTime > caps.maxOneTime || counts.kem > caps.maxKem) throw new RelayError('TOO_MANY_PREKEYS', 'one-time prekey cap exceeded');
+      return counts;
+    });
+  }
+
+  private counts(mailbox: Bytes): PreKeyCounts {
+    const n = (kind: number): number => (this.st.countOneTime.get(mailbox, kind) as { n: number }).n;
+    return { oneTime: n(KIND_CLASSIC), kem: n(KIND_KEM) };
+  }
+
+  async preKeyCounts(mailbox: Bytes): Promise<PreKeyCounts> {
+    return this.counts(mailbox);
+  }
+
+  async takeBundle(mailbox: Bytes, tokenHash: Bytes): Promise<TakenBundle> {
+    return this.write(() => {
+      if (this.st.hasToken.get(mailbox, tokenHash) === undefined) throw new RelayError('TOKEN_REFUSED', 'no such token');
+      const d = this.st.getDirectory.get(mailbox) as { identity_key: Buffer; signed_prekey: Buffer | null; kem_prekey: Buffer | null } | undefined;
+      if (d === undefined || d.signed_prekey === null || d.kem_prekey === null) throw new RelayError('NO_PREKEYS', 'no bundle published');
+      const take = (kind: number): Bytes | undefined => {
+        const row = this.st.firstOneTime.get(mailbox, kind) as { seq: number; prekey: Buffer } | undefined;
+        if (row === undefined) return undefined;
+        this.st.deleteOneTime.run(row.seq);
+        return bytes(row.prekey);
+      };
+      const oneTime = take(KIND_CLASSIC);
+      const kem = take(KIND_KEM);
+      return {
+        identityKey: bytes(d.identity_key), signedPreKey: bytes(d.signed_prekey), kemPreKey: kem ?? bytes(d.kem_prekey),
+        ...(oneTime !== undefined ? { oneTimePreKey: oneTime } : {}), counts: this.counts(mailbox),
+      };
+    });
+  }
+
+  async addToken(mailbox: Bytes, tokenHash: Bytes, replaces: Bytes | undefined, max: number): Promise<void> {
+    return this.write(() => {
+      if (replaces !== undefined) this.st.deleteToken.run(mailbox, replaces);
+      this.st.addToken.run(mailbox, tokenHash);
+      if ((this.st.countTokens.get(mailbox) as { n: number }).n > max) throw new RelayError('TOO_MANY_TOKENS', 'token cap exceeded');
+    });
+  }
+
+  async revokeToken(mailbox: Bytes, tokenHash: Bytes): Promise<void> {
+    return this.write(() => {
+      this.st.deleteToken.run(mailbox, tokenHash);
+    });
+  }
+
+  async hasToken(mailbox: Bytes, tokenHash: Bytes): Promise<boolean> {
+    return this.st.hasToken.get(mailbox, tokenHash) !== undefined;
+  }
+
+  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
+    return this.write(() => {
+      const envelopeId = Number(this.st.insertEnvelope.run(data).lastInsertRowid);
+      let refs = 0;
+      const results = recipients.map((r): EnqueueResult => {
+        if (this.st.hasToken.get(r.mailbox, r.tokenHash) === undefined) return { ok: false, code: 'TOKEN_REFUSED' };
+        const usage = this.st.getUsage.get(r.mailbox) as { count: number; bytes: number } | undefined;
+        if ((usage?.count ?? 0) + 1 > quota.maxEnvelopes || (usage?.bytes ?? 0) + data.length > quota.maxBytes) {
+          return { ok: false, code: 'MAILBOX_FULL' };
+        }
+        const eid = Number(this.st.insertDelivery.run(r.mailbox, envelopeId, data.length, expiresAt).lastInsertRowid);
+        this.st.addUsage.run(r.mailbox, 1, data.length);
+        refs++;
+        return { ok: true, eid };
+      });
+      if (refs === 0) this.st.deleteEnvelope.run(envelopeId);
+      else this.st.addRefs.run(refs, envelopeId);
+      return results;
+    });
+  }
+
+  async pending(mailbox: Bytes, afterEid: number, limit: number, now: number): Promise<PendingEnvelope[]> {
+    const rows = this.st.pending.all(mailbox, afterEid, now, limit) as Array<{ eid: number; data: Buffer }>;
+    return rows.map((r) => ({ eid: r.eid, data: bytes(r.data) }));
+  }
+
+  /** Deletes one delivery (of `mailbox` when given) and its envelope when no delivery is left. */
+  private removeDelivery(eid: number, mailbox?: Bytes): boolean {
+    const d = this.st.getDelivery.get(eid) as { mailbox: Buffer; envelope_id: number; size: number } | undefined;
+    if (d === undefined || (mailbox !== undefined && !Buffer.from(mailbox).equals(d.mailbox))) return false;
+    this.st.deleteDelivery.run(eid);
+    this.st.addUsage.run(d.mailbox, -1, -d.size);
+    this.st.addRefs.run(-1, d.envelope_id);
+    this.st.deleteEnvelopeIfUnused.run(d.envelope_id);
+    return true;
+  }
+
+  async ack(mailbox: Bytes, eids: readonly number[]): Promise<number> {
+    return this.write(() => eids.filter((eid) => this.removeDelivery(eid, mailbox)).length);
+  }
+
+  async sweep(now: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const removed = await this.write(() => {
+        const rows = this.st.expired.all(now) as Array<{ eid: number }>;
+        for (const r of rows) this.removeDelivery(r.eid);
+        return rows.length;
+      });
+      total += removed;
+      if (removed < 1000) return total;
+    }
+  }
+
+  async stats(): Promise<StoreStats> {
+    const row = this.st.stats.get() as { n: number; b: number };
+    return { envelopes: row.n, bytes: row.b };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let queued writes commit first.
+    await this.write(() => undefined);
+    this.closed = true;
+    this.db.close();
+  }
+}

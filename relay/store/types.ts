@@ -1,0 +1,103 @@
+/**
+ * The relay's storage interface (spec/relay.md §8). Every method is async so
+ * that a networked store (Redis, a later issue) fits behind it. A store never
+ * sees plaintext: envelopes are opaque bytes, tokens arrive hashed, prekeys
+ * are public keys.
+ *
+ * Every mutating method is atomic: it takes effect whole or not at all, and
+ * when its promise resolves the change is durable (for a durable store).
+ */
+import type { Bytes } from '../../src/crypto/index.js';
+
+export interface StoredPreKey {
+  /** The owner's prekey id (from the decoded prekey). */
+  readonly id: number;
+  /** The prekey exactly as published (its src/wire/prekeys.ts encoding). */
+  readonly encoded: Bytes;
+}
+
+export interface PreKeyPublish {
+  readonly identityKey: Bytes;
+  /** Replaces the stored signed prekey when present. */
+  readonly signedPreKey?: Bytes;
+  /** Replaces the stored last-resort KEM prekey when present. */
+  readonly kemPreKey?: Bytes;
+  /** Added (a same id replaces the stored one). */
+  readonly oneTime: readonly StoredPreKey[];
+  readonly kemOneTime: readonly StoredPreKey[];
+}
+
+export interface PreKeyCounts {
+  readonly oneTime: number;
+  readonly kem: number;
+}
+
+export interface PreKeyCaps {
+  readonly maxOneTime: number;
+  readonly maxKem: number;
+}
+
+/** What one bundle fetch took: encoded prekeys, at most one of each one-time kind consumed. */
+export interface TakenBundle {
+  readonly identityKey: Bytes;
+  readonly signedPreKey: Bytes;
+  /** A one-time KEM prekey if one was left, else the last-resort one. */
+  readonly kemPreKey: Bytes;
+  readonly oneTimePreKey?: Bytes;
+  /** Counts left after this fetch. */
+  readonly counts: PreKeyCounts;
+}
+
+export interface Recipient {
+  readonly mailbox: Bytes;
+  readonly tokenHash: Bytes;
+}
+
+export interface Quota {
+  readonly maxEnvelopes: number;
+  readonly maxBytes: number;
+}
+
+export type EnqueueResult =
+  | { readonly ok: true; readonly eid: number }
+  | { readonly ok: false; readonly code: 'TOKEN_REFUSED' | 'MAILBOX_FULL' };
+
+export interface PendingEnvelope {
+  /** Server-assigned, strictly increasing, never reused. */
+  readonly eid: number;
+  readonly data: Bytes;
+}
+
+export interface StoreStats {
+  /** Distinct stored envelopes (a fanout counts once). */
+  readonly envelopes: number;
+  readonly bytes: number;
+}
+
+export interface RelayStore {
+  /** The relay secret, created from `random` on first use and kept (relay.md §3). */
+  secret(create: () => Bytes): Promise<Bytes>;
+
+  /** Throws RelayError TOO_MANY_PREKEYS (nothing stored) when a cap would be exceeded. */
+  publishPreKeys(mailbox: Bytes, publish: PreKeyPublish, caps: PreKeyCaps): Promise<PreKeyCounts>;
+  preKeyCounts(mailbox: Bytes): Promise<PreKeyCounts>;
+  /** Checks the token and consumes; throws RelayError TOKEN_REFUSED or NO_PREKEYS (nothing consumed). */
+  takeBundle(mailbox: Bytes, tokenHash: Bytes): Promise<TakenBundle>;
+
+  /** Adds a token hash, atomically removing `replaces`; throws RelayError TOO_MANY_TOKENS. */
+  addToken(mailbox: Bytes, tokenHash: Bytes, replaces: Bytes | undefined, max: number): Promise<void>;
+  revokeToken(mailbox: Bytes, tokenHash: Bytes): Promise<void>;
+  hasToken(mailbox: Bytes, tokenHash: Bytes): Promise<boolean>;
+
+  /** Stores `data` once and queues it for every recipient whose token and quota admit it; one result per recipient, in order. */
+  enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]>;
+  /** Unexpired envelopes of a mailbox with eid > afterEid, in eid order. */
+  pending(mailbox: Bytes, afterEid: number, limit: number, now: number): Promise<PendingEnvelope[]>;
+  /** Deletes the mailbox's envelopes with these eids (others' and unknown ids are ignored); returns how many. */
+  ack(mailbox: Bytes, eids: readonly number[]): Promise<number>;
+  /** Deletes every envelope whose TTL has passed; returns how many deliveries were dropped. */
+  sweep(now: number): Promise<number>;
+
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
