@@ -24,9 +24,10 @@ export interface Peer {
   pingPong?(messages: number, size: number): Prepare;
   groupMessages?(messages: number, size: number): Prepare;
   /**
-   * The sender's cost of one group message to `members` members: a fresh sender
-   * key whose distribution message is encrypted 1:1 to every member, then one
-   * group message. `rotations` such operations per repetition.
+   * The sender's cost of one group message in a group of `members` (the
+   * sender included): a fresh sender key whose distribution message is
+   * encrypted 1:1 to each of the other members - 1, then one group message.
+   * `rotations` such operations per repetition.
    */
   groupSenderCost?(members: number, rotations: number): Prepare;
 }

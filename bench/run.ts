@@ -36,9 +36,9 @@ async function cell(peer: Peer, what: string, prepare: Prepare | undefined): Pro
   return measure(prepare, { warmups: 1, reps: REPS });
 }
 
-/** Rotations per repetition for the sender-cost workload, so each repetition does comparable work. */
-function rotations(members: number, peer: Peer): number {
-  return Math.max(1, Math.round((peer.sizes.group / 10) / members));
+/** Rotations per repetition for the sender-cost workload: about 200 pairwise encryptions, at least 2 rotations. */
+function rotations(members: number): number {
+  return Math.max(2, Math.round(200 / members));
 }
 
 async function protocolRows(peers: readonly (readonly [string, Peer])[], missingParley: string | undefined): Promise<Row[]> {
@@ -58,7 +58,7 @@ async function protocolRows(peers: readonly (readonly [string, Peer])[], missing
       await cell(peer, 'group', s.group > 0 ? peer.groupMessages?.(s.group, MESSAGE_SIZE) : undefined),
     ];
     for (const n of GROUP_SIZES) {
-      results.push(await cell(peer, `group sender cost ${n}`, s.group > 0 ? peer.groupSenderCost?.(n, rotations(n, peer)) : undefined));
+      results.push(await cell(peer, `group sender cost ${n}`, s.group > 0 ? peer.groupSenderCost?.(n, rotations(n)) : undefined));
     }
     results.forEach((r, i) => {
       if (r !== undefined) rows[i]?.cells.set(column, r);
