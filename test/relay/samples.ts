@@ -1,0 +1,23 @@
+/** One valid request of every type (and variant), for round trips and fuzzing. */
+import { systemRandom } from '../../src/crypto/index.js';
+import type { RelayRequest } from '../../src/wire/index.js';
+
+const mb = systemRandom(16);
+const tok = systemRandom(24);
+
+export const SAMPLE_REQUESTS: RelayRequest[] = [
+  { type: 'auth', id: 1, identityKey: systemRandom(32), signature: systemRandom(64) },
+  { type: 'publish', id: 2, signedPreKey: systemRandom(90), kemPreKey: systemRandom(1700), oneTime: [systemRandom(50)], kemOneTime: [] },
+  { type: 'publish', id: 3, oneTime: [], kemOneTime: [systemRandom(1700)] },
+  { type: 'counts', id: 4 },
+  { type: 'bundle', id: 5, mailbox: mb, token: tok },
+  { type: 'token_add', id: 6, token: tok },
+  { type: 'token_add', id: 7, token: tok, replaces: systemRandom(16) },
+  { type: 'token_revoke', id: 8, token: tok },
+  { type: 'send', id: 9, mailbox: mb, token: tok, data: systemRandom(100) },
+  { type: 'send', id: 10, mailbox: mb, token: tok, data: systemRandom(100), ttl: 60 },
+  { type: 'fanout', id: 11, to: [{ mailbox: mb, token: tok }, { mailbox: systemRandom(16), token: systemRandom(16) }], data: systemRandom(10) },
+  { type: 'ephemeral', id: 12, mailbox: mb, token: tok, data: systemRandom(5) },
+  { type: 'ack', id: 0xffffffff, ids: [1, 2, 3] },
+];
+
