@@ -16,7 +16,8 @@
  * - Inputs outside the fast path's domain (wrong lengths) go to
  *   nobleProvider, so errors and rejections match too.
  * - Raw keys are imported as JWK (12x faster than PKCS#8 DER import here);
- *   an imported private key is reused while the caller's array is unchanged.
+ *   an imported key (private or public) is reused while the caller's array
+ *   is unchanged.
  *   Public keys are never exported as JWK: on Node 20.20 `export({format:
  *   'jwk'})` in a hot loop deadlocked the process. An X25519 public key is
  *   computed as X25519(k, 9), the definition of the public key (RFC 7748 §6.1),
@@ -80,8 +81,21 @@ function privateKey(crv: 'X25519' | 'Ed25519', d: Bytes): KeyObject {
   return key;
 }
 
+interface CachedPublicKey {
+  readonly crv: 'X25519' | 'Ed25519';
+  readonly bytes: Buffer;
+  readonly key: KeyObject;
+}
+
+/** Imported public keys by the identity of the caller's array (a sender's signing key verifies every message), checked against a copy. */
+const importedPublicKeys = new WeakMap<Bytes, CachedPublicKey>();
+
 function publicKey(crv: 'X25519' | 'Ed25519', x: Bytes): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv, x: b64url(x) }, format: 'jwk' });
+  const cached = importedPublicKeys.get(x);
+  if (cached !== undefined && cached.crv === crv && cached.bytes.equals(x)) return cached.key;
+  const key = createPublicKey({ key: { kty: 'OKP', crv, x: b64url(x) }, format: 'jwk' });
+  importedPublicKeys.set(x, { crv, bytes: Buffer.from(x), key });
+  return key;
 }
 
 const X25519_BASE_POINT = publicKey('X25519', Uint8Array.from([9, ...new Uint8Array(31)]));

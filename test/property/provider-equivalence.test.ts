@@ -199,7 +199,7 @@ describe('nodeCryptoProvider ≡ nobleProvider', () => {
     }), fcParams(150));
   });
 
-  it('reuses imported keys only while the bytes are unchanged (a wiped or rewritten array is re-imported)', () => {
+  it('reuses imported private and public keys only while the bytes are unchanged (a wiped or rewritten array is re-imported)', () => {
     fc.assert(fc.property(key32, key32, key32, bytes(0, 40), (first, second, peer, msg) => {
       const u = nobleProvider.x25519PublicKey(peer);
       const k = Uint8Array.from(first);
@@ -212,6 +212,16 @@ describe('nodeCryptoProvider ≡ nobleProvider', () => {
       k.fill(0);
       same((p) => p.ed25519Sign(k, msg));
       same((p) => p.ed25519PublicKey(k));
+      // Public keys too: a verifying key rewritten in place must not verify with its old value.
+      const a = nobleProvider.ed25519PublicKey(first);
+      const sig = nobleProvider.ed25519Sign(first, msg);
+      same((p) => p.ed25519Verify(a, msg, sig));
+      a.set(nobleProvider.ed25519PublicKey(second));
+      same((p) => p.ed25519Verify(a, msg, sig));
+      const v = Uint8Array.from(u);
+      same((p) => p.x25519(first, v));
+      v.set(nobleProvider.x25519PublicKey(second));
+      same((p) => p.x25519(first, v));
     }), fcParams(50));
   });
 
