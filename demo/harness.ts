@@ -28,11 +28,10 @@ export interface RelayProcess {
 }
 
 /** Starts `relay/cli.ts` on a free port with its SQLite data in `dataDir`; resolves once /healthz answers. */
-export async function startRelayProcess(dataDir: string, port?: number): Promise<RelayProcess> {
+export async function startRelayProcess(dataDir: string, port?: number, extraFlags: readonly string[] = []): Promise<RelayProcess> {
   const p = port ?? await freePort();
-  const child = spawn(process.execPath, ['--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(p), '--data', dataDir], {
-    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PARLEY_LOG_LEVEL: 'silent', LOG_LEVEL: 'silent' },
-  });
+  const args = ['--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(p), '--data', dataDir, '--log-level', 'silent', ...extraFlags];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let i = 0; ; i++) {
     try {

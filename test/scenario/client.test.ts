@@ -52,17 +52,18 @@ describe('client ↔ relay process', () => {
     const bobDir = join(tmp.dir, 'bob2');
     let bob = await client('bob2', bobDir);
     const { bAtA, aAtB } = await befriend(alice, bob);
+    const m1 = bob.next('message');
     await alice.send(bAtA, { type: 'text', text: 'm1' });
-    await bob.next('message');
+    await m1;
     await bob.close();
     for (const t of ['m2', 'm3', 'm4']) await alice.send(bAtA, { type: 'text', text: t });
-    bob = await openClient(bobDir, relay.url, 'bob2');
-    open.push(bob);
     const seen: string[] = [];
-    bob.on('message', (m) => seen.push(text(m)));
+    bob = await openClient(bobDir, relay.url, 'bob2', (c) => c.on('message', (m) => seen.push(text(m))));
+    open.push(bob);
     // A marker after the backlog: everything before it has been processed once it arrives.
+    const marker = bob.next('message', (m) => text(m) === 'marker');
     await alice.send(bAtA, { type: 'text', text: 'marker' });
-    await bob.next('message', (m) => text(m) === 'marker');
+    await marker;
     expect(seen).toEqual(['m2', 'm3', 'm4', 'marker']);
     expect((await bob.messages()).map(text)).toEqual(['m1', 'm2', 'm3', 'm4', 'marker']);
     const reply = alice.next('message');
@@ -79,16 +80,18 @@ describe('client ↔ relay process', () => {
 
     alice.interruptConnection();
     bob.interruptConnection();
+    const first = bob.next('message', (m) => text(m) === 'after a network loss');
     await alice.send(bAtA, { type: 'text', text: 'after a network loss' });
-    await bob.next('message', (m) => text(m) === 'after a network loss');
+    await first;
 
     const dataDir = join(tmp.dir, 'relay');
     const port = relay.port;
     await relay.stop();
     const pending = alice.send(bAtA, { type: 'text', text: 'sent while the relay was down' });
+    const second = bob.next('message', (m) => text(m) === 'sent while the relay was down');
     relay = await startRelayProcess(dataDir, port);
     await pending;
-    await bob.next('message', (m) => text(m) === 'sent while the relay was down');
+    await second;
     expect(seen).toEqual(['after a network loss', 'sent while the relay was down']);
   }, 30_000);
 

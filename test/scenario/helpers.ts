@@ -17,13 +17,14 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Opens (or reopens) the client whose durable state lives in `dir`. */
-export async function openClient(dir: string, relayUrl: string, name: string): Promise<Client> {
+/** Opens (or reopens) the client whose durable state lives in `dir`; `listen` subscribes before the backlog arrives. */
+export async function openClient(dir: string, relayUrl: string, name: string, listen?: (c: Client) => void): Promise<Client> {
   mkdirSync(dir, { recursive: true });
   const store = SqliteStore.open({ path: join(dir, 'store.db'), key: loadOrCreateKeyFile(join(dir, 'store.key')) });
   const client = await Client.open({
     relay: relayUrl, store, webSocket: nodeWebSocketFactory, displayName: name, backoff: { baseMs: 20, maxMs: 300 }, requestTimeoutMs: 10_000,
   });
+  listen?.(client); // before any delivery of the backlog can be processed
   await client.ready();
   return client;
 }

@@ -51,8 +51,7 @@ interface Person {
 }
 
 async function bringUp(p: Person, name: string): Promise<Client> {
-  const c = await openClient(p.dir, relay.url, name);
-  c.on('message', (m) => p.received.push(text(m)));
+  const c = await openClient(p.dir, relay.url, name, (x) => x.on('message', (m) => p.received.push(text(m))));
   p.client = c;
   return c;
 }
