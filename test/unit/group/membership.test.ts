@@ -218,3 +218,15 @@ describe('1,000 members', () => {
     expect(() => createGroup({ identity: ids[0]!, mode: 'group', random, members: [...ids.slice(1), identities(1, seededRandom(seed(1)))[0]!].map((id) => ({ identityKey: id.publicKey, role: 'member' as const })) })).toThrowError(expect.objectContaining({ code: 'INVALID_STATE' }));
   });
 });
+
+describe('benchmark fixture', () => {
+  it('gives a sender ready to encrypt and a receiver that decrypts, at any size', async () => {
+    const { createGroupBenchmarkFixture } = await import('../../../src/group/index.js');
+    for (const members of [10, 100]) {
+      const f = createGroupBenchmarkFixture({ members, random: seededRandom(seed(members)) });
+      expect(f.distributions.length).toBe(members - 1);
+      const sent = groupEncrypt(f.sender, text('bench'));
+      expect(str(groupDecrypt(f.receiver, sent.message).plaintext)).toBe('bench');
+    }
+  });
+});
