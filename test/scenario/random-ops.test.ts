@@ -111,6 +111,6 @@ describe('random operations across clients (property)', () => {
       } finally {
         for (const p of people) await p.client?.close();
       }
-    }), fcParams(4, { timeout: 60_000 }));
+    }), fcParams(6, { timeout: 60_000 }));
   }, 90_000);
 });
