@@ -48,7 +48,7 @@ const FLAGS: Flag[] = [
   ...LIMIT_FLAGS.map(([key, help]) => ({ name: kebab(key), env: envName(key), help, fallback: String(DEFAULT_LIMITS[key]) })),
 ];
 
-function usage(): string {
+export function usage(): string {
   const rows = FLAGS.map((f) => `  --${f.name.padEnd(24)} ${f.env.padEnd(40)} ${f.help} [${f.fallback}]`);
   return `Usage: npm start -- [options]\n\nParley relay: a blind store-and-forward server.\n\n  flag                       environment variable                     meaning [default]\n${rows.join('\n')}\n  --memory                   (no SQLite: keep everything in memory)\n  --help\n`;
 }

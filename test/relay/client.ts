@@ -26,13 +26,21 @@ export class TestClient {
   challenge!: Extract<RelayServerFrame, { type: 'challenge' }>;
   mailbox: Bytes | undefined;
   private nextId = 1;
+  private isClosed = false;
   private readonly waiting = new Map<number, (o: Outcome) => void>();
   private pushWaiters: Array<() => void> = [];
   /** Frames with id 0 that are errors (answers to unreadable frames). */
   readonly orphanErrors: Outcome[] = [];
 
   private constructor(readonly ws: WebSocket, readonly identity: Ed25519KeyPair) {
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
+      this.isClosed = true;
+      // Requests without an answer fail with a client-side CLOSED; waiters for pushes wake and fail.
+      for (const [id, w] of this.waiting) w({ type: 'error', id, code: 'CLOSED' });
+      this.waiting.clear();
+      this.wakePushWaiters();
+      resolve({ code, reason: reason.toString() });
+    }));
     ws.on('error', () => undefined);
   }
 
@@ -73,6 +81,10 @@ export class TestClient {
     }
     if (f.type === 'challenge') return;
     this.pushes.push(f);
+    this.wakePushWaiters();
+  }
+
+  private wakePushWaiters(): void {
     const ws = this.pushWaiters;
     this.pushWaiters = [];
     for (const w of ws) w();
@@ -91,6 +103,7 @@ export class TestClient {
   }
 
   rawBytes(bytes: Bytes, id: number): Promise<Outcome> {
+    if (this.isClosed) return Promise.resolve({ type: 'error', id, code: 'CLOSED' });
     return new Promise((resolve, reject) => {
       this.waiting.set(id, resolve);
       this.ws.send(bytes, (e) => { if (e) reject(e); });
@@ -118,6 +131,7 @@ export class TestClient {
     for (;;) {
       const got = this.pushes.filter((p): p is Extract<Push, { type: T }> => p.type === type);
       if (got.length >= count) return got;
+      if (this.isClosed) throw new Error('connection closed');
       await new Promise<void>((resolve) => this.pushWaiters.push(resolve));
     }
   }
