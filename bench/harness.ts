@@ -38,6 +38,30 @@ export async function measure(prepare: Prepare, options: MeasureOptions = {}): P
   return summarize(rates, ops);
 }
 
+/**
+ * Measures several implementations of one workload with their repetitions
+ * interleaved (A, B, C, A, B, C, …), so that a change in machine load during
+ * the run affects all of them alike and the ratios stay fair.
+ */
+export async function measureInterleaved<K>(prepares: ReadonlyMap<K, Prepare>, options: MeasureOptions = {}): Promise<Map<K, Rate>> {
+  const warmups = options.warmups ?? 1;
+  const reps = options.reps ?? 5;
+  for (const prepare of prepares.values()) for (let i = 0; i < warmups; i++) await (await prepare())();
+  const rates = new Map<K, number[]>([...prepares.keys()].map((k) => [k, []]));
+  const ops = new Map<K, number>();
+  for (let i = 0; i < reps; i++) {
+    for (const [k, prepare] of prepares) {
+      const run = await prepare();
+      const start = process.hrtime.bigint();
+      const n = await run();
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      rates.get(k)?.push(n / seconds);
+      ops.set(k, n);
+    }
+  }
+  return new Map([...rates].map(([k, r]) => [k, summarize(r, ops.get(k) ?? 0)]));
+}
+
 export function summarize(values: number[], ops: number): Rate {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
