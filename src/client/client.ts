@@ -366,7 +366,7 @@ export class Client {
       await this.#sendPayload(contact, encodePayload({ type: 'heal', lost: envelope }), 'internal');
     },
     issueToken: (contact) => this.#issueToken(contact),
-    groupControl: (contact, bytes, fx) => this.#groups.onControl(contact, bytes, fx),
+    groupControl: (sender, contact, bytes, fx) => this.#groups.onControl(sender, contact, bytes, fx),
     groupMessage: (data, digest, fx) => this.#groups.onMessage(data, digest, fx),
   };
 

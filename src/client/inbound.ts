@@ -28,8 +28,8 @@ export interface InboundHooks {
   heal(contact: Contact, envelope: Bytes): Promise<void>;
   /** Give a contact that came through a multi-use invitation a token of its own (outside the lane). */
   issueToken(contact: Contact): Promise<void>;
-  /** A group control payload from `contact`, inside the lane. */
-  groupControl(contact: Contact, bytes: Bytes, fx: ContactEffects): Promise<void>;
+  /** A group control payload from `sender` (a contact, or a fellow group member), inside the lane. */
+  groupControl(sender: Bytes, contact: Contact | undefined, bytes: Bytes, fx: ContactEffects): Promise<void>;
   /** A group message envelope, inside the lane. */
   groupMessage(data: Bytes, digest: string, fx: ContactEffects): Promise<void>;
 }
@@ -113,11 +113,12 @@ async function onPayload(
   ctx: ClientContext, sender: Bytes, contact: Contact | undefined, payload: Payload, hooks: InboundHooks, fx: ContactEffects,
 ): Promise<void> {
   if (payload.type === 'hello') return onHello(ctx, sender, payload, fx, (c) => hooks.issueToken(c));
-  if (contact === undefined) return; // only a hello may come from someone who is not a contact
+  // Group members reach each other through group tokens without being contacts.
+  if (payload.type === 'group') return hooks.groupControl(sender, contact, payload.group, fx);
+  if (contact === undefined) return; // nothing else may come from someone who is not a contact
   switch (payload.type) {
     case 'token': return onToken(contact, payload, ctx, fx);
     case 'heal': return; // the new session is already installed by the decrypt
-    case 'group': return hooks.groupControl(contact, payload.group, fx);
     case 'content': {
       let content: Content;
       try {

@@ -1,0 +1,128 @@
+/**
+ * Group control messages (spec/client.md §6.2), carried in a pairwise `group`
+ * payload, and the client's stored group record:
+ *
+ *   welcome       { v, t, w: bin, name: str, roster }          admin → new member (w: src/group welcome)
+ *   change        { v, t, c: bin, roster }                      actor → every member before the change (c: src/group change)
+ *   roster        { v, t, gid: bin(16), roster }                admin → members: who is reachable how
+ *   member-token  { v, t, gid: bin(16), mb: bin, tok: bin }    member → admin: the token it registered for this group
+ *   distribution  { v, t, d: bin }                              sender → member: a sender key distribution (src/group)
+ *
+ * roster = [[identityKey bin(32), mailbox bin(1..64), token bin(16..64) | nil, name str | nil], …]
+ */
+import { CONTENT_VERSION } from '../constants.js';
+import type { Bytes } from '../crypto/index.js';
+import { fail } from '../errors.js';
+import {
+  checkBytes, decodeMsgpack, encodeMsgpack, readArray, readBytes, readMap, readString, readVersion, type WireMap,
+} from '../wire/codec.js';
+
+export interface RosterEntry {
+  readonly identityKey: Bytes;
+  readonly mailbox: Bytes;
+  /** The token this member registered for the group; undefined until it has told the admin. */
+  readonly token?: Bytes;
+  readonly name?: string;
+}
+
+export type GroupControl =
+  | { readonly type: 'welcome'; readonly welcome: Bytes; readonly name: string; readonly roster: readonly RosterEntry[] }
+  | { readonly type: 'change'; readonly change: Bytes; readonly roster: readonly RosterEntry[] }
+  | { readonly type: 'roster'; readonly groupId: Bytes; readonly roster: readonly RosterEntry[] }
+  | { readonly type: 'member-token'; readonly groupId: Bytes; readonly mailbox: Bytes; readonly token: Bytes }
+  | { readonly type: 'distribution'; readonly distribution: Bytes };
+
+const WHAT = 'group control';
+const MAX = 1024 * 1024;
+const MAX_ROSTER = 1000;
+
+export function encodeRoster(r: readonly RosterEntry[]): unknown[] {
+  return r.map((e) => [e.identityKey, e.mailbox, e.token ?? null, e.name ?? null]);
+}
+
+export function decodeRoster(value: unknown, what: string): RosterEntry[] {
+  if (!Array.isArray(value) || value.length > MAX_ROSTER) fail('MALFORMED', `${what}: bad roster`, { what });
+  return value.map((e: unknown) => {
+    if (!Array.isArray(e) || e.length !== 4) return fail('MALFORMED', `${what}: bad roster entry`, { what });
+    const [ik, mb, tok, name] = e as unknown[];
+    if (name !== null && (typeof name !== 'string' || name.length > 64)) fail('MALFORMED', `${what}: bad roster name`, { what });
+    return {
+      identityKey: checkBytes(ik, what, 'identityKey', 32), mailbox: checkBytes(mb, what, 'mailbox', { min: 1, max: 64 }),
+      ...(tok !== null && { token: checkBytes(tok, what, 'token', { min: 16, max: 64 }) }),
+      ...(name !== null && { name: name as string }),
+    };
+  });
+}
+
+export function encodeGroupControl(c: GroupControl): Bytes {
+  const head = { v: CONTENT_VERSION, t: c.type };
+  switch (c.type) {
+    case 'welcome': return encodeMsgpack({ ...head, w: c.welcome, name: c.name, roster: encodeRoster(c.roster) });
+    case 'change': return encodeMsgpack({ ...head, c: c.change, roster: encodeRoster(c.roster) });
+    case 'roster': return encodeMsgpack({ ...head, gid: c.groupId, roster: encodeRoster(c.roster) });
+    case 'member-token': return encodeMsgpack({ ...head, gid: c.groupId, mb: c.mailbox, tok: c.token });
+    case 'distribution': return encodeMsgpack({ ...head, d: c.distribution });
+  }
+}
+
+export function decodeGroupControl(bytes: Bytes): GroupControl {
+  const pre = readMap(decodeMsgpack(bytes, MAX, WHAT), WHAT, ['v', 't'], ['w', 'name', 'roster', 'c', 'gid', 'mb', 'tok', 'd']);
+  readVersion(pre, WHAT, [CONTENT_VERSION]);
+  const t = readString(pre, WHAT, 't', 16);
+  const only = (...f: string[]): WireMap => readMap(pre, WHAT, ['v', 't', ...f]);
+  const big = { min: 1, max: MAX } as const;
+  switch (t) {
+    case 'welcome': {
+      const m = only('w', 'name', 'roster');
+      return { type: t, welcome: readBytes(m, WHAT, 'w', big), name: readString(m, WHAT, 'name', 64), roster: decodeRoster(m['roster'], WHAT) };
+    }
+    case 'change': {
+      const m = only('c', 'roster');
+      return { type: t, change: readBytes(m, WHAT, 'c', big), roster: decodeRoster(m['roster'], WHAT) };
+    }
+    case 'roster': {
+      const m = only('gid', 'roster');
+      return { type: t, groupId: readBytes(m, WHAT, 'gid', 16), roster: decodeRoster(m['roster'], WHAT) };
+    }
+    case 'member-token': {
+      const m = only('gid', 'mb', 'tok');
+      return { type: t, groupId: readBytes(m, WHAT, 'gid', 16), mailbox: readBytes(m, WHAT, 'mb', { min: 1, max: 64 }), token: readBytes(m, WHAT, 'tok', { min: 16, max: 64 }) };
+    }
+    case 'distribution': {
+      const m = only('d');
+      return { type: t, distribution: readBytes(m, WHAT, 'd', big) };
+    }
+    default: return fail('MALFORMED', `${WHAT}: unknown type`, { what: WHAT });
+  }
+}
+
+/** groups/<gid hex>: [1, "group", { s: bin (src/group session), name, roster, tok: bin, owed: [[ik, distribution]] }] */
+export interface GroupRecord {
+  readonly session: Bytes;
+  readonly name: string;
+  readonly roster: readonly RosterEntry[];
+  /** The token we registered for this group. */
+  readonly token: Bytes;
+  /** Distributions of our sender key still owed to members whose token we did not know yet. */
+  readonly owed: readonly { readonly identityKey: Bytes; readonly distribution: Bytes }[];
+}
+
+export function encodeGroupRecord(g: GroupRecord): Bytes {
+  return encodeMsgpack([CONTENT_VERSION, 'group', {
+    s: g.session, name: g.name, roster: encodeRoster(g.roster), tok: g.token, owed: g.owed.map((o) => [o.identityKey, o.distribution]),
+  }]);
+}
+
+export function decodeGroupRecord(bytes: Bytes): GroupRecord {
+  const triple = decodeMsgpack(bytes, 16 * MAX, 'group record');
+  if (!Array.isArray(triple) || triple.length !== 3 || triple[0] !== CONTENT_VERSION || triple[1] !== 'group') fail('INVALID_STATE', 'group record: bad header');
+  const m = readMap(triple[2], 'group record', ['s', 'name', 'roster', 'tok', 'owed']);
+  const owed = readArray(m, 'group record', 'owed', MAX_ROSTER).map((o) => {
+    if (!Array.isArray(o) || o.length !== 2) return fail('INVALID_STATE', 'group record: bad owed entry');
+    return { identityKey: checkBytes(o[0], 'group record', 'owed', 32), distribution: checkBytes(o[1], 'group record', 'owed', { min: 1, max: MAX }) };
+  });
+  return {
+    session: readBytes(m, 'group record', 's', { min: 1, max: 16 * MAX }), name: readString(m, 'group record', 'name', 64),
+    roster: decodeRoster(m['roster'], 'group record'), token: readBytes(m, 'group record', 'tok', { min: 16, max: 64 }), owed,
+  };
+}

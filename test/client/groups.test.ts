@@ -1,0 +1,96 @@
+/**
+ * Groups through the client on the relay double: creation and the token
+ * roster, one fan-out per message, removal with rotation, leaving, channels.
+ */
+import { describe, expect, it } from 'vitest';
+import { Client } from '../../src/client/client.js';
+import type { GroupInfo } from '../../src/client/groups.js';
+import { isClientError } from '../../src/client/errors.js';
+import { encodeIdentityKeyPair, generateIdentityKeyPair } from '../../src/identity/index.js';
+import { seededRandom } from '../../src/crypto/index.js';
+import { MemoryStore, put } from '../../src/store/index.js';
+import { MemoryRelayHub } from './memory-relay.js';
+
+let seed = 100;
+
+async function person(hub: MemoryRelayHub, name: string): Promise<Client> {
+  const store = new MemoryStore();
+  const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(seed++)));
+  await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
+  const c = await Client.open({ relay: 'ws://relay.test', store, transport: hub.transport(identity.publicKey), displayName: name });
+  await c.ready();
+  return c;
+}
+
+async function befriend(a: Client, b: Client): Promise<string> {
+  const added = a.next('contact-added');
+  await b.acceptInvite((await a.createInvite()).text);
+  return (await added).contact.id;
+}
+
+async function until(f: () => boolean): Promise<void> {
+  while (!f()) await new Promise((r) => setTimeout(r, 5));
+}
+
+function texts(c: Client): string[] {
+  const out: string[] = [];
+  c.on('message', (m) => out.push(m.content.body.type === 'text' ? m.content.body.text : '?'));
+  return out;
+}
+
+const readyAt = (c: Client, id: string) => () => c.groups().some((g: GroupInfo) => g.id === id && g.ready);
+
+describe('groups (relay double)', () => {
+  it('create, everyone posts, one upload per message; removal rotates keys; leave', async () => {
+    const hub = new MemoryRelayHub();
+    const [alice, bob, carol] = [await person(hub, 'Alice'), await person(hub, 'Bob'), await person(hub, 'Carol')];
+    const bobId = await befriend(alice, bob);
+    const carolId = await befriend(alice, carol);
+    const [a, b, c] = [texts(alice), texts(bob), texts(carol)];
+    const group = await alice.createGroup('lunch', [bobId, carolId]);
+    expect(group.members.length).toBe(3);
+    await until(readyAt(bob, group.id));
+    await until(readyAt(carol, group.id));
+    await until(readyAt(alice, group.id));
+
+    const before = hub.seen.length;
+    await alice.sendToGroup(group.id, { type: 'text', text: 'hello all' });
+    expect(hub.seen.length - before).toBe(2 + 2 * 1); // two distributions, then one upload fanned out to two mailboxes
+    await until(() => b.includes('hello all') && c.includes('hello all'));
+    await bob.sendToGroup(group.id, { type: 'text', text: 'from bob' });
+    await carol.sendToGroup(group.id, { type: 'text', text: 'from carol' });
+    await until(() => a.includes('from bob') && a.includes('from carol') && c.includes('from bob') && b.includes('from carol'));
+
+    const removed = carol.next('group-change', (e) => e.change === 'removed');
+    await alice.removeMember(group.id, carolId);
+    await removed;
+    await until(() => bob.group(group.id).members.length === 2);
+    await alice.sendToGroup(group.id, { type: 'text', text: 'without carol' });
+    await bob.sendToGroup(group.id, { type: 'text', text: 'bob without carol' });
+    await until(() => b.includes('without carol') && a.includes('bob without carol'));
+    expect(c.filter((t) => t.includes('without'))).toEqual([]);
+    expect(() => carol.group(group.id)).toThrowError(expect.objectContaining({ code: 'UNKNOWN_GROUP' }));
+
+    const left = alice.next('group-change', (e) => e.change === 'left');
+    await bob.leaveGroup(group.id);
+    await left;
+    expect(alice.group(group.id).members.length).toBe(1);
+    // every text arrived exactly once
+    for (const list of [a, b, c]) expect(new Set(list).size).toBe(list.length);
+    await Promise.all([alice.close(), bob.close(), carol.close()]);
+  });
+
+  it('channels: the admin posts, readers read and cannot post', async () => {
+    const hub = new MemoryRelayHub();
+    const [admin, reader] = [await person(hub, 'Admin'), await person(hub, 'Reader')];
+    const readerId = await befriend(admin, reader);
+    const r = texts(reader);
+    const channel = await admin.createGroup('news', [readerId], { channel: true });
+    await until(readyAt(reader, channel.id));
+    await until(readyAt(admin, channel.id));
+    await admin.sendToGroup(channel.id, { type: 'text', text: 'issue #1' });
+    await until(() => r.includes('issue #1'));
+    await expect(reader.sendToGroup(channel.id, { type: 'text', text: 'hi' })).rejects.toSatisfy((e: unknown) => (e as { code?: string }).code === 'NOT_AUTHORIZED' || isClientError(e));
+    await Promise.all([admin.close(), reader.close()]);
+  });
+});
