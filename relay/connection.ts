@@ -227,6 +227,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
       const page = await this.ctx.store.pending(mailbox, this.cursor, Math.min(PUMP_PAGE, maxUnacked - this.unacked.size), this.ctx.options.now());
       if (page.length === 0 || this.closed) return;
       for (const e of page) {
+        if (this.closed || this.outputBlocked) return; // resumes from the cursor on drain
         this.cursor = e.eid;
         this.unacked.add(e.eid);
         this.ctx.metrics.deliveries.inc();
