@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
 import { generateEd25519KeyPair, sign, systemRandom, type Bytes } from '../src/crypto/index.js';
 import {
@@ -239,7 +240,7 @@ const STANDALONE: ForwarderLoadOptions = { messages: 20_000, pairs: 4, roundTrip
 
 if (process.argv.includes('--child')) {
   void child();
-} else if (import.meta.url === `file://${process.argv[1]}`) {
+} else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const r = await runRelayLoad(STANDALONE);
   const f = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
   process.stdout.write([

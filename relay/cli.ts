@@ -2,6 +2,7 @@
  * `npm start` (spec/relay.md §10): parses flags and environment variables and
  * calls startRelay. SIGTERM and SIGINT drain and exit 0.
  */
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, DEFAULT_SWEEP_INTERVAL_MS, DEFAULT_TTL_SECONDS, type RelayLimits } from './config.js';
 import { startRelay, type StartRelayOptions } from './server.js';
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e: unknown) => {
     process.stderr.write(`relay failed to start: ${(e as Error).message}\n`);
     process.exit(1);
