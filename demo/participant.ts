@@ -4,6 +4,7 @@
  * Requests: { seq, op, ...args } → replies { seq, ok, result | error };
  * events are forwarded as { event, ... }.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '../src/client/client.js';
 import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../src/node/index.js';
@@ -18,6 +19,7 @@ function post(message: unknown): void {
 }
 
 async function open(): Promise<Client> {
+  mkdirSync(dir, { recursive: true });
   const store = SqliteStore.open({ path: join(dir, 'store.db'), key: loadOrCreateKeyFile(join(dir, 'store.key')) });
   const c = await Client.open({ relay, store, webSocket: nodeWebSocketFactory, displayName: name });
   const nameOf = (id: string): string => c.contacts().find((x) => x.id === id)?.name ?? id.slice(0, 8);
@@ -56,7 +58,12 @@ async function run(r: Request): Promise<unknown> {
       await c.sendToGroup(g.id, { type: 'text', text: String(r['text']) });
       return null;
     }
-    case 'groups': return c.groups().map((g) => ({ name: g.name, members: g.members.length }));
+    case 'groups': return c.groups().map((g) => ({ name: g.name, members: g.members.length, ready: g.ready }));
+    case 'groupReady': {
+      // The admin collects every member's group token and sends the roster: wait for it.
+      while (!c.groups().some((g) => g.name === r['group'] && g.ready)) await new Promise((res) => setTimeout(res, 20));
+      return null;
+    }
     case 'close': await c.close(); client = undefined; return null;
     default: throw new Error(`unknown op ${r.op}`);
   }

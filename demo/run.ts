@@ -56,10 +56,9 @@ async function main(): Promise<void> {
     await got;
 
     step('a group: one upload per message, fanned out by the relay');
-    const joined = [bob.next('group-change'), carol.next('group-change')];
     await alice.call('createGroup', { name: 'lunch', members: ['Bob', 'Carol'] });
-    await Promise.all(joined);
-    show('Alice', '* created #lunch with Bob and Carol');
+    await Promise.all([alice, bob, carol].map((p) => p.call('groupReady', { group: 'lunch' })));
+    show('Alice', '* created #lunch with Bob and Carol (each registered a group token; Alice shared the roster)');
     const both = [bob.next('message'), carol.next('message')];
     await alice.call('sendGroup', { group: 'lunch', text: 'Table for three at noon' });
     await Promise.all(both);
@@ -71,10 +70,11 @@ async function main(): Promise<void> {
     await carol.call('close');
     show('Carol', '* offline');
     await alice.call('send', { to: 'Carol', text: 'Carol, we saved you a seat' });
+    const aliceGot = alice.next('message');
     await bob.call('sendGroup', { group: 'lunch', text: 'Ordered the soup for everyone' });
     show('Alice', '→ Carol (stored at the relay until she returns)');
     show('Bob', '→ #lunch (stored once, fanned out to Alice and Carol)');
-    await alice.next('message');
+    await aliceGot;
     dumpRelay(join(dir, 'relay'));
 
     step('Carol comes back and catches up');
