@@ -112,4 +112,29 @@ describe('client ↔ relay process', () => {
     await alice.send(bAtA, { type: 'text', text: 'welcome back' });
     expect(text(await got)).toBe('welcome back');
   });
+
+  it('a group over the relay: one fan-out per message, a removed member reads nothing after', async () => {
+    const alice = await client('alice5');
+    const bob = await client('bob5');
+    const carol = await client('carol5');
+    const { bAtA } = await befriend(alice, bob);
+    const { bAtA: cAtA } = await befriend(alice, carol);
+    const got = new Map<Client, string[]>([[alice, []], [bob, []], [carol, []]]);
+    for (const [c, list] of got) c.on('message', (m) => list.push(text(m)));
+    const until = async (f: () => boolean): Promise<void> => { while (!f()) await new Promise((r) => setTimeout(r, 10)); };
+    const g = await alice.createGroup('five', [bAtA, cAtA]);
+    for (const c of [alice, bob, carol]) await until(() => c.groups().some((x) => x.id === g.id && x.ready));
+    await alice.sendToGroup(g.id, { type: 'text', text: 'g1' });
+    await carol.sendToGroup(g.id, { type: 'text', text: 'g2' });
+    await until(() => got.get(bob)!.includes('g1') && got.get(bob)!.includes('g2') && got.get(carol)!.includes('g1') && got.get(alice)!.includes('g2'));
+    const removed = carol.next('group-change', (e) => e.change === 'removed');
+    await alice.removeMember(g.id, cAtA);
+    await removed;
+    await until(() => bob.group(g.id).members.length === 2);
+    await bob.sendToGroup(g.id, { type: 'text', text: 'g3' });
+    await until(() => got.get(alice)!.includes('g3'));
+    expect(got.get(carol)).toEqual(['g1']);
+    expect(got.get(bob)).toEqual(['g1', 'g2']);
+  }, 30_000);
 });
+
