@@ -51,12 +51,16 @@ interface Group {
 type SendPayload = (peer: Contact, payload: Bytes) => Promise<void>;
 
 const TOKEN_LENGTH = 32;
+/** How long the admin collects member tokens before sending one roster to everyone. */
+const ROSTER_DELAY_MS = 50;
 
 export class GroupManager {
   readonly #ctx: ClientContext;
   readonly #outbox: Outbox;
   readonly #sendPayload: SendPayload;
   readonly #groups = new Map<string, Group>();
+  /** Groups whose roster broadcast is scheduled: member tokens arriving together go out in one roster. */
+  readonly #rosterDue = new Set<string>();
 
   constructor(ctx: ClientContext, outbox: Outbox, sendPayload: SendPayload) {
     this.#ctx = ctx;
@@ -250,7 +254,7 @@ export class GroupManager {
         const roster = g.record.roster.map((e) => (equalBytes(e.identityKey, sender) ? { ...e, mailbox: c.mailbox, token: c.token } : e));
         this.#stageWithOwed(id, { ...g, record: { ...g.record, roster } }, fx);
         if (roleOf(g.session.group, ctx.identity.publicKey) === 'admin') {
-          fx.followUps.push(() => this.#broadcastRoster(id));
+          fx.followUps.push(() => this.#scheduleRoster(id));
         }
         return;
       }
@@ -329,6 +333,14 @@ export class GroupManager {
       await this.#commit(id, { session: result.session, record }, []);
       return { before, control: encodeGroupControl({ type: 'change', change: result.encoded, roster: record.roster }), welcome: result.welcome };
     });
+  }
+
+  async #scheduleRoster(id: string): Promise<void> {
+    if (this.#rosterDue.has(id)) return;
+    this.#rosterDue.add(id);
+    await new Promise((resolve) => setTimeout(resolve, ROSTER_DELAY_MS));
+    this.#rosterDue.delete(id);
+    if (this.#groups.has(id) && !this.#ctx.closed) await this.#broadcastRoster(id);
   }
 
   async #broadcastRoster(id: string): Promise<void> {
