@@ -164,3 +164,5 @@ export const MAX_CUSTOM_PAYLOAD = 64 * 1024;
 export const MAX_RECEIPT_IDS = 256;
 /** Least time between two automatic session re-establishments with one contact (client.md §7). */
 export const HEAL_COOLDOWN_MS = 10_000;
+/** How long a group admin collects member tokens before sending one roster (client.md §6.2). */
+export const ROSTER_DELAY_MS = 50;

@@ -5,6 +5,7 @@
  * member registers one delivery token for each group it is in; the admin
  * collects them into the roster that tells members how to reach each other.
  */
+import { ROSTER_DELAY_MS } from '../constants.js';
 import { equalBytes, toHex, type Bytes } from '../crypto/index.js';
 import { isProtocolError } from '../errors.js';
 import {
@@ -51,8 +52,6 @@ interface Group {
 type SendPayload = (peer: Contact, payload: Bytes) => Promise<void>;
 
 const TOKEN_LENGTH = 32;
-/** How long the admin collects member tokens before sending one roster to everyone. */
-const ROSTER_DELAY_MS = 50;
 
 export class GroupManager {
   readonly #ctx: ClientContext;
