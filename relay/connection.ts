@@ -17,6 +17,7 @@ import type { MailboxSession, RelayContext } from './context.js';
 import { RelayError, relayErrorOf } from './errors.js';
 import { handleRequest, type ConnectionAuth } from './handlers.js';
 import { TokenBucket } from './rate-limit.js';
+import { rawSocket, TickCork } from './tick-cork.js';
 
 /** Codes that count as a strike: the peer broke the protocol rather than hit a condition. */
 const STRIKE_CODES = new Set(['BAD_FRAME', 'UNSUPPORTED_VERSION', 'AUTH_REQUIRED', 'ALREADY_AUTHENTICATED', 'AUTH_FAILED', 'TOO_LARGE', 'BAD_PREKEY']);
@@ -39,6 +40,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
   private pumping = false;
   private pumpAgain = false;
   private outputBlocked = false;
+  private readonly cork = new TickCork();
 
   constructor(private readonly ctx: RelayContext, private readonly ws: WebSocket) {
     const { limits } = ctx.options;
@@ -111,11 +113,11 @@ export class Connection implements MailboxSession, ConnectionAuth {
       value = decodeMsgpack(bytes, this.ctx.options.limits.maxFrameSize, 'relay request');
       req = readRelayRequest(value);
     } catch (e) {
-      this.ctx.metrics.framesIn.inc({ type: 'invalid' });
+      this.ctx.metrics.frameIn('invalid');
       this.fail(relayFrameId(value), relayErrorOf(e));
       return;
     }
-    this.ctx.metrics.framesIn.inc({ type: req.type });
+    this.ctx.metrics.frameIn(req.type);
     if (this.ctx.draining) return this.fail(req.id, new RelayError('SHUTTING_DOWN', 'relay is shutting down'));
     const wait = this.bucket.take(this.ctx.options.now());
     if (wait > 0) {
@@ -139,7 +141,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
         this.fail(req.id, relayErrorOf(e));
       },
     ).finally(() => {
-      this.ctx.metrics.latency.observe({ type: req.type }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.ctx.metrics.observeLatency(req.type, Number(process.hrtime.bigint() - started) / 1e9);
       this.inFlight.delete(task);
       this.updateReading();
     });
@@ -148,7 +150,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
   }
 
   private fail(id: number, e: RelayError): void {
-    this.ctx.metrics.refusals.inc({ code: e.code });
+    this.ctx.metrics.refusal(e.code);
     this.send({ type: 'error', id, code: e.code, ...(e.retryAfter !== undefined ? { retryAfter: e.retryAfter } : {}) });
     if (STRIKE_CODES.has(e.code) && ++this.strikes >= this.ctx.options.limits.maxStrikes) {
       this.close(CLOSE_PROTOCOL_VIOLATIONS, 'too many protocol violations');
@@ -167,20 +169,23 @@ export class Connection implements MailboxSession, ConnectionAuth {
 
   private send(frame: RelayServerFrame): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ctx.metrics.framesOut.inc({ type: frame.type });
-    this.ws.send(encodeRelayServerFrame(frame), { binary: true }, () => this.onWritten());
+    this.ctx.metrics.frameOut(frame.type);
+    const socket = rawSocket(this.ws);
+    this.cork.cork(socket);
+    this.ws.send(encodeRelayServerFrame(frame), { binary: true });
     if (!this.outputBlocked && this.ws.bufferedAmount > this.ctx.options.limits.highWaterMark) {
       this.outputBlocked = true;
       this.updateReading();
+      // 'drain' follows a write that crossed the socket's own (smaller) high-water mark, which this one did.
+      socket?.once('drain', () => this.onDrained());
     }
   }
 
-  private onWritten(): void {
-    if (this.outputBlocked && this.ws.bufferedAmount <= this.ctx.options.limits.highWaterMark / 2) {
-      this.outputBlocked = false;
-      this.updateReading();
-      this.notify();
-    }
+  private onDrained(): void {
+    if (!this.outputBlocked) return;
+    this.outputBlocked = false;
+    this.updateReading();
+    this.notify();
   }
 
   // ── ConnectionAuth (handlers) ─────────────────────────────────────────────

@@ -14,6 +14,24 @@ export interface RelayMetrics {
   readonly deliveries: Counter;
   readonly refusals: Counter<'code'>;
   readonly latency: Histogram<'type'>;
+  /** Hot-path shorthands: label children are resolved once per label value, not hashed per frame. */
+  frameIn(type: string): void;
+  frameOut(type: string): void;
+  refusal(code: string): void;
+  observeLatency(type: string, seconds: number): void;
+}
+
+/** Caches `metric.labels(value)` per label value (values are frame types and error codes: a small fixed set). */
+function childrenOf<C>(labels: (value: string) => C): (value: string) => C {
+  const cache = new Map<string, C>();
+  return (value) => {
+    let c = cache.get(value);
+    if (c === undefined) {
+      c = labels(value);
+      cache.set(value, c);
+    }
+    return c;
+  };
 }
 
 export function createMetrics(stats: () => Promise<StoreStats>): RelayMetrics {
@@ -32,16 +50,25 @@ export function createMetrics(stats: () => Promise<StoreStats>): RelayMetrics {
     name: 'parley_relay_bytes_stored', help: 'Bytes of envelopes held', registers,
     async collect() { this.set((await statsOnce()).bytes); },
   });
+  const framesIn = new Counter({ name: 'parley_relay_frames_in_total', help: 'Frames received, by type', labelNames: ['type'] as const, registers });
+  const framesOut = new Counter({ name: 'parley_relay_frames_out_total', help: 'Frames sent, by type', labelNames: ['type'] as const, registers });
+  const refusals = new Counter({ name: 'parley_relay_refusals_total', help: 'Error answers, by code', labelNames: ['code'] as const, registers });
+  const latency = new Histogram({
+    name: 'parley_relay_request_seconds', help: 'Request handling time, by type', labelNames: ['type'] as const, registers,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  });
+  const inOf = childrenOf((t) => framesIn.labels(t));
+  const outOf = childrenOf((t) => framesOut.labels(t));
+  const refusalOf = childrenOf((c) => refusals.labels(c));
+  const latencyOf = childrenOf((t) => latency.labels(t));
   return {
     registry,
     connections: new Gauge({ name: 'parley_relay_connections', help: 'Open WebSocket connections', registers }),
-    framesIn: new Counter({ name: 'parley_relay_frames_in_total', help: 'Frames received, by type', labelNames: ['type'], registers }),
-    framesOut: new Counter({ name: 'parley_relay_frames_out_total', help: 'Frames sent, by type', labelNames: ['type'], registers }),
+    framesIn, framesOut, refusals, latency,
     deliveries: new Counter({ name: 'parley_relay_deliveries_total', help: 'Envelopes pushed to recipients (redeliveries included)', registers }),
-    refusals: new Counter({ name: 'parley_relay_refusals_total', help: 'Error answers, by code', labelNames: ['code'], registers }),
-    latency: new Histogram({
-      name: 'parley_relay_request_seconds', help: 'Request handling time, by type', labelNames: ['type'], registers,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-    }),
+    frameIn: (t) => inOf(t).inc(),
+    frameOut: (t) => outOf(t).inc(),
+    refusal: (c) => refusalOf(c).inc(),
+    observeLatency: (t, s) => latencyOf(t).observe(s),
   };
 }
