@@ -31,7 +31,8 @@ const UNTHROTTLED = { connectionRate: 1e9, connectionBurst: 1e9, mailboxRate: 1e
 
 async function child(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-relay-load-'));
-  const relay = await startRelay({ dataDir, logLevel: 'silent', limits: UNTHROTTLED });
+  const sync = process.env.RELAY_LOAD_SYNC === 'normal' ? 'normal' : process.env.RELAY_LOAD_SYNC === 'full' ? 'full' : undefined;
+  const relay = await startRelay({ dataDir, logLevel: 'silent', limits: UNTHROTTLED, ...(sync !== undefined ? { sqliteSync: sync } : {}) });
   process.send?.({ port: relay.port });
   process.on('message', (m: { rss?: boolean }) => {
     if (m.rss === true) {
@@ -53,7 +54,9 @@ interface Server {
 }
 
 async function startServer(): Promise<Server> {
-  const c = fork(new URL(import.meta.url).pathname, ['--child'], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // RELAY_LOAD_CHILD_ARGS adds node flags to the relay process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/relayprof".
+  const extra = (process.env.RELAY_LOAD_CHILD_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const c = fork(new URL(import.meta.url).pathname, ['--child'], { execArgv: ['--import', 'tsx', '--expose-gc', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [message] = (await once(c, 'message')) as [{ port: number }];
   return { port: message.port, child: c };
 }
