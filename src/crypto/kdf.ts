@@ -16,6 +16,13 @@ export function hmacSha256(key: Bytes, data: Bytes): Bytes {
   return cryptoProvider().hmacSha256(key, data);
 }
 
+/** HMAC-SHA-256(key, m) for each m, in order (one keying for all: cheaper than hmacSha256 per message). */
+export function hmacSha256Each(key: Bytes, messages: readonly Bytes[]): Bytes[] {
+  const provider = cryptoProvider();
+  if (provider.hmacSha256Each !== undefined) return provider.hmacSha256Each(key, messages);
+  return messages.map((m) => provider.hmacSha256(key, m));
+}
+
 /** HKDF-SHA-256 with an explicit salt (an empty salt means HashLen zero bytes, per RFC 5869). */
 export function hkdf(ikm: Bytes, salt: Bytes, info: Bytes, length: number): Bytes {
   return cryptoProvider().hkdfSha256(ikm, salt, info, length);

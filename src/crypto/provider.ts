@@ -13,10 +13,9 @@
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import type { Bytes } from './bytes.js';
+import { nobleHkdfSha256, nobleHmacSha256, nobleHmacSha256Each } from './noble-hmac.js';
 
 export interface CryptoProvider {
   readonly name: string;
@@ -34,6 +33,11 @@ export interface CryptoProvider {
   /** Returns the plaintext, or null when the tag does not verify. Never throws on bad input. */
   aeadOpen(key: Bytes, nonce: Bytes, sealed: Bytes, associatedData: Bytes): Bytes | null;
   hmacSha256(key: Bytes, data: Bytes): Bytes;
+  /**
+   * HMAC-SHA-256(key, m) for each m, in order: what hmacSha256 gives for
+   * each. Optional: a provider without it gets hmacSha256 per message.
+   */
+  hmacSha256Each?(key: Bytes, messages: readonly Bytes[]): Bytes[];
   hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: number): Bytes;
   sha256(data: Bytes): Bytes;
   sha512(data: Bytes): Bytes;
@@ -68,8 +72,9 @@ export const nobleProvider: CryptoProvider = {
       return null;
     }
   },
-  hmacSha256: (key, data) => hmac(sha256, key, data),
-  hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
+  hmacSha256: nobleHmacSha256,
+  hmacSha256Each: nobleHmacSha256Each,
+  hkdfSha256: nobleHkdfSha256,
   sha256: (data) => sha256(data),
   sha512: (data) => sha512(data),
 };
