@@ -5,7 +5,7 @@
  */
 import { MAX_SKIP } from '../constants.js';
 import { fail } from '../errors.js';
-import { equalBytes, toHex, type Bytes, type RandomSource } from '../crypto/index.js';
+import { equalBytes, type Bytes, type RandomSource } from '../crypto/index.js';
 import { decodeRatchetMessage } from '../wire/index.js';
 import { kdfChain } from './chain-key.js';
 import { tryDecryptHeader, type Header } from './header.js';
@@ -27,13 +27,8 @@ function trialHeaderKeys(state: RatchetState): Bytes[] {
     state.nextReceivingHeaderKey,
     ...[...state.previousReceivingChains].reverse().map((c) => c.headerKey),
   ];
-  const seen = new Set<string>();
-  return candidates.filter((k) => {
-    const id = toHex(k);
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
+  // A handful of 32-byte keys: comparing pairwise beats hashing them to strings.
+  return candidates.filter((k, i) => !candidates.slice(0, i).some((earlier) => equalBytes(earlier, k)));
 }
 
 function openHeader(state: RatchetState, encryptedHeader: Bytes): OpenedHeader {

@@ -4,7 +4,7 @@
  * Plain header, 40 bytes:  DHs public key (32) ‖ u32(PN) ‖ u32(N)
  * Encrypted header, 68 bytes:  nonce (12, random) ‖ AEAD(HK, nonce, header, AD)
  */
-import { AEAD_NONCE_LENGTH, aeadSeal, aeadTryOpen, concatBytes, uintToBytes, type Bytes, type RandomSource } from '../crypto/index.js';
+import { AEAD_NONCE_LENGTH, aeadSeal, aeadTryOpen, concatBytes, type Bytes, type RandomSource } from '../crypto/index.js';
 
 export const HEADER_LENGTH = 40;
 
@@ -17,15 +17,32 @@ export interface Header {
   readonly messageNumber: number;
 }
 
+/** Big-endian u32 at `offset` (the low 32 bits of `value`; both counters are bounded by MAX_CHAIN_INDEX). */
+function writeUint32(out: Bytes, offset: number, value: number): void {
+  out[offset] = value >>> 24;
+  out[offset + 1] = value >>> 16;
+  out[offset + 2] = value >>> 8;
+  out[offset + 3] = value;
+}
+
+function readUint32(bytes: Bytes, offset: number): number {
+  return (((bytes[offset] as number) << 24) | ((bytes[offset + 1] as number) << 16) | ((bytes[offset + 2] as number) << 8) | (bytes[offset + 3] as number)) >>> 0;
+}
+
+/** Written in place: one allocation per header (this runs for every message). */
 export function encodeHeader(h: Header): Bytes {
-  return concatBytes(h.ratchetKey, uintToBytes(h.previousChainLength, 4), uintToBytes(h.messageNumber, 4));
+  const keyLength = h.ratchetKey.length;
+  const out = new Uint8Array(keyLength + 8);
+  out.set(h.ratchetKey);
+  writeUint32(out, keyLength, h.previousChainLength);
+  writeUint32(out, keyLength + 4, h.messageNumber);
+  return out;
 }
 
 /** Only ever applied to an authenticated header, so its length is the one thing to check. */
 export function decodeHeader(bytes: Bytes): Header | null {
   if (bytes.length !== HEADER_LENGTH) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { ratchetKey: bytes.slice(0, 32), previousChainLength: view.getUint32(32), messageNumber: view.getUint32(36) };
+  return { ratchetKey: bytes.slice(0, 32), previousChainLength: readUint32(bytes, 32), messageNumber: readUint32(bytes, 36) };
 }
 
 /** HENCRYPT: draws the 12-byte nonce from `random`. */

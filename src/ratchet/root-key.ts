@@ -8,6 +8,8 @@ import { hkdf, split, utf8, type Bytes } from '../crypto/index.js';
 
 export const KEY_LENGTH = 32;
 const ZERO32 = new Uint8Array(KEY_LENGTH);
+const INIT_INFO = utf8(RATCHET_INIT_INFO);
+const ROOT_INFO = utf8(RATCHET_ROOT_INFO);
 
 export interface InitialKeys {
   readonly rootKey: Bytes;
@@ -23,7 +25,7 @@ export function deriveInitialKeys(sharedSecret: Bytes): InitialKeys {
     fail('INVALID_KEY', 'shared secret must be 32 bytes', { got: sharedSecret?.length ?? -1 });
   }
   const [rootKey, sharedHeaderKey, sharedNextHeaderKey] = split(
-    hkdf(sharedSecret, ZERO32, utf8(RATCHET_INIT_INFO), 3 * KEY_LENGTH), KEY_LENGTH, KEY_LENGTH, KEY_LENGTH,
+    hkdf(sharedSecret, ZERO32, INIT_INFO, 3 * KEY_LENGTH), KEY_LENGTH, KEY_LENGTH, KEY_LENGTH,
   ) as [Bytes, Bytes, Bytes];
   return { rootKey, sharedHeaderKey, sharedNextHeaderKey };
 }
@@ -37,7 +39,7 @@ export interface RootStep {
 /** §6.2 KDF_RK_HE: HKDF(ikm = dh_out, salt = rk, info = RATCHET_ROOT_INFO, 96) = RK ‖ CK ‖ NHK. */
 export function kdfRootHE(rootKey: Bytes, dhOutput: Bytes): RootStep {
   const [nextRootKey, chainKey, nextHeaderKey] = split(
-    hkdf(dhOutput, rootKey, utf8(RATCHET_ROOT_INFO), 3 * KEY_LENGTH), KEY_LENGTH, KEY_LENGTH, KEY_LENGTH,
+    hkdf(dhOutput, rootKey, ROOT_INFO, 3 * KEY_LENGTH), KEY_LENGTH, KEY_LENGTH, KEY_LENGTH,
   ) as [Bytes, Bytes, Bytes];
   return { rootKey: nextRootKey, chainKey, nextHeaderKey };
 }

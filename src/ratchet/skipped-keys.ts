@@ -5,7 +5,7 @@
  * list; none modifies its input.
  */
 import { MAX_SKIPPED_KEYS } from '../constants.js';
-import { equalBytes, toHex, type Bytes } from '../crypto/index.js';
+import { equalBytes, type Bytes } from '../crypto/index.js';
 
 export interface SkippedMessageKey {
   readonly headerKey: Bytes;
@@ -33,14 +33,10 @@ export function removeSkippedOfChain(list: readonly SkippedMessageKey[], headerK
 
 /** The distinct header keys of the list, in order of first appearance. */
 export function skippedHeaderKeys(list: readonly SkippedMessageKey[]): Bytes[] {
-  const seen = new Set<string>();
+  // Few distinct header keys (one per kept chain): comparing against them beats hashing every entry to a string.
   const out: Bytes[] = [];
   for (const k of list) {
-    const id = toHex(k.headerKey);
-    if (!seen.has(id)) {
-      seen.add(id);
-      out.push(k.headerKey);
-    }
+    if (!out.some((h) => equalBytes(h, k.headerKey))) out.push(k.headerKey);
   }
   return out;
 }
