@@ -1,5 +1,5 @@
 /** The machine and runtime a benchmark ran on. */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface Machine {
   readonly cpu: string;
@@ -8,6 +8,8 @@ export interface Machine {
   readonly node: string;
   readonly platform: string;
   readonly date: string;
+  /** 1-minute load average when the run started (other processes share the cores). */
+  readonly loadAverage: number;
 }
 
 export function machine(): Machine {
@@ -19,5 +21,6 @@ export function machine(): Machine {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     date: new Date().toISOString(),
+    loadAverage: loadavg()[0] ?? 0,
   };
 }

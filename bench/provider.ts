@@ -5,7 +5,7 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import { nobleProvider, type CryptoProvider } from '../src/crypto/index.js';
 import { nodeCryptoProvider } from '../src/node/index.js';
-import { measure, type Rate } from './harness.js';
+import { measureInterleaved, type Prepare, type Rate } from './harness.js';
 import { payload } from './peer.js';
 
 export interface ProviderRow {
@@ -56,30 +56,32 @@ function calibrate(f: () => unknown, ms: number): number {
   return Math.max(1, Math.round((n * ms) / 30));
 }
 
-async function rate(f: () => unknown): Promise<Rate> {
+function loop(f: () => unknown): Prepare {
   const n = calibrate(f, 60);
-  return measure(async () => () => {
+  return async () => () => {
     for (let i = 0; i < n; i++) f();
     return n;
-  }, { warmups: 1, reps: 5 });
+  };
+}
+
+/** Both providers' repetitions interleaved, so load changes touch both alike. */
+async function pair(noble: () => unknown, node: () => unknown): Promise<{ noble: Rate; node: Rate }> {
+  const rates = await measureInterleaved(new Map([['noble', loop(noble)], ['node', loop(node)]]), { warmups: 1, reps: 5 });
+  return { noble: rates.get('noble') as Rate, node: rates.get('node') as Rate };
 }
 
 export async function runProviderBench(): Promise<ProviderRow[]> {
   const rows: ProviderRow[] = [];
-  for (const [op, make] of OPS) {
-    rows.push({ op, noble: await rate(make(nobleProvider)), node: await rate(make(nodeCryptoProvider)) });
-  }
+  for (const [op, make] of OPS) rows.push({ op, ...(await pair(make(nobleProvider), make(nodeCryptoProvider))) });
   // The candidates the node provider does not take, measured directly.
   const k32 = Buffer.from(k);
   rows.push({
     op: 'SHA-256 (32 B) via node:crypto createHash (not taken)',
-    noble: await rate(() => nobleProvider.sha256(k)),
-    node: await rate(() => new Uint8Array(createHash('sha256').update(k32).digest())),
+    ...(await pair(() => nobleProvider.sha256(k), () => new Uint8Array(createHash('sha256').update(k32).digest()))),
   });
   rows.push({
     op: 'HKDF-SHA-256 (64 B out) via node:crypto hkdfSync (not taken)',
-    noble: await rate(() => nobleProvider.hkdfSha256(k, k, ad, 64)),
-    node: await rate(() => new Uint8Array(hkdfSync('sha256', k, k, ad, 64))),
+    ...(await pair(() => nobleProvider.hkdfSha256(k, k, ad, 64), () => new Uint8Array(hkdfSync('sha256', k, k, ad, 64)))),
   });
   return rows;
 }
