@@ -339,6 +339,8 @@ export class Client {
       // A contact from a multi-use invitation whose dedicated token was not issued before a crash.
       if (c.ourToken === undefined && c.token !== undefined && !c.blocked) void this.#issueToken(c).catch((error: unknown) => ctx.events.emit('error', { error }));
     }
+    // A group token rotation that a crash or a lost connection interrupted.
+    void this.#groups.resume().catch((error: unknown) => ctx.events.emit('error', { error }));
     this.#outbox.pump();
   }
 

@@ -2,19 +2,21 @@
  * Group control messages (spec/client.md §6.2), carried in a pairwise `group`
  * payload, and the client's stored group record:
  *
- *   welcome       { v, t, w: bin, name: str, roster }          admin → new member (w: src/group welcome)
- *   change        { v, t, c: bin, roster }                      actor → every member before the change (c: src/group change)
- *   roster        { v, t, gid: bin(16), roster }                admin → members: who is reachable how
- *   member-token  { v, t, gid: bin(16), mb: bin, tok: bin }    member → admin: the token it registered for this group
- *   distribution  { v, t, d: bin }                              sender → member: a sender key distribution (src/group)
+ *   welcome       { v, t, w: bin, name: str, roster, rk: uint }        admin → new member (w: src/group welcome)
+ *   change        { v, t, c: bin, roster }                              actor → every member before the change (c: src/group change)
+ *   roster        { v, t, gid: bin(16), roster }                        admin → members: who is reachable how
+ *   member-token  { v, t, gid: bin(16), mb: bin, tok: bin, ep: uint }  member → admin: the token it registered for this group
+ *   distribution  { v, t, d: bin }                                      sender → member: a sender key distribution (src/group)
  *
- * roster = [[identityKey bin(32), mailbox bin(1..64), token bin(16..64) | nil, name str | nil], …]
+ * roster = [[identityKey bin(32), mailbox bin(1..64), token bin(16..64) | nil, name str | nil, epoch uint], …]
+ * A token is *current* when its epoch is at least the group's rotation epoch
+ * (`rk`: the epoch of the last removal or leave); older tokens were replaced.
  */
 import { CONTENT_VERSION } from '../constants.js';
 import type { Bytes } from '../crypto/index.js';
 import { fail } from '../errors.js';
 import {
-  checkBytes, decodeMsgpack, encodeMsgpack, readArray, readBytes, readMap, readString, readVersion, type WireMap,
+  checkBytes, checkUint, decodeMsgpack, encodeMsgpack, readArray, readBytes, readMap, readString, readUint, readVersion, type WireMap,
 } from '../wire/codec.js';
 
 export interface RosterEntry {
@@ -23,33 +25,36 @@ export interface RosterEntry {
   /** The token this member registered for the group; undefined until it has told the admin. */
   readonly token?: Bytes;
   readonly name?: string;
+  /** The group epoch at which the member registered `token` (0 in records written before rotation existed). */
+  readonly epoch: number;
 }
 
 export type GroupControl =
-  | { readonly type: 'welcome'; readonly welcome: Bytes; readonly name: string; readonly roster: readonly RosterEntry[] }
+  | { readonly type: 'welcome'; readonly welcome: Bytes; readonly name: string; readonly roster: readonly RosterEntry[]; readonly rotation: number }
   | { readonly type: 'change'; readonly change: Bytes; readonly roster: readonly RosterEntry[] }
   | { readonly type: 'roster'; readonly groupId: Bytes; readonly roster: readonly RosterEntry[] }
-  | { readonly type: 'member-token'; readonly groupId: Bytes; readonly mailbox: Bytes; readonly token: Bytes }
+  | { readonly type: 'member-token'; readonly groupId: Bytes; readonly mailbox: Bytes; readonly token: Bytes; readonly epoch: number }
   | { readonly type: 'distribution'; readonly distribution: Bytes };
 
 const WHAT = 'group control';
 const MAX = 1024 * 1024;
 const MAX_ROSTER = 1000;
+const MAX_EPOCH = 0xffffffff;
 
 export function encodeRoster(r: readonly RosterEntry[]): unknown[] {
-  return r.map((e) => [e.identityKey, e.mailbox, e.token ?? null, e.name ?? null]);
+  return r.map((e) => [e.identityKey, e.mailbox, e.token ?? null, e.name ?? null, e.epoch]);
 }
 
 export function decodeRoster(value: unknown, what: string): RosterEntry[] {
   if (!Array.isArray(value) || value.length > MAX_ROSTER) fail('MALFORMED', `${what}: bad roster`, { what });
   return value.map((e: unknown) => {
-    if (!Array.isArray(e) || e.length !== 4) return fail('MALFORMED', `${what}: bad roster entry`, { what });
-    const [ik, mb, tok, name] = e as unknown[];
+    if (!Array.isArray(e) || (e.length !== 4 && e.length !== 5)) return fail('MALFORMED', `${what}: bad roster entry`, { what });
+    const [ik, mb, tok, name, epoch = 0] = e as unknown[];
     if (name !== null && (typeof name !== 'string' || name.length > 64)) fail('MALFORMED', `${what}: bad roster name`, { what });
     return {
       identityKey: checkBytes(ik, what, 'identityKey', 32), mailbox: checkBytes(mb, what, 'mailbox', { min: 1, max: 64 }),
       ...(tok !== null && { token: checkBytes(tok, what, 'token', { min: 16, max: 64 }) }),
-      ...(name !== null && { name: name as string }),
+      ...(name !== null && { name: name as string }), epoch: checkUint(epoch, what, 'epoch', MAX_EPOCH),
     };
   });
 }
@@ -57,24 +62,27 @@ export function decodeRoster(value: unknown, what: string): RosterEntry[] {
 export function encodeGroupControl(c: GroupControl): Bytes {
   const head = { v: CONTENT_VERSION, t: c.type };
   switch (c.type) {
-    case 'welcome': return encodeMsgpack({ ...head, w: c.welcome, name: c.name, roster: encodeRoster(c.roster) });
+    case 'welcome': return encodeMsgpack({ ...head, w: c.welcome, name: c.name, roster: encodeRoster(c.roster), rk: c.rotation });
     case 'change': return encodeMsgpack({ ...head, c: c.change, roster: encodeRoster(c.roster) });
     case 'roster': return encodeMsgpack({ ...head, gid: c.groupId, roster: encodeRoster(c.roster) });
-    case 'member-token': return encodeMsgpack({ ...head, gid: c.groupId, mb: c.mailbox, tok: c.token });
+    case 'member-token': return encodeMsgpack({ ...head, gid: c.groupId, mb: c.mailbox, tok: c.token, ep: c.epoch });
     case 'distribution': return encodeMsgpack({ ...head, d: c.distribution });
   }
 }
 
 export function decodeGroupControl(bytes: Bytes): GroupControl {
-  const pre = readMap(decodeMsgpack(bytes, MAX, WHAT), WHAT, ['v', 't'], ['w', 'name', 'roster', 'c', 'gid', 'mb', 'tok', 'd']);
+  const pre = readMap(decodeMsgpack(bytes, MAX, WHAT), WHAT, ['v', 't'], ['w', 'name', 'roster', 'rk', 'c', 'gid', 'mb', 'tok', 'ep', 'd']);
   readVersion(pre, WHAT, [CONTENT_VERSION]);
   const t = readString(pre, WHAT, 't', 16);
   const only = (...f: string[]): WireMap => readMap(pre, WHAT, ['v', 't', ...f]);
   const big = { min: 1, max: MAX } as const;
   switch (t) {
     case 'welcome': {
-      const m = only('w', 'name', 'roster');
-      return { type: t, welcome: readBytes(m, WHAT, 'w', big), name: readString(m, WHAT, 'name', 64), roster: decodeRoster(m['roster'], WHAT) };
+      const m = only('w', 'name', 'roster', 'rk');
+      return {
+        type: t, welcome: readBytes(m, WHAT, 'w', big), name: readString(m, WHAT, 'name', 64), roster: decodeRoster(m['roster'], WHAT),
+        rotation: readUint(m, WHAT, 'rk', MAX_EPOCH),
+      };
     }
     case 'change': {
       const m = only('c', 'roster');
@@ -85,8 +93,11 @@ export function decodeGroupControl(bytes: Bytes): GroupControl {
       return { type: t, groupId: readBytes(m, WHAT, 'gid', 16), roster: decodeRoster(m['roster'], WHAT) };
     }
     case 'member-token': {
-      const m = only('gid', 'mb', 'tok');
-      return { type: t, groupId: readBytes(m, WHAT, 'gid', 16), mailbox: readBytes(m, WHAT, 'mb', { min: 1, max: 64 }), token: readBytes(m, WHAT, 'tok', { min: 16, max: 64 }) };
+      const m = only('gid', 'mb', 'tok', 'ep');
+      return {
+        type: t, groupId: readBytes(m, WHAT, 'gid', 16), mailbox: readBytes(m, WHAT, 'mb', { min: 1, max: 64 }),
+        token: readBytes(m, WHAT, 'tok', { min: 16, max: 64 }), epoch: readUint(m, WHAT, 'ep', MAX_EPOCH),
+      };
     }
     case 'distribution': {
       const m = only('d');
@@ -96,7 +107,7 @@ export function decodeGroupControl(bytes: Bytes): GroupControl {
   }
 }
 
-/** groups/<gid hex>: [1, "group", { s: bin (src/group session), name, roster, tok: bin, owed: [[ik, distribution]] }] */
+/** groups/<gid hex>: [1, "group", { s: bin (src/group session), name, roster, tok: bin, owed: [[ik, distribution]], rk?: uint }] */
 export interface GroupRecord {
   readonly session: Bytes;
   readonly name: string;
@@ -105,18 +116,20 @@ export interface GroupRecord {
   readonly token: Bytes;
   /** Distributions of our sender key still owed to members whose token we did not know yet. */
   readonly owed: readonly { readonly identityKey: Bytes; readonly distribution: Bytes }[];
+  /** The rotation epoch: the epoch of the last removal or leave; tokens registered before it were replaced. */
+  readonly rotation: number;
 }
 
 export function encodeGroupRecord(g: GroupRecord): Bytes {
   return encodeMsgpack([CONTENT_VERSION, 'group', {
-    s: g.session, name: g.name, roster: encodeRoster(g.roster), tok: g.token, owed: g.owed.map((o) => [o.identityKey, o.distribution]),
+    s: g.session, name: g.name, roster: encodeRoster(g.roster), tok: g.token, owed: g.owed.map((o) => [o.identityKey, o.distribution]), rk: g.rotation,
   }]);
 }
 
 export function decodeGroupRecord(bytes: Bytes): GroupRecord {
   const triple = decodeMsgpack(bytes, 16 * MAX, 'group record');
   if (!Array.isArray(triple) || triple.length !== 3 || triple[0] !== CONTENT_VERSION || triple[1] !== 'group') fail('INVALID_STATE', 'group record: bad header');
-  const m = readMap(triple[2], 'group record', ['s', 'name', 'roster', 'tok', 'owed']);
+  const m = readMap(triple[2], 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk']);
   const owed = readArray(m, 'group record', 'owed', MAX_ROSTER).map((o) => {
     if (!Array.isArray(o) || o.length !== 2) return fail('INVALID_STATE', 'group record: bad owed entry');
     return { identityKey: checkBytes(o[0], 'group record', 'owed', 32), distribution: checkBytes(o[1], 'group record', 'owed', { min: 1, max: MAX }) };
@@ -124,5 +137,6 @@ export function decodeGroupRecord(bytes: Bytes): GroupRecord {
   return {
     session: readBytes(m, 'group record', 's', { min: 1, max: 16 * MAX }), name: readString(m, 'group record', 'name', 64),
     roster: decodeRoster(m['roster'], 'group record'), token: readBytes(m, 'group record', 'tok', { min: 16, max: 64 }), owed,
+    rotation: m['rk'] === undefined ? 0 : readUint(m, 'group record', 'rk', MAX_EPOCH),
   };
 }

@@ -4,6 +4,9 @@
  * pairwise sessions; a group message is one relay fan-out upload. Every
  * member registers one delivery token for each group it is in; the admin
  * collects them into the roster that tells members how to reach each other.
+ * After a removal or a leave every remaining member replaces its group token
+ * at the relay (one atomic token_add with `replaces`), so a former member's
+ * tokens no longer reach anyone; the new tokens go only to remaining members.
  */
 import { ROSTER_DELAY_MS } from '../constants.js';
 import { equalBytes, toHex, type Bytes } from '../crypto/index.js';
@@ -14,6 +17,7 @@ import {
 } from '../group/index.js';
 import { del, put, type StoreWrite } from '../store/index.js';
 import { decodeGroupChange, decodeGroupMessage } from '../wire/index.js';
+import { currentToken, entryOf, mergeRoster, peerOf } from './roster.js';
 import type { Contact } from './contact.js';
 import type { ContactEffects } from './contacts.js';
 import { decodeContent, encodeContent, type Content } from './content.js';
@@ -42,6 +46,8 @@ export interface GroupInfo {
   /** Every member's group token is known: a message reaches everyone. */
   readonly ready: boolean;
   readonly admin: boolean;
+  /** The membership epoch (protocol.md §8): every change advances it by one. */
+  readonly epoch: number;
 }
 
 interface Group {
@@ -85,7 +91,7 @@ export class GroupManager {
       id, name: g.record.name, mode: g.session.group.mode,
       members: g.session.group.members.map((m) => toHex(m.identityKey)),
       ready: g.session.group.members.every((m) => equalBytes(m.identityKey, self) || this.#peer(g, m.identityKey) !== undefined),
-      admin: roleOf(g.session.group, self) === 'admin',
+      admin: roleOf(g.session.group, self) === 'admin', epoch: g.session.group.epoch,
     };
   }
 
@@ -100,24 +106,25 @@ export class GroupManager {
       identity: ctx.identity, mode, random: ctx.random,
       members: members.map((c) => ({ identityKey: c.identityKey, role: mode === 'channel' ? 'reader' : 'member' })),
     });
-    const roster: RosterEntry[] = [this.#selfEntry(token), ...members.map((c) => entryOf(c))];
+    const roster: RosterEntry[] = [this.#selfEntry(token, 0), ...members.map((c) => entryOf(c, 0))];
     const id = toHex(session.group.groupId);
-    const record: GroupRecord = { session: encodeGroupSession(session), name, roster, token, owed: [] };
+    const record: GroupRecord = { session: encodeGroupSession(session), name, roster, token, owed: [], rotation: 0 };
     await ctx.lane.run(async () => {
       await ctx.store.write([put('groups', id, encodeGroupRecord(record))]);
       this.#groups.set(id, { record, session });
     });
-    const control = encodeGroupControl({ type: 'welcome', welcome, name, roster });
+    const control = encodeGroupControl({ type: 'welcome', welcome, name, roster, rotation: 0 });
     await Promise.all(members.map((c) => this.#sendControl(c, control)));
     ctx.events.emit('group-change', { group: id, change: 'created', members: this.info(id).members });
     return this.info(id);
   }
 
   async add(id: string, contact: Contact): Promise<GroupInfo> {
-    const { before, control, welcome } = await this.#change(id, { operation: 'add', target: contact.identityKey }, (r) => [...r, entryOf(contact)]);
+    const { before, control, welcome } = await this.#change(id, { operation: 'add', target: contact.identityKey }, (r, epoch) => [...r, entryOf(contact, epoch)]);
+    const { record } = this.#get(id);
     await Promise.all([
       ...before.map((p) => this.#sendControl(p, control)),
-      this.#sendControl(contact, encodeGroupControl({ type: 'welcome', welcome: welcome as Bytes, name: this.#get(id).record.name, roster: this.#get(id).record.roster })),
+      this.#sendControl(contact, encodeGroupControl({ type: 'welcome', welcome: welcome as Bytes, name: record.name, roster: record.roster, rotation: record.rotation })),
     ]);
     this.#ctx.events.emit('group-change', { group: id, change: 'added', members: this.info(id).members });
     return this.info(id);
@@ -125,10 +132,11 @@ export class GroupManager {
 
   async remove(id: string, contact: Contact): Promise<GroupInfo> {
     const g = this.#get(id);
-    const target = this.#peer(g, contact.identityKey) ?? contact;
+    const target = this.#reach(g, contact.identityKey) ?? contact;
     const { before, control } = await this.#change(id, { operation: 'remove', target: contact.identityKey }, (r) => r.filter((e) => !equalBytes(e.identityKey, contact.identityKey)));
     await Promise.all([...before, target].map((p) => this.#sendControl(p, control)));
     this.#ctx.events.emit('group-change', { group: id, change: 'removed', members: this.info(id).members });
+    await this.#rotate(id);
     return this.info(id);
   }
 
@@ -207,13 +215,14 @@ export class GroupManager {
         const id = toHex(session.group.groupId);
         if (this.#groups.has(id)) return;
         const token = ctx.random(TOKEN_LENGTH);
-        const roster = c.roster.map((e) => (equalBytes(e.identityKey, ctx.identity.publicKey) ? this.#selfEntry(token) : e));
-        const g: Group = { session, record: { session: encodeGroupSession(session), name: c.name, roster, token, owed: [] } };
+        const epoch = session.group.epoch;
+        const roster = c.roster.map((e) => (equalBytes(e.identityKey, ctx.identity.publicKey) ? this.#selfEntry(token, epoch) : e));
+        const g: Group = { session, record: { session: encodeGroupSession(session), name: c.name, roster, token, owed: [], rotation: c.rotation } };
         this.#stage(id, g, fx);
         fx.events.push(['group-change', { group: id, change: 'joined', by: contact, members: session.group.members.map((m) => toHex(m.identityKey)) }]);
         fx.followUps.push(async () => {
           await ctx.relay.registerToken(token);
-          await this.#sendControl(contact, encodeGroupControl({ type: 'member-token', groupId: session.group.groupId, mailbox: ctx.mailbox as Bytes, token }));
+          await this.#sendControl(contact, encodeGroupControl({ type: 'member-token', groupId: session.group.groupId, mailbox: ctx.mailbox as Bytes, token, epoch }));
         });
         return;
       }
@@ -228,10 +237,14 @@ export class GroupManager {
           fx.writes.push(del('groups', id));
           fx.apply.push(() => this.#groups.delete(id));
           fx.events.push(['group-change', { group: id, change: 'removed', ...byOf(contact), members: [] }]);
+          fx.followUps.push(() => ctx.relay.revokeToken(g.record.token));
           return;
         }
         const roster = mergeRoster(c.roster, g.record.roster, session, ctx.identity.publicKey);
-        this.#stage(id, { session, record: { ...g.record, roster } }, fx);
+        // Someone left or was removed: every remaining member replaces its token.
+        const rotation = change.role === null ? session.group.epoch : g.record.rotation;
+        this.#stage(id, { session, record: { ...g.record, roster, rotation } }, fx);
+        if (rotation !== g.record.rotation) fx.followUps.push(() => this.#rotate(id));
         const kind: GroupChangeKind = change.operation === 'add' || change.operation === 'subscribe' ? 'added'
           : change.operation === 'leave' ? 'left' : change.role === null ? 'removed' : 'updated';
         fx.events.push(['group-change', { group: id, change: kind, ...byOf(contact), members }]);
@@ -250,7 +263,8 @@ export class GroupManager {
         const id = toHex(c.groupId);
         const g = this.#groups.get(id);
         if (g === undefined || roleOf(g.session.group, sender) === null) return;
-        const roster = g.record.roster.map((e) => (equalBytes(e.identityKey, sender) ? { ...e, mailbox: c.mailbox, token: c.token } : e));
+        const roster = g.record.roster.map((e) => (equalBytes(e.identityKey, sender) && (e.token === undefined || c.epoch >= e.epoch)
+          ? { ...e, mailbox: c.mailbox, token: c.token, epoch: c.epoch } : e));
         this.#stageWithOwed(id, { ...g, record: { ...g.record, roster } }, fx);
         if (roleOf(g.session.group, ctx.identity.publicKey) === 'admin') {
           fx.followUps.push(() => this.#scheduleRoster(id));
@@ -299,19 +313,59 @@ export class GroupManager {
     return g;
   }
 
-  #selfEntry(token: Bytes): RosterEntry {
+  #selfEntry(token: Bytes, epoch: number): RosterEntry {
     const ctx = this.#ctx;
-    return { identityKey: ctx.identity.publicKey, mailbox: ctx.mailbox as Bytes, token, ...(ctx.displayName !== undefined && { name: ctx.displayName }) };
+    return { identityKey: ctx.identity.publicKey, mailbox: ctx.mailbox as Bytes, token, epoch, ...(ctx.displayName !== undefined && { name: ctx.displayName }) };
   }
 
-  /** How to reach a member pairwise: the roster's group token, else a contact's own token. */
+  /** How to reach a member through the group: its current group token from the roster. */
   #peer(g: Group, identityKey: Bytes): Contact | undefined {
     const e = g.record.roster.find((r) => equalBytes(r.identityKey, identityKey));
-    if (e?.token !== undefined) {
-      const contact = this.#ctx.contacts.byIdentityKey(identityKey);
-      return { ...(contact ?? peerOf(e)), mailbox: e.mailbox, token: e.token };
-    }
-    return undefined;
+    const token = currentToken(e, g.record.rotation);
+    if (e === undefined || token === undefined) return undefined;
+    const contact = this.#ctx.contacts.byIdentityKey(identityKey);
+    return { ...(contact ?? peerOf(e)), mailbox: e.mailbox, token };
+  }
+
+  /** For control messages: the current group token, else the contact's own token, else the last group token we knew. */
+  #reach(g: Group, identityKey: Bytes): Contact | undefined {
+    const contact = this.#ctx.contacts.byIdentityKey(identityKey);
+    const e = g.record.roster.find((r) => equalBytes(r.identityKey, identityKey));
+    const stale = e?.token !== undefined ? { ...(contact ?? peerOf(e)), mailbox: e.mailbox, token: e.token } : undefined;
+    return this.#peer(g, identityKey) ?? (contact?.token !== undefined && !contact.blocked ? contact : stale);
+  }
+
+  /**
+   * Replaces our group token at the relay (one token_add with `replaces`) if it
+   * predates the group's rotation epoch, then tells the admins (who pass it on in
+   * the roster); an admin schedules a roster broadcast instead.
+   */
+  async #rotate(id: string): Promise<void> {
+    const ctx = this.#ctx;
+    const self = ctx.identity.publicKey;
+    const rotated = await ctx.lane.run(async () => {
+      const g = this.#groups.get(id);
+      if (g === undefined || ctx.closed) return undefined;
+      const mine = g.record.roster.find((e) => equalBytes(e.identityKey, self));
+      if (mine !== undefined && mine.epoch >= g.record.rotation && mine.token !== undefined && equalBytes(mine.token, g.record.token)) return undefined;
+      const token = ctx.random(TOKEN_LENGTH);
+      const epoch = g.session.group.epoch;
+      await ctx.relay.registerToken(token, g.record.token);
+      const roster = g.record.roster.map((e) => (equalBytes(e.identityKey, self) ? this.#selfEntry(token, epoch) : e));
+      await this.#commit(id, { ...g, record: { ...g.record, token, roster } }, []);
+      return { g: this.#get(id), token, epoch };
+    });
+    if (rotated === undefined) return;
+    const { g, token, epoch } = rotated;
+    if (roleOf(g.session.group, self) === 'admin') return this.#scheduleRoster(id);
+    const control = encodeGroupControl({ type: 'member-token', groupId: g.session.group.groupId, mailbox: ctx.mailbox as Bytes, token, epoch });
+    const admins = g.session.group.members.filter((m) => m.role === 'admin' && !equalBytes(m.identityKey, self));
+    await Promise.all(admins.map((m) => this.#reach(g, m.identityKey)).filter((p): p is Contact => p !== undefined).map((p) => this.#sendControl(p, control)));
+  }
+
+  /** After a (re)connection: finishes any token rotation that a crash or a lost connection interrupted. */
+  async resume(): Promise<void> {
+    for (const id of [...this.#groups.keys()]) await this.#rotate(id);
   }
 
   async #sendControl(peer: Contact, control: Bytes): Promise<void> {
@@ -319,16 +373,17 @@ export class GroupManager {
   }
 
   /** Makes a membership change as ourselves; commits it; returns who must hear of it. */
-  async #change(id: string, request: { operation: 'add' | 'remove' | 'leave'; target: Bytes }, roster: (r: readonly RosterEntry[]) => RosterEntry[]): Promise<{ before: Contact[]; control: Bytes; welcome: Bytes | null }> {
+  async #change(id: string, request: { operation: 'add' | 'remove' | 'leave'; target: Bytes }, roster: (r: readonly RosterEntry[], epoch: number) => RosterEntry[]): Promise<{ before: Contact[]; control: Bytes; welcome: Bytes | null }> {
     const ctx = this.#ctx;
     return ctx.lane.run(async () => {
       const g = this.#get(id);
       const before = g.session.group.members
         .filter((m) => !equalBytes(m.identityKey, ctx.identity.publicKey) && !equalBytes(m.identityKey, request.target))
-        .map((m) => this.#peer(g, m.identityKey) ?? ctx.contacts.byIdentityKey(m.identityKey))
+        .map((m) => this.#reach(g, m.identityKey))
         .filter((p): p is Contact => p !== undefined && p.token !== undefined);
       const result = proposeChange(g.session, ctx.identity, { operation: request.operation, target: request.target });
-      const record = { ...g.record, roster: roster(g.record.roster) };
+      const epoch = result.session.group.epoch;
+      const record = { ...g.record, roster: roster(g.record.roster, epoch), rotation: request.operation === 'add' ? g.record.rotation : epoch };
       await this.#commit(id, { session: result.session, record }, []);
       return { before, control: encodeGroupControl({ type: 'change', change: result.encoded, roster: record.roster }), welcome: result.welcome };
     });
@@ -344,6 +399,8 @@ export class GroupManager {
 
   async #broadcastRoster(id: string): Promise<void> {
     const g = this.#get(id);
+    // A token from an epoch we have not reached: the change is on its way, and its rotation broadcasts again.
+    if (g.record.roster.some((e) => e.epoch > g.session.group.epoch)) return;
     const control = encodeGroupControl({ type: 'roster', groupId: g.session.group.groupId, roster: g.record.roster });
     const peers = g.session.group.members
       .filter((m) => !equalBytes(m.identityKey, this.#ctx.identity.publicKey))
@@ -378,29 +435,6 @@ export class GroupManager {
   }
 }
 
-function entryOf(c: Contact): RosterEntry {
-  return { identityKey: c.identityKey, mailbox: c.mailbox, ...(c.name !== undefined && { name: c.name }) };
-}
-
-/** A Contact-shaped handle for a group member who is not one of our contacts. */
-function peerOf(e: { identityKey: Bytes; mailbox: Bytes; token?: Bytes; name?: string }): Contact {
-  return {
-    id: toHex(e.identityKey), identityKey: e.identityKey, relay: '', mailbox: e.mailbox, verified: false, changed: false, blocked: false, createdAt: 0,
-    ...(e.token !== undefined && { token: e.token }), ...(e.name !== undefined && { name: e.name }),
-  };
-}
-
 function byOf(contact: Contact | undefined): { by?: Contact } {
   return contact === undefined ? {} : { by: contact };
-}
-
-/** The admin's roster for current members, keeping our own entry and any token we knew that the admin did not. */
-function mergeRoster(incoming: readonly RosterEntry[], known: readonly RosterEntry[], session: GroupSession, self: Bytes): RosterEntry[] {
-  return session.group.members.map((m) => {
-    const mine = known.find((e) => equalBytes(e.identityKey, m.identityKey));
-    if (equalBytes(m.identityKey, self) && mine !== undefined) return mine;
-    const theirs = incoming.find((e) => equalBytes(e.identityKey, m.identityKey));
-    if (theirs === undefined) return mine ?? { identityKey: m.identityKey, mailbox: new Uint8Array(1) };
-    return theirs.token === undefined && mine?.token !== undefined ? { ...theirs, token: mine.token } : theirs;
-  });
 }

@@ -52,7 +52,8 @@ export interface RelayApi {
   preKeyCounts(): Promise<PreKeyCounts>;
   /** The encoded PreKeyBundle of (mailbox), admitted by token. */
   fetchBundle(recipient: RelayRecipient): Promise<Bytes>;
-  registerToken(token: Bytes): Promise<void>;
+  /** Registers `token` for our mailbox; `replaces`, if given, is revoked in the same step (rotation, relay.md §5). */
+  registerToken(token: Bytes, replaces?: Bytes): Promise<void>;
   revokeToken(token: Bytes): Promise<void>;
   /** Resolves once the relay has the envelope durably. */
   send(recipient: RelayRecipient, data: Bytes): Promise<void>;

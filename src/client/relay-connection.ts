@@ -97,8 +97,8 @@ class RelayConnection implements RelayApi {
     return r.bundle;
   }
 
-  async registerToken(token: Bytes): Promise<void> {
-    await this.#request({ type: 'token_add', token });
+  async registerToken(token: Bytes, replaces?: Bytes): Promise<void> {
+    await this.#request({ type: 'token_add', token, ...(replaces !== undefined && { replaces }) });
   }
 
   async revokeToken(token: Bytes): Promise<void> {

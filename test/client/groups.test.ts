@@ -65,6 +65,9 @@ describe('groups (relay double)', () => {
     await alice.removeMember(group.id, carolId);
     await removed;
     await until(() => bob.group(group.id).members.length === 2);
+    // Both rotated their group tokens: wait until each knows the other's new one.
+    await until(readyAt(alice, group.id));
+    await until(readyAt(bob, group.id));
     await alice.sendToGroup(group.id, { type: 'text', text: 'without carol' });
     await bob.sendToGroup(group.id, { type: 'text', text: 'bob without carol' });
     await until(() => b.includes('without carol') && a.includes('bob without carol'));

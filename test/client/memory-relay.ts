@@ -143,8 +143,9 @@ class MemoryConnection implements RelayApi {
     return encodePreKeyBundle({ identityKey: m.identityKey, signedPreKey: m.signed, kemPreKey, ...(oneTimePreKey !== undefined && { oneTimePreKey }) });
   }
 
-  async registerToken(token: Bytes): Promise<void> {
+  async registerToken(token: Bytes, replaces?: Bytes): Promise<void> {
     this.#check();
+    if (replaces !== undefined) this.#mailbox.tokens.delete(toHex(sha256(replaces)));
     this.#mailbox.tokens.add(toHex(sha256(token)));
   }
 
