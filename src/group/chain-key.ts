@@ -1,6 +1,6 @@
 /** The sender chain step (spec/protocol.md §8.2): HMAC-SHA-256 with one-byte inputs. */
 import { SENDER_CHAIN_KEY_SEED, SENDER_CHAIN_MESSAGE_KEY_SEED } from '../constants.js';
-import { hmacSha256, type Bytes } from '../crypto/index.js';
+import { hmacSha256Each, type Bytes } from '../crypto/index.js';
 
 export interface SenderChainStep {
   readonly chainKey: Bytes;
@@ -12,5 +12,7 @@ const CHAIN_KEY_INPUT = Uint8Array.of(SENDER_CHAIN_KEY_SEED);
 
 /** §8.2: message key = HMAC(ck, 0x01), next chain key = HMAC(ck, 0x02). */
 export function kdfSenderChain(chainKey: Bytes): SenderChainStep {
-  return { messageKey: hmacSha256(chainKey, MESSAGE_KEY_INPUT), chainKey: hmacSha256(chainKey, CHAIN_KEY_INPUT) };
+  // Keyed once for both inputs (the same construction as the ratchet's KDF_CK, §6.2).
+  const [messageKey, nextChainKey] = hmacSha256Each(chainKey, [MESSAGE_KEY_INPUT, CHAIN_KEY_INPUT]) as [Bytes, Bytes];
+  return { messageKey, chainKey: nextChainKey };
 }

@@ -15,6 +15,8 @@ import type { GroupSession } from './group-session.js';
 import { groupAssociatedData, sealGroupBody } from './message-key.js';
 import { createSenderKey, encodeDistributionOf } from './sender-key.js';
 
+const MESSAGE_LABEL = utf8(SENDER_KEY_MESSAGE_LABEL);
+
 export interface SenderKeyDelivery {
   /** Identity key of the member to send `payload` to, inside the pairwise session with it. */
   readonly recipient: Bytes;
@@ -24,7 +26,7 @@ export interface SenderKeyDelivery {
 
 /** §8.3: the signature payload of a group message body. */
 export function groupMessageSignaturePayload(body: Bytes): Bytes {
-  return concatBytes(utf8(SENDER_KEY_MESSAGE_LABEL), body);
+  return concatBytes(MESSAGE_LABEL, body);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from '../crypto/index.js';
 
 const ZERO32 = new Uint8Array(32);
+const MESSAGE_KEYS_INFO = utf8(SENDER_KEY_MESSAGE_KEYS_INFO);
 
 export interface GroupBodyKeys {
   readonly key: Bytes;
@@ -17,7 +18,7 @@ export interface GroupBodyKeys {
 /** §8.2: HKDF(ikm = mk, salt = ZERO32, info = SENDER_KEY_MESSAGE_KEYS_INFO, 44) = key(32) ‖ nonce(12). */
 export function deriveGroupBodyKeys(messageKey: Bytes): GroupBodyKeys {
   const [key, nonce] = split(
-    hkdf(messageKey, ZERO32, utf8(SENDER_KEY_MESSAGE_KEYS_INFO), AEAD_KEY_LENGTH + AEAD_NONCE_LENGTH),
+    hkdf(messageKey, ZERO32, MESSAGE_KEYS_INFO, AEAD_KEY_LENGTH + AEAD_NONCE_LENGTH),
     AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH,
   ) as [Bytes, Bytes];
   return { key, nonce };
