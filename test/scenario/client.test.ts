@@ -130,7 +130,8 @@ describe('client ↔ relay process', () => {
     const removed = carol.next('group-change', (e) => e.change === 'removed');
     await alice.removeMember(g.id, cAtA);
     await removed;
-    await until(() => bob.group(g.id).members.length === 2);
+    // Alice and Bob replaced their group tokens: wait until each knows the other's new one.
+    await until(() => bob.group(g.id).members.length === 2 && bob.group(g.id).ready && alice.group(g.id).ready);
     await bob.sendToGroup(g.id, { type: 'text', text: 'g3' });
     await until(() => got.get(alice)!.includes('g3'));
     expect(got.get(carol)).toEqual(['g1']);
