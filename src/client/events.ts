@@ -24,6 +24,13 @@ export interface ClientEvents {
   'message-lost': { readonly contact?: Contact; readonly senderIdentityKey: Bytes; readonly envelope: string; readonly reason: string };
   /** An envelope whose sender could not be authenticated (tampered, or not for us); it was discarded. */
   tampered: { readonly envelope: string; readonly reason: string };
+  /**
+   * An authentic-looking group message refused by the group rules, not by cryptography:
+   * its sender is no longer a member (NOT_A_MEMBER — e.g. sent just before its removal),
+   * may not post (NOT_AUTHORIZED — a channel reader), or its sender key has not arrived or
+   * was discarded (UNKNOWN_SENDER_KEY). It was discarded.
+   */
+  'group-message-refused': { readonly group: string; readonly envelope: string; readonly reason: string };
   'connection-state': { readonly state: ConnectionState; readonly attempt: number; readonly delayMs?: number };
   /** A sent message is durable at the relay. */
   sent: { readonly id: Bytes; readonly to: string };

@@ -32,6 +32,9 @@ import { encodePayload } from './payload.js';
 import { encodeRelayEnvelope } from './relay-envelope.js';
 import type { GroupChangeKind } from './events.js';
 
+/** Group-rule refusals (not authentication failures): reported as group-message-refused, never as tampered. */
+const GROUP_RULE_REFUSALS: ReadonlySet<string> = new Set(['NOT_A_MEMBER', 'NOT_AUTHORIZED', 'UNKNOWN_SENDER_KEY']);
+
 export interface GroupOptions {
   /** A broadcast channel: the creator posts, members read. */
   readonly channel?: boolean;
@@ -290,8 +293,9 @@ export class GroupManager {
 
   /** A group message envelope (inside the lane). */
   async onMessage(data: Bytes, digest: string, fx: ContactEffects): Promise<void> {
+    let gid: string | undefined;
     try {
-      const gid = toHex(decodeGroupMessage(data).groupId);
+      gid = toHex(decodeGroupMessage(data).groupId);
       const g = this.#groups.get(gid);
       if (g === undefined) return;
       const { session, sender, plaintext } = groupDecrypt(g.session, data);
@@ -301,6 +305,10 @@ export class GroupManager {
     } catch (e) {
       if (!isProtocolError(e)) throw e;
       if (e.code === 'DUPLICATE_MESSAGE') return;
+      if (gid !== undefined && GROUP_RULE_REFUSALS.has(e.code)) {
+        fx.events.push(['group-message-refused', { group: gid, envelope: digest, reason: e.code }]);
+        return;
+      }
       fx.events.push(['tampered', { envelope: digest, reason: e.code }]);
     }
   }
