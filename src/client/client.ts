@@ -35,6 +35,7 @@ import { connectRelay } from './relay-connection.js';
 import type { WebSocketFactory } from './websocket.js';
 import { platformWebSocketFactory } from './websocket.js';
 import { GroupManager, type GroupInfo, type GroupOptions } from './groups.js';
+import { StaticSecretCache } from '../session/index.js';
 
 export interface ClientOptions {
   /** The relay URL (ws:// or wss://). */
@@ -100,7 +101,7 @@ export class Client {
     });
     const ctx: ClientContext = {
       store, relay, relayUrl: options.relay, identity, random, now, events, lane: new SerialLane(), contacts,
-      sessions: new Map(), mailbox, preKeys, closed: false, ...(options.displayName !== undefined && { displayName: options.displayName }),
+      sessions: new Map(), staticSecrets: new StaticSecretCache(), mailbox, preKeys, closed: false, ...(options.displayName !== undefined && { displayName: options.displayName }),
     };
     client = new Client(ctx);
     await client.#groups.load();
@@ -271,6 +272,7 @@ export class Client {
     await this.#ctx.relay.close();
     await this.#ctx.lane.run(async () => undefined);
     await this.#ctx.store.close();
+    this.#ctx.staticSecrets.clear();
   }
 
   toJSON(): string {

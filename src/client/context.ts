@@ -4,6 +4,7 @@
  * Caches are updated only after the store write they mirror has succeeded.
  */
 import { toHex, type Bytes, type RandomSource } from '../crypto/index.js';
+import type { StaticSecretCache } from '../session/index.js';
 import type { Store } from '../store/index.js';
 import type { Contact } from './contact.js';
 import type { IdentityKeyPair, PreKeyState, SessionRecord } from './core.js';
@@ -24,6 +25,8 @@ export interface ClientContext {
   readonly contacts: ContactBook;
   /** Decoded session records by peer identity key (hex), loaded lazily. */
   readonly sessions: Map<string, SessionRecord>;
+  /** Sealed-sender static secrets of this identity, per peer (memory only). */
+  readonly staticSecrets: StaticSecretCache;
   readonly displayName?: string;
   mailbox: Bytes | undefined;
   preKeys: PreKeyState;

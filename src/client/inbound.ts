@@ -63,7 +63,7 @@ async function receiveSealed(
   const digestHex = toHex(digest);
   let unsealed;
   try {
-    unsealed = unseal({ identity: ctx.identity, envelope: data });
+    unsealed = unseal({ identity: ctx.identity, envelope: data, staticSecrets: ctx.staticSecrets });
   } catch (e) {
     if (!isProtocolError(e)) throw e;
     fx.events.push(['tampered', { envelope: digestHex, reason: e.code }]);

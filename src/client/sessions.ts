@@ -69,6 +69,6 @@ export async function ensureSession(ctx: ClientContext, contact: Contact, force 
 export async function encryptFor(ctx: ClientContext, contact: Contact, payload: Bytes): Promise<{ record: SessionRecord; envelope: Bytes }> {
   const record = await loadRecord(ctx, contact.identityKey);
   const { record: next, message } = encryptSession(record, ctx.identity, payload, ctx.random);
-  const sealed = seal({ identity: ctx.identity, recipientIdentityKey: contact.identityKey, content: message, random: ctx.random });
+  const sealed = seal({ identity: ctx.identity, recipientIdentityKey: contact.identityKey, content: message, random: ctx.random, staticSecrets: ctx.staticSecrets });
   return { record: next, envelope: encodeRelayEnvelope({ kind: 'sealed', data: sealed }) };
 }

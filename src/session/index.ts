@@ -3,3 +3,4 @@ export { EMPTY_RECORD, type SessionRecord, type SessionRole, type SessionState }
 export { sessionDecrypt, sessionEncrypt, startSession, type SessionDecryptResult } from './session-cipher.js';
 export { decodeSessionRecord, encodeSessionRecord } from './record-codec.js';
 export { seal, unseal, type UnsealedContent } from './sealed-sender.js';
+export { StaticSecretCache } from './static-secrets.js';

@@ -18,6 +18,7 @@ import {
 import { fail } from '../errors.js';
 import { decodeSealedEnvelope, encodeSealedEnvelope } from '../wire/sealed-envelope.js';
 import { SEALED_EPHEMERAL_INFO, SEALED_STATIC_INFO } from '../constants.js';
+import type { StaticSecretCache } from './static-secrets.js';
 
 /** An Ed25519 identity key pair (src/identity's IdentityKeyPair has this shape). */
 interface IdentityKeys {
@@ -40,32 +41,39 @@ function staticKeys(dh: Bytes, chainKey: Bytes, sealedSender: Bytes): Bytes[] {
   return split(okm, 32, 12); // key, nonce
 }
 
+/** Step 4's DH(IK_self^x, IK_peer^x), through the cache when one is given. */
+function staticSecret(identity: IdentityKeys, peer: Bytes, cache: StaticSecretCache | undefined): Bytes {
+  const compute = () => x25519(ed25519SeedToX25519(identity.privateKey), ed25519PublicToX25519(peer));
+  return cache === undefined ? compute() : cache.get(peer, compute);
+}
+
 export function seal(p: {
   identity: IdentityKeys;
   recipientIdentityKey: Bytes;
   content: Bytes;
   random: RandomSource;
+  /** Optional memo of static secrets belonging to `identity` (same bytes, fewer DH operations). */
+  staticSecrets?: StaticSecretCache;
 }): Bytes {
   const recipientX = ed25519PublicToX25519(p.recipientIdentityKey);
   const ephemeral = generateX25519KeyPair(p.random);
   const [chainKey, key1, nonce1] = ephemeralKeys(x25519(ephemeral.privateKey, recipientX), ephemeral.publicKey, p.recipientIdentityKey) as [Bytes, Bytes, Bytes];
   const sealedSender = aeadSeal(key1, nonce1, p.identity.publicKey, concatBytes(ephemeral.publicKey, p.recipientIdentityKey));
-  const staticDh = x25519(ed25519SeedToX25519(p.identity.privateKey), recipientX);
+  const staticDh = staticSecret(p.identity, p.recipientIdentityKey, p.staticSecrets);
   const [key2, nonce2] = staticKeys(staticDh, chainKey, sealedSender) as [Bytes, Bytes];
   const ad = concatBytes(ephemeral.publicKey, p.recipientIdentityKey, sealedSender);
   return encodeSealedEnvelope({ ephemeralKey: ephemeral.publicKey, sealedSender, ciphertext: aeadSeal(key2, nonce2, p.content, ad) });
 }
 
 /** Opens an envelope addressed to `identity`, or throws (MALFORMED, INVALID_KEY, DECRYPT_FAILED). */
-export function unseal(p: { identity: IdentityKeys; envelope: Bytes }): UnsealedContent {
+export function unseal(p: { identity: IdentityKeys; envelope: Bytes; staticSecrets?: StaticSecretCache }): UnsealedContent {
   const env = decodeSealedEnvelope(p.envelope);
   const ownX = ed25519SeedToX25519(p.identity.privateKey);
   const [chainKey, key1, nonce1] = ephemeralKeys(x25519(ownX, env.ephemeralKey), env.ephemeralKey, p.identity.publicKey) as [Bytes, Bytes, Bytes];
   const senderIdentityKey = aeadOpen(key1, nonce1, env.sealedSender, concatBytes(env.ephemeralKey, p.identity.publicKey));
-  const senderX = ed25519PublicToX25519(senderIdentityKey);
-  const [key2, nonce2] = staticKeys(x25519(ownX, senderX), chainKey, env.sealedSender) as [Bytes, Bytes];
+  if (senderIdentityKey.length !== 32) fail('MALFORMED', 'sealed sender identity has a bad length');
+  const [key2, nonce2] = staticKeys(staticSecret(p.identity, senderIdentityKey, p.staticSecrets), chainKey, env.sealedSender) as [Bytes, Bytes];
   const ad = concatBytes(env.ephemeralKey, p.identity.publicKey, env.sealedSender);
   const content = aeadOpen(key2, nonce2, env.ciphertext, ad);
-  if (senderIdentityKey.length !== 32) fail('MALFORMED', 'sealed sender identity has a bad length');
   return { senderIdentityKey, content };
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generateEd25519KeyPair, seededRandom, toHex, utf8 } from '../../../src/crypto/index.js';
 import { isProtocolError } from '../../../src/errors.js';
 import { seal, unseal } from '../../../src/session/sealed-sender.js';
+import { StaticSecretCache } from '../../../src/session/static-secrets.js';
 import { fcParams } from '../../property/fc.js';
 
 const random = seededRandom(new Uint8Array(32).fill(9));
@@ -68,5 +69,27 @@ describe('sealed sender', () => {
     const mixed = fromCarol.slice();
     mixed.set(fromAlice.subarray(fromAlice.length - content.length - 16), mixed.length - content.length - 16);
     expect(() => unseal({ identity: bob, envelope: mixed })).toThrowError(expect.objectContaining({ code: 'DECRYPT_FAILED' }));
+  });
+});
+
+describe('sealed sender with a static-secret cache', () => {
+  it('produces the same bytes and opens the same way, computing each static secret once', () => {
+    const seedA = seededRandom(new Uint8Array(32).fill(3));
+    const seedB = seededRandom(new Uint8Array(32).fill(3));
+    const senderCache = new StaticSecretCache();
+    const recipientCache = new StaticSecretCache();
+    for (let i = 0; i < 3; i++) {
+      const plain = seal({ identity: alice, recipientIdentityKey: bob.publicKey, content, random: seedA });
+      const cached = seal({ identity: alice, recipientIdentityKey: bob.publicKey, content, random: seedB, staticSecrets: senderCache });
+      expect(toHex(cached)).toBe(toHex(plain));
+      const opened = unseal({ identity: bob, envelope: cached, staticSecrets: recipientCache });
+      expect(opened.senderIdentityKey).toEqual(alice.publicKey);
+      expect(opened.content).toEqual(content);
+    }
+    expect(JSON.stringify(senderCache)).toContain('1 entries');
+    expect(JSON.stringify(recipientCache)).toContain('1 entries');
+    // A cache belongs to one identity: Carol's envelope to Bob still opens through Bob's cache.
+    const fromCarol = seal({ identity: carol, recipientIdentityKey: bob.publicKey, content, random });
+    expect(unseal({ identity: bob, envelope: fromCarol, staticSecrets: recipientCache }).senderIdentityKey).toEqual(carol.publicKey);
   });
 });
