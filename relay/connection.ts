@@ -170,23 +170,22 @@ export class Connection implements MailboxSession, ConnectionAuth {
   private send(frame: RelayServerFrame): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.ctx.metrics.frameOut(frame.type);
-    const socket = rawSocket(this.ws);
-    this.cork.cork(socket);
-    this.ws.send(encodeRelayServerFrame(frame), { binary: true });
+    this.cork.cork(rawSocket(this.ws));
+    this.ws.send(encodeRelayServerFrame(frame), { binary: true }, this.written);
     if (!this.outputBlocked && this.ws.bufferedAmount > this.ctx.options.limits.highWaterMark) {
       this.outputBlocked = true;
       this.updateReading();
-      // 'drain' follows a write that crossed the socket's own (smaller) high-water mark, which this one did.
-      socket?.once('drain', () => this.onDrained());
     }
   }
 
-  private onDrained(): void {
-    if (!this.outputBlocked) return;
-    this.outputBlocked = false;
-    this.updateReading();
-    this.notify();
-  }
+  /** Write callback (one bound function per connection): resumes below half the high-water mark. */
+  private readonly written = (): void => {
+    if (this.outputBlocked && this.ws.bufferedAmount <= this.ctx.options.limits.highWaterMark / 2) {
+      this.outputBlocked = false;
+      this.updateReading();
+      this.notify();
+    }
+  };
 
   // ── ConnectionAuth (handlers) ─────────────────────────────────────────────
 

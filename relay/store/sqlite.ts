@@ -7,14 +7,17 @@
  * commits reach the OS but are fsynced at checkpoints.)
  *
  * Group commit: writes issued in the same event-loop turn run in one
- * transaction (one fsync), each in its own savepoint, so one failing write
- * (a cap exceeded) rolls back alone. A write's promise resolves only after the
+ * transaction (one fsync). A write that may refuse after it has changed
+ * something (a cap exceeded) runs in its own savepoint, so it rolls back
+ * alone; a write that checks before it changes anything (enqueue, ack) runs
+ * bare, and should SQLite itself fail inside it the whole batch rolls back and
+ * every write in it is rejected. A write's promise resolves only after the
  * enclosing transaction has committed.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { Bytes } from '../../src/crypto/index.js';
+import { toHex, type Bytes } from '../../src/crypto/index.js';
 import { RelayError } from '../errors.js';
 import { KIND_CLASSIC, KIND_KEM, SCHEMA } from './sqlite-schema.js';
 import type {
@@ -26,11 +29,20 @@ type Db = Database.Database;
 
 interface QueuedWrite {
   readonly run: () => unknown;
+  /** Runs in its own savepoint (it may throw after changing rows). */
+  readonly isolated: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (e: unknown) => void;
 }
 
 const bytes = (b: Buffer | Uint8Array): Bytes => new Uint8Array(b);
+/** A plain Uint8Array view of a Buffer better-sqlite3 returned (no copy: the Buffer is not reused). */
+const view = (b: Buffer): Bytes => new Uint8Array(b.buffer, b.byteOffset, b.length);
+
+/** Thrown out of a bare write to abort the whole batch. */
+class BatchAbort {
+  constructor(readonly cause: unknown) {}
+}
 
 export class SqliteStore implements RelayStore {
   private readonly db: Db;
@@ -63,28 +75,28 @@ export class SqliteStore implements RelayStore {
       addToken: p('INSERT OR IGNORE INTO tokens (mailbox, token_hash) VALUES (?, ?)'),
       deleteToken: p('DELETE FROM tokens WHERE mailbox = ? AND token_hash = ?'),
       countTokens: p('SELECT COUNT(*) AS n FROM tokens WHERE mailbox = ?'),
-      insertEnvelope: p('INSERT INTO envelopes (data, refs) VALUES (?, 0)'),
+      insertEnvelope: p('INSERT INTO envelopes (data, refs) VALUES (?, ?)'),
+      admission: p(`SELECT EXISTS (SELECT 1 FROM tokens WHERE mailbox = @mailbox AND token_hash = @tokenHash) AS token,
+        COALESCE(u.count, 0) AS count, COALESCE(u.bytes, 0) AS bytes FROM (SELECT 1) LEFT JOIN usage u ON u.mailbox = @mailbox`),
       addRefs: p('UPDATE envelopes SET refs = refs + ? WHERE id = ?'),
-      deleteEnvelopeIfUnused: p('DELETE FROM envelopes WHERE id = ? AND refs <= 0'),
-      deleteEnvelope: p('DELETE FROM envelopes WHERE id = ?'),
-      getUsage: p('SELECT count, bytes FROM usage WHERE mailbox = ?'),
+      deleteLastRef: p('DELETE FROM envelopes WHERE id = ? AND refs <= 1'),
+      takeDelivery: p('DELETE FROM deliveries WHERE eid = ? AND mailbox = ? RETURNING envelope_id, size'),
       addUsage: p(`INSERT INTO usage (mailbox, count, bytes) VALUES (?, ?, ?)
         ON CONFLICT (mailbox) DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`),
       insertDelivery: p('INSERT INTO deliveries (mailbox, envelope_id, size, expires_at) VALUES (?, ?, ?, ?)'),
       pending: p(`SELECT d.eid AS eid, e.data AS data FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id
         WHERE d.mailbox = ? AND d.eid > ? AND d.expires_at > ? ORDER BY d.eid LIMIT ?`),
-      getDelivery: p('SELECT mailbox, envelope_id, size FROM deliveries WHERE eid = ?'),
-      deleteDelivery: p('DELETE FROM deliveries WHERE eid = ?'),
+      dropDelivery: p('DELETE FROM deliveries WHERE eid = ? RETURNING mailbox, envelope_id, size'),
       expired: p('SELECT eid FROM deliveries WHERE expires_at <= ? ORDER BY expires_at LIMIT 1000'),
       stats: p('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS b FROM envelopes'),
     };
   }
 
   /** Queues `run` for the next group commit. */
-  private write<T>(run: () => T): Promise<T> {
+  private write<T>(run: () => T, isolated = true): Promise<T> {
     if (this.closed) return Promise.reject(new RelayError('SHUTTING_DOWN', 'store closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ run, isolated, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -101,6 +113,14 @@ export class SqliteStore implements RelayStore {
     try {
       this.db.transaction(() => {
         for (const w of batch) {
+          if (!w.isolated) {
+            try {
+              outcomes.push({ ok: true, value: w.run() });
+            } catch (e) {
+              throw new BatchAbort(e);
+            }
+            continue;
+          }
           try {
             outcomes.push({ ok: true, value: this.db.transaction(w.run)() });
           } catch (e) {
@@ -109,7 +129,8 @@ export class SqliteStore implements RelayStore {
         }
       })();
     } catch (e) {
-      for (const w of batch) w.reject(e);
+      const cause = e instanceof BatchAbort ? e.cause : e;
+      for (const w of batch) w.reject(cause);
       return;
     }
     batch.forEach((w, i) => {
@@ -188,44 +209,67 @@ export class SqliteStore implements RelayStore {
   }
 
   async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
+    // Checks first, then changes: nothing here refuses after a row has changed, so no savepoint is needed.
     return this.write(() => {
-      const envelopeId = Number(this.st.insertEnvelope.run(data).lastInsertRowid);
-      let refs = 0;
-      const results = recipients.map((r): EnqueueResult => {
-        if (this.st.hasToken.get(r.mailbox, r.tokenHash) === undefined) return { ok: false, code: 'TOKEN_REFUSED' };
-        const usage = this.st.getUsage.get(r.mailbox) as { count: number; bytes: number } | undefined;
-        if ((usage?.count ?? 0) + 1 > quota.maxEnvelopes || (usage?.bytes ?? 0) + data.length > quota.maxBytes) {
+      const added = recipients.length > 1 ? new Map<string, number>() : undefined; // a mailbox listed twice counts twice
+      const admitted: number[] = [];
+      const results = recipients.map((r, i): EnqueueResult => {
+        const a = this.st.admission.get({ mailbox: r.mailbox, tokenHash: r.tokenHash }) as { token: number; count: number; bytes: number };
+        if (a.token === 0) return { ok: false, code: 'TOKEN_REFUSED' };
+        const key = added !== undefined ? toHex(r.mailbox) : '';
+        const already = added?.get(key) ?? 0;
+        if (a.count + already + 1 > quota.maxEnvelopes || a.bytes + (already + 1) * data.length > quota.maxBytes) {
           return { ok: false, code: 'MAILBOX_FULL' };
         }
+        added?.set(key, already + 1);
+        admitted.push(i);
+        return { ok: true, eid: 0 };
+      });
+      if (admitted.length === 0) return results;
+      const envelopeId = Number(this.st.insertEnvelope.run(data, admitted.length).lastInsertRowid);
+      for (const i of admitted) {
+        const r = recipients[i] as Recipient;
         const eid = Number(this.st.insertDelivery.run(r.mailbox, envelopeId, data.length, expiresAt).lastInsertRowid);
         this.st.addUsage.run(r.mailbox, 1, data.length);
-        refs++;
-        return { ok: true, eid };
-      });
-      if (refs === 0) this.st.deleteEnvelope.run(envelopeId);
-      else this.st.addRefs.run(refs, envelopeId);
+        results[i] = { ok: true, eid };
+      }
       return results;
-    });
+    }, false);
   }
 
   async pending(mailbox: Bytes, afterEid: number, limit: number, now: number): Promise<PendingEnvelope[]> {
     const rows = this.st.pending.all(mailbox, afterEid, now, limit) as Array<{ eid: number; data: Buffer }>;
-    return rows.map((r) => ({ eid: r.eid, data: bytes(r.data) }));
+    return rows.map((r) => ({ eid: r.eid, data: view(r.data) }));
   }
 
-  /** Deletes one delivery (of `mailbox` when given) and its envelope when no delivery is left. */
-  private removeDelivery(eid: number, mailbox?: Bytes): boolean {
-    const d = this.st.getDelivery.get(eid) as { mailbox: Buffer; envelope_id: number; size: number } | undefined;
-    if (d === undefined || (mailbox !== undefined && !Buffer.from(mailbox).equals(d.mailbox))) return false;
-    this.st.deleteDelivery.run(eid);
+  /** Deletes one delivery (expiry) and its envelope when no delivery is left. */
+  private removeDelivery(eid: number): void {
+    const d = this.st.dropDelivery.get(eid) as { mailbox: Buffer; envelope_id: number; size: number } | undefined;
+    if (d === undefined) return;
     this.st.addUsage.run(d.mailbox, -1, -d.size);
-    this.st.addRefs.run(-1, d.envelope_id);
-    this.st.deleteEnvelopeIfUnused.run(d.envelope_id);
-    return true;
+    this.unref(d.envelope_id);
+  }
+
+  /** Drops one reference to an envelope, deleting it with the last. */
+  private unref(envelopeId: number): void {
+    if (this.st.deleteLastRef.run(envelopeId).changes === 0) this.st.addRefs.run(-1, envelopeId);
   }
 
   async ack(mailbox: Bytes, eids: readonly number[]): Promise<number> {
-    return this.write(() => eids.filter((eid) => this.removeDelivery(eid, mailbox)).length);
+    // Nothing here refuses: no savepoint. Usage is adjusted once per batch.
+    return this.write(() => {
+      let count = 0;
+      let size = 0;
+      for (const eid of eids) {
+        const d = this.st.takeDelivery.get(eid, mailbox) as { envelope_id: number; size: number } | undefined;
+        if (d === undefined) continue;
+        count++;
+        size += d.size;
+        this.unref(d.envelope_id);
+      }
+      if (count > 0) this.st.addUsage.run(mailbox, -count, -size);
+      return count;
+    }, false);
   }
 
   async sweep(now: number): Promise<number> {
