@@ -247,7 +247,7 @@ if (process.argv.includes('--child')) {
   const r = await runRelayLoad(STANDALONE);
   const f = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
   process.stdout.write([
-    `relay (SQLite, synchronous=FULL), loopback, ${STANDALONE.pairs} pairs, ${STANDALONE.messages} messages × ${STANDALONE.reps} reps`,
+    `relay (SQLite, synchronous=${process.env.RELAY_LOAD_SYNC === 'normal' ? 'NORMAL' : 'FULL'}), loopback, ${STANDALONE.pairs} pairs, ${STANDALONE.messages} messages × ${STANDALONE.reps} reps`,
     `  pipelined 100 B:  ${f(r.throughput100.median)} msg/s (min ${f(r.throughput100.min)}, max ${f(r.throughput100.max)})`,
     `  pipelined 1 KiB:  ${f(r.throughput1k.median)} msg/s (min ${f(r.throughput1k.min)}, max ${f(r.throughput1k.max)})`,
     `  round trip p50:   ${f(r.latencyP50.median)} ms, p99: ${f(r.latencyP99.median)} ms (${STANDALONE.roundTrips} unpipelined, 2 durable sends each)`,
