@@ -7,3 +7,4 @@ export * from './mlkem.js';
 export { cryptoProvider, nobleProvider, useCryptoProvider, type CryptoProvider } from './provider.js';
 export * from './random.js';
 export * from './x25519.js';
+export * from './message-keys.js';

@@ -1,18 +1,13 @@
 /** The sender chain step (spec/protocol.md §8.2): HMAC-SHA-256 with one-byte inputs. */
 import { SENDER_CHAIN_KEY_SEED, SENDER_CHAIN_MESSAGE_KEY_SEED } from '../constants.js';
-import { hmacSha256Each, type Bytes } from '../crypto/index.js';
+import { chainStep, type Bytes, type ChainStep } from '../crypto/index.js';
 
-export interface SenderChainStep {
-  readonly chainKey: Bytes;
-  readonly messageKey: Bytes;
-}
+export type SenderChainStep = ChainStep;
 
 const MESSAGE_KEY_INPUT = Uint8Array.of(SENDER_CHAIN_MESSAGE_KEY_SEED);
 const CHAIN_KEY_INPUT = Uint8Array.of(SENDER_CHAIN_KEY_SEED);
 
 /** §8.2: message key = HMAC(ck, 0x01), next chain key = HMAC(ck, 0x02). */
 export function kdfSenderChain(chainKey: Bytes): SenderChainStep {
-  // Keyed once for both inputs (the same construction as the ratchet's KDF_CK, §6.2).
-  const [messageKey, nextChainKey] = hmacSha256Each(chainKey, [MESSAGE_KEY_INPUT, CHAIN_KEY_INPUT]) as [Bytes, Bytes];
-  return { messageKey, chainKey: nextChainKey };
+  return chainStep(chainKey, MESSAGE_KEY_INPUT, CHAIN_KEY_INPUT);
 }

@@ -3,25 +3,15 @@
  * one AEAD key and nonce; the AEAD binds group id, key id and iteration.
  */
 import { SENDER_KEY_MESSAGE_KEYS_INFO } from '../constants.js';
-import {
-  AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH, aeadOpen, aeadSeal, concatBytes, hkdf, split, uintToBytes, utf8, type Bytes,
-} from '../crypto/index.js';
+import { aeadOpen, aeadSeal, concatBytes, messageAeadKeys, uintToBytes, utf8, type Bytes, type MessageAeadKeys } from '../crypto/index.js';
 
-const ZERO32 = new Uint8Array(32);
 const MESSAGE_KEYS_INFO = utf8(SENDER_KEY_MESSAGE_KEYS_INFO);
 
-export interface GroupBodyKeys {
-  readonly key: Bytes;
-  readonly nonce: Bytes;
-}
+export type GroupBodyKeys = MessageAeadKeys;
 
 /** §8.2: HKDF(ikm = mk, salt = ZERO32, info = SENDER_KEY_MESSAGE_KEYS_INFO, 44) = key(32) ‖ nonce(12). */
 export function deriveGroupBodyKeys(messageKey: Bytes): GroupBodyKeys {
-  const [key, nonce] = split(
-    hkdf(messageKey, ZERO32, MESSAGE_KEYS_INFO, AEAD_KEY_LENGTH + AEAD_NONCE_LENGTH),
-    AEAD_KEY_LENGTH, AEAD_NONCE_LENGTH,
-  ) as [Bytes, Bytes];
-  return { key, nonce };
+  return messageAeadKeys(messageKey, MESSAGE_KEYS_INFO);
 }
 
 /** §8.3: AD = g (16) ‖ u32(k) ‖ u32(i). */
