@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Property tests print their fast-check seed on failure; CI fixes it (test/property/fc.ts).
-    reporters: ['default'],
+    reporters: ['default', './test/summary-reporter.ts'],
     pool: 'forks',
   },
 });
