@@ -6,25 +6,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
-import { medianOf, summarize, type Rate } from './harness.js';
+import { percentile, runForwarderLoad, type ForwarderLoadOptions, type ForwarderResults } from './forwarder-load.js';
 
-export interface ForwarderResults {
-  readonly throughput100: Rate;
-  readonly throughput1k: Rate;
-  /** Round-trip latency in milliseconds (A → B, B answers → A), unpipelined. */
-  readonly latencyP50: Rate;
-  readonly latencyP99: Rate;
-  /** Server RSS growth per idle connection, in bytes. */
-  readonly rssPerConnection: Rate;
-}
-
-export interface ForwarderLoadOptions {
-  readonly messages: number;
-  readonly pairs: number;
-  readonly roundTrips: number;
-  readonly idleConnections: number;
-  readonly reps: number;
-}
+export type { ForwarderLoadOptions, ForwarderResults };
 
 interface Server {
   readonly port: number;
@@ -85,10 +69,6 @@ async function pipelined(port: number, pairs: number, messages: number, size: nu
   return (perPair * pairs) / seconds;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
 async function roundTrips(port: number, count: number): Promise<{ p50: number; p99: number }> {
   const a = await connect(port, 'ping');
   const b = await connect(port, 'pong');
@@ -123,36 +103,5 @@ async function idleRss(server: Server, connections: number): Promise<number> {
 }
 
 export async function runBareWsLoad(options: ForwarderLoadOptions): Promise<ForwarderResults> {
-  // RSS first, on a fresh server process: after a throughput run the heap has grown and RSS hides new allocations.
-  const fresh = await startServer();
-  let rss: number;
-  try {
-    rss = await idleRss(fresh, options.idleConnections);
-  } finally {
-    fresh.child.kill();
-  }
-  const server = await startServer();
-  try {
-    await pipelined(server.port, options.pairs, options.messages / 4, 100); // warm-up
-    const t100: number[] = [];
-    const t1k: number[] = [];
-    const p50: number[] = [];
-    const p99: number[] = [];
-    for (let i = 0; i < options.reps; i++) {
-      t100.push(await pipelined(server.port, options.pairs, options.messages, 100));
-      t1k.push(await pipelined(server.port, options.pairs, options.messages, 1024));
-      const rt = await roundTrips(server.port, options.roundTrips);
-      p50.push(rt.p50);
-      p99.push(rt.p99);
-    }
-    return {
-      throughput100: summarize(t100, options.messages),
-      throughput1k: summarize(t1k, options.messages),
-      latencyP50: medianOf(p50),
-      latencyP99: medianOf(p99),
-      rssPerConnection: medianOf([rss]),
-    };
-  } finally {
-    server.child.kill();
-  }
+  return runForwarderLoad({ startServer, stopServer: (s) => { s.child.kill(); }, idleRss, pipelined, roundTrips }, options);
 }

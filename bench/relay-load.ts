@@ -22,8 +22,7 @@ import {
 } from '../src/wire/index.js';
 import { authPayload } from '../relay/auth.js';
 import { startRelay } from '../relay/server.js';
-import type { ForwarderLoadOptions, ForwarderResults } from './bare-ws.js';
-import { medianOf, summarize } from './harness.js';
+import { percentile, runForwarderLoad, type ForwarderLoadOptions, type ForwarderResults } from './forwarder-load.js';
 
 const UNTHROTTLED = { connectionRate: 1e9, connectionBurst: 1e9, mailboxRate: 1e9, mailboxBurst: 1e9, mailboxMaxEnvelopes: 1e9, mailboxMaxBytes: 2 ** 50 };
 
@@ -162,10 +161,6 @@ async function pipelined(port: number, pairs: number, messages: number, size: nu
   return (perPair * pairs) / seconds;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
 async function roundTrips(port: number, count: number): Promise<{ p50: number; p99: number }> {
   const a = await LoadClient.connect(port);
   const b = await LoadClient.connect(port);
@@ -206,37 +201,7 @@ async function idleRss(server: Server, connections: number): Promise<number> {
 }
 
 export async function runRelayLoad(options: ForwarderLoadOptions): Promise<ForwarderResults> {
-  const fresh = await startServer();
-  let rss: number;
-  try {
-    rss = await idleRss(fresh, options.idleConnections);
-  } finally {
-    await stopServer(fresh);
-  }
-  const server = await startServer();
-  try {
-    await pipelined(server.port, options.pairs, options.messages / 4, 100); // warm-up
-    const t100: number[] = [];
-    const t1k: number[] = [];
-    const p50: number[] = [];
-    const p99: number[] = [];
-    for (let i = 0; i < options.reps; i++) {
-      t100.push(await pipelined(server.port, options.pairs, options.messages, 100));
-      t1k.push(await pipelined(server.port, options.pairs, options.messages, 1024));
-      const rt = await roundTrips(server.port, options.roundTrips);
-      p50.push(rt.p50);
-      p99.push(rt.p99);
-    }
-    return {
-      throughput100: summarize(t100, options.messages),
-      throughput1k: summarize(t1k, options.messages),
-      latencyP50: medianOf(p50),
-      latencyP99: medianOf(p99),
-      rssPerConnection: medianOf([rss]),
-    };
-  } finally {
-    await stopServer(server);
-  }
+  return runForwarderLoad({ startServer, stopServer, idleRss, pipelined, roundTrips }, options);
 }
 
 const STANDALONE: ForwarderLoadOptions = { messages: 20_000, pairs: 4, roundTrips: 1_000, idleConnections: 5_000, reps: 3 };
