@@ -42,3 +42,35 @@ export function text(m: { content: { body: { type: string } } }): string {
   const b = m.content.body as { type: string; text?: string };
   return b.text ?? `[${b.type}]`;
 }
+
+/** A client in a random-operations run, with what it has received so far. */
+export interface MarkedPeer {
+  readonly client: Client | undefined;
+  /** Contact id at this peer for each other peer (by index). */
+  readonly ids: ReadonlyMap<number, string>;
+  readonly received: string[];
+}
+
+/**
+ * Sends a marker from everyone to everyone and waits for all of them. A
+ * mailbox is delivered in order, so once every marker is in, everything sent
+ * before it (1:1 or group, which went to the same mailboxes first) has been
+ * processed. Every peer must be online.
+ */
+export async function exchangeMarkers(peers: readonly MarkedPeer[]): Promise<void> {
+  const arrived = peers.map((p, i) => new Promise<void>((resolve) => {
+    const want = peers.map((_, j) => `marker ${j}→${i}`).filter((_, j) => j !== i);
+    const check = (): void => { if (want.every((w) => p.received.includes(w))) resolve(); };
+    p.client!.on('message', check);
+    check();
+  }));
+  for (const [i, p] of peers.entries()) {
+    for (const [j, id] of p.ids) await p.client!.send(id, { type: 'text', text: `marker ${i}→${j}` });
+  }
+  await Promise.all(arrived);
+}
+
+/** What a peer received, markers left out. */
+export function receivedWithoutMarkers(p: MarkedPeer): string[] {
+  return p.received.filter((t) => !t.startsWith('marker'));
+}

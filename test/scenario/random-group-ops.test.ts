@@ -24,7 +24,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { toHex } from '../../src/crypto/index.js';
 import { fcParams } from '../property/fc.js';
-import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from './helpers.js';
+import {
+  befriend, exchangeMarkers, openClient, receivedWithoutMarkers, startRelayProcess, tempDir, text, type RelayProcess,
+} from './helpers.js';
 
 const tmp = tempDir('parley-random-group-');
 let relay: RelayProcess;
@@ -170,20 +172,9 @@ describe('random operations with a group (property)', () => {
           }
         }
         for (const p of people) if (p.client === undefined) await bringUp(p);
-        // A marker from everyone to everyone: a mailbox is delivered in order, and every
-        // group message went to the same mailboxes before its sender's markers did.
-        const markers = people.map((p, i) => new Promise<void>((resolve) => {
-          const want = people.map((_, j) => `marker ${j}→${i}`).filter((_, j) => j !== i);
-          const check = (): void => { if (want.every((w) => p.received.includes(w))) resolve(); };
-          p.client!.on('message', check);
-          check();
-        }));
+        await exchangeMarkers(people);
         for (const [i, p] of people.entries()) {
-          for (const [j, id] of p.ids) await p.client!.send(id, { type: 'text', text: `marker ${i}→${j}` });
-        }
-        await Promise.all(markers);
-        for (const [i, p] of people.entries()) {
-          const got = p.received.filter((t) => !t.startsWith('marker'));
+          const got = receivedWithoutMarkers(p);
           expect([...got].sort()).toEqual([...expected[i]!].sort());
         }
       } finally {

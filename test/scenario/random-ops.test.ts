@@ -9,7 +9,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { fcParams } from '../property/fc.js';
-import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from './helpers.js';
+import {
+  befriend, exchangeMarkers, openClient, receivedWithoutMarkers, startRelayProcess, tempDir, text, type RelayProcess,
+} from './helpers.js';
 
 const tmp = tempDir('parley-random-');
 let relay: RelayProcess;
@@ -92,20 +94,9 @@ describe('random operations across clients (property)', () => {
           }
         }
         for (const [i, p] of people.entries()) if (p.client === undefined) await bringUp(p, `p${i}`);
-        // A marker from everyone to everyone: mailboxes are delivered in order, so once
-        // all markers are in, everything sent before them has been processed.
-        const markers = people.map((p, i) => new Promise<void>((resolve) => {
-          const want = new Set(people.map((_, j) => `marker ${j}→${i}`).filter((_, j) => j !== i));
-          const check = (): void => { if ([...want].every((w) => p.received.includes(w))) resolve(); };
-          p.client!.on('message', check);
-          check();
-        }));
+        await exchangeMarkers(people);
         for (const [i, p] of people.entries()) {
-          for (const [j, id] of p.ids) await p.client!.send(id, { type: 'text', text: `marker ${i}→${j}` });
-        }
-        await Promise.all(markers);
-        for (const [i, p] of people.entries()) {
-          const got = p.received.filter((t) => !t.startsWith('marker'));
+          const got = receivedWithoutMarkers(p);
           expect([...got].sort()).toEqual([...expected[i]!].sort());
         }
       } finally {
