@@ -61,11 +61,14 @@ describe('relay durability', () => {
     const second = await spawnRelay(dir, UNTHROTTLED);
     try {
       const bob2 = await TestClient.login(second.url, identity);
-      const seenAfter: string[] = [];
-      autoAck(bob2, seenAfter, new Set());
+      autoAck(bob2, [], new Set()); // keeps the relay pushing past its unacknowledged-delivery bound
       const alice2 = await TestClient.connect(second.url);
       await alice2.request({ type: 'send', ...ref, data: bytesOf('marker') });
-      while (!seenAfter.includes('marker')) await bob2.waitFor('deliver', bob2.deliveries().length + 1);
+      // Read the client's own delivery list, not the ack loop's copy: that loop may not
+      // have run yet when the marker arrives, and waiting for one more delivery then hangs.
+      const hasMarker = (): boolean => bob2.deliveries().some((d) => textOf(d.data) === 'marker');
+      while (!hasMarker()) await bob2.waitFor('deliver', bob2.deliveries().length + 1);
+      const seenAfter = bob2.deliveries().map((d) => textOf(d.data));
       const delivered = new Set([...seenBefore, ...seenAfter]);
       const lost = [...sent].filter((t) => !delivered.has(t));
       expect(lost).toEqual([]);
