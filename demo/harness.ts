@@ -30,7 +30,7 @@ export interface RelayProcess {
 /** Starts `relay/cli.ts` on a free port with its SQLite data in `dataDir`; resolves once /healthz answers. */
 export async function startRelayProcess(dataDir: string, port?: number, extraFlags: readonly string[] = []): Promise<RelayProcess> {
   const p = port ?? await freePort();
-  const args = ['--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(p), '--data', dataDir, '--log-level', 'silent', ...extraFlags];
+  const args = ['--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(p), '--data', dataDir, '--log-level', 'silent', '--metrics-port', '0', ...extraFlags];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let i = 0; ; i++) {

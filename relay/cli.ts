@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LIMITS, DEFAULT_SWEEP_INTERVAL_MS, DEFAULT_TTL_SECONDS, type RelayLimits } from './config.js';
+import { DEFAULT_LIMITS, DEFAULT_SWEEP_INTERVAL_MS, DEFAULT_TTL_SECONDS, type MetricsListen, type RelayLimits } from './config.js';
 import { startRelay, type StartRelayOptions } from './server.js';
 
 interface Flag {
@@ -16,14 +16,24 @@ interface Flag {
 
 const LIMIT_FLAGS: ReadonlyArray<readonly [keyof RelayLimits, string]> = [
   ['maxFrameSize', 'largest frame in bytes'],
-  ['maxConnections', 'open connections'],
+  ['maxConnections', 'open connections (clamped below the file-descriptor limit)'],
+  ['maxConnectionsPerAddress', 'open connections per IPv4 address or IPv6 /64'],
+  ['unauthenticatedIdleMs', 'close unauthenticated connections idle this long (ms)'],
   ['pingIntervalMs', 'heartbeat interval (ms)'],
-  ['connectionRate', 'requests per second per connection'],
-  ['connectionBurst', 'burst of requests per connection'],
+  ['connectionRate', 'cost units per second per connection (a fanout costs one per recipient)'],
+  ['connectionBurst', 'burst of cost units per connection'],
+  ['addressRate', 'cost units per second per address'],
+  ['addressBurst', 'burst of cost units per address'],
   ['mailboxRate', 'deliveries per second per recipient mailbox'],
   ['mailboxBurst', 'burst per recipient mailbox'],
+  ['maxRateLimitKeys', 'keys per rate-limit table'],
+  ['bundlesPerTokenPerHour', 'prekey-consuming bundle fetches per token per hour'],
+  ['bundlesPerMailboxPerDay', 'prekey-consuming bundle fetches per mailbox per day'],
+  ['preKeysLowIntervalMs', 'at most one prekeys_low push per interval (ms)'],
   ['mailboxMaxEnvelopes', 'stored envelopes per mailbox'],
   ['mailboxMaxBytes', 'stored bytes per mailbox'],
+  ['maxStoredDeliveries', 'stored deliveries, all mailboxes'],
+  ['maxStoredBytes', 'stored bytes, all mailboxes'],
   ['maxTokensPerMailbox', 'delivery tokens per mailbox'],
   ['maxOneTimePreKeys', 'stored one-time prekeys per mailbox'],
   ['maxKemPreKeys', 'stored one-time KEM prekeys per mailbox'],
@@ -39,19 +49,22 @@ const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCas
 const envName = (s: string): string => `PARLEY_RELAY_${s.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
 const FLAGS: Flag[] = [
-  { name: 'host', env: 'PARLEY_RELAY_HOST', help: 'interface to listen on', fallback: '0.0.0.0' },
+  { name: 'host', env: 'PARLEY_RELAY_HOST', help: 'interface to listen on (0.0.0.0 for all)', fallback: '127.0.0.1' },
   { name: 'port', env: 'PARLEY_RELAY_PORT', help: 'TCP port (0 = ephemeral)', fallback: '8787' },
   { name: 'data', env: 'PARLEY_RELAY_DATA', help: 'SQLite data directory', fallback: './data' },
   { name: 'sync', env: 'PARLEY_RELAY_SYNC', help: "SQLite synchronous mode: 'full' or 'normal'", fallback: 'full' },
   { name: 'ttl', env: 'PARLEY_RELAY_TTL', help: 'default and longest envelope TTL (seconds)', fallback: String(DEFAULT_TTL_SECONDS) },
   { name: 'sweep-interval', env: 'PARLEY_RELAY_SWEEP_INTERVAL', help: 'expiry sweep interval (ms)', fallback: String(DEFAULT_SWEEP_INTERVAL_MS) },
   { name: 'log-level', env: 'PARLEY_RELAY_LOG_LEVEL', help: 'pino level (fatal … trace, silent)', fallback: 'info' },
+  { name: 'metrics-host', env: 'PARLEY_RELAY_METRICS_HOST', help: 'interface of the /metrics listener', fallback: '127.0.0.1' },
+  { name: 'metrics-port', env: 'PARLEY_RELAY_METRICS_PORT', help: "port of the /metrics listener ('off' for none)", fallback: '9788' },
+  { name: 'metrics-token', env: 'PARLEY_RELAY_METRICS_TOKEN', help: '/metrics requires Authorization: Bearer <token>', fallback: '' },
   ...LIMIT_FLAGS.map(([key, help]) => ({ name: kebab(key), env: envName(key), help, fallback: String(DEFAULT_LIMITS[key]) })),
 ];
 
 export function usage(): string {
   const rows = FLAGS.map((f) => `  --${f.name.padEnd(24)} ${f.env.padEnd(40)} ${f.help} [${f.fallback}]`);
-  return `Usage: npm start -- [options]\n\nParley relay: a blind store-and-forward server.\n\n  flag                       environment variable                     meaning [default]\n${rows.join('\n')}\n  --memory                   (no SQLite: keep everything in memory)\n  --help\n`;
+  return `Usage: npm start -- [options]\n\nParley relay: a blind store-and-forward server.\n\n  flag                       environment variable                     meaning [default]\n${rows.join('\n')}\n  --memory                   (no SQLite: keep everything in memory)\n  --log-addresses            (defence warnings name the source address)\n  --help\n`;
 }
 
 function integer(name: string, value: string): number {
@@ -65,7 +78,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): Start
     args: [...argv], strict: true,
     options: {
       ...Object.fromEntries(FLAGS.map((f) => [f.name, { type: 'string' as const }])),
-      memory: { type: 'boolean' }, help: { type: 'boolean' },
+      memory: { type: 'boolean' }, 'log-addresses': { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
   const values = parsed as Record<string, string | boolean | undefined>;
@@ -80,8 +93,14 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): Start
     host: value('host'), port: integer('port', value('port')),
     dataDir: values['memory'] === true ? undefined : value('data'), sqliteSync: sync,
     ttlSeconds: integer('ttl', value('ttl')), sweepIntervalMs: integer('sweep-interval', value('sweep-interval')),
-    logLevel: value('log-level'), limits,
+    logLevel: value('log-level'), logAddresses: values['log-addresses'] === true, limits,
+    metrics: metricsListen(value('metrics-host'), value('metrics-port'), value('metrics-token')),
   };
+}
+
+function metricsListen(host: string, port: string, token: string): MetricsListen | false {
+  if (port === 'off') return false;
+  return { host, port: integer('metrics-port', port), ...(token !== '' ? { token } : {}) };
 }
 
 async function main(): Promise<void> {

@@ -8,19 +8,46 @@ import { RELAY_MAX_FRAME_SIZE } from '../src/constants.js';
 export interface RelayLimits {
   /** WebSocket maxPayload: a larger frame closes the connection with 1009. */
   readonly maxFrameSize: number;
-  /** Open WebSocket connections; one more is closed at once with 1013. */
+  /**
+   * Open WebSocket connections; one more is closed at once with 1013. Clamped at start below the
+   * process's file-descriptor limit (relay/admission.ts), so the cap — not the kernel — refuses.
+   */
   readonly maxConnections: number;
+  /** Open connections from one address (an IPv4 address, an IPv6 /64); one more is closed with 1013. */
+  readonly maxConnectionsPerAddress: number;
+  /** A connection that has not authenticated is closed with 4002 when no valid request arrived for this long. */
+  readonly unauthenticatedIdleMs: number;
   /** Ping interval; a connection that has not answered the previous ping (or sent anything) by the next is terminated. */
   readonly pingIntervalMs: number;
-  /** Token bucket per connection: every request frame takes one token. */
+  /**
+   * Token bucket per connection, in cost units: a request costs one unit, a fanout one per recipient
+   * (spec/relay.md §7.3), so one frame cannot buy more work than its recipients pay for.
+   */
   readonly connectionRate: number;
   readonly connectionBurst: number;
-  /** Token bucket per recipient mailbox: every send, fanout entry, ephemeral and bundle fetch aimed at it takes one. */
+  /** The same cost units, per source address: many connections from one address share this budget. */
+  readonly addressRate: number;
+  readonly addressBurst: number;
+  /**
+   * Token bucket per recipient mailbox: every send, fanout entry, ephemeral and bundle fetch aimed at it
+   * takes one — charged only after the sender's token was admitted (consent before cost).
+   */
   readonly mailboxRate: number;
   readonly mailboxBurst: number;
+  /** Keys (mailboxes, addresses, tokens) any one rate-limit table holds at most; the stalest are forgotten first. */
+  readonly maxRateLimitKeys: number;
+  /** Bundles per delivery token per hour that consume one-time prekeys; beyond it bundles carry none. */
+  readonly bundlesPerTokenPerHour: number;
+  /** Bundles per mailbox per day that consume one-time prekeys; beyond it bundles carry none. */
+  readonly bundlesPerMailboxPerDay: number;
+  /** At most one `prekeys_low` push per connection in this interval. */
+  readonly preKeysLowIntervalMs: number;
   /** Stored envelopes and bytes per mailbox; beyond them sends are refused with MAILBOX_FULL. */
   readonly mailboxMaxEnvelopes: number;
   readonly mailboxMaxBytes: number;
+  /** Stored deliveries and their bytes over all mailboxes; beyond them sends are refused with STORAGE_FULL. */
+  readonly maxStoredDeliveries: number;
+  readonly maxStoredBytes: number;
   /** Registered delivery tokens per mailbox. */
   readonly maxTokensPerMailbox: number;
   /** Stored one-time prekeys per mailbox (classic, KEM). */
@@ -55,21 +82,43 @@ export interface RelayOptions {
   readonly limits: RelayLimits;
   /** pino level: 'info' by default, 'silent' in tests. */
   readonly logLevel: string;
+  /** Attack warnings name the source address only when the operator opts in (spec/relay.md §9). */
+  readonly logAddresses: boolean;
+  /** The /metrics listener: its own port (default 127.0.0.1, ephemeral), optionally behind a bearer token; false turns it off. */
+  readonly metrics: MetricsListen | false;
   readonly random: RandomSource;
   /** Current time in ms (tests may inject a clock for TTL). */
   readonly now: () => number;
 }
 
+export interface MetricsListen {
+  readonly host: string;
+  /** 0 picks an ephemeral port. */
+  readonly port: number;
+  /** When set, /metrics answers 401 unless `Authorization: Bearer <token>`. */
+  readonly token?: string;
+}
+
 export const DEFAULT_LIMITS: RelayLimits = {
   maxFrameSize: RELAY_MAX_FRAME_SIZE,
   maxConnections: 20_000,
+  maxConnectionsPerAddress: 200,
+  unauthenticatedIdleMs: 30_000,
   pingIntervalMs: 30_000,
-  connectionRate: 200,
-  connectionBurst: 400,
+  connectionRate: 1000,
+  connectionBurst: 2000,
+  addressRate: 2000,
+  addressBurst: 4000,
   mailboxRate: 100,
   mailboxBurst: 200,
+  maxRateLimitKeys: 100_000,
+  bundlesPerTokenPerHour: 5,
+  bundlesPerMailboxPerDay: 200,
+  preKeysLowIntervalMs: 60_000,
   mailboxMaxEnvelopes: 10_000,
   mailboxMaxBytes: 100 * 1024 * 1024,
+  maxStoredDeliveries: 20_000_000,
+  maxStoredBytes: 16 * 1024 * 1024 * 1024,
   maxTokensPerMailbox: 1000,
   maxOneTimePreKeys: 200,
   maxKemPreKeys: 100,

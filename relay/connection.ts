@@ -1,7 +1,8 @@
 /**
  * One WebSocket connection (spec/relay.md §2, §7): challenge, strict frame
- * decoding, per-connection rate limit, strikes, in-flight bound, and the
- * delivery pump with backpressure. Request semantics live in handlers.ts.
+ * decoding, the sender's budget (per connection and per address, one unit per
+ * request or per fanout recipient), strikes, in-flight bound, and the delivery
+ * pump with backpressure. Request semantics live in handlers.ts.
  *
  * Nothing here throws out of an event handler: every path ends in an `ok` or
  * `error` frame, or a close with a code.
@@ -12,7 +13,7 @@ import { toHex, type Bytes } from '../src/crypto/index.js';
 import {
   decodeMsgpack, encodeRelayServerFrame, readRelayRequest, relayFrameId, type RelayRequest, type RelayServerFrame,
 } from '../src/wire/index.js';
-import { CLOSE_PROTOCOL_VIOLATIONS, CLOSE_RATE_LIMIT_ABUSE, CLOSE_REPLACED } from './close-codes.js';
+import { CLOSE_IDLE_UNAUTHENTICATED, CLOSE_PROTOCOL_VIOLATIONS, CLOSE_RATE_LIMIT_ABUSE, CLOSE_REPLACED } from './close-codes.js';
 import type { MailboxSession, RelayContext } from './context.js';
 import { RelayError, relayErrorOf } from './errors.js';
 import { handleRequest, type ConnectionAuth } from './handlers.js';
@@ -32,6 +33,10 @@ export class Connection implements MailboxSession, ConnectionAuth {
   private strikes = 0;
   private rateLimitedRun = 0;
   private readonly bucket: TokenBucket;
+  /** When the last well-formed request arrived (or the connection opened): the unauthenticated idle deadline runs from here. */
+  lastRequestAt: number;
+  private lastPreKeysLowAt = -Infinity;
+  private preKeysLowTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
   // delivery pump
@@ -42,9 +47,10 @@ export class Connection implements MailboxSession, ConnectionAuth {
   private outputBlocked = false;
   private readonly cork = new TickCork();
 
-  constructor(private readonly ctx: RelayContext, private readonly ws: WebSocket) {
+  constructor(private readonly ctx: RelayContext, private readonly ws: WebSocket, readonly address: string) {
     const { limits } = ctx.options;
-    this.bucket = new TokenBucket(limits.connectionRate, limits.connectionBurst, ctx.options.now());
+    this.lastRequestAt = ctx.options.now();
+    this.bucket = new TokenBucket(limits.connectionRate, limits.connectionBurst, this.lastRequestAt);
     this.nonce = ctx.options.random(RELAY_NONCE_LENGTH);
     ws.on('message', (data, isBinary) => this.safely(() => this.onMessage(data, isBinary)));
     ws.on('pong', () => { this.alive = true; });
@@ -61,7 +67,19 @@ export class Connection implements MailboxSession, ConnectionAuth {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.metrics.closes.labels(String(code)).inc();
     this.ws.close(code, reason);
+  }
+
+  get authenticated(): boolean {
+    return this.mailbox !== undefined;
+  }
+
+  /** Closes an unauthenticated connection whose last request is older than unauthenticatedIdleMs (server sweep). */
+  closeIfIdle(now: number): void {
+    if (this.authenticated || this.closed || now - this.lastRequestAt < this.ctx.options.limits.unauthenticatedIdleMs) return;
+    this.ctx.attacks.note('idle-close', this.address);
+    this.close(CLOSE_IDLE_UNAUTHENTICATED, 'authenticate or send a request');
   }
 
   /** Closes with `code` and resolves once the socket is closed (terminating it after `timeoutMs`). */
@@ -119,14 +137,33 @@ export class Connection implements MailboxSession, ConnectionAuth {
     }
     this.ctx.metrics.frameIn(req.type);
     if (this.ctx.draining) return this.fail(req.id, new RelayError('SHUTTING_DOWN', 'relay is shutting down'));
-    const wait = this.bucket.take(this.ctx.options.now());
+    const now = this.ctx.options.now();
+    this.lastRequestAt = now;
+    const wait = this.charge(now, req.type === 'fanout' ? req.to.length : 1);
     if (wait > 0) {
-      this.fail(req.id, new RelayError('RATE_LIMITED', 'connection rate limit', wait));
-      if (++this.rateLimitedRun >= this.ctx.options.limits.maxRateLimited) this.close(CLOSE_RATE_LIMIT_ABUSE, 'rate limit abuse');
+      this.ctx.attacks.note('rate-limited', this.address);
+      this.fail(req.id, new RelayError('RATE_LIMITED', 'sender rate limit', wait));
+      if (++this.rateLimitedRun >= this.ctx.options.limits.maxRateLimited) {
+        this.ctx.attacks.note('rate-limit-close', this.address);
+        this.close(CLOSE_RATE_LIMIT_ABUSE, 'rate limit abuse');
+      }
       return;
     }
     this.rateLimitedRun = 0;
     this.run(req);
+  }
+
+  /**
+   * Charges `cost` units to this connection and to its address (spec/relay.md §7.3): both or neither.
+   * Returns 0 when charged, else the milliseconds until both budgets could pay.
+   */
+  private charge(now: number, cost: number): number {
+    const perAddress = this.ctx.buckets.address.bucket(this.address, now);
+    const wait = Math.max(this.bucket.wait(now, cost), perAddress.wait(now, cost));
+    if (wait > 0) return wait;
+    this.bucket.take(now, cost);
+    perAddress.take(now, cost);
+    return 0;
   }
 
   private run(req: RelayRequest): void {
@@ -152,7 +189,10 @@ export class Connection implements MailboxSession, ConnectionAuth {
   private fail(id: number, e: RelayError): void {
     this.ctx.metrics.refusal(e.code);
     this.send({ type: 'error', id, code: e.code, ...(e.retryAfter !== undefined ? { retryAfter: e.retryAfter } : {}) });
-    if (STRIKE_CODES.has(e.code) && ++this.strikes >= this.ctx.options.limits.maxStrikes) {
+    if (!STRIKE_CODES.has(e.code)) return;
+    this.ctx.metrics.strikes.inc();
+    if (++this.strikes >= this.ctx.options.limits.maxStrikes) {
+      this.ctx.attacks.note('strike-close', this.address);
       this.close(CLOSE_PROTOCOL_VIOLATIONS, 'too many protocol violations');
     }
   }
@@ -246,8 +286,30 @@ export class Connection implements MailboxSession, ConnectionAuth {
     return true;
   }
 
+  /**
+   * Coalesced (spec/relay.md §2.1 bundle): at most one push per preKeysLowIntervalMs. A warning due
+   * inside the interval is deferred to its end and then re-reads the counts, so the owner hears the
+   * state as it is then — once — however many fetches happened meanwhile.
+   */
   pushPreKeysLow(oneTime: number, kem: number): void {
-    if (!this.closed) this.send({ type: 'prekeys_low', oneTime, kem });
+    if (this.closed || this.preKeysLowTimer !== undefined) return;
+    const interval = this.ctx.options.limits.preKeysLowIntervalMs;
+    const wait = this.lastPreKeysLowAt + interval - this.ctx.options.now();
+    if (wait <= 0) {
+      this.lastPreKeysLowAt = this.ctx.options.now();
+      this.send({ type: 'prekeys_low', oneTime, kem });
+      return;
+    }
+    this.preKeysLowTimer = setTimeout(() => {
+      this.preKeysLowTimer = undefined;
+      const mailbox = this.mailbox;
+      if (mailbox === undefined || this.closed) return;
+      this.ctx.store.preKeyCounts(mailbox).then((c) => {
+        const threshold = this.ctx.options.limits.preKeysLowThreshold;
+        if (c.oneTime < threshold || c.kem < threshold) this.pushPreKeysLow(c.oneTime, c.kem);
+      }, () => undefined);
+    }, wait);
+    this.preKeysLowTimer.unref();
   }
 
   replaced(): void {
@@ -261,6 +323,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
 
   private onClose(): void {
     this.closed = true;
+    clearTimeout(this.preKeysLowTimer);
     this.detach();
     this.ctx.metrics.connections.dec();
   }

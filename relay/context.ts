@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Bytes } from '../src/crypto/index.js';
 import type { RelayOptions } from './config.js';
+import type { AttackLog } from './attack-log.js';
 import type { RelayMetrics } from './metrics.js';
 import type { KeyedBuckets } from './rate-limit.js';
 import type { RelayStore } from './store/types.js';
@@ -12,6 +13,7 @@ export interface MailboxSession {
   notify(): void;
   /** Pushes an ephemeral payload; false when not delivered (backpressure). */
   pushEphemeral(data: Bytes): boolean;
+  /** Pushes `prekeys_low`, at most once per preKeysLowIntervalMs on this connection. */
   pushPreKeysLow(oneTime: number, kem: number): void;
   /** Closes this connection because a newer one authenticated for the same mailbox. */
   replaced(): void;
@@ -26,6 +28,18 @@ export interface RelayContext {
   readonly relayId: Bytes;
   /** Authenticated connections by hex mailbox id (in memory only, never logged). */
   readonly online: Map<string, MailboxSession>;
-  readonly mailboxBuckets: KeyedBuckets;
+  /** Rate-limit tables, each bounded by maxRateLimitKeys (spec/relay.md §7.3). */
+  readonly buckets: RelayBuckets;
+  readonly attacks: AttackLog;
   draining: boolean;
+}
+
+export interface RelayBuckets {
+  /** Per recipient mailbox (hex id): charged only after the sender's token was admitted. */
+  readonly mailbox: KeyedBuckets;
+  /** Per source address key (relay/address.ts), in cost units. */
+  readonly address: KeyedBuckets;
+  /** Bundles that consume one-time prekeys, per token hash and per mailbox. */
+  readonly bundleToken: KeyedBuckets;
+  readonly bundleMailbox: KeyedBuckets;
 }

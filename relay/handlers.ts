@@ -1,7 +1,14 @@
 /**
- * Request semantics (spec/relay.md §2.3): one function per request type, each
+ * Request semantics (spec/relay.md §2.1): one function per request type, each
  * resolving to the `ok` result or throwing a RelayError. Authentication state
  * comes from the connection; everything durable goes through the store.
+ *
+ * Consent before cost (§7.3): a request aimed at a mailbox is checked against
+ * the mailbox's tokens before anything is charged to that mailbox, so someone
+ * without a valid token — a stranger, a blocked contact, a removed member —
+ * can neither spend a mailbox's rate budget nor create rate-limit state for
+ * it. What a refused request costs is charged to the sender's connection and
+ * address (connection.ts), never to the recipient.
  */
 import { toHex, type Bytes } from '../src/crypto/index.js';
 import type { RelayRequest, RelayResult } from '../src/wire/index.js';
@@ -9,10 +16,12 @@ import { hashToken, verifyAuth, deriveMailboxId } from './auth.js';
 import type { RelayContext } from './context.js';
 import { RelayError } from './errors.js';
 import { bundleOf, verifyPublish } from './prekey-directory.js';
-import type { Recipient } from './store/types.js';
+import type { Quota, Recipient } from './store/types.js';
 
 /** What handlers need from the connection that received the request. */
 export interface ConnectionAuth {
+  /** The source address key (relay/address.ts), for defence logs. */
+  readonly address: string;
   readonly nonce: Bytes;
   readonly mailbox: Bytes | undefined;
   readonly identityKey: Bytes | undefined;
@@ -34,10 +43,19 @@ function owner(conn: ConnectionAuth): { mailbox: Bytes; identityKey: Bytes } {
   return { mailbox: conn.mailbox, identityKey: conn.identityKey };
 }
 
-/** Takes one token from the recipient mailbox's bucket or refuses. */
-function admitToMailbox(ctx: RelayContext, mailbox: Bytes): void {
-  const wait = ctx.mailboxBuckets.take(toHex(mailbox), ctx.options.now());
-  if (wait > 0) throw new RelayError('RATE_LIMITED', 'mailbox rate limit', wait);
+/** The milliseconds until `mailbox` may take one more request (0: charged now). Call only after its token was admitted. */
+function chargeMailbox(ctx: RelayContext, mailbox: Bytes): number {
+  return ctx.buckets.mailbox.take(toHex(mailbox), ctx.options.now());
+}
+
+/** Admits a request aimed at `mailbox`: the token first (a refusal costs the mailbox nothing), then the mailbox's bucket. */
+async function admit(ctx: RelayContext, conn: ConnectionAuth, mailbox: Bytes, tokenHash: Bytes): Promise<void> {
+  if (!(await ctx.store.hasToken(mailbox, tokenHash))) throw new RelayError('TOKEN_REFUSED', 'refused');
+  const wait = chargeMailbox(ctx, mailbox);
+  if (wait > 0) {
+    ctx.attacks.note('rate-limited', conn.address);
+    throw new RelayError('RATE_LIMITED', 'mailbox rate limit', wait);
+  }
 }
 
 function auth(ctx: RelayContext, conn: ConnectionAuth, req: Req<'auth'>): Handled {
@@ -66,9 +84,29 @@ async function publish(ctx: RelayContext, conn: ConnectionAuth, req: Req<'publis
   return { result: { re: 'publish', ...counts } };
 }
 
-async function bundle(ctx: RelayContext, req: Req<'bundle'>): Promise<Handled> {
-  admitToMailbox(ctx, req.mailbox);
-  const taken = await ctx.store.takeBundle(req.mailbox, hashToken(req.token));
+/**
+ * Whether this fetch may consume one-time prekeys (§2.1 bundle): within the token's hourly and the
+ * mailbox's daily budget. Beyond it the bundle is still served, from the signed and last-resort keys,
+ * so a contact can always start a session but nobody can drain the owner's one-time prekeys.
+ */
+function withinBundleBudget(ctx: RelayContext, conn: ConnectionAuth, mailbox: Bytes, tokenHash: Bytes): boolean {
+  const now = ctx.options.now();
+  const perToken = ctx.buckets.bundleToken.bucket(toHex(tokenHash), now);
+  const perMailbox = ctx.buckets.bundleMailbox.bucket(toHex(mailbox), now);
+  if (perToken.wait(now) > 0 || perMailbox.wait(now) > 0) {
+    ctx.attacks.note('bundle-budget', conn.address);
+    return false;
+  }
+  perToken.take(now);
+  perMailbox.take(now);
+  return true;
+}
+
+async function bundle(ctx: RelayContext, conn: ConnectionAuth, req: Req<'bundle'>): Promise<Handled> {
+  const tokenHash = hashToken(req.token);
+  await admit(ctx, conn, req.mailbox, tokenHash);
+  const consume = withinBundleBudget(ctx, conn, req.mailbox, tokenHash);
+  const taken = await ctx.store.takeBundle(req.mailbox, tokenHash, consume);
   return {
     result: { re: 'bundle', bundle: bundleOf(taken) },
     after: () => warnIfLow(ctx, req.mailbox, taken.counts.oneTime, taken.counts.kem),
@@ -79,31 +117,42 @@ function expiresAt(ctx: RelayContext, ttl: number | undefined): number {
   return ctx.options.now() + Math.min(ttl ?? ctx.options.ttlSeconds, ctx.options.ttlSeconds) * 1000;
 }
 
-function quota(ctx: RelayContext): { maxEnvelopes: number; maxBytes: number } {
-  return { maxEnvelopes: ctx.options.limits.mailboxMaxEnvelopes, maxBytes: ctx.options.limits.mailboxMaxBytes };
+function quota(ctx: RelayContext): Quota {
+  const l = ctx.options.limits;
+  return { maxEnvelopes: l.mailboxMaxEnvelopes, maxBytes: l.mailboxMaxBytes, maxTotalDeliveries: l.maxStoredDeliveries, maxTotalBytes: l.maxStoredBytes };
 }
 
-async function send(ctx: RelayContext, req: Req<'send'>): Promise<Handled> {
-  admitToMailbox(ctx, req.mailbox);
-  const [result] = await ctx.store.enqueue(req.data, expiresAt(ctx, req.ttl), [{ mailbox: req.mailbox, tokenHash: hashToken(req.token) }], quota(ctx));
+async function send(ctx: RelayContext, conn: ConnectionAuth, req: Req<'send'>): Promise<Handled> {
+  const tokenHash = hashToken(req.token);
+  await admit(ctx, conn, req.mailbox, tokenHash);
+  const [result] = await ctx.store.enqueue(req.data, expiresAt(ctx, req.ttl), [{ mailbox: req.mailbox, tokenHash }], quota(ctx));
   if (result === undefined) throw new RelayError('INTERNAL', 'no enqueue result');
-  if (!result.ok) throw new RelayError(result.code, 'refused');
+  if (!result.ok) {
+    if (result.code === 'STORAGE_FULL') ctx.attacks.note('storage-full', conn.address);
+    throw new RelayError(result.code, 'refused');
+  }
   ctx.online.get(toHex(req.mailbox))?.notify();
   return { result: { re: 'send' } };
 }
 
-async function fanout(ctx: RelayContext, req: Req<'fanout'>): Promise<Handled> {
+/** Each recipient is admitted on its own, token first (the sender already paid one unit per recipient). */
+async function fanout(ctx: RelayContext, conn: ConnectionAuth, req: Req<'fanout'>): Promise<Handled> {
   const results: string[] = [];
   const admitted: Recipient[] = [];
   const slots: number[] = [];
-  req.to.forEach((r, i) => {
-    const wait = ctx.mailboxBuckets.take(toHex(r.mailbox), ctx.options.now());
-    results.push(wait > 0 ? 'RATE_LIMITED' : 'ok');
-    if (wait === 0) {
-      admitted.push({ mailbox: r.mailbox, tokenHash: hashToken(r.token) });
+  for (const [i, r] of req.to.entries()) {
+    const tokenHash = hashToken(r.token);
+    if (!(await ctx.store.hasToken(r.mailbox, tokenHash))) {
+      results.push('TOKEN_REFUSED');
+    } else if (chargeMailbox(ctx, r.mailbox) > 0) {
+      results.push('RATE_LIMITED');
+    } else {
+      results.push('ok');
+      admitted.push({ mailbox: r.mailbox, tokenHash });
       slots.push(i);
     }
-  });
+  }
+  if (admitted.length < req.to.length && results.includes('RATE_LIMITED')) ctx.attacks.note('rate-limited', conn.address);
   if (admitted.length > 0) {
     const stored = await ctx.store.enqueue(req.data, expiresAt(ctx, req.ttl), admitted, quota(ctx));
     stored.forEach((s, j) => {
@@ -111,13 +160,13 @@ async function fanout(ctx: RelayContext, req: Req<'fanout'>): Promise<Handled> {
       if (s.ok) ctx.online.get(toHex(admitted[j]?.mailbox ?? new Uint8Array()))?.notify();
       else results[slot] = s.code;
     });
+    if (stored.some((s) => !s.ok && s.code === 'STORAGE_FULL')) ctx.attacks.note('storage-full', conn.address);
   }
   return { result: { re: 'fanout', results } };
 }
 
-async function ephemeral(ctx: RelayContext, req: Req<'ephemeral'>): Promise<Handled> {
-  admitToMailbox(ctx, req.mailbox);
-  if (!(await ctx.store.hasToken(req.mailbox, hashToken(req.token)))) throw new RelayError('TOKEN_REFUSED', 'refused');
+async function ephemeral(ctx: RelayContext, conn: ConnectionAuth, req: Req<'ephemeral'>): Promise<Handled> {
+  await admit(ctx, conn, req.mailbox, hashToken(req.token));
   const delivered = ctx.online.get(toHex(req.mailbox))?.pushEphemeral(req.data) ?? false;
   return { result: { re: 'ephemeral', delivered } };
 }
@@ -130,7 +179,7 @@ export async function handleRequest(ctx: RelayContext, conn: ConnectionAuth, req
       const counts = await ctx.store.preKeyCounts(owner(conn).mailbox);
       return { result: { re: 'counts', ...counts } };
     }
-    case 'bundle': return bundle(ctx, req);
+    case 'bundle': return bundle(ctx, conn, req);
     case 'token_add': {
       const { mailbox } = owner(conn);
       const replaces = req.replaces !== undefined ? hashToken(req.replaces) : undefined;
@@ -140,9 +189,9 @@ export async function handleRequest(ctx: RelayContext, conn: ConnectionAuth, req
     case 'token_revoke':
       await ctx.store.revokeToken(owner(conn).mailbox, hashToken(req.token));
       return { result: { re: 'token_revoke' } };
-    case 'send': return send(ctx, req);
-    case 'fanout': return fanout(ctx, req);
-    case 'ephemeral': return ephemeral(ctx, req);
+    case 'send': return send(ctx, conn, req);
+    case 'fanout': return fanout(ctx, conn, req);
+    case 'ephemeral': return ephemeral(ctx, conn, req);
     case 'ack': {
       const { mailbox } = owner(conn);
       await ctx.store.ack(mailbox, req.ids);

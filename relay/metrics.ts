@@ -3,7 +3,7 @@
  * relays in one process (tests) never share counters. Labels are frame types
  * and error codes only — never an identity, a mailbox id or content.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoreStats } from './store/types.js';
 
 export interface RelayMetrics {
@@ -14,6 +14,12 @@ export interface RelayMetrics {
   readonly deliveries: Counter;
   readonly refusals: Counter<'code'>;
   readonly latency: Histogram<'type'>;
+  /** Defensive events by kind (relay/attack-log.ts): what an operator watches for attacks. */
+  readonly defences: Counter<'event'>;
+  /** Strike errors (spec/relay.md §6). */
+  readonly strikes: Counter;
+  /** Closes the relay initiated, by close code. */
+  readonly closes: Counter<'code'>;
   /** Hot-path shorthands: label children are resolved once per label value, not hashed per frame. */
   frameIn(type: string): void;
   frameOut(type: string): void;
@@ -34,9 +40,19 @@ function childrenOf<C>(labels: (value: string) => C): (value: string) => C {
   };
 }
 
-export function createMetrics(stats: () => Promise<StoreStats>): RelayMetrics {
+/** Sizes of the relay's bounded in-memory tables, for the rate-limit-keys gauge. */
+export type TableSizes = () => Readonly<Record<string, number>>;
+
+export function createMetrics(stats: () => Promise<StoreStats>, tables: TableSizes): RelayMetrics {
   const registry = new Registry();
   const registers = [registry];
+  // Process metrics (resident memory, heap, CPU, event-loop lag): how an operator sees an attack's cost.
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'parley_relay_rate_limit_keys', help: 'Keys held by each rate-limit table (bounded by maxRateLimitKeys)',
+    labelNames: ['table'] as const, registers,
+    collect() { for (const [table, n] of Object.entries(tables())) this.labels(table).set(n); },
+  });
   let cached: Promise<StoreStats> | undefined;
   const statsOnce = (): Promise<StoreStats> => {
     cached ??= stats().finally(() => setImmediate(() => { cached = undefined; }));
@@ -63,6 +79,9 @@ export function createMetrics(stats: () => Promise<StoreStats>): RelayMetrics {
   const latencyOf = childrenOf((t) => latency.labels(t));
   return {
     registry,
+    defences: new Counter({ name: 'parley_relay_defences_total', help: 'Defensive events (refusals and closes that protect the relay), by kind', labelNames: ['event'] as const, registers }),
+    strikes: new Counter({ name: 'parley_relay_strikes_total', help: 'Protocol-violation answers counted as strikes', registers }),
+    closes: new Counter({ name: 'parley_relay_closes_total', help: 'Connections the relay closed, by close code', labelNames: ['code'] as const, registers }),
     connections: new Gauge({ name: 'parley_relay_connections', help: 'Open WebSocket connections', registers }),
     framesIn, framesOut, refusals, latency,
     deliveries: new Counter({ name: 'parley_relay_deliveries_total', help: 'Envelopes pushed to recipients (redeliveries included)', registers }),

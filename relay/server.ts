@@ -1,20 +1,28 @@
 /**
  * startRelay(options): the relay as a library (spec/relay.md §1). HTTP and
- * WebSocket share one port: GET /healthz, GET /metrics, and the WebSocket
- * upgrade on any other path. close() drains: stop accepting, answer what is
- * in flight, commit pending writes, close every socket with 1001.
+ * WebSocket share the client port: GET /healthz and the WebSocket upgrade on
+ * any other path. /metrics has its own listener (default 127.0.0.1), so the
+ * client port shows nothing about the relay's traffic. close() drains: stop
+ * accepting, answer what is in flight, commit pending writes, close every
+ * socket with 1001.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { systemRandom, type Bytes } from '../src/crypto/index.js';
+import { addressKey, hostForUrl } from './address.js';
+import { AddressCounts, clampToFileDescriptors, fileDescriptorLimit, REFUSAL_MARGIN } from './admission.js';
+import { AttackLog } from './attack-log.js';
 import { deriveRelayId } from './auth.js';
 import { CLOSE_GOING_AWAY, CLOSE_TRY_AGAIN_LATER } from './close-codes.js';
-import { DEFAULT_LIMITS, DEFAULT_SWEEP_INTERVAL_MS, DEFAULT_TTL_SECONDS, type RelayLimits, type RelayOptions } from './config.js';
+import {
+  DEFAULT_LIMITS, DEFAULT_SWEEP_INTERVAL_MS, DEFAULT_TTL_SECONDS, type MetricsListen, type RelayLimits, type RelayOptions,
+} from './config.js';
 import { Connection } from './connection.js';
-import type { RelayContext } from './context.js';
+import type { RelayBuckets, RelayContext } from './context.js';
 import { createMetrics } from './metrics.js';
+import { startMetricsListener } from './metrics-listener.js';
 import { KeyedBuckets } from './rate-limit.js';
 import { MemoryStore } from './store/memory.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -29,6 +37,8 @@ export type StartRelayOptions = Partial<Omit<RelayOptions, 'limits'>> & {
 export interface RelayHandle {
   readonly url: string;
   readonly port: number;
+  /** `http://host:port/metrics` of the metrics listener, unless it is off. */
+  readonly metricsUrl: string | undefined;
   readonly relayId: Bytes;
   readonly store: RelayStore;
   readonly context: RelayContext;
@@ -41,6 +51,12 @@ export interface RelayHandle {
 }
 
 const DRAIN_CLOSE_TIMEOUT_MS = 2000;
+/** A socket refused with 1013 gets this long to answer the close frame before it is cut. */
+const REFUSED_CLOSE_TIMEOUT_MS = 1000;
+const SECONDS_PER_HOUR = 3600;
+const SECONDS_PER_DAY = 86_400;
+/** Where the metrics listener binds unless told otherwise: loopback only. */
+export const DEFAULT_METRICS: MetricsListen = { host: '127.0.0.1', port: 0 };
 
 export function resolveOptions(o: StartRelayOptions): RelayOptions {
   return {
@@ -52,6 +68,8 @@ export function resolveOptions(o: StartRelayOptions): RelayOptions {
     sweepIntervalMs: o.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
     limits: { ...DEFAULT_LIMITS, ...o.limits },
     logLevel: o.logLevel ?? 'info',
+    logAddresses: o.logAddresses ?? false,
+    metrics: o.metrics ?? DEFAULT_METRICS,
     random: o.random ?? systemRandom,
     now: o.now ?? Date.now,
   };
@@ -63,11 +81,6 @@ function httpHandler(ctx: RelayContext) {
     if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(ctx.draining ? 503 : 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: ctx.draining ? 'draining' : 'ok' }));
-    } else if (req.method === 'GET' && path === '/metrics') {
-      ctx.metrics.registry.metrics().then(
-        (text) => { res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType }); res.end(text); },
-        () => { res.writeHead(500); res.end(); },
-      );
     } else {
       res.writeHead(404);
       res.end();
@@ -75,17 +88,49 @@ function httpHandler(ctx: RelayContext) {
   };
 }
 
-export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHandle> {
-  const options = resolveOptions(input);
-  const store = input.store ?? (options.dataDir !== undefined ? new SqliteStore(options.dataDir, options.sqliteSync) : new MemoryStore());
-  const relaySecret = await store.secret(() => options.random(32));
-  const log = pino({ level: options.logLevel, base: { service: 'parley-relay' } });
-  const ctx: RelayContext = {
-    options, store, log, relaySecret, relayId: deriveRelayId(relaySecret), metrics: createMetrics(() => store.stats()),
-    online: new Map(), mailboxBuckets: new KeyedBuckets(options.limits.mailboxRate, options.limits.mailboxBurst), draining: false,
+/** Rate-limit tables (spec/relay.md §7.3), each bounded by maxRateLimitKeys. */
+function bucketsFor(limits: RelayLimits): RelayBuckets {
+  const table = (rate: number, burst: number): KeyedBuckets => new KeyedBuckets(rate, burst, limits.maxRateLimitKeys);
+  return {
+    mailbox: table(limits.mailboxRate, limits.mailboxBurst),
+    address: table(limits.addressRate, limits.addressBurst),
+    bundleToken: table(limits.bundlesPerTokenPerHour / SECONDS_PER_HOUR, limits.bundlesPerTokenPerHour),
+    bundleMailbox: table(limits.bundlesPerMailboxPerDay / SECONDS_PER_DAY, limits.bundlesPerMailboxPerDay),
   };
+}
+
+function createContext(options: RelayOptions, store: RelayStore, relaySecret: Bytes): RelayContext {
+  const log = pino({ level: options.logLevel, base: { service: 'parley-relay' } });
+  const limits = clampToFileDescriptors(options.limits, fileDescriptorLimit(), log);
+  const buckets = bucketsFor(limits);
+  const metrics = createMetrics(() => store.stats(), () => ({
+    mailbox: buckets.mailbox.size, address: buckets.address.size,
+    bundle_token: buckets.bundleToken.size, bundle_mailbox: buckets.bundleMailbox.size,
+  }));
+  return {
+    options: { ...options, limits }, store, log, relaySecret, relayId: deriveRelayId(relaySecret), metrics,
+    online: new Map(), buckets, attacks: new AttackLog(log, metrics.defences, options.logAddresses, options.now), draining: false,
+  };
+}
+
+/** Closes a socket the relay will not serve with a clean 1013, and cuts it if it does not answer the close. */
+function refuse(ws: WebSocket, reason: string): void {
+  const timer = setTimeout(() => ws.terminate(), REFUSED_CLOSE_TIMEOUT_MS);
+  ws.on('close', () => clearTimeout(timer));
+  ws.on('error', () => undefined);
+  ws.close(CLOSE_TRY_AGAIN_LATER, reason);
+}
+
+export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHandle> {
+  const resolved = resolveOptions(input);
+  const store = input.store ?? (resolved.dataDir !== undefined ? new SqliteStore(resolved.dataDir, resolved.sqliteSync) : new MemoryStore());
+  const ctx = createContext(resolved, store, await store.secret(() => resolved.random(32)));
+  const { options, log } = ctx;
   const connections = new Set<Connection>();
+  const perAddress = new AddressCounts(options.limits.maxConnectionsPerAddress);
   const http = createServer(httpHandler(ctx));
+  // The kernel-level cap: sockets past it are dropped at accept, so descriptors never run out (admission.ts).
+  http.maxConnections = options.limits.maxConnections + REFUSAL_MARGIN;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxFrameSize, perMessageDeflate: false, clientTracking: false });
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -94,16 +139,25 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
+    const address = addressKey(req.socket.remoteAddress);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ctx.metrics.connections.inc();
       if (connections.size >= options.limits.maxConnections) {
-        ws.on('close', () => ctx.metrics.connections.dec());
-        ws.close(CLOSE_TRY_AGAIN_LATER, 'relay full');
-        return;
+        ctx.attacks.note('relay-full', address);
+        ctx.metrics.closes.labels(String(CLOSE_TRY_AGAIN_LATER)).inc();
+        return refuse(ws, 'relay full');
       }
-      const conn = new Connection(ctx, ws);
+      if (!perAddress.admit(address)) {
+        ctx.attacks.note('address-cap', address);
+        ctx.metrics.closes.labels(String(CLOSE_TRY_AGAIN_LATER)).inc();
+        return refuse(ws, 'too many connections from this address');
+      }
+      ctx.metrics.connections.inc();
+      const conn = new Connection(ctx, ws, address);
       connections.add(conn);
-      ws.on('close', () => connections.delete(conn));
+      ws.on('close', () => {
+        connections.delete(conn);
+        perAddress.release(address);
+      });
     });
   });
 
@@ -114,9 +168,16 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
     }
   }, options.limits.pingIntervalMs);
   heartbeat.unref();
+  // Unauthenticated connections must keep sending requests (§7.3); checked often enough to hold the deadline within a quarter.
+  const idleSweep = setInterval(() => {
+    const now = options.now();
+    for (const c of connections) c.closeIfIdle(now);
+  }, Math.max(25, Math.floor(options.limits.unauthenticatedIdleMs / 4)));
+  idleSweep.unref();
   const sweep = async (): Promise<number> => {
-    ctx.mailboxBuckets.prune(options.now());
-    return store.sweep(options.now());
+    const now = options.now();
+    for (const table of Object.values(ctx.buckets)) (table as KeyedBuckets).prune(now);
+    return store.sweep(now);
   };
   const sweeper = setInterval(() => {
     sweep().catch((e: unknown) => log.error({ err: (e as Error)?.name }, 'sweep failed'));
@@ -130,14 +191,19 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
   http.on('error', (e) => log.error({ err: e.name }, 'http server error'));
   const address = http.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
-  log.info({ host: options.host, port, store: input.store !== undefined ? 'custom' : options.dataDir !== undefined ? 'sqlite' : 'memory' }, 'listening');
+  const metricsListener = options.metrics === false ? undefined : await startMetricsListener(ctx.metrics.registry, options.metrics);
+  log.info({
+    host: options.host, port, metricsPort: metricsListener?.port,
+    store: input.store !== undefined ? 'custom' : options.dataDir !== undefined ? 'sqlite' : 'memory',
+  }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     ctx.draining = true;
     clearInterval(heartbeat);
+    clearInterval(idleSweep);
     clearInterval(sweeper);
+    await metricsListener?.close();
     const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
     await Promise.all([...connections].map((c) => c.settled()));
     await Promise.all([...connections].map((c) => c.closeAndWait(CLOSE_GOING_AWAY, 'relay shutting down', DRAIN_CLOSE_TIMEOUT_MS)));
@@ -148,7 +214,8 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
   };
 
   return {
-    url: `ws://${hostForUrl}:${port}`, port, relayId: ctx.relayId, store, context: ctx,
+    url: `ws://${hostForUrl(options.host)}:${port}`, port, relayId: ctx.relayId, store, context: ctx,
+    metricsUrl: metricsListener?.url,
     connections: () => connections.size,
     sweep,
     close: () => (closing ??= close()),

@@ -9,6 +9,7 @@ import type {
   EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoredPreKey,
   StoreStats, TakenBundle,
 } from './types.js';
+import { SWEEP_BATCH } from './types.js';
 
 interface Directory {
   identityKey: Bytes;
@@ -34,6 +35,8 @@ interface Mailbox {
   /** eid → entry, in insertion (= eid) order. */
   readonly entries: Map<number, Entry>;
   bytes: number;
+  /** Next eid of this mailbox (eids are per mailbox, never relay-wide). */
+  nextEid: number;
 }
 
 function upsert(target: Map<number, Bytes>, keys: readonly StoredPreKey[]): void {
@@ -50,9 +53,10 @@ export class MemoryStore implements RelayStore {
   private readonly directory = new Map<string, Directory>();
   private readonly tokens = new Map<string, Set<string>>();
   private readonly mailboxes = new Map<string, Mailbox>();
-  private nextEid = 1;
   private blobCount = 0;
   private blobBytes = 0;
+  private deliveries = 0;
+  private deliveryBytes = 0;
 
   async secret(create: () => Bytes): Promise<Bytes> {
     this.relaySecret ??= create();
@@ -84,13 +88,13 @@ export class MemoryStore implements RelayStore {
     return { oneTime: d?.oneTime.size ?? 0, kem: d?.kemOneTime.size ?? 0 };
   }
 
-  async takeBundle(mailbox: Bytes, tokenHash: Bytes): Promise<TakenBundle> {
+  async takeBundle(mailbox: Bytes, tokenHash: Bytes, consumeOneTime: boolean): Promise<TakenBundle> {
     const key = toHex(mailbox);
     if (this.tokens.get(key)?.has(toHex(tokenHash)) !== true) throw new RelayError('TOKEN_REFUSED', 'no such token');
     const d = this.directory.get(key);
     if (d?.signedPreKey === undefined || d.kemPreKey === undefined) throw new RelayError('NO_PREKEYS', 'no bundle published');
-    const oneTime = firstOf(d.oneTime);
-    const kem = firstOf(d.kemOneTime);
+    const oneTime = consumeOneTime ? firstOf(d.oneTime) : undefined;
+    const kem = consumeOneTime ? firstOf(d.kemOneTime) : undefined;
     if (oneTime !== undefined) d.oneTime.delete(oneTime[0]);
     if (kem !== undefined) d.kemOneTime.delete(kem[0]);
     return {
@@ -124,13 +128,18 @@ export class MemoryStore implements RelayStore {
       if (this.tokens.get(key)?.has(toHex(r.tokenHash)) !== true) return { ok: false, code: 'TOKEN_REFUSED' };
       let box = this.mailboxes.get(key);
       if (box === undefined) {
-        box = { entries: new Map(), bytes: 0 };
+        box = { entries: new Map(), bytes: 0, nextEid: 1 };
         this.mailboxes.set(key, box);
       }
       if (box.entries.size + 1 > quota.maxEnvelopes || box.bytes + data.length > quota.maxBytes) return { ok: false, code: 'MAILBOX_FULL' };
-      const eid = this.nextEid++;
+      if (this.deliveries + 1 > quota.maxTotalDeliveries || this.deliveryBytes + data.length > quota.maxTotalBytes) {
+        return { ok: false, code: 'STORAGE_FULL' };
+      }
+      const eid = box.nextEid++;
       box.entries.set(eid, { eid, blob, expiresAt });
       box.bytes += data.length;
+      this.deliveries++;
+      this.deliveryBytes += data.length;
       blob.refs++;
       return { ok: true, eid };
     });
@@ -155,6 +164,8 @@ export class MemoryStore implements RelayStore {
   private remove(box: Mailbox, e: Entry): void {
     box.entries.delete(e.eid);
     box.bytes -= e.blob.data.length;
+    this.deliveries--;
+    this.deliveryBytes -= e.blob.data.length;
     if (--e.blob.refs === 0) {
       this.blobCount--;
       this.blobBytes -= e.blob.data.length;
@@ -176,19 +187,19 @@ export class MemoryStore implements RelayStore {
 
   async sweep(now: number): Promise<number> {
     let removed = 0;
-    for (const box of this.mailboxes.values()) {
+    for (const box of [...this.mailboxes.values()]) {
       for (const e of [...box.entries.values()]) {
-        if (e.expiresAt <= now) {
-          this.remove(box, e);
-          removed++;
-        }
+        if (e.expiresAt > now || box.entries.get(e.eid) !== e) continue; // acked while the sweep yielded
+        this.remove(box, e);
+        // Yield between batches, as the SQLite store does, so a large sweep never stalls requests.
+        if (++removed % SWEEP_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
     return removed;
   }
 
   async stats(): Promise<StoreStats> {
-    return { envelopes: this.blobCount, bytes: this.blobBytes };
+    return { envelopes: this.blobCount, bytes: this.blobBytes, deliveries: this.deliveries, deliveryBytes: this.deliveryBytes };
   }
 
   async close(): Promise<void> {}

@@ -19,11 +19,12 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { toHex, type Bytes } from '../../src/crypto/index.js';
 import { RelayError } from '../errors.js';
-import { KIND_CLASSIC, KIND_KEM, SCHEMA } from './sqlite-schema.js';
+import { KIND_CLASSIC, KIND_KEM, migrate } from './sqlite-schema.js';
 import type {
   EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoreStats,
   TakenBundle,
 } from './types.js';
+import { SWEEP_BATCH } from './types.js';
 
 type Db = Database.Database;
 
@@ -50,6 +51,12 @@ export class SqliteStore implements RelayStore {
   private scheduled = false;
   private closed = false;
   private readonly st;
+  /**
+   * Deliveries held and their bytes over all mailboxes (the global quota), kept in memory so an
+   * enqueue checks it without a query. Adjusted inside each write; reloaded from `usage` whenever a
+   * write or batch rolls back, so it never drifts from what is committed.
+   */
+  private totals = { deliveries: 0, bytes: 0 };
 
   constructor(dir: string, sync: 'full' | 'normal' = 'full') {
     mkdirSync(dir, { recursive: true });
@@ -57,7 +64,7 @@ export class SqliteStore implements RelayStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = OFF');
-    this.db.exec(SCHEMA);
+    migrate(this.db);
     const p = (sql: string): Database.Statement => this.db.prepare(sql);
     this.st = {
       getMeta: p('SELECT value FROM meta WHERE key = ?'),
@@ -80,16 +87,25 @@ export class SqliteStore implements RelayStore {
         COALESCE(u.count, 0) AS count, COALESCE(u.bytes, 0) AS bytes FROM (SELECT 1) LEFT JOIN usage u ON u.mailbox = @mailbox`),
       addRefs: p('UPDATE envelopes SET refs = refs + ? WHERE id = ?'),
       deleteLastRef: p('DELETE FROM envelopes WHERE id = ? AND refs <= 1'),
-      takeDelivery: p('DELETE FROM deliveries WHERE eid = ? AND mailbox = ? RETURNING envelope_id, size'),
-      addUsage: p(`INSERT INTO usage (mailbox, count, bytes) VALUES (?, ?, ?)
-        ON CONFLICT (mailbox) DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`),
-      insertDelivery: p('INSERT INTO deliveries (mailbox, envelope_id, size, expires_at) VALUES (?, ?, ?, ?)'),
+      takeDelivery: p('DELETE FROM deliveries WHERE mailbox = ? AND eid = ? RETURNING envelope_id, size'),
+      addUsage: p('UPDATE usage SET count = count + ?, bytes = bytes + ? WHERE mailbox = ?'),
+      // Counts the delivery and hands out the mailbox's next eid in one statement.
+      claimEid: p(`INSERT INTO usage (mailbox, count, bytes, next_eid) VALUES (?, 1, ?, 2)
+        ON CONFLICT (mailbox) DO UPDATE SET count = count + 1, bytes = bytes + excluded.bytes, next_eid = next_eid + 1
+        RETURNING next_eid - 1 AS eid`),
+      insertDelivery: p('INSERT INTO deliveries (mailbox, eid, envelope_id, size, expires_at) VALUES (?, ?, ?, ?, ?)'),
       pending: p(`SELECT d.eid AS eid, e.data AS data FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id
         WHERE d.mailbox = ? AND d.eid > ? AND d.expires_at > ? ORDER BY d.eid LIMIT ?`),
-      dropDelivery: p('DELETE FROM deliveries WHERE eid = ? RETURNING mailbox, envelope_id, size'),
-      expired: p('SELECT eid FROM deliveries WHERE expires_at <= ? ORDER BY expires_at LIMIT 1000'),
+      expired: p(`SELECT mailbox, eid FROM deliveries WHERE expires_at <= ? ORDER BY expires_at LIMIT ${SWEEP_BATCH}`),
       stats: p('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS b FROM envelopes'),
+      totals: p('SELECT COALESCE(SUM(count), 0) AS n, COALESCE(SUM(bytes), 0) AS b FROM usage'),
     };
+    this.loadTotals();
+  }
+
+  private loadTotals(): void {
+    const row = this.st.totals.get() as { n: number; b: number };
+    this.totals = { deliveries: row.n, bytes: row.b };
   }
 
   /** Queues `run` for the next group commit. */
@@ -130,9 +146,11 @@ export class SqliteStore implements RelayStore {
       })();
     } catch (e) {
       const cause = e instanceof BatchAbort ? e.cause : e;
+      this.loadTotals();
       for (const w of batch) w.reject(cause);
       return;
     }
+    if (outcomes.some((o) => !o.ok && !(o.value instanceof RelayError))) this.loadTotals();
     batch.forEach((w, i) => {
       const o = outcomes[i];
       if (o?.ok === true) w.resolve(o.value);
@@ -170,12 +188,13 @@ export class SqliteStore implements RelayStore {
     return this.counts(mailbox);
   }
 
-  async takeBundle(mailbox: Bytes, tokenHash: Bytes): Promise<TakenBundle> {
+  async takeBundle(mailbox: Bytes, tokenHash: Bytes, consumeOneTime: boolean): Promise<TakenBundle> {
     return this.write(() => {
       if (this.st.hasToken.get(mailbox, tokenHash) === undefined) throw new RelayError('TOKEN_REFUSED', 'no such token');
       const d = this.st.getDirectory.get(mailbox) as { identity_key: Buffer; signed_prekey: Buffer | null; kem_prekey: Buffer | null } | undefined;
       if (d === undefined || d.signed_prekey === null || d.kem_prekey === null) throw new RelayError('NO_PREKEYS', 'no bundle published');
       const take = (kind: number): Bytes | undefined => {
+        if (!consumeOneTime) return undefined;
         const row = this.st.firstOneTime.get(mailbox, kind) as { seq: number; prekey: Buffer } | undefined;
         if (row === undefined) return undefined;
         this.st.deleteOneTime.run(row.seq);
@@ -221,6 +240,10 @@ export class SqliteStore implements RelayStore {
         if (a.count + already + 1 > quota.maxEnvelopes || a.bytes + (already + 1) * data.length > quota.maxBytes) {
           return { ok: false, code: 'MAILBOX_FULL' };
         }
+        const total = admitted.length + 1;
+        if (this.totals.deliveries + total > quota.maxTotalDeliveries || this.totals.bytes + total * data.length > quota.maxTotalBytes) {
+          return { ok: false, code: 'STORAGE_FULL' };
+        }
         added?.set(key, already + 1);
         admitted.push(i);
         return { ok: true, eid: 0 };
@@ -229,10 +252,12 @@ export class SqliteStore implements RelayStore {
       const envelopeId = Number(this.st.insertEnvelope.run(data, admitted.length).lastInsertRowid);
       for (const i of admitted) {
         const r = recipients[i] as Recipient;
-        const eid = Number(this.st.insertDelivery.run(r.mailbox, envelopeId, data.length, expiresAt).lastInsertRowid);
-        this.st.addUsage.run(r.mailbox, 1, data.length);
+        const { eid } = this.st.claimEid.get(r.mailbox, data.length) as { eid: number };
+        this.st.insertDelivery.run(r.mailbox, eid, envelopeId, data.length, expiresAt);
         results[i] = { ok: true, eid };
       }
+      this.totals.deliveries += admitted.length;
+      this.totals.bytes += admitted.length * data.length;
       return results;
     }, false);
   }
@@ -242,12 +267,14 @@ export class SqliteStore implements RelayStore {
     return rows.map((r) => ({ eid: r.eid, data: view(r.data) }));
   }
 
-  /** Deletes one delivery (expiry) and its envelope when no delivery is left. */
-  private removeDelivery(eid: number): void {
-    const d = this.st.dropDelivery.get(eid) as { mailbox: Buffer; envelope_id: number; size: number } | undefined;
-    if (d === undefined) return;
-    this.st.addUsage.run(d.mailbox, -1, -d.size);
+  /** Deletes one delivery of `mailbox`; returns its size, or undefined if there was none. */
+  private removeDelivery(mailbox: Bytes, eid: number): number | undefined {
+    const d = this.st.takeDelivery.get(mailbox, eid) as { envelope_id: number; size: number } | undefined;
+    if (d === undefined) return undefined;
     this.unref(d.envelope_id);
+    this.totals.deliveries -= 1;
+    this.totals.bytes -= d.size;
+    return d.size;
   }
 
   /** Drops one reference to an envelope, deleting it with the last. */
@@ -261,13 +288,12 @@ export class SqliteStore implements RelayStore {
       let count = 0;
       let size = 0;
       for (const eid of eids) {
-        const d = this.st.takeDelivery.get(eid, mailbox) as { envelope_id: number; size: number } | undefined;
-        if (d === undefined) continue;
+        const removed = this.removeDelivery(mailbox, eid);
+        if (removed === undefined) continue;
         count++;
-        size += d.size;
-        this.unref(d.envelope_id);
+        size += removed;
       }
-      if (count > 0) this.st.addUsage.run(mailbox, -count, -size);
+      if (count > 0) this.st.addUsage.run(-count, -size, mailbox);
       return count;
     }, false);
   }
@@ -275,19 +301,23 @@ export class SqliteStore implements RelayStore {
   async sweep(now: number): Promise<number> {
     let total = 0;
     for (;;) {
+      // One small transaction per batch; other writes and reads run between batches (write() yields a tick).
       const removed = await this.write(() => {
-        const rows = this.st.expired.all(now) as Array<{ eid: number }>;
-        for (const r of rows) this.removeDelivery(r.eid);
+        const rows = this.st.expired.all(now) as Array<{ mailbox: Buffer; eid: number }>;
+        for (const r of rows) {
+          const size = this.removeDelivery(r.mailbox, r.eid);
+          if (size !== undefined) this.st.addUsage.run(-1, -size, r.mailbox);
+        }
         return rows.length;
       });
       total += removed;
-      if (removed < 1000) return total;
+      if (removed < SWEEP_BATCH) return total;
     }
   }
 
   async stats(): Promise<StoreStats> {
     const row = this.st.stats.get() as { n: number; b: number };
-    return { envelopes: row.n, bytes: row.b };
+    return { envelopes: row.n, bytes: row.b, deliveries: this.totals.deliveries, deliveryBytes: this.totals.bytes };
   }
 
   async close(): Promise<void> {

@@ -54,16 +54,23 @@ export interface Recipient {
 }
 
 export interface Quota {
+  /** Per mailbox: deliveries held and their bytes. */
   readonly maxEnvelopes: number;
   readonly maxBytes: number;
+  /** Over the whole store: deliveries held and their bytes (a fanout's data counts once per recipient). */
+  readonly maxTotalDeliveries: number;
+  readonly maxTotalBytes: number;
 }
 
 export type EnqueueResult =
   | { readonly ok: true; readonly eid: number }
-  | { readonly ok: false; readonly code: 'TOKEN_REFUSED' | 'MAILBOX_FULL' };
+  | { readonly ok: false; readonly code: 'TOKEN_REFUSED' | 'MAILBOX_FULL' | 'STORAGE_FULL' };
+
+/** Expired deliveries removed per sweep transaction, so a sweep never holds the store for long (spec/relay.md §8.2). */
+export const SWEEP_BATCH = 256;
 
 export interface PendingEnvelope {
-  /** Server-assigned, strictly increasing, never reused. */
+  /** Assigned per mailbox: strictly increasing within the mailbox, never reused (no relay-wide counter). */
   readonly eid: number;
   readonly data: Bytes;
 }
@@ -72,6 +79,9 @@ export interface StoreStats {
   /** Distinct stored envelopes (a fanout counts once). */
   readonly envelopes: number;
   readonly bytes: number;
+  /** Deliveries held and their bytes, as the global quota counts them. */
+  readonly deliveries: number;
+  readonly deliveryBytes: number;
 }
 
 export interface RelayStore {
@@ -81,8 +91,12 @@ export interface RelayStore {
   /** Throws RelayError TOO_MANY_PREKEYS (nothing stored) when a cap would be exceeded. */
   publishPreKeys(mailbox: Bytes, publish: PreKeyPublish, caps: PreKeyCaps): Promise<PreKeyCounts>;
   preKeyCounts(mailbox: Bytes): Promise<PreKeyCounts>;
-  /** Checks the token and consumes; throws RelayError TOKEN_REFUSED or NO_PREKEYS (nothing consumed). */
-  takeBundle(mailbox: Bytes, tokenHash: Bytes): Promise<TakenBundle>;
+  /**
+   * Checks the token and, when `consumeOneTime`, consumes the oldest one-time prekey of each kind;
+   * otherwise serves the signed and last-resort keys only. Throws RelayError TOKEN_REFUSED or
+   * NO_PREKEYS (nothing consumed).
+   */
+  takeBundle(mailbox: Bytes, tokenHash: Bytes, consumeOneTime: boolean): Promise<TakenBundle>;
 
   /** Adds a token hash, atomically removing `replaces`; throws RelayError TOO_MANY_TOKENS. */
   addToken(mailbox: Bytes, tokenHash: Bytes, replaces: Bytes | undefined, max: number): Promise<void>;
@@ -95,7 +109,10 @@ export interface RelayStore {
   pending(mailbox: Bytes, afterEid: number, limit: number, now: number): Promise<PendingEnvelope[]>;
   /** Deletes the mailbox's envelopes with these eids (others' and unknown ids are ignored); returns how many. */
   ack(mailbox: Bytes, eids: readonly number[]): Promise<number>;
-  /** Deletes every envelope whose TTL has passed; returns how many deliveries were dropped. */
+  /**
+   * Deletes every delivery whose TTL has passed, SWEEP_BATCH per transaction, yielding to the event
+   * loop between batches; returns how many were dropped.
+   */
   sweep(now: number): Promise<number>;
 
   stats(): Promise<StoreStats>;

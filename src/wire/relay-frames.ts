@@ -25,8 +25,8 @@ import {
 /** The error codes a relay puts on the wire (spec/relay.md §6). Clients must tolerate unknown codes. */
 export const RELAY_ERROR_CODES = [
   'BAD_FRAME', 'UNSUPPORTED_VERSION', 'AUTH_REQUIRED', 'ALREADY_AUTHENTICATED', 'AUTH_FAILED', 'TOKEN_REFUSED',
-  'NO_PREKEYS', 'BAD_PREKEY', 'TOO_MANY_PREKEYS', 'TOO_MANY_TOKENS', 'MAILBOX_FULL', 'TOO_LARGE', 'RATE_LIMITED',
-  'SHUTTING_DOWN', 'INTERNAL',
+  'NO_PREKEYS', 'BAD_PREKEY', 'TOO_MANY_PREKEYS', 'TOO_MANY_TOKENS', 'MAILBOX_FULL', 'STORAGE_FULL', 'TOO_LARGE',
+  'RATE_LIMITED', 'SHUTTING_DOWN', 'INTERNAL',
 ] as const;
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 

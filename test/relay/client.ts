@@ -44,8 +44,9 @@ export class TestClient {
     ws.on('error', () => undefined);
   }
 
-  static async connect(url: string, identity: Ed25519KeyPair = generateEd25519KeyPair(systemRandom)): Promise<TestClient> {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+  /** Connects (from `localAddress`, e.g. another loopback address, to pose as another host) and reads the challenge. */
+  static async connect(url: string, identity: Ed25519KeyPair = generateEd25519KeyPair(systemRandom), localAddress?: string): Promise<TestClient> {
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...(localAddress !== undefined ? { localAddress } : {}) });
     const client = new TestClient(ws, identity);
     const challenge = new Promise<void>((resolve, reject) => {
       ws.once('message', (data: Buffer) => {
@@ -63,8 +64,8 @@ export class TestClient {
   }
 
   /** Connects and authenticates. */
-  static async login(url: string, identity?: Ed25519KeyPair): Promise<TestClient> {
-    const c = await TestClient.connect(url, identity);
+  static async login(url: string, identity?: Ed25519KeyPair, localAddress?: string): Promise<TestClient> {
+    const c = await TestClient.connect(url, identity, localAddress);
     await c.auth();
     return c;
   }

@@ -37,7 +37,7 @@ describe('relay mailboxes', () => {
       const redelivered = await third.waitFor('deliver', 3);
       expect(redelivered.map((d) => textOf(d.data))).toEqual(['m2', 'm3', 'm4']);
       await third.request({ type: 'ack', ids: redelivered.map((d) => d.eid) });
-      await expect(r.store.stats()).resolves.toEqual({ envelopes: 0, bytes: 0 });
+      await expect(r.store.stats()).resolves.toEqual({ envelopes: 0, bytes: 0, deliveries: 0, deliveryBytes: 0 });
     });
   }
 
@@ -126,7 +126,7 @@ describe('relay group fan-out', () => {
     expect(res.results).toEqual(['ok', 'ok', 'MAILBOX_FULL', 'TOKEN_REFUSED']);
     for (const m of members.slice(0, 2)) expect((await m.waitFor('deliver'))[0]!.data).toEqual(data);
     // The filler and the fan-out ciphertext: two envelopes, 1006 bytes — not three copies.
-    await expect(r.store.stats()).resolves.toEqual({ envelopes: 2, bytes: 1006 });
+    await expect(r.store.stats()).resolves.toEqual({ envelopes: 2, bytes: 1006, deliveries: 3, deliveryBytes: 2006 });
   });
 });
 
@@ -141,7 +141,7 @@ describe('relay ephemeral frames', () => {
     bob.close();
     await until(() => r.context.online.size === 0);
     await expect(alice.request<Ephemeral>({ type: 'ephemeral', ...ref, data: bytesOf('typing') })).resolves.toEqual({ re: 'ephemeral', delivered: false });
-    await expect(r.store.stats()).resolves.toEqual({ envelopes: 0, bytes: 0 });
+    await expect(r.store.stats()).resolves.toEqual({ envelopes: 0, bytes: 0, deliveries: 0, deliveryBytes: 0 });
     const back = await login(r.url, bob.identity);
     await back.request({ type: 'counts' });
     expect(back.pushes.filter((p) => p.type !== 'prekeys_low')).toEqual([]);
@@ -187,7 +187,7 @@ describe('relay retention', () => {
       expect((await back.waitFor('deliver', 2)).map((d) => textOf(d.data))).toEqual(['default', 'asked-longer']);
       now += 51_000;
       expect(await r.sweep()).toBe(2);
-      await expect(r.store.stats()).resolves.toEqual({ envelopes: 0, bytes: 0 });
+      await expect(r.store.stats()).resolves.toEqual({ envelopes: 0, bytes: 0, deliveries: 0, deliveryBytes: 0 });
     });
   }
 

@@ -22,7 +22,8 @@ describe('relay operations', () => {
     await alice.request({ type: 'send', ...ref, data: bytesOf('secret-content-marker') });
     await expect(alice.request({ type: 'send', mailbox: ref.mailbox, token: new Uint8Array(16), data: bytesOf('x') })).rejects.toMatchObject({ code: 'TOKEN_REFUSED' });
     await bob.waitFor('deliver');
-    const text = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+    expect((await fetch(`http://127.0.0.1:${r.port}/metrics`)).status).toBe(404); // not on the client port
+    const text = await (await fetch(r.metricsUrl!)).text();
     for (const line of [
       'parley_relay_connections 2', 'parley_relay_envelopes_stored 1', 'parley_relay_bytes_stored 21',
       'parley_relay_frames_in_total{type="send"} 2', 'parley_relay_frames_out_total{type="deliver"} 1',
@@ -32,6 +33,25 @@ describe('relay operations', () => {
     for (const secret of [toHex(ref.mailbox), toHex(bob.identity.publicKey), toHex(ref.token), 'secret-content-marker']) {
       expect(text.toLowerCase()).not.toContain(secret);
     }
+  });
+
+  it('serves /metrics on its own loopback listener, behind a bearer token when one is set', async () => {
+    const r = await relay({ metrics: { host: '127.0.0.1', port: 0, token: 'operator-secret' } });
+    expect(r.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect((await fetch(r.metricsUrl!)).status).toBe(401);
+    expect((await fetch(r.metricsUrl!, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    const ok = await fetch(r.metricsUrl!, { headers: { authorization: 'Bearer operator-secret' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('parley_relay_connections');
+    const off = await relay({ metrics: false });
+    expect(off.metricsUrl).toBeUndefined();
+  });
+
+  it('the CLI binds to loopback by default, with /metrics on 127.0.0.1:9788', () => {
+    expect(parseCli([], {})).toMatchObject({ host: '127.0.0.1', port: 8787, metrics: { host: '127.0.0.1', port: 9788 } });
+    expect(parseCli(['--metrics-port', 'off'], {})).toMatchObject({ metrics: false });
+    expect(parseCli([], { PARLEY_RELAY_METRICS_TOKEN: 't' })).toMatchObject({ metrics: { token: 't' } });
+    expect(parseCli(['--log-addresses'], {})).toMatchObject({ logAddresses: true });
   });
 
   it('parses flags over environment variables over defaults, and --help lists every option', () => {

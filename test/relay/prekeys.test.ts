@@ -88,7 +88,7 @@ describe('relay prekey directory', () => {
   });
 
   it('pushes prekeys_low to the connected owner when a fetch leaves fewer than the threshold', async () => {
-    const r = await relay({ limits: { preKeysLowThreshold: 2 } });
+    const r = await relay({ limits: { preKeysLowThreshold: 2, preKeysLowIntervalMs: 0 } });
     const bob = await login(r.url);
     await publishAll(bob, 3, 3);
     bob.pushes.length = 0; // the warning at login (nothing published yet)

@@ -6,27 +6,45 @@ import { createInterface } from 'node:readline';
 export interface RelayProcess {
   readonly child: ChildProcess;
   readonly url: string;
+  /** The loopback /metrics listener (spec/relay.md §9). */
+  readonly metricsUrl: string;
+  /** The relay's log lines so far (the newest MAX_LOG_LINES), parsed. */
+  readonly log: Array<Record<string, unknown>>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const MAX_LOG_LINES = 10_000;
 const CLI = new URL('../../relay/cli.ts', import.meta.url).pathname;
 
-export async function spawnRelay(dataDir: string, extra: readonly string[] = []): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--host', '127.0.0.1', '--port', '0', '--data', dataDir, ...extra], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/**
+ * Starts the relay CLI. `fileLimit` runs it under `ulimit -n` (a shell sets the limit, then execs node),
+ * to test what the relay does near its file-descriptor limit.
+ */
+export async function spawnRelay(dataDir: string, extra: readonly string[] = [], fileLimit?: number): Promise<RelayProcess> {
+  const args = ['--import', 'tsx', CLI, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--data', dataDir, ...extra];
+  const [command, argv] = fileLimit === undefined
+    ? [process.execPath, args]
+    : ['/bin/sh', ['-c', `ulimit -n ${fileLimit} && exec "$0" "$@"`, process.execPath, ...args]];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   const lines = createInterface({ input: child.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
+  const log: Array<Record<string, unknown>> = [];
+  lines.on('line', (line) => {
+    try {
+      log.push(JSON.parse(line) as Record<string, unknown>);
+      if (log.length > MAX_LOG_LINES) log.shift();
+    } catch { /* not a log line */ }
+  });
+  const { port, metricsPort } = await new Promise<{ port: number; metricsPort: number }>((resolve, reject) => {
     lines.on('line', (line) => {
       try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'listening' && typeof entry.port === 'number') resolve(entry.port);
+        const entry = JSON.parse(line) as { msg?: string; port?: number; metricsPort?: number };
+        if (entry.msg === 'listening' && typeof entry.port === 'number') resolve({ port: entry.port, metricsPort: entry.metricsPort ?? 0 });
       } catch { /* not a log line */ }
     });
     void exited.then(() => reject(new Error('relay exited before listening')));
   });
-  return { child, url: `ws://127.0.0.1:${port}`, exited };
+  return { child, url: `ws://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, log, exited };
 }
 
 /** Flags lifting the rate limits so a load test measures durability, not throttling. */

@@ -33,14 +33,14 @@ describe.each(stores)('%s relay store', (_, make) => {
     const b = { mailbox: systemRandom(16), tokenHash: systemRandom(32) };
     await s.addToken(a.mailbox, a.tokenHash, undefined, 10);
     await s.addToken(b.mailbox, b.tokenHash, undefined, 10);
-    const quota = { maxEnvelopes: 100, maxBytes: 1 << 20 };
+    const quota = { maxEnvelopes: 100, maxBytes: 1 << 20, maxTotalDeliveries: 1000, maxTotalBytes: 1 << 30 };
     const first = await s.enqueue(systemRandom(10), Number.MAX_SAFE_INTEGER, [a, b], quota);
-    expect(await s.stats()).toEqual({ envelopes: 1, bytes: 10 });
+    expect(await s.stats()).toEqual({ envelopes: 1, bytes: 10, deliveries: 2, deliveryBytes: 20 });
     const ids = first.map((r) => (r.ok ? r.eid : -1));
     await s.ack(a.mailbox, [ids[0]!]);
-    expect(await s.stats()).toEqual({ envelopes: 1, bytes: 10 });
+    expect(await s.stats()).toEqual({ envelopes: 1, bytes: 10, deliveries: 1, deliveryBytes: 10 });
     await s.ack(b.mailbox, [ids[1]!]);
-    expect(await s.stats()).toEqual({ envelopes: 0, bytes: 0 });
+    expect(await s.stats()).toEqual({ envelopes: 0, bytes: 0, deliveries: 0, deliveryBytes: 0 });
     const [next] = await s.enqueue(systemRandom(10), Number.MAX_SAFE_INTEGER, [a], quota);
     expect(next?.ok === true && next.eid > Math.max(...ids)).toBe(true);
     await s.close();
