@@ -66,6 +66,10 @@ export function createMetrics(stats: () => Promise<StoreStats>, tables: TableSiz
     name: 'parley_relay_bytes_stored', help: 'Bytes of envelopes held', registers,
     async collect() { this.set((await statsOnce()).bytes); },
   });
+  new Gauge({
+    name: 'parley_relay_deliveries_stored', help: 'Deliveries held over all mailboxes (what the relay-wide quota counts)', registers,
+    async collect() { this.set((await statsOnce()).deliveries); },
+  });
   const framesIn = new Counter({ name: 'parley_relay_frames_in_total', help: 'Frames received, by type', labelNames: ['type'] as const, registers });
   const framesOut = new Counter({ name: 'parley_relay_frames_out_total', help: 'Frames sent, by type', labelNames: ['type'] as const, registers });
   const refusals = new Counter({ name: 'parley_relay_refusals_total', help: 'Error answers, by code', labelNames: ['code'] as const, registers });

@@ -1,9 +1,11 @@
 /** RelayStore implementations (relay.md §8): group commit isolates a failing write; ids are never reused. */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemRandom } from '../../src/crypto/index.js';
 import { MemoryStore } from '../../relay/store/memory.js';
 import { SqliteStore } from '../../relay/store/sqlite.js';
-import type { RelayStore } from '../../relay/store/types.js';
+import { SWEEP_BATCH, type RelayStore } from '../../relay/store/types.js';
 import { tempDir } from './harness.js';
 
 const stores: Array<[string, () => RelayStore]> = [['memory', () => new MemoryStore()], ['sqlite', () => new SqliteStore(tempDir())]];
@@ -44,5 +46,71 @@ describe.each(stores)('%s relay store', (_, make) => {
     const [next] = await s.enqueue(systemRandom(10), Number.MAX_SAFE_INTEGER, [a], quota);
     expect(next?.ok === true && next.eid > Math.max(...ids)).toBe(true);
     await s.close();
+  });
+});
+
+describe.each(stores)('%s relay store under load', (_, make) => {
+  it('sweeps in small transactions: a write issued during a large sweep commits before the sweep ends', async () => {
+    const s = make();
+    const r = { mailbox: systemRandom(16), tokenHash: systemRandom(32) };
+    await s.addToken(r.mailbox, r.tokenHash, undefined, 10);
+    const quota = { maxEnvelopes: 1e6, maxBytes: 1e9, maxTotalDeliveries: 1e6, maxTotalBytes: 1e9 };
+    const expired = SWEEP_BATCH * 8;
+    await Promise.all(Array.from({ length: expired }, () => s.enqueue(systemRandom(8), 1, [r], quota)));
+    let swept = false;
+    const sweep = s.sweep(2).then((n) => { swept = true; return n; });
+    const [fresh] = await s.enqueue(systemRandom(8), Number.MAX_SAFE_INTEGER, [r], quota);
+    expect(fresh?.ok).toBe(true);
+    expect(swept).toBe(false); // the write did not wait for the whole sweep
+    expect(await sweep).toBe(expired);
+    expect(await s.stats()).toMatchObject({ deliveries: 1 });
+    await s.close();
+  });
+
+  it('refuses with STORAGE_FULL at the relay-wide quota, counting a fan-out once per recipient', async () => {
+    const s = make();
+    const rs = [0, 1, 2].map(() => ({ mailbox: systemRandom(16), tokenHash: systemRandom(32) }));
+    for (const r of rs) await s.addToken(r.mailbox, r.tokenHash, undefined, 10);
+    const quota = { maxEnvelopes: 100, maxBytes: 1 << 20, maxTotalDeliveries: 2, maxTotalBytes: 1 << 20 };
+    const results = await s.enqueue(systemRandom(10), Number.MAX_SAFE_INTEGER, rs, quota);
+    expect(results.map((x) => (x.ok ? 'ok' : x.code))).toEqual(['ok', 'ok', 'STORAGE_FULL']);
+    const [bytes] = await s.enqueue(systemRandom(10), Number.MAX_SAFE_INTEGER, [rs[2]!], { ...quota, maxTotalDeliveries: 10, maxTotalBytes: 25 });
+    expect(bytes).toEqual({ ok: false, code: 'STORAGE_FULL' });
+    await s.close();
+  });
+});
+
+describe('sqlite relay store schema', () => {
+  it('migrates a version-1 file in place: deliveries keep their eids and no eid is ever reused', async () => {
+    const dir = tempDir();
+    const mailbox = systemRandom(16);
+    const tokenHash = systemRandom(32);
+    const v1 = new Database(join(dir, 'relay.sqlite'));
+    v1.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE tokens (mailbox BLOB NOT NULL, token_hash BLOB NOT NULL, PRIMARY KEY (mailbox, token_hash)) WITHOUT ROWID;
+      CREATE TABLE envelopes (id INTEGER PRIMARY KEY, data BLOB NOT NULL, refs INTEGER NOT NULL);
+      CREATE TABLE deliveries (eid INTEGER PRIMARY KEY AUTOINCREMENT, mailbox BLOB NOT NULL, envelope_id INTEGER NOT NULL,
+        size INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX deliveries_by_mailbox ON deliveries (mailbox, eid);
+      CREATE INDEX deliveries_by_expiry ON deliveries (expires_at);
+      CREATE TABLE usage (mailbox BLOB PRIMARY KEY, count INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID;`);
+    v1.prepare('INSERT INTO tokens VALUES (?, ?)').run(mailbox, tokenHash);
+    v1.prepare('INSERT INTO envelopes VALUES (1, ?, 1)').run(Buffer.from('kept'));
+    const other = systemRandom(16);
+    for (let i = 0; i < 40; i++) v1.prepare('INSERT INTO deliveries (mailbox, envelope_id, size, expires_at) VALUES (?, 1, 4, ?)').run(other, 1);
+    v1.prepare('DELETE FROM deliveries').run();
+    v1.prepare('INSERT INTO deliveries (mailbox, envelope_id, size, expires_at) VALUES (?, 1, 4, ?)').run(mailbox, Number.MAX_SAFE_INTEGER);
+    v1.prepare('INSERT INTO usage VALUES (?, 1, 4)').run(mailbox);
+    v1.close();
+    const s = new SqliteStore(dir);
+    expect(await s.pending(mailbox, 0, 10, 0)).toEqual([{ eid: 41, data: new TextEncoder().encode('kept') }]);
+    const quota = { maxEnvelopes: 100, maxBytes: 1 << 20, maxTotalDeliveries: 100, maxTotalBytes: 1 << 20 };
+    const [next] = await s.enqueue(systemRandom(4), Number.MAX_SAFE_INTEGER, [{ mailbox, tokenHash }], quota);
+    expect(next?.ok === true && next.eid > 41).toBe(true);
+    expect(await s.stats()).toMatchObject({ deliveries: 2, deliveryBytes: 8 });
+    await s.close();
+    const db = new Database(join(dir, 'relay.sqlite'));
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    db.close();
   });
 });
