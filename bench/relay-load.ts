@@ -24,7 +24,11 @@ import { authPayload } from '../relay/auth.js';
 import { startRelay } from '../relay/server.js';
 import { percentile, runForwarderLoad, type ForwarderLoadOptions, type ForwarderResults } from './forwarder-load.js';
 
-const UNTHROTTLED = { connectionRate: 1e9, connectionBurst: 1e9, mailboxRate: 1e9, mailboxBurst: 1e9, mailboxMaxEnvelopes: 1e9, mailboxMaxBytes: 2 ** 50 };
+/** Lifts every rate limit and admission cap: all load comes from one loopback address (spec/relay.md §7.3). */
+const UNTHROTTLED = {
+  connectionRate: 1e9, connectionBurst: 1e9, addressRate: 1e9, addressBurst: 1e9, mailboxRate: 1e9, mailboxBurst: 1e9,
+  mailboxMaxEnvelopes: 1e9, mailboxMaxBytes: 2 ** 50, maxConnectionsPerAddress: 1e9, unauthenticatedIdleMs: 1e9,
+};
 
 // ── the relay process ───────────────────────────────────────────────────────
 

@@ -19,7 +19,8 @@ import { MemoryStore, type Store } from '../src/store/index.js';
 const N = Number(process.argv[2] ?? 1000);
 const dir = mkdtempSync(join(tmpdir(), 'parley-throughput-'));
 const limits = {
-  connectionRate: 1e6, connectionBurst: 1e6, mailboxRate: 1e6, mailboxBurst: 1e6, mailboxMaxEnvelopes: 1e6, maxUnacked: 1000, maxInFlight: 1000,
+  connectionRate: 1e6, connectionBurst: 1e6, addressRate: 1e6, addressBurst: 1e6, mailboxRate: 1e6, mailboxBurst: 1e6, mailboxMaxEnvelopes: 1e6,
+  maxUnacked: 1000, maxInFlight: 1000,
 };
 
 async function open(url: string, name: string, store: Store = new MemoryStore()): Promise<Client> {

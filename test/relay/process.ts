@@ -49,5 +49,6 @@ export async function spawnRelay(dataDir: string, extra: readonly string[] = [],
 
 /** Flags lifting the rate limits so a load test measures durability, not throttling. */
 export const UNTHROTTLED = [
-  '--connection-rate', '1000000', '--connection-burst', '1000000', '--mailbox-rate', '1000000', '--mailbox-burst', '1000000',
+  '--connection-rate', '1000000', '--connection-burst', '1000000', '--address-rate', '1000000', '--address-burst', '1000000',
+  '--mailbox-rate', '1000000', '--mailbox-burst', '1000000',
 ];
