@@ -1,5 +1,5 @@
 /** The relay's defence building blocks (relay.md §7.3, §9): address keys, descriptor clamp, bounded tables, defence logs. */
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -9,10 +9,10 @@ import { ATTACK_LOG_INTERVAL_MS, AttackLog } from '../../relay/attack-log.js';
 import { DEFAULT_LIMITS } from '../../relay/config.js';
 import { KeyedBuckets } from '../../relay/rate-limit.js';
 
-function capture(): { log: ReturnType<typeof pino>; lines: Array<Record<string, unknown>> } {
+function capture(): { log: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } });
-  return { log: pino({ level: 'info' }, stream), lines };
+  return { log: pino<never>({ level: 'info' }, stream), lines };
 }
 
 describe('relay defences', () => {
