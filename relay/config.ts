@@ -71,7 +71,7 @@ export interface RelayOptions {
   readonly host: string;
   /** 0 picks an ephemeral port. */
   readonly port: number;
-  /** SQLite directory; undefined keeps everything in memory (MemoryStore). */
+  /** SQLite directory; undefined keeps everything in memory (RelayMemoryStore). */
   readonly dataDir: string | undefined;
   /** SQLite synchronous mode: 'full' (durable across power loss, the default) or 'normal' (across process crash only). */
   readonly sqliteSync: 'full' | 'normal';

@@ -24,8 +24,8 @@ import type { RelayBuckets, RelayContext } from './context.js';
 import { createMetrics } from './metrics.js';
 import { startMetricsListener } from './metrics-listener.js';
 import { KeyedBuckets } from './rate-limit.js';
-import { MemoryStore } from './store/memory.js';
-import { SqliteStore } from './store/sqlite.js';
+import { RelayMemoryStore } from './store/memory.js';
+import { RelaySqliteStore } from './store/sqlite.js';
 import type { RelayStore } from './store/types.js';
 
 export type StartRelayOptions = Partial<Omit<RelayOptions, 'limits'>> & {
@@ -123,7 +123,7 @@ function refuse(ws: WebSocket, reason: string): void {
 
 export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHandle> {
   const resolved = resolveOptions(input);
-  const store = input.store ?? (resolved.dataDir !== undefined ? new SqliteStore(resolved.dataDir, resolved.sqliteSync) : new MemoryStore());
+  const store = input.store ?? (resolved.dataDir !== undefined ? new RelaySqliteStore(resolved.dataDir, resolved.sqliteSync) : new RelayMemoryStore());
   const ctx = createContext(resolved, store, await store.secret(() => resolved.random(32)));
   const { options, log } = ctx;
   const connections = new Set<Connection>();

@@ -48,7 +48,7 @@ function firstOf(m: Map<number, Bytes>): [number, Bytes] | undefined {
   return undefined;
 }
 
-export class MemoryStore implements RelayStore {
+export class RelayMemoryStore implements RelayStore {
   private relaySecret: Bytes | undefined;
   private readonly directory = new Map<string, Directory>();
   private readonly tokens = new Map<string, Set<string>>();

@@ -45,7 +45,7 @@ class BatchAbort {
   constructor(readonly cause: unknown) {}
 }
 
-export class SqliteStore implements RelayStore {
+export class RelaySqliteStore implements RelayStore {
   private readonly db: Db;
   private queue: QueuedWrite[] = [];
   private scheduled = false;

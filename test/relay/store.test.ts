@@ -3,12 +3,12 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemRandom } from '../../src/crypto/index.js';
-import { MemoryStore } from '../../relay/store/memory.js';
-import { SqliteStore } from '../../relay/store/sqlite.js';
+import { RelayMemoryStore } from '../../relay/store/memory.js';
+import { RelaySqliteStore } from '../../relay/store/sqlite.js';
 import { SWEEP_BATCH, type RelayStore } from '../../relay/store/types.js';
 import { tempDir } from './harness.js';
 
-const stores: Array<[string, () => RelayStore]> = [['memory', () => new MemoryStore()], ['sqlite', () => new SqliteStore(tempDir())]];
+const stores: Array<[string, () => RelayStore]> = [['memory', () => new RelayMemoryStore()], ['sqlite', () => new RelaySqliteStore(tempDir())]];
 
 describe.each(stores)('%s relay store', (_, make) => {
   it('rolls back only the failing write of a group commit', async () => {
@@ -102,7 +102,7 @@ describe('sqlite relay store schema', () => {
     v1.prepare('INSERT INTO deliveries (mailbox, envelope_id, size, expires_at) VALUES (?, 1, 4, ?)').run(mailbox, Number.MAX_SAFE_INTEGER);
     v1.prepare('INSERT INTO usage VALUES (?, 1, 4)').run(mailbox);
     v1.close();
-    const s = new SqliteStore(dir);
+    const s = new RelaySqliteStore(dir);
     expect(await s.pending(mailbox, 0, 10, 0)).toEqual([{ eid: 41, data: new TextEncoder().encode('kept') }]);
     const quota = { maxEnvelopes: 100, maxBytes: 1 << 20, maxTotalDeliveries: 100, maxTotalBytes: 1 << 20 };
     const [next] = await s.enqueue(systemRandom(4), Number.MAX_SAFE_INTEGER, [{ mailbox, tokenHash }], quota);
