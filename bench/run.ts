@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: Parley (pure @noble and node:crypto providers) side by side
  * with @signalapp/libsignal-client and @privacyresearch/libsignal-protocol-typescript
- * in one process run, then the relay beside a bare `ws` forwarder. Prints the
- * tables and writes bench/RESULTS.md. Sized to finish in under 5 minutes on 2 cores.
+ * in one process run, then the relay beside a bare `ws` forwarder, then the relay
+ * under attack (bench/attack.ts). Prints the tables and writes bench/RESULTS.md.
+ * Sized to finish in under 5 minutes on 2 cores.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { ATTACK_MS, attackMethod, attackTable, runAttackBench } from './attack.js';
 import { measureInterleaved, type Prepare, type Rate } from './harness.js';
 import { machine } from './machine.js';
 import { MESSAGE_SIZE, type Peer } from './peer.js';
@@ -118,6 +120,9 @@ async function main(): Promise<void> {
   log('relay');
   const relay = await runRelayBench(log);
   const relayTableRows = relayRows(relay);
+
+  log('relay under attack');
+  const underAttack = attackTable(await runAttackBench(log));
   const seconds = (performance.now() - started) / 1000;
 
   const columns = [PARLEY_NOBLE, PARLEY_NODE, 'libsignal-client', 'lsp-ts'];
@@ -160,12 +165,18 @@ ${relayTable}
 
 The relay (bench/relay-load.ts) runs with durable SQLite storage (synchronous=FULL, group commit), authenticated clients and delivery tokens; a message counts when it was stored, pushed to the connected recipient and acknowledged. The bare forwarder (bench/bare-ws.ts) routes a frame to the connection registered under its first bytes, with no auth, parsing or storage: the physical limit of \`ws\` on this machine. A round trip is A → B, B answers → A. RSS is the server process's growth over ${RELAY_LOAD.idleConnections.toLocaleString('en-US')} idle connections, measured on a fresh server process.
 
+## Relay under attack (same run; a fresh relay process per class, ${ATTACK_MS / 1000} s of attack each)
+
+${underAttack}
+
+${attackMethod()}
+
 ## Crypto providers (ops/s; the node provider takes an operation only where node:crypto is faster)
 
 ${providerTable(providerRows)}
 `;
   writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
-  process.stdout.write(`\n${protocolTable}\n\n${relayTable}\n\n${providerTable(providerRows)}\n\nbench/RESULTS.md written (${seconds.toFixed(0)} s)\n`);
+  process.stdout.write(`\n${protocolTable}\n\n${relayTable}\n\n${underAttack}\n\n${providerTable(providerRows)}\n\nbench/RESULTS.md written (${seconds.toFixed(0)} s)\n`);
 }
 
 await main();
