@@ -3,20 +3,19 @@
  * (spec/relay.md §3–§5).
  */
 import {
-  RELAY_AUTH_LABEL, RELAY_ID_LABEL, RELAY_ID_LENGTH, RELAY_MAILBOX_ID_LENGTH, RELAY_MAILBOX_LABEL, RELAY_NONCE_LENGTH,
+  RELAY_ID_LABEL, RELAY_ID_LENGTH, RELAY_MAILBOX_ID_LENGTH, RELAY_MAILBOX_LABEL, RELAY_NONCE_LENGTH,
   RELAY_TOKEN_LABEL,
 } from '../src/constants.js';
 import { concatBytes, hmacSha256, sha256, utf8, verify, type Bytes } from '../src/crypto/index.js';
+import { relayAuthPayload } from '../src/wire/relay-auth.js';
 
 /** relayId = HMAC-SHA-256(relaySecret, "Parley_Relay_Id_v1"): public, stable as long as the secret is kept (§3). */
 export function deriveRelayId(relaySecret: Bytes): Bytes {
   return hmacSha256(relaySecret, utf8(RELAY_ID_LABEL)).slice(0, RELAY_ID_LENGTH);
 }
 
-/** "Parley_Relay_Auth_v1" ‖ relayId(32) ‖ nonce(32) ‖ identityKey(32): what the device signs (§3). */
-export function authPayload(relayId: Bytes, nonce: Bytes, identityKey: Bytes): Bytes {
-  return concatBytes(utf8(RELAY_AUTH_LABEL), relayId, nonce, identityKey);
-}
+/** "Parley_Relay_Auth_v1" ‖ relayId(32) ‖ nonce(32) ‖ identityKey(32): what the device signs (§3), built by src/wire for both sides. */
+export const authPayload = relayAuthPayload;
 
 /** True iff `signature` is the identity key's signature over this relay's challenge. Never throws. */
 export function verifyAuth(relayId: Bytes, nonce: Bytes, identityKey: Bytes, signature: Bytes): boolean {

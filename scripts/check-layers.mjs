@@ -3,6 +3,8 @@
 //   crypto ← wire ← identity, handshake, ratchet, group ← session ← store ← client
 //   relay/ → src/wire and src/crypto only
 //   only src/crypto imports @noble/*; no node:* (or Node builtin) import in src/ outside src/node/
+//   src/wire (wire/client included) never imports src/client (the 'wire' row below)
+//   inside src/client only index.ts imports the facade client.ts: the rooms never reach back into it
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 import { builtinModules } from 'node:module';
@@ -55,6 +57,9 @@ for (const file of files(join(root, 'src'))) {
     if (!spec.startsWith('.')) continue;
     const target = relative(join(root, 'src'), resolve(dirname(file), spec));
     if (target.startsWith('..')) { problems.push(`${rel}: imports outside src/ (${spec})`); continue; }
+    if (target === 'client/client.js' && layer === 'client' && rel !== 'client/index.ts') {
+      problems.push(`${rel}: a client room imports the facade client.ts (${spec})`);
+    }
     const targetLayer = target.includes('/') ? target.split('/')[0] : null;
     if (layer === null || targetLayer === null || targetLayer === layer) continue;
     if (!(layer in allowed)) { problems.push(`${rel}: unknown layer ${layer}`); continue; }

@@ -1,41 +1,42 @@
 /**
  * The app-facing client (spec/client.md): open it on a relay URL and a store,
  * then invite, accept, send and listen. Everything secret stays inside; the
- * app sees contacts, contents and events.
+ * app sees contacts, contents and events. This file is the facade only: each
+ * method checks the client is open and hands over to its room (account/,
+ * contacts/, messaging/, groups/, inbound/, transport/; docs/architecture.md).
  *
  *   const client = await Client.open({ relay: 'wss://relay.example', store, webSocket });
  *   client.on('message', (m) => show(m.from, m.content));
  *   const { text } = await client.createInvite();
  */
 import { systemRandom, toHex, type Bytes, type RandomSource } from '../crypto/index.js';
-import { put, type Store } from '../store/index.js';
-import { decodeContact, type Contact } from './contact.js';
-import { decodeContent, encodeContent, newContent, type Content, type ContentBody } from './content.js';
-import {
-  block, contactWrite, createInvite, prepareAccept, TOKEN_LENGTH, type CreatedInvite, type InviteOptions,
-} from './contacts.js';
-import { ContactBook, type ClientContext } from './context.js';
-import {
-  decodeIdentityKeyPair, decodePreKeyState, encodeIdentityKeyPair, encodePreKeyState, fullUpload, generateIdentityKeyPair,
-  newPreKeyState, replenish, safetyNumber, type IdentityKeyPair, type PreKeyState,
-} from './core.js';
+import { safetyNumber } from '../identity/index.js';
+import type { Store } from '../store/index.js';
+import { decodeContact, type Contact } from '../wire/client/contact.js';
+import type { Content, ContentBody } from '../wire/client/content.js';
+import type { Invite } from '../wire/client/invite.js';
+import { onConnected } from './account/connect.js';
+import { loadOrCreateAccount } from './account/identity.js';
+import { replenishPreKeys } from './account/prekeys.js';
+import { ContactBook } from './contacts/book.js';
+import { acceptInvite, createInvite, type CreatedInvite, type InviteOptions } from './contacts/invitations.js';
+import { blockContact, findContact, sendableContact, updateContact } from './contacts/tokens.js';
+import { createContext, type ClientContext } from './context.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { ClientError } from './errors.js';
 import type { ClientEvents } from './events.js';
-import { receiveEnvelope, type InboundHooks } from './inbound.js';
-import type { Invite } from './invite.js';
-import { Outbox } from './outbox.js';
-import { encodePayload, type Payload } from './payload.js';
-import { decodeStoredMessage, encodeTokenRecord } from './records.js';
-import type { ConnectionState, Delivery, RelayApi, RelayHandlers } from './relay-api.js';
-import { SerialLane } from './serial.js';
-import { cacheRecord, encryptFor, ensureSession, recipientOf, recordWrite } from './sessions.js';
-import type { BackoffOptions } from './backoff.js';
-import { connectRelay } from './relay-connection.js';
-import type { WebSocketFactory } from './websocket.js';
-import { platformWebSocketFactory } from './websocket.js';
-import { GroupManager, type GroupInfo, type GroupOptions } from './groups.js';
-import { StaticSecretCache } from '../session/index.js';
+import { addMember, createGroupWith, leaveGroup, removeMember } from './groups/admin.js';
+import { sendToGroup } from './groups/send.js';
+import { groupInfo, type GroupInfo, type GroupOptions } from './groups/state.js';
+import { receiveEnvelope } from './inbound/receive.js';
+import { storedMessages, type StoredMessageView } from './messaging/history.js';
+import { contentOf, sendContent, sendTyping } from './messaging/send.js';
+import type { BackoffOptions } from './transport/backoff.js';
+import type { ConnectionState, RelayApi, RelayHandlers } from './transport/relay-api.js';
+import { connectRelay } from './transport/relay-connection.js';
+import { platformWebSocketFactory, type WebSocketFactory } from './transport/websocket.js';
+
+export type { StoredMessageView };
 
 export interface ClientOptions {
   /** The relay URL (ws:// or wss://). */
@@ -55,23 +56,11 @@ export interface ClientOptions {
   readonly transport?: (handlers: RelayHandlers) => RelayApi;
 }
 
-export interface StoredMessageView {
-  readonly from: string;
-  readonly group?: string;
-  readonly content: Content;
-  readonly receivedAt: number;
-}
-
 export class Client {
   readonly #ctx: ClientContext;
-  readonly #outbox: Outbox;
-  readonly #groups: GroupManager;
-  readonly #lastHeal = new Map<string, number>();
 
   private constructor(ctx: ClientContext) {
     this.#ctx = ctx;
-    this.#outbox = new Outbox(ctx);
-    this.#groups = new GroupManager(ctx, this.#outbox, (contact, payload) => this.#sendPayload(contact, payload, 'internal'));
   }
 
   /** Loads (or creates) the identity from the store and starts connecting. */
@@ -79,33 +68,17 @@ export class Client {
     const random = options.random ?? systemRandom;
     const now = options.now ?? (() => Date.now());
     const store = options.store;
-    const { identity, preKeys, mailbox } = await loadOrCreateIdentity(store, random, now());
+    const { identity, preKeys, mailbox } = await loadOrCreateAccount(store, random, now());
     const contacts = new ContactBook((await store.list('contacts')).map((e) => decodeContact(e.value)));
     const events = new TypedEmitter<ClientEvents>((error) => events.emit('error', { error }));
-    let client: Client | undefined;
-    const handlers: RelayHandlers = {
-      onConnected: (mb) => (client as Client).#onConnected(mb),
-      onDelivery: (d) => (client as Client).#onDelivery(d),
-      onPreKeysLow: () => void (client as Client).#replenish().catch((error: unknown) => events.emit('error', { error })),
-      onState: (state, detail) => {
-        if (state === 'connected' && client !== undefined) client.#outbox.pump();
-        events.emit('connection-state', { state, ...detail });
-      },
-    };
-    const webSocket = options.webSocket ?? platformWebSocketFactory();
-    const relay = options.transport?.(handlers) ?? connectRelay({
-      url: options.relay, identity, random, handlers,
-      webSocket: webSocket ?? missingWebSocket(),
-      ...(options.backoff !== undefined && { backoff: options.backoff }),
-      ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
+    let ctx: ClientContext | undefined;
+    const relay = openTransport(options, identity, random, relayHandlers(() => ctx, events));
+    ctx = createContext({
+      store, relay, relayUrl: options.relay, identity, random, now, events, contacts, mailbox, preKeys,
+      ...(options.displayName !== undefined && { displayName: options.displayName }),
     });
-    const ctx: ClientContext = {
-      store, relay, relayUrl: options.relay, identity, random, now, events, lane: new SerialLane(), contacts,
-      sessions: new Map(), staticSecrets: new StaticSecretCache(), mailbox, preKeys, closed: false, ...(options.displayName !== undefined && { displayName: options.displayName }),
-    };
-    client = new Client(ctx);
-    await client.#groups.load();
-    return client;
+    await ctx.groups.load(store);
+    return new Client(ctx);
   }
 
   get identityKey(): Bytes {
@@ -133,16 +106,12 @@ export class Client {
   // ── contacts ──────────────────────────────────────────────────────────────
 
   createInvite(options: InviteOptions = {}): Promise<CreatedInvite> {
-    this.#open();
-    return createInvite(this.#ctx, options);
+    return createInvite(this.#open(), options);
   }
 
   /** Accepts an invitation: starts the session and sends our own token back. Resolves once the hello is durable. */
-  async acceptInvite(invite: string | Invite): Promise<Contact> {
-    this.#open();
-    const { contact, hello } = await prepareAccept(this.#ctx, invite);
-    await this.#sendPayload(contact, encodePayload(hello), 'internal');
-    return this.#ctx.contacts.get(contact.id) as Contact;
+  acceptInvite(invite: string | Invite): Promise<Contact> {
+    return acceptInvite(this.#open(), invite);
   }
 
   contacts(): Contact[] {
@@ -150,15 +119,12 @@ export class Client {
   }
 
   contact(id: string): Contact {
-    const c = this.#ctx.contacts.get(id);
-    if (c === undefined) throw new ClientError('UNKNOWN_CONTACT', 'no such contact', { contact: id });
-    return c;
+    return findContact(this.#ctx, id);
   }
 
   /** Revokes the contact's tokens at the relay; anything still arriving from it is discarded. */
   async block(contactId: string): Promise<Contact> {
-    this.#open();
-    return block(this.#ctx, this.contact(contactId));
+    return blockContact(this.#open(), this.contact(contactId));
   }
 
   /** The 60-digit safety number to compare with the contact. */
@@ -168,38 +134,29 @@ export class Client {
 
   /** Marks the contact's current identity key as verified (after comparing safety numbers). */
   async setVerified(contactId: string, verified = true): Promise<Contact> {
-    return this.#updateContact(contactId, (c) => ({ ...c, verified, changed: false }));
+    return updateContact(this.#open(), contactId, (c) => ({ ...c, verified, changed: false }));
   }
 
   /** Accepts a changed identity key so that sending works again (it stays unverified). */
   async approveIdentity(contactId: string): Promise<Contact> {
-    return this.#updateContact(contactId, (c) => ({ ...c, changed: false }));
+    return updateContact(this.#open(), contactId, (c) => ({ ...c, changed: false }));
   }
 
   // ── 1:1 messages ──────────────────────────────────────────────────────────
 
   /** Sends content to a contact; resolves with the content once the relay holds it durably. */
   async send(contactId: string, body: ContentBody | Content): Promise<Content> {
-    this.#open();
-    const contact = this.#sendable(contactId);
-    const content = 'body' in body ? body : newContent(body, this.#ctx.random, this.#ctx.now());
-    await this.#sendPayload(contact, encodePayload({ type: 'content', content: encodeContent(content) }), contactId, content.id);
+    const ctx = this.#open();
+    const contact = sendableContact(ctx, contactId);
+    const content = contentOf(ctx, body);
+    await sendContent(ctx, contact, content);
     return content;
   }
 
   /** A typing indicator: ephemeral, delivered only if the contact is connected, never stored. */
   async sendTyping(contactId: string, active: boolean): Promise<void> {
-    this.#open();
-    const contact = this.#sendable(contactId);
-    const payload = encodePayload({ type: 'content', content: encodeContent(newContent({ type: 'typing', active }, this.#ctx.random, this.#ctx.now())) });
-    await ensureSession(this.#ctx, contact);
-    const envelope = await this.#ctx.lane.run(async () => {
-      const { record, envelope } = await encryptFor(this.#ctx, contact, payload);
-      await this.#ctx.store.write([recordWrite(contact.identityKey, record)]);
-      cacheRecord(this.#ctx, contact.identityKey, record);
-      return envelope;
-    });
-    await this.#ctx.relay.sendEphemeral(recipientOf(contact), envelope);
+    const ctx = this.#open();
+    await sendTyping(ctx, sendableContact(ctx, contactId), active);
   }
 
   /** Sends a read receipt for the given message ids. */
@@ -208,53 +165,44 @@ export class Client {
   }
 
   /** Stored messages (received), oldest first; optionally only from one contact or group. */
-  async messages(filter: { contact?: string; group?: string } = {}): Promise<StoredMessageView[]> {
-    const out: StoredMessageView[] = [];
-    for (const e of await this.#ctx.store.list('messages')) {
-      const m = decodeStoredMessage(e.value);
-      if (filter.contact !== undefined && m.from !== filter.contact) continue;
-      if (filter.group !== undefined && m.group !== filter.group) continue;
-      out.push({ from: m.from, content: decodeContent(m.content), receivedAt: m.receivedAt, ...(m.group !== undefined && { group: m.group }) });
-    }
-    return out.sort((a, b) => a.receivedAt - b.receivedAt);
+  messages(filter: { contact?: string; group?: string } = {}): Promise<StoredMessageView[]> {
+    return storedMessages(this.#ctx, filter);
   }
 
   // ── groups ────────────────────────────────────────────────────────────────
 
   createGroup(name: string, memberIds: readonly string[], options: GroupOptions = {}): Promise<GroupInfo> {
-    this.#open();
-    return this.#groups.create(name, memberIds.map((id) => this.#sendable(id)), options);
+    const ctx = this.#open();
+    return createGroupWith(ctx, name, memberIds.map((id) => sendableContact(ctx, id)), options);
   }
 
   addMember(groupId: string, contactId: string): Promise<GroupInfo> {
-    this.#open();
-    return this.#groups.add(groupId, this.#sendable(contactId));
+    const ctx = this.#open();
+    return addMember(ctx, groupId, sendableContact(ctx, contactId));
   }
 
   removeMember(groupId: string, contactId: string): Promise<GroupInfo> {
-    this.#open();
-    return this.#groups.remove(groupId, this.contact(contactId));
+    return removeMember(this.#open(), groupId, this.contact(contactId));
   }
 
   leaveGroup(groupId: string): Promise<void> {
-    this.#open();
-    return this.#groups.leave(groupId);
+    return leaveGroup(this.#open(), groupId);
   }
 
   /** Sends content to a group: one upload, fanned out by the relay. */
   async sendToGroup(groupId: string, body: ContentBody | Content): Promise<Content> {
-    this.#open();
-    const content = 'body' in body ? body : newContent(body, this.#ctx.random, this.#ctx.now());
-    await this.#groups.send(groupId, content);
+    const ctx = this.#open();
+    const content = contentOf(ctx, body);
+    await sendToGroup(ctx, groupId, content);
     return content;
   }
 
   groups(): GroupInfo[] {
-    return this.#groups.list();
+    return this.#ctx.groups.ids().map((id) => groupInfo(this.#ctx, id));
   }
 
   group(id: string): GroupInfo {
-    return this.#groups.info(id);
+    return groupInfo(this.#ctx, id);
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
@@ -266,13 +214,14 @@ export class Client {
 
   /** Closes the connection and the store. Pending sends reject with CLOSED; they stay in the outbox for the next open. */
   async close(): Promise<void> {
-    if (this.#ctx.closed) return;
-    this.#ctx.closed = true;
-    this.#outbox.rejectAll(new ClientError('CLOSED', 'the client was closed'));
-    await this.#ctx.relay.close();
-    await this.#ctx.lane.run(async () => undefined);
-    await this.#ctx.store.close();
-    this.#ctx.staticSecrets.clear();
+    const ctx = this.#ctx;
+    if (ctx.closed) return;
+    ctx.closed = true;
+    ctx.outbox.rejectAll(new ClientError('CLOSED', 'the client was closed'));
+    await ctx.relay.close();
+    await ctx.lane.run(async () => undefined);
+    await ctx.store.close();
+    ctx.staticSecrets.clear();
   }
 
   toJSON(): string {
@@ -283,127 +232,37 @@ export class Client {
     return this.toJSON();
   }
 
-  // ── internals ─────────────────────────────────────────────────────────────
-
-  #open(): void {
+  #open(): ClientContext {
     if (this.#ctx.closed) throw new ClientError('CLOSED', 'the client was closed');
-  }
-
-  #sendable(contactId: string): Contact {
-    const c = this.contact(contactId);
-    if (c.blocked) throw new ClientError('BLOCKED', 'the contact is blocked', { contact: contactId });
-    if (c.changed) throw new ClientError('IDENTITY_CHANGED', "the contact's identity key changed; approve it first", { contact: contactId });
-    return c;
-  }
-
-  async #updateContact(contactId: string, f: (c: Contact) => Contact): Promise<Contact> {
-    this.#open();
-    return this.#ctx.lane.run(async () => {
-      const updated = f(this.contact(contactId));
-      await this.#ctx.store.write([contactWrite(updated)]);
-      this.#ctx.contacts.set(updated);
-      return updated;
-    });
-  }
-
-  /** Encrypts, commits {session, outbox entry} atomically, then waits until the relay holds it. */
-  async #sendPayload(contact: Contact, payload: Bytes, to: string, id: Bytes = this.#ctx.random(16)): Promise<void> {
-    await ensureSession(this.#ctx, contact);
-    const key = await this.#ctx.lane.run(async () => {
-      const { record, envelope } = await encryptFor(this.#ctx, contact, payload);
-      const key = this.#outbox.nextKey();
-      await this.#ctx.store.write([
-        recordWrite(contact.identityKey, record),
-        this.#outbox.entry(key, { id, to, recipients: [recipientOf(contact)], envelope, fanout: false }),
-      ]);
-      cacheRecord(this.#ctx, contact.identityKey, record);
-      return key;
-    });
-    const done = this.#outbox.waitFor(key);
-    this.#outbox.pump();
-    await done;
-  }
-
-  async #onConnected(mailbox: Bytes): Promise<void> {
-    const ctx = this.#ctx;
-    if (ctx.mailbox === undefined || toHex(ctx.mailbox) !== toHex(mailbox)) {
-      await ctx.store.write([put('identity', 'mailbox', mailbox)]);
-      ctx.mailbox = mailbox.slice();
-    }
-    const published = await ctx.store.get('identity', 'published');
-    if (published === undefined) {
-      await ctx.relay.publishPreKeys(fullUpload(ctx.preKeys, ctx.identity));
-      await ctx.store.write([put('identity', 'published', Uint8Array.of(1))]);
-    } else {
-      await this.#replenish();
-    }
-    for (const c of ctx.contacts.all()) {
-      // A contact from a multi-use invitation whose dedicated token was not issued before a crash.
-      if (c.ourToken === undefined && c.token !== undefined && !c.blocked) void this.#issueToken(c).catch((error: unknown) => ctx.events.emit('error', { error }));
-    }
-    // A group token rotation that a crash or a lost connection interrupted.
-    void this.#groups.resume().catch((error: unknown) => ctx.events.emit('error', { error }));
-    this.#outbox.pump();
-  }
-
-  async #replenish(): Promise<void> {
-    const ctx = this.#ctx;
-    const counts = await ctx.relay.preKeyCounts();
-    const { upload } = await ctx.lane.run(async () => {
-      const r = replenish(ctx.preKeys, ctx.identity, counts, ctx.random, ctx.now());
-      if (r.upload.oneTimePreKeys.length + r.upload.kemOneTimePreKeys.length === 0) return r;
-      await ctx.store.write([put('prekeys', 'state', encodePreKeyState(r.state))]);
-      ctx.preKeys = r.state;
-      return r;
-    });
-    if (upload.oneTimePreKeys.length + upload.kemOneTimePreKeys.length > 0) await ctx.relay.publishPreKeys(upload);
-  }
-
-  async #onDelivery(delivery: Delivery): Promise<void> {
-    await receiveEnvelope(this.#ctx, delivery.data, this.#hooks, this.#lastHeal);
-    if (!delivery.ephemeral) await this.#ctx.relay.ack([delivery.id]);
-  }
-
-  readonly #hooks: InboundHooks = {
-    heal: async (contact, envelope) => {
-      await ensureSession(this.#ctx, contact, true);
-      await this.#sendPayload(contact, encodePayload({ type: 'heal', lost: envelope }), 'internal');
-    },
-    issueToken: (contact) => this.#issueToken(contact),
-    groupControl: (sender, contact, bytes, fx) => this.#groups.onControl(sender, contact, bytes, fx),
-    groupMessage: (data, digest, fx) => this.#groups.onMessage(data, digest, fx),
-  };
-
-  async #issueToken(contact: Contact): Promise<void> {
-    const ctx = this.#ctx;
-    const token = ctx.random(TOKEN_LENGTH);
-    await ctx.relay.registerToken(token);
-    const updated = await ctx.lane.run(async () => {
-      const current = ctx.contacts.get(contact.id) ?? contact;
-      const next: Contact = { ...current, ourToken: token };
-      await ctx.store.write([
-        contactWrite(next),
-        put('tokens', toHex(token), encodeTokenRecord({ contact: contact.id, multiUse: false, forContact: false, createdAt: ctx.now() })),
-      ]);
-      ctx.contacts.set(next);
-      return next;
-    });
-    const payload: Payload = { type: 'token', mailbox: ctx.mailbox as Bytes, token };
-    await this.#sendPayload(updated, encodePayload(payload), 'internal');
+    return this.#ctx;
   }
 }
 
-async function loadOrCreateIdentity(store: Store, random: RandomSource, now: number): Promise<{ identity: IdentityKeyPair; preKeys: PreKeyState; mailbox: Bytes | undefined }> {
-  const storedIdentity = await store.get('identity', 'self');
-  const storedPreKeys = await store.get('prekeys', 'state');
-  const mailbox = await store.get('identity', 'mailbox');
-  if (storedIdentity !== undefined && storedPreKeys !== undefined) {
-    return { identity: decodeIdentityKeyPair(storedIdentity), preKeys: decodePreKeyState(storedPreKeys), mailbox };
-  }
-  const identity = storedIdentity !== undefined ? decodeIdentityKeyPair(storedIdentity) : generateIdentityKeyPair(random);
-  const preKeys = newPreKeyState(identity, random, now);
-  await store.write([put('identity', 'self', encodeIdentityKeyPair(identity)), put('prekeys', 'state', encodePreKeyState(preKeys))]);
-  return { identity, preKeys, mailbox };
+/** What the relay connection calls back. The context exists before any delivery; only a state change can come sooner. */
+function relayHandlers(current: () => ClientContext | undefined, events: TypedEmitter<ClientEvents>): RelayHandlers {
+  const ctx = (): ClientContext => current() as ClientContext;
+  return {
+    onConnected: (mailbox) => onConnected(ctx(), mailbox),
+    onDelivery: async (d) => {
+      await receiveEnvelope(ctx(), d.data);
+      if (!d.ephemeral) await ctx().relay.ack([d.id]);
+    },
+    onPreKeysLow: () => void replenishPreKeys(ctx()).catch((error: unknown) => events.emit('error', { error })),
+    onState: (state, detail) => {
+      if (state === 'connected') current()?.outbox.pump();
+      events.emit('connection-state', { state, ...detail });
+    },
+  };
+}
+
+function openTransport(options: ClientOptions, identity: ClientContext['identity'], random: RandomSource, handlers: RelayHandlers): RelayApi {
+  const webSocket = options.webSocket ?? platformWebSocketFactory();
+  return options.transport?.(handlers) ?? connectRelay({
+    url: options.relay, identity, random, handlers,
+    webSocket: webSocket ?? missingWebSocket(),
+    ...(options.backoff !== undefined && { backoff: options.backoff }),
+    ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
+  });
 }
 
 function missingWebSocket(): never {

@@ -1,17 +1,20 @@
 /**
- * What the parts of a client share: the store, the relay, the identity, the
- * caches that mirror committed state, and the lane that orders mutations.
- * Caches are updated only after the store write they mirror has succeeded.
+ * What the rooms of a client share (docs/architecture.md): the store, the
+ * relay, the identity, the caches that mirror committed state, and the lane
+ * that orders mutations. Caches are updated only after the store write they
+ * mirror has succeeded.
  */
-import { toHex, type Bytes, type RandomSource } from '../crypto/index.js';
-import type { StaticSecretCache } from '../session/index.js';
+import type { Bytes, RandomSource } from '../crypto/index.js';
+import type { IdentityKeyPair, PreKeyState } from '../identity/index.js';
+import { StaticSecretCache, type SessionRecord } from '../session/index.js';
 import type { Store } from '../store/index.js';
-import type { Contact } from './contact.js';
-import type { IdentityKeyPair, PreKeyState, SessionRecord } from './core.js';
+import type { ContactBook } from './contacts/book.js';
 import type { TypedEmitter } from './emitter.js';
 import type { ClientEvents } from './events.js';
-import type { RelayApi } from './relay-api.js';
-import type { SerialLane } from './serial.js';
+import { GroupBook } from './groups/book.js';
+import { Outbox } from './messaging/outbox.js';
+import { SerialLane } from './serial.js';
+import type { RelayApi } from './transport/relay-api.js';
 
 export interface ClientContext {
   readonly store: Store;
@@ -23,42 +26,30 @@ export interface ClientContext {
   readonly events: TypedEmitter<ClientEvents>;
   readonly lane: SerialLane;
   readonly contacts: ContactBook;
+  /** Groups we are in, decoded (loaded at open). */
+  readonly groups: GroupBook;
+  readonly outbox: Outbox;
   /** Decoded session records by peer identity key (hex), loaded lazily. */
   readonly sessions: Map<string, SessionRecord>;
   /** Sealed-sender static secrets of this identity, per peer (memory only). */
   readonly staticSecrets: StaticSecretCache;
+  /** When we last re-established a session with a peer (identity key hex): healing is rate-limited (client.md §7). */
+  readonly lastHeal: Map<string, number>;
   readonly displayName?: string;
   mailbox: Bytes | undefined;
   preKeys: PreKeyState;
   closed: boolean;
 }
 
-/** Contacts by id, with an index by identity key. */
-export class ContactBook {
-  readonly #byId = new Map<string, Contact>();
-  readonly #byKey = new Map<string, string>();
+/** What the caller supplies; the lane, the caches, the group book and the outbox are made here. */
+export type ContextParts = Omit<ClientContext, 'lane' | 'groups' | 'outbox' | 'sessions' | 'staticSecrets' | 'lastHeal' | 'closed'>;
 
-  constructor(contacts: readonly Contact[]) {
-    for (const c of contacts) this.set(c);
-  }
-
-  get(id: string): Contact | undefined {
-    return this.#byId.get(id);
-  }
-
-  byIdentityKey(key: Bytes): Contact | undefined {
-    const id = this.#byKey.get(toHex(key));
-    return id === undefined ? undefined : this.#byId.get(id);
-  }
-
-  all(): Contact[] {
-    return [...this.#byId.values()];
-  }
-
-  set(c: Contact): void {
-    const old = this.#byId.get(c.id);
-    if (old !== undefined) this.#byKey.delete(toHex(old.identityKey));
-    this.#byId.set(c.id, c);
-    this.#byKey.set(toHex(c.identityKey), c.id);
-  }
+export function createContext(parts: ContextParts): ClientContext {
+  const ctx: { -readonly [K in keyof ClientContext]: ClientContext[K] } = {
+    ...parts, lane: new SerialLane(), groups: new GroupBook(), sessions: new Map(), staticSecrets: new StaticSecretCache(),
+    lastHeal: new Map(), closed: false, outbox: undefined as unknown as Outbox,
+  };
+  // The outbox reads the context it belongs to (connection state, store, clock).
+  ctx.outbox = new Outbox(ctx);
+  return ctx;
 }

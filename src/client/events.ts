@@ -1,12 +1,13 @@
 /** The events a Client emits (spec/client.md), typed. */
 import type { Bytes } from '../crypto/index.js';
-import type { Content } from './content.js';
-import type { Contact } from './contact.js';
-import type { ConnectionState } from './relay-api.js';
+import type { Contact } from '../wire/client/contact.js';
+import type { Content } from '../wire/client/content.js';
+import type { Peer } from './contacts/peer.js';
+import type { ConnectionState } from './transport/relay-api.js';
 
 export interface MessageEvent {
-  /** The sending contact (for our own messages echoed nowhere: never). */
-  readonly from: Contact;
+  /** The sender: a contact, or (in a group) a fellow member who is not one of our contacts. */
+  readonly from: Contact | Peer;
   /** Set for a group message: the group id (hex). */
   readonly group?: string;
   readonly content: Content;
@@ -15,8 +16,8 @@ export interface MessageEvent {
 export interface ClientEvents {
   /** A stored message from a contact (text, reaction, sticker, attachment, custom …); each exactly once. */
   message: MessageEvent;
-  receipt: { readonly from: Contact; readonly receipt: 'delivered' | 'read'; readonly ids: readonly Bytes[]; readonly group?: string };
-  typing: { readonly from: Contact; readonly active: boolean; readonly group?: string };
+  receipt: { readonly from: Contact | Peer; readonly receipt: 'delivered' | 'read'; readonly ids: readonly Bytes[]; readonly group?: string };
+  typing: { readonly from: Contact | Peer; readonly active: boolean; readonly group?: string };
   'contact-added': { readonly contact: Contact };
   'group-change': { readonly group: string; readonly change: GroupChangeKind; readonly by?: Contact; readonly members: readonly string[] };
   'identity-changed': { readonly contact: Contact; readonly previousIdentityKey: Bytes; readonly wasVerified: boolean };

@@ -5,18 +5,17 @@
  */
 import {
   GROUP_ID_LENGTH, GROUP_MAX_SKIPPED_KEYS, MAX_CHAIN_INDEX, MAX_GROUP_MEMBERS, MAX_GROUP_STATE_SIZE, MAX_SENDER_KEYS_PER_MEMBER,
-  STATE_VERSION,
 } from '../constants.js';
 import { fail } from '../errors.js';
 import { ed25519PublicKey, equalBytes, toHex, type Bytes } from '../crypto/index.js';
 import {
-  checkBytes, checkUint, decodeMsgpack, encodeMsgpack, GROUP_MODES, readArray, readBytes, readGroupMembers, readMap, readUint,
-  type GroupMode, type WireMap,
+  checkBytes, checkUint, GROUP_MODES, readArray, readBytes, readGroupMembers, readMap, readUint, type GroupMode, type WireMap,
 } from '../wire/index.js';
 import { checkMembers, mayPost, roleOf, type GroupState } from './group-state.js';
 import type { GroupSession } from './group-session.js';
 import type { ReceiverChain, SkippedGroupKey } from './receiver-chain.js';
 import type { SenderKeyState } from './sender-key.js';
+import { decodeState, encodeState } from '../wire/state-envelope.js';
 
 const KIND = 'group-session';
 const WHAT = 'group session';
@@ -27,14 +26,14 @@ const MAX_ITERATION = MAX_CHAIN_INDEX + 1;
 export function encodeGroupSession(s: GroupSession): Bytes {
   const g = s.group;
   const k = s.senderKey;
-  return encodeMsgpack([STATE_VERSION, KIND, {
+  return encodeState(KIND, {
     self: s.self,
     group: { g: g.groupId, m: g.mode, e: g.epoch, p: g.parentHash, d: g.changeDigest, ms: g.members.map((m) => [m.identityKey, m.role]) },
     sk: k === null ? null : { k: k.keyId, i: k.iteration, ck: k.chainKey, ss: k.signingKey.privateKey },
     pending: s.pendingRecipients,
     chains: s.receiverChains.map((c) => [c.sender, c.keyId, c.signingKey, c.firstIteration, c.iteration, c.chainKey]),
     skipped: s.skippedMessageKeys.map((x) => [x.signingKey, x.iteration, x.messageKey]),
-  }]);
+  });
 }
 
 function tuple(value: unknown, field: string, length: number): readonly unknown[] {
@@ -118,13 +117,7 @@ function checkInvariants(s: GroupSession): void {
 }
 
 export function decodeGroupSession(bytes: Bytes): GroupSession {
-  const value = decodeMsgpack(bytes, MAX_GROUP_STATE_SIZE, WHAT);
-  if (!Array.isArray(value) || value.length !== 3) fail('MALFORMED', `${WHAT}: expected [version, kind, body]`, { what: WHAT });
-  const [version, kind, body] = value as [unknown, unknown, unknown];
-  const v = checkUint(version, WHAT, 'version');
-  if (v !== STATE_VERSION) fail('UNSUPPORTED_VERSION', `${WHAT}: version ${v} is not supported`, { what: WHAT, got: v });
-  if (kind !== KIND) fail('INVALID_STATE', `${WHAT}: not a group session`, { what: WHAT });
-  const map = readMap(body, WHAT, ['self', 'group', 'sk', 'pending', 'chains', 'skipped']);
+  const map = readMap(decodeState(bytes, KIND, MAX_GROUP_STATE_SIZE, WHAT), WHAT, ['self', 'group', 'sk', 'pending', 'chains', 'skipped']);
   const group = readGroup(map['group']);
   const session: GroupSession = {
     self: readBytes(map, WHAT, 'self', 32),

@@ -3,14 +3,13 @@
  * device. It signs prekeys with Ed25519 and, through the birational map of
  * §2.1, takes part in PQXDH as an X25519 key.
  */
-import { STATE_VERSION } from '../constants.js';
 import {
   ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, equalBytes, generateEd25519KeyPair, ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SEED_LENGTH, type Bytes, type RandomSource,
 } from '../crypto/index.js';
 import { fail } from '../errors.js';
-import { decodeMsgpack, readBytes, readMap, encodeMsgpack } from '../wire/index.js';
-import { readStateBody } from './state-envelope.js';
+import { readBytes, readMap } from '../wire/index.js';
+import { decodeState, encodeState } from '../wire/state-envelope.js';
 
 export interface IdentityKeyPair {
   /** Ed25519 public key, 32 bytes. */
@@ -43,11 +42,11 @@ const WHAT = 'identity key state';
 
 /** `[STATE_VERSION, "identity", { publicKey: bin(32), privateKey: bin(32) }]` (§4.7). */
 export function encodeIdentityKeyPair(identity: IdentityKeyPair): Bytes {
-  return encodeMsgpack([STATE_VERSION, KIND, { publicKey: identity.publicKey, privateKey: identity.privateKey }]);
+  return encodeState(KIND, { publicKey: identity.publicKey, privateKey: identity.privateKey });
 }
 
 export function decodeIdentityKeyPair(bytes: Bytes): IdentityKeyPair {
-  const body = readMap(readStateBody(decodeMsgpack(bytes, 256, WHAT), KIND, WHAT), WHAT, ['publicKey', 'privateKey']);
+  const body = readMap(decodeState(bytes, KIND, 256, WHAT), WHAT, ['publicKey', 'privateKey']);
   const publicKey = readBytes(body, WHAT, 'publicKey', ED25519_PUBLIC_KEY_LENGTH);
   const privateKey = readBytes(body, WHAT, 'privateKey', ED25519_SEED_LENGTH);
   if (!equalBytes(ed25519PublicKey(privateKey), publicKey)) fail('INVALID_STATE', `${WHAT}: public key does not match the seed`, { what: WHAT });

@@ -3,16 +3,16 @@
  * msgpack `[STATE_VERSION, "prekeys", body]`, decoded strictly: types and
  * lengths (MALFORMED), then the invariants lookups rely on (INVALID_STATE).
  */
-import { MAX_KEM_PREKEYS, MAX_ONE_TIME_PREKEYS, MAX_PREKEY_STATE_SIZE, STATE_VERSION } from '../constants.js';
+import { MAX_KEM_PREKEYS, MAX_ONE_TIME_PREKEYS, MAX_PREKEY_STATE_SIZE } from '../constants.js';
 import {
-  ED25519_SIGNATURE_LENGTH, equalBytes, ML_KEM_1024_PUBLIC_KEY_LENGTH, ML_KEM_1024_SECRET_KEY_LENGTH, x25519PublicKey, X25519_KEY_LENGTH,
-  type Bytes,
+  ED25519_SIGNATURE_LENGTH, equalBytes, ML_KEM_1024_PUBLIC_KEY_LENGTH, ML_KEM_1024_SECRET_KEY_LENGTH, x25519PublicKey,
+  X25519_KEY_LENGTH, type Bytes,
 } from '../crypto/index.js';
 import { fail } from '../errors.js';
-import { checkUint, decodeMsgpack, encodeMsgpack, MAX_PREKEY_ID, readArray, readBytes, readMap, readUint, type WireMap } from '../wire/index.js';
+import { checkUint, MAX_PREKEY_ID, readArray, readBytes, readMap, readUint, type WireMap } from '../wire/index.js';
 import type { KemPreKeyRecord, OneTimePreKeyRecord, PreKeyState, SignedPreKeyRecord } from './prekeys.js';
 import { FIRST_PREKEY_ID } from './prekeys.js';
-import { readStateBody } from './state-envelope.js';
+import { decodeState, encodeState } from '../wire/state-envelope.js';
 
 const KIND = 'prekeys';
 const WHAT = 'prekey state';
@@ -27,7 +27,7 @@ const kemMap = (r: KemPreKeyRecord): WireMap =>
 const oneTimeMap = (r: OneTimePreKeyRecord): WireMap => ({ id: r.id, privateKey: r.keyPair.privateKey, publicKey: r.keyPair.publicKey });
 
 export function encodePreKeyState(s: PreKeyState): Bytes {
-  return encodeMsgpack([STATE_VERSION, KIND, {
+  return encodeState(KIND, {
     signedPreKey: signedMap(s.signedPreKey),
     lastResortKemPreKey: kemMap(s.lastResortKemPreKey),
     previous: s.previous === null ? null : {
@@ -40,7 +40,7 @@ export function encodePreKeyState(s: PreKeyState): Bytes {
     nextSignedPreKeyId: s.nextSignedPreKeyId,
     nextOneTimePreKeyId: s.nextOneTimePreKeyId,
     nextKemPreKeyId: s.nextKemPreKeyId,
-  }]);
+  });
 }
 
 function invalid(rule: string): never {
@@ -100,7 +100,7 @@ function checkInvariants(s: PreKeyState): void {
 }
 
 export function decodePreKeyState(bytes: Bytes): PreKeyState {
-  const body = readMap(readStateBody(decodeMsgpack(bytes, MAX_PREKEY_STATE_SIZE, WHAT), KIND, WHAT), WHAT, FIELDS);
+  const body = readMap(decodeState(bytes, KIND, MAX_PREKEY_STATE_SIZE, WHAT), WHAT, FIELDS);
   const prev = body['previous'];
   let previous: PreKeyState['previous'] = null;
   if (prev !== null) {

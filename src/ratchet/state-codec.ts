@@ -5,21 +5,22 @@
  * on (INVALID_STATE). A decoded state behaves exactly as the one encoded.
  */
 import {
-  MAX_ASSOCIATED_DATA_SIZE, MAX_CHAIN_INDEX, MAX_PREVIOUS_RECEIVING_CHAINS, MAX_SKIPPED_KEYS, MAX_STATE_SIZE, STATE_VERSION,
+  MAX_ASSOCIATED_DATA_SIZE, MAX_CHAIN_INDEX, MAX_PREVIOUS_RECEIVING_CHAINS, MAX_SKIPPED_KEYS, MAX_STATE_SIZE,
 } from '../constants.js';
 import { fail } from '../errors.js';
 import { equalBytes, toHex, x25519PublicKey, type Bytes } from '../crypto/index.js';
-import { checkBytes, checkUint, decodeMsgpack, encodeMsgpack, readArray, readBytes, readMap, readUint, type WireMap } from '../wire/index.js';
+import { checkBytes, checkUint, readArray, readBytes, readMap, readUint, type WireMap } from '../wire/index.js';
 import { KEY_LENGTH } from './root-key.js';
 import type { SkippedMessageKey } from './skipped-keys.js';
 import type { PreviousReceivingChain, RatchetState } from './state.js';
+import { decodeState, encodeState } from '../wire/state-envelope.js';
 
 const KIND = 'ratchet';
 const WHAT = 'ratchet state';
 const FIELDS = ['dhs', 'dhr', 'rk', 'cks', 'ckr', 'ns', 'nr', 'pn', 'hks', 'hkr', 'nhks', 'nhkr', 'skipped', 'prev', 'ad'] as const;
 
 export function encodeRatchetState(s: RatchetState): Bytes {
-  return encodeMsgpack([STATE_VERSION, KIND, {
+  return encodeState(KIND, {
     dhs: s.sendingRatchetKey.privateKey,
     dhr: s.receivingRatchetKey,
     rk: s.rootKey,
@@ -35,7 +36,7 @@ export function encodeRatchetState(s: RatchetState): Bytes {
     skipped: s.skippedMessageKeys.map((k) => [k.headerKey, k.messageNumber, k.messageKey]),
     prev: s.previousReceivingChains.map((c) => [c.headerKey, c.length]),
     ad: s.associatedData,
-  }]);
+  });
 }
 
 function readKeyOrNull(map: WireMap, field: string): Bytes | null {
@@ -85,13 +86,7 @@ function checkInvariants(s: RatchetState): void {
 }
 
 export function decodeRatchetState(bytes: Bytes): RatchetState {
-  const value = decodeMsgpack(bytes, MAX_STATE_SIZE, WHAT);
-  if (!Array.isArray(value) || value.length !== 3) fail('MALFORMED', `${WHAT}: expected [version, kind, body]`, { what: WHAT });
-  const [version, kind, body] = value as [unknown, unknown, unknown];
-  const v = checkUint(version, WHAT, 'version');
-  if (v !== STATE_VERSION) fail('UNSUPPORTED_VERSION', `${WHAT}: version ${v} is not supported`, { what: WHAT, got: v });
-  if (kind !== KIND) fail('INVALID_STATE', `${WHAT}: not a ratchet state`, { what: WHAT });
-  const map = readMap(body, WHAT, FIELDS);
+  const map = readMap(decodeState(bytes, KIND, MAX_STATE_SIZE, WHAT), WHAT, FIELDS);
   const privateKey = readBytes(map, WHAT, 'dhs', KEY_LENGTH);
   const state: RatchetState = {
     sendingRatchetKey: { privateKey, publicKey: x25519PublicKey(privateKey) },

@@ -3,15 +3,16 @@
  * `[STATE_VERSION, "session-record", { c: state | nil, a: [state…] }]`, where a
  * state is `{ peer, role, base, ratchet, pending, received }`. Decoded strictly.
  */
-import { MAX_ARCHIVED_SESSIONS, MAX_RETIRED_BASES, MAX_STATE_SIZE, STATE_VERSION } from '../constants.js';
+import { MAX_ARCHIVED_SESSIONS, MAX_RETIRED_BASES, MAX_STATE_SIZE } from '../constants.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ML_KEM_1024_CIPHERTEXT_LENGTH, X25519_KEY_LENGTH, type Bytes } from '../crypto/index.js';
 import { fail } from '../errors.js';
 import { decodeRatchetState, encodeRatchetState } from '../ratchet/index.js';
 import {
-  checkBytes, decodeMsgpack, encodeMsgpack, MAX_PREKEY_ID, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint,
+  checkBytes, MAX_PREKEY_ID, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint,
   type InitialMessageHeader, type WireMap,
 } from '../wire/index.js';
 import type { SessionRecord, SessionState } from './session-state.js';
+import { decodeState, encodeState } from '../wire/state-envelope.js';
 
 const KIND = 'session-record';
 const WHAT = 'session record';
@@ -19,11 +20,11 @@ const STATE_FIELDS = ['peer', 'role', 'base', 'ratchet', 'pending', 'received'] 
 const PENDING_FIELDS = ['identityKey', 'ephemeralKey', 'signedPreKeyId', 'kemPreKeyId', 'kemCiphertext'] as const;
 
 export function encodeSessionRecord(record: SessionRecord): Bytes {
-  return encodeMsgpack([STATE_VERSION, KIND, {
+  return encodeState(KIND, {
     c: record.current === null ? null : stateToMap(record.current),
     a: record.archived.map(stateToMap),
     r: record.retired,
-  }]);
+  });
 }
 
 function stateToMap(s: SessionState): Record<string, unknown> {
@@ -43,13 +44,7 @@ function pendingToMap(h: InitialMessageHeader): Record<string, unknown> {
 }
 
 export function decodeSessionRecord(bytes: Bytes): SessionRecord {
-  const top = decodeMsgpack(bytes, MAX_STATE_SIZE, WHAT);
-  if (!Array.isArray(top) || top.length !== 3) return fail('MALFORMED', `${WHAT}: expected [version, kind, body]`);
-  const [version, kind, body] = top as [unknown, unknown, unknown];
-  if (typeof version !== 'number' || !Number.isInteger(version)) return fail('MALFORMED', `${WHAT}: version is not an integer`);
-  if (version !== STATE_VERSION) fail('UNSUPPORTED_VERSION', `${WHAT}: version ${version} is not supported`, { got: version });
-  if (kind !== KIND) fail('INVALID_STATE', `${WHAT}: wrong kind`);
-  const map = readMap(body, WHAT, ['c', 'a', 'r']);
+  const map = readMap(decodeState(bytes, KIND, MAX_STATE_SIZE, WHAT), WHAT, ['c', 'a', 'r']);
   const current = map['c'] === null ? null : stateFromMap(map['c']);
   const archived = readArray(map, WHAT, 'a', MAX_ARCHIVED_SESSIONS).map(stateFromMap);
   const retired = readArray(map, WHAT, 'r', MAX_RETIRED_BASES).map((b) => checkBytes(b, WHAT, 'r', X25519_KEY_LENGTH));

@@ -9,3 +9,4 @@ export * from './relay-frames.js';
 export * from './group-message.js';
 export * from './group-distribution.js';
 export * from './group-change.js';
+export * from './state-envelope.js';

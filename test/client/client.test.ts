@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
-import type { Contact } from '../../src/client/contact.js';
+import type { Contact } from '../../src/wire/client/contact.js';
 import { isClientError } from '../../src/client/errors.js';
 import { generateIdentityKeyPair } from '../../src/identity/index.js';
 import { encodeIdentityKeyPair } from '../../src/identity/index.js';

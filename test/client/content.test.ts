@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seededRandom, type Bytes } from '../../src/crypto/index.js';
 import { isProtocolError } from '../../src/errors.js';
-import { decodeContent, encodeContent, newContent, type Content, type ContentBody } from '../../src/client/content.js';
-import { decodeInvite, encodeInvite, inviteToString, parseInvite, type Invite } from '../../src/client/invite.js';
-import { fromBase64url, toBase64url } from '../../src/client/base64url.js';
+import { decodeContent, encodeContent, newContent, type Content, type ContentBody } from '../../src/wire/client/content.js';
+import { decodeInvite, encodeInvite, inviteToString, parseInvite, type Invite } from '../../src/wire/client/invite.js';
+import { fromBase64url, toBase64url } from '../../src/wire/client/base64url.js';
 import { encodeMsgpack } from '../../src/wire/codec.js';
 import { fcParams } from '../property/fc.js';
 

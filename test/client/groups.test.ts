@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
-import type { GroupInfo } from '../../src/client/groups.js';
+import type { GroupInfo } from '../../src/client/groups/state.js';
 import { isClientError } from '../../src/client/errors.js';
 import { encodeIdentityKeyPair, generateIdentityKeyPair } from '../../src/identity/index.js';
 import { seededRandom } from '../../src/crypto/index.js';

@@ -9,7 +9,7 @@ import { sha256, toHex, type Bytes } from '../../src/crypto/index.js';
 import { ClientError } from '../../src/client/errors.js';
 import type {
   ConnectionState, Delivery, FanoutResult, PreKeyCounts, PreKeyUpload, RelayApi, RelayHandlers, RelayRecipient,
-} from '../../src/client/relay-api.js';
+} from '../../src/client/transport/relay-api.js';
 import {
   decodeKemPreKey, decodeOneTimePreKey, decodeSignedPreKey, encodePreKeyBundle, type KemPreKeyPublic, type OneTimePreKeyPublic,
   type SignedPreKeyPublic,

@@ -7,10 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { generateIdentityKeyPair } from '../../src/identity/index.js';
 import { seededRandom, verify } from '../../src/crypto/index.js';
-import { connectRelay, relayAuthPayload } from '../../src/client/relay-connection.js';
+import { connectRelay } from '../../src/client/transport/relay-connection.js';
+import { relayAuthPayload } from '../../src/wire/relay-auth.js';
 import { isClientError } from '../../src/client/errors.js';
-import type { Delivery, RelayHandlers } from '../../src/client/relay-api.js';
-import type { WebSocketLike } from '../../src/client/websocket.js';
+import type { Delivery, RelayHandlers } from '../../src/client/transport/relay-api.js';
+import type { WebSocketLike } from '../../src/client/transport/websocket.js';
 import { decodeRelayRequest, encodeRelayServerFrame, type RelayRequest, type RelayServerFrame } from '../../src/wire/relay-frames.js';
 
 class FakeSocket implements WebSocketLike {

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '../../src/client/client.js';
-import type { Contact } from '../../src/client/contact.js';
+import type { Contact } from '../../src/wire/client/contact.js';
 import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../../src/node/index.js';
 import { startRelayProcess, type RelayProcess } from '../../demo/harness.js';
 

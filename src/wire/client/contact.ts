@@ -6,12 +6,9 @@
  * change (a reinstall re-invited through a token bound to this contact), and
  * `verified`/`changed` record what the user confirmed about it.
  */
-import { CONTENT_VERSION } from '../constants.js';
-import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../crypto/index.js';
-import { fail } from '../errors.js';
-import {
-  decodeMsgpack, encodeMsgpack, readBoolean, readBytes, readMap, readOptional, readString, readUint, type WireMap,
-} from '../wire/codec.js';
+import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../../crypto/index.js';
+import { readBoolean, readBytes, readMap, readOptional, readString, readUint, type WireMap } from '../codec.js';
+import { decodeState, encodeState } from '../state-envelope.js';
 
 export interface Contact {
   readonly id: string;
@@ -49,15 +46,11 @@ export function encodeContact(c: Contact): Bytes {
     const value = (c as unknown as Record<string, unknown>)[k];
     if (value !== undefined) map[k] = value;
   }
-  return encodeMsgpack([CONTENT_VERSION, KIND, map]);
+  return encodeState(KIND, map);
 }
 
 export function decodeContact(bytes: Bytes): Contact {
-  const triple = decodeMsgpack(bytes, MAX, WHAT);
-  if (!Array.isArray(triple) || triple.length !== 3) return fail('INVALID_STATE', `${WHAT}: not a state triple`);
-  if (triple[0] !== CONTENT_VERSION) fail('UNSUPPORTED_VERSION', `${WHAT}: unknown version`);
-  if (triple[1] !== KIND) fail('INVALID_STATE', `${WHAT}: wrong kind`);
-  const m: WireMap = readMap(triple[2], WHAT, FIELDS, OPTIONAL);
+  const m: WireMap = readMap(decodeState(bytes, KIND, MAX, WHAT), WHAT, FIELDS, OPTIONAL);
   const opt = (f: string, len: number | { min: number; max: number }) => readOptional(m, f, () => readBytes(m, WHAT, f, len));
   const name = readOptional(m, 'name', () => readString(m, WHAT, 'name', 64));
   const token = opt('token', { min: 16, max: 64 });

@@ -6,26 +6,18 @@
  *   outbox   outbox/<seq>            { id: bin(16), to: str, r: [[mailbox, token]…], e: bin, fanout: bool }
  *   message  messages/<sender>:<id>  { from: str, group?: str, c: bin, at: uint }
  */
-import { CONTENT_VERSION, MAX_CONTENT_SIZE } from '../constants.js';
-import type { Bytes } from '../crypto/index.js';
-import { fail } from '../errors.js';
-import {
-  checkBytes, decodeMsgpack, encodeMsgpack, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint,
-  type WireMap,
-} from '../wire/codec.js';
+import { MAX_CONTENT_SIZE } from '../../constants.js';
+import type { Bytes } from '../../crypto/index.js';
+import { fail } from '../../errors.js';
+import { checkBytes, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint, type WireMap } from '../codec.js';
 import { MAX_RELAY_ENVELOPE_SIZE } from './relay-envelope.js';
-import type { RelayRecipient } from './relay-api.js';
+import type { RelayRecipient } from './relay-envelope.js';
+import { decodeState, encodeState } from '../state-envelope.js';
 
-function encodeTriple(kind: string, map: Record<string, unknown>): Bytes {
-  return encodeMsgpack([CONTENT_VERSION, kind, map]);
-}
+const encodeTriple = encodeState;
 
 function decodeTriple(bytes: Bytes, kind: string, max: number, required: string[], optional: string[] = []): WireMap {
-  const triple = decodeMsgpack(bytes, max, kind);
-  if (!Array.isArray(triple) || triple.length !== 3) return fail('INVALID_STATE', `${kind}: not a state triple`);
-  if (triple[0] !== CONTENT_VERSION) fail('UNSUPPORTED_VERSION', `${kind}: unknown version`);
-  if (triple[1] !== kind) fail('INVALID_STATE', `${kind}: wrong kind`);
-  return readMap(triple[2], kind, required, optional);
+  return readMap(decodeState(bytes, kind, max, kind), kind, required, optional);
 }
 
 // ── delivery tokens we issued ───────────────────────────────────────────────

@@ -4,11 +4,11 @@
  * device, and deleted once the relay holds it durably. The pump sends what is
  * there whenever the relay is connected; a sender waits for its entry.
  */
-import { toHex } from '../crypto/index.js';
-import { del, put, type StoreWrite } from '../store/index.js';
-import type { ClientContext } from './context.js';
-import { ClientError, isClientError } from './errors.js';
-import { decodeOutboxRecord, encodeOutboxRecord, type OutboxRecord } from './records.js';
+import { toHex } from '../../crypto/index.js';
+import { del, put, type StoreWrite } from '../../store/index.js';
+import { decodeOutboxRecord, encodeOutboxRecord, type OutboxRecord } from '../../wire/client/records.js';
+import type { ClientContext } from '../context.js';
+import { ClientError, isClientError } from '../errors.js';
 
 interface Waiter {
   readonly resolve: () => void;

@@ -3,7 +3,7 @@
  * uniformly from [0, min(max, base·2^attempt)]), so that clients cut off
  * together do not return together.
  */
-import type { RandomSource } from '../crypto/index.js';
+import type { RandomSource } from '../../crypto/index.js';
 
 export interface BackoffOptions {
   readonly baseMs: number;

@@ -11,10 +11,10 @@
  *
  * encoded as { v: uint, t: str, b: map }.
  */
-import { CONTENT_VERSION, MAX_CONTENT_SIZE } from '../constants.js';
-import type { Bytes } from '../crypto/index.js';
-import { fail } from '../errors.js';
-import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readString, readVersion } from '../wire/codec.js';
+import { CONTENT_VERSION, MAX_CONTENT_SIZE } from '../../constants.js';
+import type { Bytes } from '../../crypto/index.js';
+import { fail } from '../../errors.js';
+import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readString, readVersion } from '../codec.js';
 
 export type Payload =
   | { readonly type: 'content'; readonly content: Bytes }

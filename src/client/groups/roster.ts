@@ -1,14 +1,15 @@
 /**
- * The group roster (spec/client.md §6.2): how members reach each other. Each
+ * The group roster (spec/client.md §6.2, the three epochs in §6.3): how members reach each other. Each
  * entry's token carries the group epoch at which its member registered it; a
  * token is *current* when that epoch is at least the group's rotation epoch
  * (the epoch of the last removal or leave), since every remaining member
  * replaces its token at the relay after a removal.
  */
-import { equalBytes, toHex, type Bytes } from '../crypto/index.js';
-import type { GroupSession } from '../group/index.js';
-import type { Contact } from './contact.js';
-import type { RosterEntry } from './group-control.js';
+import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
+import type { GroupSession } from '../../group/index.js';
+import type { Contact } from '../../wire/client/contact.js';
+import type { RosterEntry } from '../../wire/client/group-control.js';
+import type { Peer } from '../contacts/peer.js';
 
 /** The entry's token, if it is current at rotation epoch `rotation`. */
 export function currentToken(e: RosterEntry | undefined, rotation: number): Bytes | undefined {
@@ -20,10 +21,10 @@ export function entryOf(c: Contact, epoch: number): RosterEntry {
   return { identityKey: c.identityKey, mailbox: c.mailbox, epoch, ...(c.name !== undefined && { name: c.name }) };
 }
 
-/** A Contact-shaped handle for a group member who is not one of our contacts. */
-export function peerOf(e: { identityKey: Bytes; mailbox: Bytes; token?: Bytes; name?: string }): Contact {
+/** A group member who is not one of our contacts, as the roster describes it. */
+export function peerOf(e: { identityKey: Bytes; mailbox: Bytes; token?: Bytes; name?: string }): Peer {
   return {
-    id: toHex(e.identityKey), identityKey: e.identityKey, relay: '', mailbox: e.mailbox, verified: false, changed: false, blocked: false, createdAt: 0,
+    id: toHex(e.identityKey), identityKey: e.identityKey, mailbox: e.mailbox,
     ...(e.token !== undefined && { token: e.token }), ...(e.name !== undefined && { name: e.name }),
   };
 }

@@ -4,11 +4,11 @@
  *
  *   { v: uint, k: uint (1 = sealed envelope, 2 = group message), d: bin }
  */
-import { CONTENT_VERSION } from '../constants.js';
-import type { Bytes } from '../crypto/index.js';
-import { fail } from '../errors.js';
-import { MAX_SEALED_ENVELOPE_SIZE } from '../wire/sealed-envelope.js';
-import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readUint, readVersion } from '../wire/codec.js';
+import { CONTENT_VERSION } from '../../constants.js';
+import type { Bytes } from '../../crypto/index.js';
+import { fail } from '../../errors.js';
+import { MAX_SEALED_ENVELOPE_SIZE } from '../sealed-envelope.js';
+import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readUint, readVersion } from '../codec.js';
 
 export type RelayEnvelope =
   | { readonly kind: 'sealed'; readonly data: Bytes }
@@ -29,4 +29,10 @@ export function decodeRelayEnvelope(bytes: Bytes): RelayEnvelope {
   if (k === 1) return { kind: 'sealed', data };
   if (k === 2) return { kind: 'group', data };
   return fail('MALFORMED', `${WHAT}: unknown kind`, { what: WHAT, got: k });
+}
+
+/** Where the relay delivers an upload: a mailbox, admitted by a token its owner registered (spec/relay.md §5). */
+export interface RelayRecipient {
+  readonly mailbox: Bytes;
+  readonly token: Bytes;
 }

@@ -9,10 +9,10 @@
  * app shows it as a suggestion). As text: "parley:" + base64url(msgpack),
  * unpadded. As a QR code: the msgpack bytes themselves (binary mode).
  */
-import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../crypto/index.js';
-import { fail } from '../errors.js';
-import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readString, readVersion } from '../wire/codec.js';
-import { CONTENT_VERSION } from '../constants.js';
+import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../../crypto/index.js';
+import { fail } from '../../errors.js';
+import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readString, readVersion } from '../codec.js';
+import { CONTENT_VERSION } from '../../constants.js';
 import { fromBase64url, toBase64url } from './base64url.js';
 
 export interface Invite {

@@ -8,15 +8,15 @@
  * the sender's clock in milliseconds, `t` the type and `b` its body. Decoding
  * throws only ProtocolError (MALFORMED, OVERSIZE, UNSUPPORTED_VERSION).
  */
-import type { Bytes, RandomSource } from '../crypto/index.js';
-import { fail } from '../errors.js';
+import type { Bytes, RandomSource } from '../../crypto/index.js';
+import { fail } from '../../errors.js';
 import {
   checkBytes, decodeMsgpack, encodeMsgpack, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint,
   readVersion, type WireMap,
-} from '../wire/codec.js';
+} from '../codec.js';
 import {
   CONTENT_VERSION, MAX_CONTENT_SIZE, MAX_CUSTOM_PAYLOAD, MAX_RECEIPT_IDS, MAX_TEXT_LENGTH, MESSAGE_ID_LENGTH,
-} from '../constants.js';
+} from '../../constants.js';
 
 export type ContentBody =
   | { readonly type: 'text'; readonly text: string; readonly replyTo?: Bytes; readonly quote?: string }

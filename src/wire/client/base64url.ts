@@ -1,6 +1,6 @@
 /** Base64url without padding (RFC 4648 §5), strict: non-alphabet characters and non-canonical tails are rejected. */
-import type { Bytes } from '../crypto/index.js';
-import { fail } from '../errors.js';
+import type { Bytes } from '../../crypto/index.js';
+import { fail } from '../../errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));

@@ -1,26 +1,27 @@
 /**
- * Pairwise sessions as the client keeps them: records loaded lazily from
+ * Pairwise sessions as the client keeps them (spec/client.md §5.1, protocol.md §7): records loaded lazily from
  * `sessions/<peer hex>`, started from a bundle fetched with the peer's token,
  * and used to turn a payload into a sealed relay envelope.
  */
-import { equalBytes, toHex, type Bytes } from '../crypto/index.js';
-import { fail } from '../errors.js';
-import { seal } from '../session/sealed-sender.js';
-import { put, type StoreWrite } from '../store/index.js';
-import type { Contact } from './contact.js';
-import type { ClientContext } from './context.js';
+import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
+import { fail } from '../../errors.js';
 import {
-  decodeSessionRecord, emptySessionRecord, encodeSessionRecord, encryptSession, hasSendingSession, startSession, type SessionRecord,
-} from './core.js';
-import { ClientError } from './errors.js';
-import { encodeRelayEnvelope } from './relay-envelope.js';
+  EMPTY_RECORD, decodeSessionRecord, encodeSessionRecord, sessionEncrypt, startSession, type SessionRecord,
+} from '../../session/index.js';
+import { seal } from '../../session/sealed-sender.js';
+import { put, type StoreWrite } from '../../store/index.js';
+import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
+import { decodePreKeyBundle } from '../../wire/prekeys.js';
+import type { Peer } from '../contacts/peer.js';
+import type { ClientContext } from '../context.js';
+import { ClientError } from '../errors.js';
 
 export async function loadRecord(ctx: ClientContext, peer: Bytes): Promise<SessionRecord> {
   const key = toHex(peer);
   const cached = ctx.sessions.get(key);
   if (cached !== undefined) return cached;
   const stored = await ctx.store.get('sessions', key);
-  const record = stored === undefined ? emptySessionRecord() : decodeSessionRecord(stored);
+  const record = stored === undefined ? EMPTY_RECORD : decodeSessionRecord(stored);
   ctx.sessions.set(key, record);
   return record;
 }
@@ -34,8 +35,8 @@ export function cacheRecord(ctx: ClientContext, peer: Bytes, record: SessionReco
   ctx.sessions.set(toHex(peer), record);
 }
 
-/** Where a contact is reached: its mailbox and the token it gave us. */
-export function recipientOf(contact: Contact): { mailbox: Bytes; token: Bytes } {
+/** Where a peer is reached: its mailbox and the token it gave us (or its current group token). */
+export function recipientOf(contact: Peer): { mailbox: Bytes; token: Bytes } {
   if (contact.token === undefined) throw new ClientError('NOT_ALLOWED', 'this contact has not given us a delivery token yet', { contact: contact.id });
   return { mailbox: contact.mailbox, token: contact.token };
 }
@@ -46,18 +47,20 @@ export function recipientOf(contact: Contact): { mailbox: Bytes; token: Bytes } 
  * session exists (self-healing). The bundle's identity key must be the
  * contact's (else UNTRUSTED_IDENTITY, nothing changed).
  */
-export async function ensureSession(ctx: ClientContext, contact: Contact, force = false): Promise<void> {
-  if (!force && hasSendingSession(await loadRecord(ctx, contact.identityKey))) return;
+export async function ensureSession(ctx: ClientContext, contact: Peer, force = false): Promise<void> {
+  if (!force && (await loadRecord(ctx, contact.identityKey)).current !== null) return;
   const bundle = await ctx.relay.fetchBundle(recipientOf(contact));
   await ctx.lane.run(async () => {
     const record = await loadRecord(ctx, contact.identityKey);
-    if (!force && hasSendingSession(record)) return;
-    const started = startSession(record, ctx.identity, bundle, ctx.random);
-    if (!equalBytes(started.peerIdentityKey, contact.identityKey)) {
+    if (!force && record.current !== null) return;
+    // PQXDH verifies the bundle's signatures before any key is used; nothing is committed unless the key is the contact's.
+    const decoded = decodePreKeyBundle(bundle);
+    const started = startSession({ record, identity: ctx.identity, bundle: decoded, random: ctx.random });
+    if (!equalBytes(decoded.identityKey, contact.identityKey)) {
       fail('UNTRUSTED_IDENTITY', 'the relay served a bundle for another identity key');
     }
-    await ctx.store.write([recordWrite(contact.identityKey, started.record)]);
-    cacheRecord(ctx, contact.identityKey, started.record);
+    await ctx.store.write([recordWrite(contact.identityKey, started)]);
+    cacheRecord(ctx, contact.identityKey, started);
   });
 }
 
@@ -66,9 +69,9 @@ export async function ensureSession(ctx: ClientContext, contact: Contact, force 
  * Must run in the lane; returns the new record (not yet committed) and the
  * relay envelope.
  */
-export async function encryptFor(ctx: ClientContext, contact: Contact, payload: Bytes): Promise<{ record: SessionRecord; envelope: Bytes }> {
+export async function encryptFor(ctx: ClientContext, contact: Peer, payload: Bytes): Promise<{ record: SessionRecord; envelope: Bytes }> {
   const record = await loadRecord(ctx, contact.identityKey);
-  const { record: next, message } = encryptSession(record, ctx.identity, payload, ctx.random);
+  const { record: next, message } = sessionEncrypt(record, payload, ctx.random);
   const sealed = seal({ identity: ctx.identity, recipientIdentityKey: contact.identityKey, content: message, random: ctx.random, staticSecrets: ctx.staticSecrets });
   return { record: next, envelope: encodeRelayEnvelope({ kind: 'sealed', data: sealed }) };
 }

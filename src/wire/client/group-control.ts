@@ -12,12 +12,14 @@
  * A token is *current* when its epoch is at least the group's rotation epoch
  * (`rk`: the epoch of the last removal or leave); older tokens were replaced.
  */
-import { CONTENT_VERSION } from '../constants.js';
-import type { Bytes } from '../crypto/index.js';
-import { fail } from '../errors.js';
+import { CONTENT_VERSION } from '../../constants.js';
+import type { Bytes } from '../../crypto/index.js';
+import { fail } from '../../errors.js';
 import {
-  checkBytes, checkUint, decodeMsgpack, encodeMsgpack, readArray, readBytes, readMap, readString, readUint, readVersion, type WireMap,
-} from '../wire/codec.js';
+  checkBytes, checkUint, decodeMsgpack, encodeMsgpack, readArray, readBytes, readMap, readString, readUint, readVersion,
+  type WireMap,
+} from '../codec.js';
+import { decodeState, encodeState } from '../state-envelope.js';
 
 export interface RosterEntry {
   readonly identityKey: Bytes;
@@ -121,15 +123,13 @@ export interface GroupRecord {
 }
 
 export function encodeGroupRecord(g: GroupRecord): Bytes {
-  return encodeMsgpack([CONTENT_VERSION, 'group', {
+  return encodeState('group', {
     s: g.session, name: g.name, roster: encodeRoster(g.roster), tok: g.token, owed: g.owed.map((o) => [o.identityKey, o.distribution]), rk: g.rotation,
-  }]);
+  });
 }
 
 export function decodeGroupRecord(bytes: Bytes): GroupRecord {
-  const triple = decodeMsgpack(bytes, 16 * MAX, 'group record');
-  if (!Array.isArray(triple) || triple.length !== 3 || triple[0] !== CONTENT_VERSION || triple[1] !== 'group') fail('INVALID_STATE', 'group record: bad header');
-  const m = readMap(triple[2], 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk']);
+  const m = readMap(decodeState(bytes, 'group', 16 * MAX, 'group record'), 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk']);
   const owed = readArray(m, 'group record', 'owed', MAX_ROSTER).map((o) => {
     if (!Array.isArray(o) || o.length !== 2) return fail('INVALID_STATE', 'group record: bad owed entry');
     return { identityKey: checkBytes(o[0], 'group record', 'owed', 32), distribution: checkBytes(o[1], 'group record', 'owed', { min: 1, max: MAX }) };

@@ -3,14 +3,12 @@
  * connection (relay-connection.ts) implements it over the relay's frames, and
  * nothing else in the client knows the frame format.
  */
-import type { Bytes } from '../crypto/index.js';
+import type { Bytes } from '../../crypto/index.js';
+import type { RelayRecipient } from '../../wire/client/relay-envelope.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
-export interface RelayRecipient {
-  readonly mailbox: Bytes;
-  readonly token: Bytes;
-}
+export type { RelayRecipient };
 
 /** Per-recipient outcome of a fan-out: ok, or the relay's refusal code. */
 export type FanoutResult = { readonly ok: true } | { readonly ok: false; readonly code: string };

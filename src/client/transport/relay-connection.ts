@@ -4,15 +4,15 @@
  * response, hands pushed envelopes to the client one at a time, and
  * reconnects with backoff and jitter after any loss.
  */
-import { RELAY_AUTH_LABEL } from '../constants.js';
-import { concatBytes, sign, utf8, type Bytes, type RandomSource } from '../crypto/index.js';
-import { isProtocolError } from '../errors.js';
+import { sign, type Bytes, type RandomSource } from '../../crypto/index.js';
+import { isProtocolError } from '../../errors.js';
+import { relayAuthPayload } from '../../wire/relay-auth.js';
 import {
   decodeRelayServerFrame, encodeRelayRequest, type RelayRequest, type RelayResult, type RelayServerFrame,
-} from '../wire/relay-frames.js';
+} from '../../wire/relay-frames.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import type { IdentityKeyPair } from './core.js';
-import { ClientError } from './errors.js';
+import type { IdentityKeyPair } from '../../identity/index.js';
+import { ClientError } from '../errors.js';
 import type {
   ConnectionState, FanoutResult, PreKeyCounts, PreKeyUpload, RelayApi, RelayHandlers, RelayRecipient,
 } from './relay-api.js';
@@ -26,11 +26,6 @@ export interface RelayConnectionOptions {
   readonly webSocket: WebSocketFactory;
   readonly backoff?: BackoffOptions;
   readonly requestTimeoutMs?: number;
-}
-
-/** Bytes the identity key signs to answer a challenge (relay.md §3). */
-export function relayAuthPayload(relayId: Bytes, nonce: Bytes, identityKey: Bytes): Bytes {
-  return concatBytes(utf8(RELAY_AUTH_LABEL), relayId, nonce, identityKey);
 }
 
 type Request = RelayRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;

@@ -1,0 +1,28 @@
+/**
+ * What happens after each successful authentication at the relay, before
+ * that connection's deliveries are processed: record the mailbox id the
+ * relay gave us, publish or replenish prekeys, then resume work a crash or a
+ * lost connection interrupted (dedicated tokens, group token rotations, the
+ * outbox).
+ */
+import { toHex, type Bytes } from '../../crypto/index.js';
+import { put } from '../../store/index.js';
+import { issueToken } from '../contacts/tokens.js';
+import type { ClientContext } from '../context.js';
+import { resumeRotations } from '../groups/rotation.js';
+import { publishPreKeys } from './prekeys.js';
+
+export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<void> {
+  if (ctx.mailbox === undefined || toHex(ctx.mailbox) !== toHex(mailbox)) {
+    await ctx.store.write([put('identity', 'mailbox', mailbox)]);
+    ctx.mailbox = mailbox.slice();
+  }
+  await publishPreKeys(ctx);
+  const report = (error: unknown): void => ctx.events.emit('error', { error });
+  for (const c of ctx.contacts.all()) {
+    // A contact from a multi-use invitation whose dedicated token was not issued before a crash.
+    if (c.ourToken === undefined && c.token !== undefined && !c.blocked) void issueToken(ctx, c).catch(report);
+  }
+  void resumeRotations(ctx).catch(report);
+  ctx.outbox.pump();
+}

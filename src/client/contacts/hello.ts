@@ -1,0 +1,65 @@
+/**
+ * The inviter's side of an invitation, on the inbound path (spec/client.md
+ * §4.2, §4.4): a hello through a token we issued makes (or updates) a
+ * contact, possibly with a changed identity key; a token payload tells us how
+ * to reach a contact from now on. Both only append to the envelope's effects.
+ */
+import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
+import { put } from '../../store/index.js';
+import type { Contact } from '../../wire/client/contact.js';
+import type { Payload } from '../../wire/client/payload.js';
+import { decodeTokenRecord, encodeTokenRecord } from '../../wire/client/records.js';
+import type { ClientContext } from '../context.js';
+import type { InboundEffects } from '../inbound/effects.js';
+import { contactWrite, issueToken, newContactId } from './tokens.js';
+
+/** A hello from identity key `sender` (spec/client.md §4.2). */
+export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<Payload, { type: 'hello' }>, fx: InboundEffects): Promise<void> {
+  const stored = await ctx.store.get('tokens', toHex(hello.inviteToken));
+  if (stored === undefined) return; // not a token we issued (or revoked): discard
+  const token = decodeTokenRecord(stored);
+  const bound = token.contact === undefined ? undefined : ctx.contacts.get(token.contact);
+  let contact: Contact;
+  if (bound !== undefined && !equalBytes(bound.identityKey, sender)) {
+    if (!token.forContact) return; // someone else using a token bound to another contact
+    contact = identityChanged(ctx, bound, sender, fx);
+  } else {
+    contact = bound ?? ctx.contacts.byIdentityKey(sender) ?? {
+      id: newContactId(ctx), identityKey: sender, relay: ctx.relayUrl, mailbox: hello.mailbox, verified: false, changed: false,
+      blocked: false, createdAt: ctx.now(),
+    };
+  }
+  if (contact.blocked) return;
+  const isNew = ctx.contacts.get(contact.id) === undefined;
+  contact = {
+    ...contact, mailbox: hello.mailbox, token: hello.token,
+    ...(contact.name === undefined && hello.name !== undefined && { name: hello.name }),
+    ...(!token.multiUse && { ourToken: hello.inviteToken }),
+  };
+  fx.writes.push(contactWrite(contact));
+  if (!token.multiUse && token.contact === undefined) {
+    fx.writes.push(put('tokens', toHex(hello.inviteToken), encodeTokenRecord({ ...token, contact: contact.id })));
+  }
+  const final = contact;
+  fx.apply.push(() => ctx.contacts.set(final));
+  if (isNew) fx.events.push(['contact-added', { contact: final }]);
+  // A multi-use invitation is shared: give this contact a token of its own.
+  if (token.multiUse && final.ourToken === undefined) fx.followUps.push(() => issueToken(ctx, final));
+}
+
+/** Records a contact's new identity key (spec/client.md §4.4); returns the updated contact. */
+export function identityChanged(ctx: ClientContext, contact: Contact, newKey: Bytes, fx: InboundEffects): Contact {
+  const updated: Contact = {
+    ...contact, identityKey: newKey, previousIdentityKey: contact.identityKey, verified: false,
+    changed: contact.verified || contact.changed,
+  };
+  fx.events.push(['identity-changed', { contact: updated, previousIdentityKey: contact.identityKey, wasVerified: contact.verified }]);
+  return updated;
+}
+
+/** A token payload from a contact: how to reach it from now on. */
+export function onToken(ctx: ClientContext, contact: Contact, payload: Extract<Payload, { type: 'token' }>, fx: InboundEffects): void {
+  const updated: Contact = { ...contact, mailbox: payload.mailbox, token: payload.token };
+  fx.writes.push(contactWrite(updated));
+  fx.apply.push(() => ctx.contacts.set(updated));
+}

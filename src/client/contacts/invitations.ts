@@ -1,0 +1,82 @@
+/**
+ * Invitations (spec/client.md §4.1–§4.2): issuing one, and accepting one —
+ * registering our token for the inviter, recording the contact, and sending
+ * the hello. The inviter's side of the exchange is hello.ts.
+ */
+import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
+import { put } from '../../store/index.js';
+import type { Contact } from '../../wire/client/contact.js';
+import { encodeInvite, inviteToString, parseInvite, type Invite } from '../../wire/client/invite.js';
+import { encodePayload, type Payload } from '../../wire/client/payload.js';
+import { encodeTokenRecord, type TokenRecord } from '../../wire/client/records.js';
+import type { ClientContext } from '../context.js';
+import { ClientError } from '../errors.js';
+import { sendPayload } from '../messaging/send.js';
+import { contactWrite, newContactId, TOKEN_LENGTH } from './tokens.js';
+
+export interface InviteOptions {
+  /** Many people may accept it (a published QR code); each becomes a separate contact. */
+  readonly multiUse?: boolean;
+  /** Re-invite this existing contact (after it reinstalled): a hello through it from a new key is that contact's key change. */
+  readonly forContact?: string;
+}
+
+export interface CreatedInvite {
+  readonly text: string;
+  /** The QR payload (binary mode). */
+  readonly qr: Bytes;
+  readonly token: Bytes;
+}
+
+export async function createInvite(ctx: ClientContext, options: InviteOptions = {}): Promise<CreatedInvite> {
+  if (options.forContact !== undefined && ctx.contacts.get(options.forContact) === undefined) {
+    throw new ClientError('UNKNOWN_CONTACT', 'no such contact', { contact: options.forContact });
+  }
+  await ctx.relay.whenConnected();
+  const token = ctx.random(TOKEN_LENGTH);
+  await ctx.relay.registerToken(token);
+  const record: TokenRecord = {
+    multiUse: options.multiUse === true, forContact: options.forContact !== undefined, createdAt: ctx.now(),
+    ...(options.forContact !== undefined && { contact: options.forContact }),
+  };
+  await ctx.store.write([put('tokens', toHex(token), encodeTokenRecord(record))]);
+  const invite: Invite = {
+    identityKey: ctx.identity.publicKey, relay: ctx.relayUrl, mailbox: ctx.mailbox as Bytes, token,
+    ...(ctx.displayName !== undefined && { name: ctx.displayName }),
+  };
+  return { text: inviteToString(invite), qr: encodeInvite(invite), token };
+}
+
+/** The acceptor's side: starts the session and sends our own token back. Resolves once the hello is durable. */
+export async function acceptInvite(ctx: ClientContext, text: string | Invite): Promise<Contact> {
+  const { contact, hello } = await prepareAccept(ctx, text);
+  await sendPayload(ctx, contact, encodePayload(hello), 'internal');
+  return ctx.contacts.get(contact.id) as Contact;
+}
+
+/** Registers our token for the inviter and records the contact; returns the contact and the hello payload. */
+async function prepareAccept(ctx: ClientContext, text: string | Invite): Promise<{ contact: Contact; hello: Payload }> {
+  const invite = typeof text === 'string' ? parseInvite(text) : text;
+  if (equalBytes(invite.identityKey, ctx.identity.publicKey)) throw new ClientError('INVALID_ARGUMENT', 'this is our own invitation');
+  if (invite.relay !== ctx.relayUrl) throw new ClientError('INVALID_ARGUMENT', 'the invitation is for another relay', { relay: invite.relay });
+  await ctx.relay.whenConnected();
+  const existing = ctx.contacts.byIdentityKey(invite.identityKey);
+  const ourToken = existing?.ourToken ?? ctx.random(TOKEN_LENGTH);
+  if (existing?.ourToken === undefined) await ctx.relay.registerToken(ourToken);
+  const contact: Contact = {
+    id: existing?.id ?? newContactId(ctx), identityKey: invite.identityKey, relay: invite.relay, mailbox: invite.mailbox,
+    token: invite.token, ourToken, verified: existing?.verified ?? false, changed: existing?.changed ?? false,
+    blocked: false, createdAt: existing?.createdAt ?? ctx.now(),
+    ...((invite.name ?? existing?.name) !== undefined && { name: (existing?.name ?? invite.name) as string }),
+  };
+  const tokenRecord: TokenRecord = { contact: contact.id, multiUse: false, forContact: false, createdAt: ctx.now() };
+  await ctx.lane.run(async () => {
+    await ctx.store.write([contactWrite(contact), put('tokens', toHex(ourToken), encodeTokenRecord(tokenRecord))]);
+    ctx.contacts.set(contact);
+  });
+  const hello: Payload = {
+    type: 'hello', mailbox: ctx.mailbox as Bytes, token: ourToken, inviteToken: invite.token,
+    ...(ctx.displayName !== undefined && { name: ctx.displayName }),
+  };
+  return { contact, hello };
+}

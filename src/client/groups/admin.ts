@@ -1,0 +1,93 @@
+/**
+ * Our own membership operations (spec/client.md §6.2): creating a group or
+ * channel, adding and removing members, leaving. Each change is committed
+ * first, then announced in pairwise control messages to everyone who was a
+ * member before it; a removal or leave starts a token rotation (§6.3).
+ */
+import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
+import { createGroup, encodeGroupSession, proposeChange } from '../../group/index.js';
+import { del, put } from '../../store/index.js';
+import type { Contact } from '../../wire/client/contact.js';
+import { encodeGroupControl, encodeGroupRecord, type GroupRecord, type RosterEntry } from '../../wire/client/group-control.js';
+import { TOKEN_LENGTH } from '../contacts/tokens.js';
+import type { Peer } from '../contacts/peer.js';
+import type { ClientContext } from '../context.js';
+import { reach, sendControl } from './reach.js';
+import { rotate } from './rotation.js';
+import { entryOf } from './roster.js';
+import { commitGroup, groupInfo, selfEntry, type GroupInfo, type GroupOptions } from './state.js';
+
+export async function createGroupWith(ctx: ClientContext, name: string, members: readonly Contact[], options: GroupOptions): Promise<GroupInfo> {
+  const token = ctx.random(TOKEN_LENGTH);
+  await ctx.relay.registerToken(token);
+  const mode = options.channel === true ? 'channel' : 'group';
+  const { session, welcome } = createGroup({
+    identity: ctx.identity, mode, random: ctx.random,
+    members: members.map((c) => ({ identityKey: c.identityKey, role: mode === 'channel' ? 'reader' : 'member' })),
+  });
+  const roster: RosterEntry[] = [selfEntry(ctx, token, 0), ...members.map((c) => entryOf(c, 0))];
+  const id = toHex(session.group.groupId);
+  const record: GroupRecord = { session: encodeGroupSession(session), name, roster, token, owed: [], rotation: 0 };
+  await ctx.lane.run(async () => {
+    await ctx.store.write([put('groups', id, encodeGroupRecord(record))]);
+    ctx.groups.set(id, { record, session });
+  });
+  const control = encodeGroupControl({ type: 'welcome', welcome, name, roster, rotation: 0 });
+  await Promise.all(members.map((c) => sendControl(ctx, c, control)));
+  ctx.events.emit('group-change', { group: id, change: 'created', members: groupInfo(ctx, id).members });
+  return groupInfo(ctx, id);
+}
+
+export async function addMember(ctx: ClientContext, id: string, contact: Contact): Promise<GroupInfo> {
+  const { before, control, welcome } = await change(ctx, id, { operation: 'add', target: contact.identityKey }, (r, epoch) => [...r, entryOf(contact, epoch)]);
+  const { record } = ctx.groups.get(id);
+  await Promise.all([
+    ...before.map((p) => sendControl(ctx, p, control)),
+    sendControl(ctx, contact, encodeGroupControl({ type: 'welcome', welcome: welcome as Bytes, name: record.name, roster: record.roster, rotation: record.rotation })),
+  ]);
+  ctx.events.emit('group-change', { group: id, change: 'added', members: groupInfo(ctx, id).members });
+  return groupInfo(ctx, id);
+}
+
+export async function removeMember(ctx: ClientContext, id: string, contact: Contact): Promise<GroupInfo> {
+  const g = ctx.groups.get(id);
+  const target = reach(ctx, g, contact.identityKey) ?? contact;
+  const { before, control } = await change(ctx, id, { operation: 'remove', target: contact.identityKey }, (r) => r.filter((e) => !equalBytes(e.identityKey, contact.identityKey)));
+  await Promise.all([...before, target].map((p) => sendControl(ctx, p, control)));
+  ctx.events.emit('group-change', { group: id, change: 'removed', members: groupInfo(ctx, id).members });
+  await rotate(ctx, id);
+  return groupInfo(ctx, id);
+}
+
+export async function leaveGroup(ctx: ClientContext, id: string): Promise<void> {
+  const g = ctx.groups.get(id);
+  const { before, control } = await change(ctx, id, { operation: 'leave', target: ctx.identity.publicKey }, (r) => [...r]);
+  await Promise.all(before.map((p) => sendControl(ctx, p, control)));
+  await ctx.lane.run(async () => {
+    await ctx.store.write([del('groups', id)]);
+    ctx.groups.delete(id);
+  });
+  await ctx.relay.revokeToken(g.record.token).catch(() => undefined);
+  ctx.events.emit('group-change', { group: id, change: 'left', members: [] });
+}
+
+type ChangeRequest = { readonly operation: 'add' | 'remove' | 'leave'; readonly target: Bytes };
+
+/** Makes a membership change as ourselves; commits it; returns who must hear of it. */
+async function change(
+  ctx: ClientContext, id: string, request: ChangeRequest, roster: (r: readonly RosterEntry[], epoch: number) => RosterEntry[],
+): Promise<{ before: Peer[]; control: Bytes; welcome: Bytes | null }> {
+  return ctx.lane.run(async () => {
+    const g = ctx.groups.get(id);
+    const before = g.session.group.members
+      .filter((m) => !equalBytes(m.identityKey, ctx.identity.publicKey) && !equalBytes(m.identityKey, request.target))
+      .map((m) => reach(ctx, g, m.identityKey))
+      .filter((p): p is Peer => p !== undefined && p.token !== undefined);
+    const result = proposeChange(g.session, ctx.identity, { operation: request.operation, target: request.target });
+    const epoch = result.session.group.epoch;
+    // A removal or leave sets the rotation epoch (client.md §6.3); an addition keeps it.
+    const record = { ...g.record, roster: roster(g.record.roster, epoch), rotation: request.operation === 'add' ? g.record.rotation : epoch };
+    await commitGroup(ctx, id, { session: result.session, record }, []);
+    return { before, control: encodeGroupControl({ type: 'change', change: result.encoded, roster: record.roster }), welcome: result.welcome };
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * Inbound group control messages (spec/client.md §6.2), inside the lane: a
+ * welcome, a membership change, a roster, a member's new token, a sender-key
+ * distribution. Each stages the group's new state into the envelope's batch;
+ * network work (registering a token, sending) is a follow-up after the commit.
+ */
+import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
+import { isProtocolError } from '../../errors.js';
+import { applyChange, encodeGroupSession, joinGroup, processDistribution, roleOf } from '../../group/index.js';
+import { del } from '../../store/index.js';
+import type { Contact } from '../../wire/client/contact.js';
+import { decodeGroupControl, encodeGroupControl, type GroupControl } from '../../wire/client/group-control.js';
+import { decodeGroupChange } from '../../wire/index.js';
+import { TOKEN_LENGTH } from '../contacts/tokens.js';
+import type { ClientContext } from '../context.js';
+import type { GroupChangeKind } from '../events.js';
+import type { InboundEffects } from '../inbound/effects.js';
+import type { Group } from './book.js';
+import { peerIn, sendControl } from './reach.js';
+import { rotate, scheduleRoster } from './rotation.js';
+import { mergeRoster } from './roster.js';
+import { selfEntry, stageGroup } from './state.js';
+
+type Control<T extends GroupControl['type']> = Extract<GroupControl, { type: T }>;
+
+/** A group control payload from `sender` (a contact, or a fellow member who is not one). */
+export async function onGroupControl(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, bytes: Bytes, fx: InboundEffects): Promise<void> {
+  let control: GroupControl;
+  try {
+    control = decodeGroupControl(bytes);
+  } catch (e) {
+    if (isProtocolError(e)) return;
+    throw e;
+  }
+  try {
+    switch (control.type) {
+      case 'welcome': return onWelcome(ctx, sender, contact, control, fx);
+      case 'change': return onChange(ctx, sender, contact, control, fx);
+      case 'roster': return onRoster(ctx, sender, contact, control, fx);
+      case 'member-token': return onMemberToken(ctx, sender, control, fx);
+      case 'distribution': return onDistribution(ctx, sender, control, fx);
+    }
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    fx.events.push(['error', { error: e }]);
+  }
+}
+
+function onWelcome(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, c: Control<'welcome'>, fx: InboundEffects): void {
+  if (contact === undefined) return; // only a contact may add us to a group
+  const session = joinGroup(ctx.identity.publicKey, sender, c.welcome);
+  const id = toHex(session.group.groupId);
+  if (ctx.groups.find(id) !== undefined) return;
+  const token = ctx.random(TOKEN_LENGTH);
+  const epoch = session.group.epoch;
+  const roster = c.roster.map((e) => (equalBytes(e.identityKey, ctx.identity.publicKey) ? selfEntry(ctx, token, epoch) : e));
+  const g: Group = { session, record: { session: encodeGroupSession(session), name: c.name, roster, token, owed: [], rotation: c.rotation } };
+  stageGroup(ctx, id, g, fx);
+  fx.events.push(['group-change', { group: id, change: 'joined', by: contact, members: session.group.members.map((m) => toHex(m.identityKey)) }]);
+  fx.followUps.push(async () => {
+    await ctx.relay.registerToken(token);
+    await sendControl(ctx, contact, encodeGroupControl({ type: 'member-token', groupId: session.group.groupId, mailbox: ctx.mailbox as Bytes, token, epoch }));
+  });
+}
+
+function onChange(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, c: Control<'change'>, fx: InboundEffects): void {
+  const body = decodeGroupChange(c.change).value;
+  const id = toHex(body.groupId);
+  const g = ctx.groups.find(id);
+  if (g === undefined || !equalBytes(body.actor, sender)) return;
+  const { session, change } = applyChange(g.session, c.change);
+  const members = session.group.members.map((m) => toHex(m.identityKey));
+  if (equalBytes(change.target, ctx.identity.publicKey) && change.role === null) {
+    fx.writes.push(del('groups', id));
+    fx.apply.push(() => ctx.groups.delete(id));
+    fx.events.push(['group-change', { group: id, change: 'removed', ...byOf(contact), members: [] }]);
+    fx.followUps.push(() => ctx.relay.revokeToken(g.record.token));
+    return;
+  }
+  const roster = mergeRoster(c.roster, g.record.roster, session, ctx.identity.publicKey);
+  // Someone left or was removed: every remaining member replaces its token (client.md §6.3).
+  const rotation = change.role === null ? session.group.epoch : g.record.rotation;
+  stageGroup(ctx, id, { session, record: { ...g.record, roster, rotation } }, fx);
+  if (rotation !== g.record.rotation) fx.followUps.push(() => rotate(ctx, id));
+  const kind: GroupChangeKind = change.operation === 'add' || change.operation === 'subscribe' ? 'added'
+    : change.operation === 'leave' ? 'left' : change.role === null ? 'removed' : 'updated';
+  fx.events.push(['group-change', { group: id, change: kind, ...byOf(contact), members }]);
+}
+
+function onRoster(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, c: Control<'roster'>, fx: InboundEffects): void {
+  const id = toHex(c.groupId);
+  const g = ctx.groups.find(id);
+  if (g === undefined || roleOf(g.session.group, sender) !== 'admin') return;
+  const roster = mergeRoster(c.roster, g.record.roster, g.session, ctx.identity.publicKey);
+  stageWithOwed(ctx, id, { ...g, record: { ...g.record, roster } }, fx);
+  fx.events.push(['group-change', { group: id, change: 'updated', ...byOf(contact), members: g.session.group.members.map((m) => toHex(m.identityKey)) }]);
+}
+
+function onMemberToken(ctx: ClientContext, sender: Bytes, c: Control<'member-token'>, fx: InboundEffects): void {
+  const id = toHex(c.groupId);
+  const g = ctx.groups.find(id);
+  if (g === undefined || roleOf(g.session.group, sender) === null) return;
+  const roster = g.record.roster.map((e) => (equalBytes(e.identityKey, sender) && (e.token === undefined || c.epoch >= e.epoch)
+    ? { ...e, mailbox: c.mailbox, token: c.token, epoch: c.epoch } : e));
+  stageWithOwed(ctx, id, { ...g, record: { ...g.record, roster } }, fx);
+  if (roleOf(g.session.group, ctx.identity.publicKey) === 'admin') fx.followUps.push(() => scheduleRoster(ctx, id));
+}
+
+function onDistribution(ctx: ClientContext, sender: Bytes, c: Control<'distribution'>, fx: InboundEffects): void {
+  // The group id is inside the distribution; the group that accepts it is the one.
+  for (const [id, g] of ctx.groups.entries()) {
+    if (roleOf(g.session.group, sender) === null) continue;
+    try {
+      const { session } = processDistribution(g.session, sender, c.distribution);
+      stageGroup(ctx, id, { ...g, session }, fx);
+      return;
+    } catch (e) {
+      if (!isProtocolError(e) || e.code !== 'INVALID_STATE') throw e;
+    }
+  }
+}
+
+/** Stages the group and delivers owed distributions to members who just became reachable. */
+function stageWithOwed(ctx: ClientContext, id: string, g: Group, fx: InboundEffects): void {
+  const due = g.record.owed.map((o) => ({ o, peer: peerIn(ctx, g, o.identityKey) })).filter((x) => x.peer !== undefined);
+  const owed = g.record.owed.filter((o) => !due.some((d) => d.o === o));
+  stageGroup(ctx, id, { ...g, record: { ...g.record, owed } }, fx);
+  for (const d of due) {
+    fx.followUps.push(() => sendControl(ctx, d.peer as NonNullable<typeof d.peer>, encodeGroupControl({ type: 'distribution', distribution: d.o.distribution })));
+  }
+}
+
+function byOf(contact: Contact | undefined): { by?: Contact } {
+  return contact === undefined ? {} : { by: contact };
+}

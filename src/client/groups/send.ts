@@ -1,0 +1,49 @@
+/**
+ * Sending to a group (spec/client.md §6.2): distribute our sender key to
+ * members who lack it (owed to those whose token is not known yet), then
+ * commit one group message with its outbox entry and upload it once for the
+ * relay to fan out.
+ */
+import type { Bytes } from '../../crypto/index.js';
+import { groupEncrypt, prepareSend } from '../../group/index.js';
+import { encodeContent, type Content } from '../../wire/client/content.js';
+import { encodeGroupControl } from '../../wire/client/group-control.js';
+import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
+import type { Peer } from '../contacts/peer.js';
+import type { ClientContext } from '../context.js';
+import { othersIn, peerIn, sendControl } from './reach.js';
+import { commitGroup } from './state.js';
+
+export async function sendToGroup(ctx: ClientContext, id: string, content: Content): Promise<void> {
+  await distributeSenderKey(ctx, id);
+  const key = await ctx.lane.run(async () => {
+    const g = ctx.groups.get(id);
+    const { session, message } = groupEncrypt(g.session, encodeContent(content));
+    const recipients = othersIn(ctx, g, peerIn).map((p) => ({ mailbox: p.mailbox, token: p.token as Bytes }));
+    const key = ctx.outbox.nextKey();
+    const entry = ctx.outbox.entry(key, { id: content.id, to: id, recipients, envelope: encodeRelayEnvelope({ kind: 'group', data: message }), fanout: true });
+    await commitGroup(ctx, id, { ...g, session }, recipients.length > 0 ? [entry] : []);
+    return recipients.length > 0 ? key : undefined;
+  });
+  if (key === undefined) return;
+  const done = ctx.outbox.waitFor(key);
+  ctx.outbox.pump();
+  await done;
+}
+
+async function distributeSenderKey(ctx: ClientContext, id: string): Promise<void> {
+  const deliveries = await ctx.lane.run(async () => {
+    const g = ctx.groups.get(id);
+    const prepared = prepareSend(g.session, ctx.random);
+    const reachable: { peer: Peer; payload: Bytes }[] = [];
+    const owed = [...g.record.owed];
+    for (const d of prepared.distributions) {
+      const peer = peerIn(ctx, g, d.recipient);
+      if (peer === undefined) owed.push({ identityKey: d.recipient, distribution: d.payload });
+      else reachable.push({ peer, payload: d.payload });
+    }
+    await commitGroup(ctx, id, { ...g, session: prepared.session, record: { ...g.record, owed } }, []);
+    return reachable;
+  });
+  await Promise.all(deliveries.map((d) => sendControl(ctx, d.peer, encodeGroupControl({ type: 'distribution', distribution: d.payload }))));
+}

@@ -1,0 +1,131 @@
+/**
+ * Receiving (spec/client.md §5.1, §7): one delivered envelope → unseal →
+ * session decrypt → dispatch the payload to its room (contacts, groups,
+ * delivery) → ONE atomic store write → caches → events → follow-ups outside
+ * the lane. The caller acknowledges the envelope to the relay after this
+ * returns. docs/architecture.md draws the path.
+ */
+import { HEAL_COOLDOWN_MS } from '../../constants.js';
+import { sha256, toHex, type Bytes } from '../../crypto/index.js';
+import { encodePreKeyState } from '../../identity/index.js';
+import { isProtocolError, type ProtocolErrorCode } from '../../errors.js';
+import { sessionDecrypt } from '../../session/index.js';
+import { unseal } from '../../session/sealed-sender.js';
+import { put } from '../../store/index.js';
+import type { Contact } from '../../wire/client/contact.js';
+import { decodeContent } from '../../wire/client/content.js';
+import { decodePayload, type Payload } from '../../wire/client/payload.js';
+import { decodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
+import { onHello, onToken } from '../contacts/hello.js';
+import type { ClientContext } from '../context.js';
+import { onGroupControl } from '../groups/control.js';
+import { onGroupMessage } from '../groups/message.js';
+import { heal } from '../messaging/heal.js';
+import { cacheRecord, loadRecord, recordWrite } from '../messaging/sessions.js';
+import { deliverContent } from './deliver.js';
+import { noEffects, type InboundEffects } from './effects.js';
+
+/** Session failures that mean our state for an authenticated sender is gone (client.md §7). */
+const LOST_STATE: ReadonlySet<ProtocolErrorCode> = new Set([
+  'NO_SESSION', 'DECRYPT_FAILED', 'TOO_MANY_SKIPPED', 'UNKNOWN_PREKEY', 'PREKEY_CONSUMED',
+]);
+
+/** Processes one envelope; never throws on bad input (it reports and returns). */
+export async function receiveEnvelope(ctx: ClientContext, data: Bytes): Promise<void> {
+  const digest = sha256(data);
+  const digestHex = toHex(digest);
+  const fx = noEffects();
+  await ctx.lane.run(async () => {
+    let envelope;
+    try {
+      envelope = decodeRelayEnvelope(data);
+    } catch (e) {
+      if (!isProtocolError(e)) throw e;
+      ctx.events.emit('tampered', { envelope: digestHex, reason: e.code });
+      return;
+    }
+    if (envelope.kind === 'group') await onGroupMessage(ctx, envelope.data, digestHex, fx);
+    else await receiveSealed(ctx, envelope.data, digest, fx);
+    if (fx.writes.length > 0) await ctx.store.write(fx.writes);
+    for (const apply of fx.apply) apply();
+  });
+  for (const [name, event] of fx.events) ctx.events.emit(name, event as never);
+  for (const followUp of fx.followUps) void followUp().catch((error: unknown) => ctx.events.emit('error', { error }));
+}
+
+async function receiveSealed(ctx: ClientContext, data: Bytes, digest: Bytes, fx: InboundEffects): Promise<void> {
+  const digestHex = toHex(digest);
+  let unsealed;
+  try {
+    unsealed = unseal({ identity: ctx.identity, envelope: data, staticSecrets: ctx.staticSecrets });
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    fx.events.push(['tampered', { envelope: digestHex, reason: e.code }]);
+    return;
+  }
+  const sender = unsealed.senderIdentityKey;
+  const contact = ctx.contacts.byIdentityKey(sender);
+  if (contact?.blocked === true) return;
+  const record = await loadRecord(ctx, sender);
+  let result;
+  try {
+    result = sessionDecrypt({ record, identity: ctx.identity, preKeys: ctx.preKeys, peer: sender, message: unsealed.content, random: ctx.random });
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    if (e.code === 'DUPLICATE_MESSAGE') return; // a redelivery of what we already committed
+    onSessionLost(ctx, sender, contact, digest, e.code, fx);
+    return;
+  }
+  fx.writes.push(recordWrite(sender, result.record));
+  const preKeys = result.preKeys;
+  if (preKeys !== ctx.preKeys) fx.writes.push(put('prekeys', 'state', encodePreKeyState(preKeys)));
+  fx.apply.push(() => {
+    cacheRecord(ctx, sender, result.record);
+    ctx.preKeys = preKeys;
+  });
+  let payload: Payload;
+  try {
+    payload = decodePayload(result.plaintext);
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    fx.events.push(['tampered', { envelope: digestHex, reason: e.code }]);
+    return;
+  }
+  await onPayload(ctx, sender, contact, payload, fx);
+}
+
+/** A failed decrypt: tampering, or lost state that we heal (at most once per cooldown per peer). */
+function onSessionLost(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, digest: Bytes, code: ProtocolErrorCode, fx: InboundEffects): void {
+  const digestHex = toHex(digest);
+  if (!LOST_STATE.has(code)) {
+    fx.events.push(['tampered', { envelope: digestHex, reason: code }]);
+    return;
+  }
+  fx.events.push(['message-lost', { ...(contact !== undefined && { contact }), senderIdentityKey: sender, envelope: digestHex, reason: code }]);
+  const key = toHex(sender);
+  if (contact !== undefined && contact.token !== undefined && ctx.now() - (ctx.lastHeal.get(key) ?? -Infinity) >= HEAL_COOLDOWN_MS) {
+    ctx.lastHeal.set(key, ctx.now());
+    fx.followUps.push(() => heal(ctx, contact, digest));
+  }
+}
+
+async function onPayload(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, payload: Payload, fx: InboundEffects): Promise<void> {
+  if (payload.type === 'hello') return onHello(ctx, sender, payload, fx);
+  // Group members reach each other through group tokens without being contacts.
+  if (payload.type === 'group') return onGroupControl(ctx, sender, contact, payload.group, fx);
+  if (contact === undefined) return; // nothing else may come from someone who is not a contact
+  switch (payload.type) {
+    case 'token': return onToken(ctx, contact, payload, fx);
+    case 'heal': return; // the new session is already installed by the decrypt
+    case 'content': {
+      let content;
+      try {
+        content = decodeContent(payload.content);
+      } catch (e) {
+        if (!isProtocolError(e)) throw e;
+        return;
+      }
+      await deliverContent(ctx, contact, content, payload.content, undefined, fx);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+/** Stored received messages (spec/client.md §5.1, `messages/<sender hex>:<id hex>`), as the app reads them. */
+import { decodeContent, type Content } from '../../wire/client/content.js';
+import { decodeStoredMessage } from '../../wire/client/records.js';
+import type { ClientContext } from '../context.js';
+
+export interface StoredMessageView {
+  readonly from: string;
+  readonly group?: string;
+  readonly content: Content;
+  readonly receivedAt: number;
+}
+
+/** Oldest first; optionally only from one contact or group. */
+export async function storedMessages(ctx: ClientContext, filter: { contact?: string; group?: string }): Promise<StoredMessageView[]> {
+  const out: StoredMessageView[] = [];
+  for (const e of await ctx.store.list('messages')) {
+    const m = decodeStoredMessage(e.value);
+    if (filter.contact !== undefined && m.from !== filter.contact) continue;
+    if (filter.group !== undefined && m.group !== filter.group) continue;
+    out.push({ from: m.from, content: decodeContent(m.content), receivedAt: m.receivedAt, ...(m.group !== undefined && { group: m.group }) });
+  }
+  return out.sort((a, b) => a.receivedAt - b.receivedAt);
+}

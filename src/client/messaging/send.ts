@@ -1,0 +1,53 @@
+/**
+ * The outbound pairwise path (spec/client.md §5.1): encrypt on the peer's
+ * session, commit {session record, outbox entry} in one batch, then wait
+ * until the relay holds the envelope durably. Typing indicators skip the
+ * outbox: they are ephemeral (§2.3).
+ */
+import type { Bytes } from '../../crypto/index.js';
+import { encodeContent, newContent, type Content, type ContentBody } from '../../wire/client/content.js';
+import { encodePayload } from '../../wire/client/payload.js';
+import type { Contact } from '../../wire/client/contact.js';
+import type { Peer } from '../contacts/peer.js';
+import type { ClientContext } from '../context.js';
+import { cacheRecord, encryptFor, ensureSession, recipientOf, recordWrite } from './sessions.js';
+
+/** Encrypts, commits {session, outbox entry} atomically, then waits until the relay holds it. `to` names it in the `sent` event. */
+export async function sendPayload(ctx: ClientContext, peer: Peer, payload: Bytes, to: string, id: Bytes = ctx.random(16)): Promise<void> {
+  await ensureSession(ctx, peer);
+  const key = await ctx.lane.run(async () => {
+    const { record, envelope } = await encryptFor(ctx, peer, payload);
+    const key = ctx.outbox.nextKey();
+    await ctx.store.write([
+      recordWrite(peer.identityKey, record),
+      ctx.outbox.entry(key, { id, to, recipients: [recipientOf(peer)], envelope, fanout: false }),
+    ]);
+    cacheRecord(ctx, peer.identityKey, record);
+    return key;
+  });
+  const done = ctx.outbox.waitFor(key);
+  ctx.outbox.pump();
+  await done;
+}
+
+/** A Content for `body`, or `body` itself when it already is one. */
+export function contentOf(ctx: ClientContext, body: ContentBody | Content): Content {
+  return 'body' in body ? body : newContent(body, ctx.random, ctx.now());
+}
+
+export async function sendContent(ctx: ClientContext, contact: Contact, content: Content): Promise<void> {
+  await sendPayload(ctx, contact, encodePayload({ type: 'content', content: encodeContent(content) }), contact.id, content.id);
+}
+
+/** Delivered only if the contact is connected, never stored by the relay. */
+export async function sendTyping(ctx: ClientContext, contact: Contact, active: boolean): Promise<void> {
+  const payload = encodePayload({ type: 'content', content: encodeContent(newContent({ type: 'typing', active }, ctx.random, ctx.now())) });
+  await ensureSession(ctx, contact);
+  const envelope = await ctx.lane.run(async () => {
+    const { record, envelope } = await encryptFor(ctx, contact, payload);
+    await ctx.store.write([recordWrite(contact.identityKey, record)]);
+    cacheRecord(ctx, contact.identityKey, record);
+    return envelope;
+  });
+  await ctx.relay.sendEphemeral(recipientOf(contact), envelope);
+}
