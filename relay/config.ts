@@ -29,8 +29,10 @@ export interface RelayLimits {
   readonly addressRate: number;
   readonly addressBurst: number;
   /**
-   * Token bucket per recipient mailbox: every send, fanout entry, ephemeral and bundle fetch aimed at it
-   * takes one — charged only after the sender's token was admitted (consent before cost).
+   * Token bucket per delivery token of a recipient mailbox: every send, fanout entry, ephemeral and
+   * bundle fetch presenting that token takes one — charged only after the token was admitted (consent
+   * before cost), and to that token only, so one token holder cannot starve the mailbox's other
+   * contacts. (The name predates per-token buckets; it stays for operators' configurations.)
    */
   readonly mailboxRate: number;
   readonly mailboxBurst: number;

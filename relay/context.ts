@@ -35,7 +35,7 @@ export interface RelayContext {
 }
 
 export interface RelayBuckets {
-  /** Per recipient mailbox (hex id): charged only after the sender's token was admitted. */
+  /** Per delivery token of a recipient mailbox (`mailbox:tokenHash` in hex): charged only after the token was admitted. */
   readonly mailbox: KeyedBuckets;
   /** Per source address key (relay/address.ts), in cost units. */
   readonly address: KeyedBuckets;

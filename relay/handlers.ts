@@ -7,8 +7,10 @@
  * the mailbox's tokens before anything is charged to that mailbox, so someone
  * without a valid token — a stranger, a blocked contact, a removed member —
  * can neither spend a mailbox's rate budget nor create rate-limit state for
- * it. What a refused request costs is charged to the sender's connection and
- * address (connection.ts), never to the recipient.
+ * it; and an admitted request is charged to its own token's bucket, so a
+ * hostile token holder spends only its own share. What a refused request
+ * costs is charged to the sender's connection and address (connection.ts),
+ * never to the recipient.
  */
 import { toHex, type Bytes } from '../src/crypto/index.js';
 import type { RelayRequest, RelayResult } from '../src/wire/index.js';
@@ -43,15 +45,19 @@ function owner(conn: ConnectionAuth): { mailbox: Bytes; identityKey: Bytes } {
   return { mailbox: conn.mailbox, identityKey: conn.identityKey };
 }
 
-/** The milliseconds until `mailbox` may take one more request (0: charged now). Call only after its token was admitted. */
-function chargeMailbox(ctx: RelayContext, mailbox: Bytes): number {
-  return ctx.buckets.mailbox.take(toHex(mailbox), ctx.options.now());
+/**
+ * The milliseconds until this token may reach `mailbox` again (0: charged now). Call only after the
+ * token was admitted. Each token of a mailbox has its own bucket (§7.3): one token holder — a
+ * hostile contact, a hostile group member — can spend only its own share, never another contact's.
+ */
+function chargeMailbox(ctx: RelayContext, mailbox: Bytes, tokenHash: Bytes): number {
+  return ctx.buckets.mailbox.take(`${toHex(mailbox)}:${toHex(tokenHash)}`, ctx.options.now());
 }
 
-/** Admits a request aimed at `mailbox`: the token first (a refusal costs the mailbox nothing), then the mailbox's bucket. */
+/** Admits a request aimed at `mailbox`: the token first (a refusal costs the mailbox nothing), then the token's bucket. */
 async function admit(ctx: RelayContext, conn: ConnectionAuth, mailbox: Bytes, tokenHash: Bytes): Promise<void> {
   if (!(await ctx.store.hasToken(mailbox, tokenHash))) throw new RelayError('TOKEN_REFUSED', 'refused');
-  const wait = chargeMailbox(ctx, mailbox);
+  const wait = chargeMailbox(ctx, mailbox, tokenHash);
   if (wait > 0) {
     ctx.attacks.note('rate-limited', conn.address);
     throw new RelayError('RATE_LIMITED', 'mailbox rate limit', wait);
@@ -144,7 +150,7 @@ async function fanout(ctx: RelayContext, conn: ConnectionAuth, req: Req<'fanout'
     const tokenHash = hashToken(r.token);
     if (!(await ctx.store.hasToken(r.mailbox, tokenHash))) {
       results.push('TOKEN_REFUSED');
-    } else if (chargeMailbox(ctx, r.mailbox) > 0) {
+    } else if (chargeMailbox(ctx, r.mailbox, tokenHash) > 0) {
       results.push('RATE_LIMITED');
     } else {
       results.push('ok');

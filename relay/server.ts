@@ -104,7 +104,7 @@ function createContext(options: RelayOptions, store: RelayStore, relaySecret: By
   const limits = clampToFileDescriptors(options.limits, fileDescriptorLimit(), log);
   const buckets = bucketsFor(limits);
   const metrics = createMetrics(() => store.stats(), () => ({
-    mailbox: buckets.mailbox.size, address: buckets.address.size,
+    mailbox_token: buckets.mailbox.size, address: buckets.address.size,
     bundle_token: buckets.bundleToken.size, bundle_mailbox: buckets.bundleMailbox.size,
   }));
   return {

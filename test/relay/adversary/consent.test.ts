@@ -7,7 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { systemRandom } from '../../../src/crypto/index.js';
+import { encodeRelayRequest } from '../../../src/wire/index.js';
 import { TestClient } from '../client.js';
+import { publishAll } from '../harness.js';
 import { attackerAddress, wrongTokenSend } from './attacks.js';
 import { expectHealthy, LegitimatePair, residentBytes, scrape, target, track, underAttack } from './harness.js';
 
@@ -43,7 +45,27 @@ describe('adversary: consent before cost', () => {
     expect(answers.every((code) => code === 'TOKEN_REFUSED' || code === 'RATE_LIMITED')).toBe(true);
     expect(exchange).toEqual({ acked: 50, refused: [], delivered: 50 });
     // Rate-limit state exists only for the mailbox Alice was admitted to.
-    expect((await scrape(relay)).get('parley_relay_rate_limit_keys{table="mailbox"}')).toBe(1);
+    expect((await scrape(relay)).get('parley_relay_rate_limit_keys{table="mailbox_token"}')).toBe(1);
     await expectHealthy(relay, baseline);
   });
+
+  it('a hostile token holder flooding sends and bundle fetches with its own valid token spends only its own share', async () => {
+    const relay = await target();
+    const pair = await LegitimatePair.open(relay.url);
+    await publishAll(pair.bob, 20, 20);
+    const [own, invite] = [await pair.bob.invite(systemRandom(32)), await pair.bob.invite(systemRandom(32))];
+    const flooder = track(await TestClient.connect(relay.url, undefined, attackerAddress(0)));
+    const drainer = track(await TestClient.connect(relay.url, undefined, attackerAddress(1)));
+    let answers: string[] = [];
+    const exchange = await underAttack(pair, 50, async () => {
+      const all = await Promise.all([
+        flood(flooder, 600, (id) => wrongTokenSend(id, own.mailbox, own.token)), // a valid token: admitted up to its share
+        flood(drainer, 600, (id) => encodeRelayRequest({ type: 'bundle', id, ...invite })),
+      ]);
+      answers = all.flat();
+    });
+    expect(answers.filter((c) => c === 'RATE_LIMITED').length).toBeGreaterThan(0); // the hostile tokens hit their own limit
+    expect(exchange).toEqual({ acked: 50, refused: [], delivered: 50 }); // …and Alice never hit hers
+  });
 });
+

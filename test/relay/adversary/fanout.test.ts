@@ -30,7 +30,7 @@ describe('adversary: fan-out amplification', () => {
     expect(limited.length).toBeGreaterThanOrEqual(50);
     for (const a of handled) expect(a.type === 'ok' && a.result.re === 'fanout' && a.result.results.every((r) => r === 'TOKEN_REFUSED')).toBe(true);
     const metrics = await scrape(relay);
-    expect(metrics.get('parley_relay_rate_limit_keys{table="mailbox"}')).toBe(1); // Bob's, charged by Alice only
+    expect(metrics.get('parley_relay_rate_limit_keys{table="mailbox_token"}')).toBe(1); // Bob's, charged by Alice only
     expect(metrics.get('parley_relay_deliveries_stored')).toBe(0);
     expect(exchange).toEqual({ acked: 40, refused: [], delivered: 40 });
     await expectHealthy(relay, baseline);
