@@ -8,3 +8,4 @@ export { cryptoProvider, nobleProvider, useCryptoProvider, type CryptoProvider }
 export * from './random.js';
 export * from './x25519.js';
 export * from './message-keys.js';
+export * from './redact.js';

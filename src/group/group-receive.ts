@@ -5,7 +5,7 @@
  */
 import { MAX_SENDER_KEYS_PER_MEMBER } from '../constants.js';
 import { fail } from '../errors.js';
-import { equalBytes, verify, verifyOrThrow, type Bytes } from '../crypto/index.js';
+import { equalBytes, redact, verify, verifyOrThrow, type Bytes } from '../crypto/index.js';
 import { decodeGroupMessage, decodeSenderKeyDistribution } from '../wire/index.js';
 import { mayPost, roleOf } from './group-state.js';
 import type { GroupSession } from './group-session.js';
@@ -33,7 +33,7 @@ export function processDistribution(session: GroupSession, from: Bytes, payload:
   const excess = own.length + 1 - MAX_SENDER_KEYS_PER_MEMBER;
   const dropped = new Set(own.slice(0, Math.max(0, excess)));
   const kept = removeChainsOf(session.receiverChains, session.skippedMessageKeys, (c) => dropped.has(c));
-  return { session: { ...session, receiverChains: [...kept.chains, chain], skippedMessageKeys: kept.skipped } };
+  return { session: redact({ ...session, receiverChains: [...kept.chains, chain], skippedMessageKeys: kept.skipped }, 'GroupSession') };
 }
 
 /** §8.5: decrypts a group message; returns the sender's identity key and the plaintext. */
@@ -51,5 +51,5 @@ export function groupDecrypt(session: GroupSession, message: Bytes): { session: 
   const found = messageKeyFor(chain, session.skippedMessageKeys, m.iteration);
   const plaintext = openGroupBody(found.messageKey, m.ciphertext, groupAssociatedData(m.groupId, m.keyId, m.iteration));
   const receiverChains = session.receiverChains.map((c) => (c === chain ? found.chain : c));
-  return { session: { ...session, receiverChains, skippedMessageKeys: found.skipped }, sender: chain.sender.slice(), plaintext };
+  return { session: redact({ ...session, receiverChains, skippedMessageKeys: found.skipped }, 'GroupSession'), sender: chain.sender.slice(), plaintext };
 }

@@ -7,7 +7,7 @@
  */
 import { MAX_CHAIN_INDEX, MAX_GROUP_MESSAGE_SIZE, SENDER_KEY_MESSAGE_LABEL } from '../constants.js';
 import { fail } from '../errors.js';
-import { concatBytes, equalBytes, sign, utf8, type Bytes, type RandomSource } from '../crypto/index.js';
+import { concatBytes, equalBytes, redact, sign, utf8, type Bytes, type RandomSource } from '../crypto/index.js';
 import { encodeGroupMessage, encodeGroupMessageBody } from '../wire/index.js';
 import { kdfSenderChain } from './chain-key.js';
 import { mayPost, roleOf } from './group-state.js';
@@ -42,10 +42,10 @@ export function prepareSend(session: GroupSession, random: RandomSource): { sess
     const others = session.group.members.filter((m) => !equalBytes(m.identityKey, session.self)).map((m) => m.identityKey);
     next = { ...session, senderKey: createSenderKey(session.group.groupId, random), pendingRecipients: others };
   }
-  if (next.pendingRecipients.length === 0) return { session: next, distributions: [] };
+  if (next.pendingRecipients.length === 0) return { session: redact(next, 'GroupSession'), distributions: [] };
   const payload = encodeDistributionOf(next.senderKey as NonNullable<typeof next.senderKey>, session.self);
   const distributions = next.pendingRecipients.map((recipient) => ({ recipient: recipient.slice(), payload }));
-  return { session: { ...next, pendingRecipients: [] }, distributions };
+  return { session: redact({ ...next, pendingRecipients: [] }, 'GroupSession'), distributions };
 }
 
 /** §8.3: encrypts one message for every member. INVALID_STATE until `prepareSend` has been called. */
@@ -59,7 +59,7 @@ export function groupEncrypt(session: GroupSession, plaintext: Bytes): { session
   const body = encodeGroupMessageBody({ groupId: key.groupId, keyId: key.keyId, iteration: key.iteration, ciphertext });
   const message = encodeGroupMessage(body, sign(key.signingKey.privateKey, groupMessageSignaturePayload(body)));
   if (message.length > MAX_GROUP_MESSAGE_SIZE) fail('OVERSIZE', 'group message too large', { got: message.length, max: MAX_GROUP_MESSAGE_SIZE });
-  return { session: { ...session, senderKey: { ...key, iteration: key.iteration + 1, chainKey: step.chainKey } }, message };
+  return { session: redact({ ...session, senderKey: { ...key, iteration: key.iteration + 1, chainKey: step.chainKey } }, 'GroupSession'), message };
 }
 
 /** `prepareSend` then `groupEncrypt`: deliver `distributions` (pairwise) before `message` (to all). */

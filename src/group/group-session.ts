@@ -10,7 +10,7 @@
  */
 import { GROUP_ID_LENGTH, MAX_GROUP_MEMBERS } from '../constants.js';
 import { fail } from '../errors.js';
-import { equalBytes, type Bytes, type Ed25519KeyPair, type RandomSource } from '../crypto/index.js';
+import { equalBytes, redact, type Bytes, type Ed25519KeyPair, type RandomSource } from '../crypto/index.js';
 import type { GroupChangeBody, GroupMemberEntry, GroupMode } from '../wire/index.js';
 import { checkMembers, mayPost, roleOf, sortMembers, ZERO32, type GroupState } from './group-state.js';
 import { applyGroupChange, createGroupChange, type ChangeRequest } from './membership.js';
@@ -52,7 +52,7 @@ export function createGroup(p: CreateGroupParams): { session: GroupSession; welc
 }
 
 function emptySession(self: Bytes, group: GroupState): GroupSession {
-  return { self: self.slice(), group, senderKey: null, pendingRecipients: [], receiverChains: [], skippedMessageKeys: [] };
+  return redact({ self: self.slice(), group, senderKey: null, pendingRecipients: [], receiverChains: [], skippedMessageKeys: [] }, 'GroupSession');
 }
 
 /** §8.8: joins from a welcome that arrived over the pairwise session with `from`. */
@@ -90,7 +90,7 @@ function withChange(session: GroupSession, group: GroupState, change: GroupChang
 /** Applies a change received from any member (its signature authenticates the actor). */
 export function applyChange(session: GroupSession, encoded: Bytes): GroupChangeResult {
   const { state, change } = applyGroupChange(session.group, encoded);
-  return { session: withChange(session, state, change), change };
+  return { session: redact(withChange(session, state, change), 'GroupSession'), change };
 }
 
 /**
@@ -105,5 +105,5 @@ export function proposeChange(session: GroupSession, identity: Ed25519KeyPair, r
   const { state, change, encoded } = createGroupChange(session.group, request, identity.privateKey);
   const joined = change.operation === 'add' || change.operation === 'subscribe';
   const welcome = joined ? createWelcome(state, identity.privateKey) : null;
-  return { session: withChange(session, state, change), change, encoded, welcome };
+  return { session: redact(withChange(session, state, change), 'GroupSession'), change, encoded, welcome };
 }

@@ -8,6 +8,7 @@ import { fail } from '../errors.js';
 import {
   concatBytes, generateEd25519KeyPair, sign, uintToBytes, utf8, type Bytes, type Ed25519KeyPair, type RandomSource,
 } from '../crypto/index.js';
+import { redact } from '../crypto/redact.js';
 import { encodeSenderKeyDistribution } from '../wire/index.js';
 
 export interface SenderKeyState {
@@ -26,7 +27,7 @@ export function createSenderKey(groupId: Bytes, random: RandomSource): SenderKey
   const keyId = (((idBytes[0] as number) << 24) >>> 0) + ((idBytes[1] as number) << 16) + ((idBytes[2] as number) << 8) + (idBytes[3] as number);
   const chainKey = random(32);
   const signingKey = generateEd25519KeyPair(random);
-  return { groupId: groupId.slice(), keyId, iteration: 0, chainKey, signingKey };
+  return redact({ groupId: groupId.slice(), keyId, iteration: 0, chainKey, signingKey }, 'SenderKeyState');
 }
 
 /** §8.4: the payload of the proof of possession, binding the signing key to its owner's identity key. */

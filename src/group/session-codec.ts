@@ -7,7 +7,7 @@ import {
   GROUP_ID_LENGTH, GROUP_MAX_SKIPPED_KEYS, MAX_CHAIN_INDEX, MAX_GROUP_MEMBERS, MAX_GROUP_STATE_SIZE, MAX_SENDER_KEYS_PER_MEMBER,
 } from '../constants.js';
 import { fail } from '../errors.js';
-import { ed25519PublicKey, equalBytes, toHex, type Bytes } from '../crypto/index.js';
+import { ed25519PublicKey, equalBytes, redact, toHex, type Bytes } from '../crypto/index.js';
 import {
   checkBytes, checkUint, GROUP_MODES, readArray, readBytes, readGroupMembers, readMap, readUint, type GroupMode, type WireMap,
 } from '../wire/index.js';
@@ -128,5 +128,5 @@ export function decodeGroupSession(bytes: Bytes): GroupSession {
     skippedMessageKeys: readSkipped(map),
   };
   checkInvariants(session);
-  return session;
+  return redact(session, 'GroupSession');
 }

@@ -4,7 +4,7 @@
  * §2.1, takes part in PQXDH as an X25519 key.
  */
 import {
-  ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, equalBytes, generateEd25519KeyPair, ED25519_PUBLIC_KEY_LENGTH,
+  ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, equalBytes, generateEd25519KeyPair, redact, ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SEED_LENGTH, type Bytes, type RandomSource,
 } from '../crypto/index.js';
 import { fail } from '../errors.js';
@@ -20,11 +20,11 @@ export interface IdentityKeyPair {
 
 /** Draws the 32-byte seed from `random`. */
 export function generateIdentityKeyPair(random: RandomSource): IdentityKeyPair {
-  return generateEd25519KeyPair(random);
+  return redact(generateEd25519KeyPair(random), 'IdentityKeyPair');
 }
 
 export function identityKeyPairFromSeed(seed: Bytes): IdentityKeyPair {
-  return { publicKey: ed25519PublicKey(seed), privateKey: Uint8Array.from(seed) };
+  return redact({ publicKey: ed25519PublicKey(seed), privateKey: Uint8Array.from(seed) }, 'IdentityKeyPair');
 }
 
 /** The X25519 public form of an identity key; INVALID_KEY if it is not a valid Ed25519 point. */
@@ -50,5 +50,5 @@ export function decodeIdentityKeyPair(bytes: Bytes): IdentityKeyPair {
   const publicKey = readBytes(body, WHAT, 'publicKey', ED25519_PUBLIC_KEY_LENGTH);
   const privateKey = readBytes(body, WHAT, 'privateKey', ED25519_SEED_LENGTH);
   if (!equalBytes(ed25519PublicKey(privateKey), publicKey)) fail('INVALID_STATE', `${WHAT}: public key does not match the seed`, { what: WHAT });
-  return { publicKey, privateKey };
+  return redact({ publicKey, privateKey }, 'IdentityKeyPair');
 }

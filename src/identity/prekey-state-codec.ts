@@ -8,6 +8,7 @@ import {
   ED25519_SIGNATURE_LENGTH, equalBytes, ML_KEM_1024_PUBLIC_KEY_LENGTH, ML_KEM_1024_SECRET_KEY_LENGTH, x25519PublicKey,
   X25519_KEY_LENGTH, type Bytes,
 } from '../crypto/index.js';
+import { redact } from '../crypto/redact.js';
 import { fail } from '../errors.js';
 import { checkUint, MAX_PREKEY_ID, readArray, readBytes, readMap, readUint, type WireMap } from '../wire/index.js';
 import type { KemPreKeyRecord, OneTimePreKeyRecord, PreKeyState, SignedPreKeyRecord } from './prekeys.js';
@@ -118,5 +119,5 @@ export function decodePreKeyState(bytes: Bytes): PreKeyState {
     nextKemPreKeyId: checkUint(body['nextKemPreKeyId'], WHAT, 'nextKemPreKeyId', MAX_COUNTER),
   };
   checkInvariants(state);
-  return state;
+  return redact(state, 'PreKeyState');
 }

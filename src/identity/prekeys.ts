@@ -11,6 +11,7 @@ import {
 import {
   generateMlKemKeyPair, generateX25519KeyPair, sign, type Bytes, type MlKemKeyPair, type RandomSource, type X25519KeyPair,
 } from '../crypto/index.js';
+import { redact } from '../crypto/redact.js';
 import { fail } from '../errors.js';
 import {
   kemPreKeySignaturePayload, MAX_PREKEY_ID, signedPreKeySignaturePayload, type KemPreKeyPublic, type OneTimePreKeyPublic,
@@ -124,7 +125,7 @@ export function addOneTimePreKeys(state: PreKeyState, count: number, random: Ran
   let next = state.nextOneTimePreKeyId;
   for (let i = 0; i < count; i++) added.push({ id: takeId(next++, 'one-time prekey'), keyPair: generateX25519KeyPair(random) });
   return {
-    state: { ...state, oneTimePreKeys: [...state.oneTimePreKeys, ...added], nextOneTimePreKeyId: next },
+    state: redact({ ...state, oneTimePreKeys: [...state.oneTimePreKeys, ...added], nextOneTimePreKeyId: next }, 'PreKeyState'),
     preKeys: added.map(oneTimePreKeyPublic),
   };
 }
@@ -138,7 +139,7 @@ export function addKemPreKeys(
   let next = state.nextKemPreKeyId;
   for (let i = 0; i < count; i++) added.push(generateKemPreKey(identity, takeId(next++, 'KEM prekey'), now, false, random));
   return {
-    state: { ...state, kemPreKeys: [...state.kemPreKeys, ...added], nextKemPreKeyId: next },
+    state: redact({ ...state, kemPreKeys: [...state.kemPreKeys, ...added], nextKemPreKeyId: next }, 'PreKeyState'),
     preKeys: added.map(kemPreKeyPublic),
   };
 }
@@ -151,20 +152,20 @@ export function addKemPreKeys(
 export function rotateSignedPreKey(state: PreKeyState, identity: IdentityKeyPair, now: number, random: RandomSource): PreKeyState {
   const signedPreKey = generateSignedPreKey(identity, takeId(state.nextSignedPreKeyId, 'signed prekey'), now, random);
   const lastResortKemPreKey = generateKemPreKey(identity, takeId(state.nextKemPreKeyId, 'KEM prekey'), now, true, random);
-  return {
+  return redact({
     ...state,
     signedPreKey,
     lastResortKemPreKey,
     previous: { signedPreKey: state.signedPreKey, lastResortKemPreKey: state.lastResortKemPreKey, retiredAt: now },
     nextSignedPreKeyId: state.nextSignedPreKeyId + 1,
     nextKemPreKeyId: state.nextKemPreKeyId + 1,
-  };
+  }, 'PreKeyState');
 }
 
 /** Drops the retired pair once its grace period has passed (now ≥ retiredAt + SIGNED_PREKEY_GRACE_PERIOD). */
 export function pruneRetiredPreKeys(state: PreKeyState, now: number): PreKeyState {
   if (state.previous === null || now < state.previous.retiredAt + SIGNED_PREKEY_GRACE_PERIOD) return state;
-  return { ...state, previous: null };
+  return redact({ ...state, previous: null }, 'PreKeyState');
 }
 
 // ── public forms (the upload) ───────────────────────────────────────────────
@@ -231,9 +232,9 @@ export function findOneTimePreKey(state: PreKeyState, id: number): OneTimePreKey
  * never removed; an id not held is left alone (callers look up first).
  */
 export function consumePreKeys(state: PreKeyState, used: { readonly kemPreKeyId: number; readonly oneTimePreKeyId?: number | undefined }): PreKeyState {
-  return {
+  return redact({
     ...state,
     kemPreKeys: state.kemPreKeys.filter((k) => k.id !== used.kemPreKeyId),
     oneTimePreKeys: used.oneTimePreKeyId === undefined ? state.oneTimePreKeys : state.oneTimePreKeys.filter((k) => k.id !== used.oneTimePreKeyId),
-  };
+  }, 'PreKeyState');
 }

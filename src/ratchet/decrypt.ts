@@ -5,7 +5,7 @@
  */
 import { MAX_SKIP } from '../constants.js';
 import { fail } from '../errors.js';
-import { equalBytes, type Bytes, type RandomSource } from '../crypto/index.js';
+import { equalBytes, redact, type Bytes, type RandomSource } from '../crypto/index.js';
 import { decodeRatchetMessage } from '../wire/index.js';
 import { kdfChain } from './chain-key.js';
 import { tryDecryptHeader, type Header } from './header.js';
@@ -103,5 +103,5 @@ export function ratchetDecrypt(state: RatchetState, message: Bytes, random: Rand
   const opened = openHeader(state, encryptedHeader);
   const next = resolveMessageKey(state, opened, random);
   const plaintext = openBody(next.messageKey, ciphertext, state.associatedData, encryptedHeader);
-  return { state: next.state, plaintext };
+  return { state: redact(next.state, 'RatchetState'), plaintext };
 }

@@ -1,7 +1,7 @@
 /** RatchetEncryptHE (spec/protocol.md §6.5.1). */
 import { MAX_CHAIN_INDEX, MAX_MESSAGE_SIZE } from '../constants.js';
 import { fail } from '../errors.js';
-import type { Bytes, RandomSource } from '../crypto/index.js';
+import { redact, type Bytes, type RandomSource } from '../crypto/index.js';
 import { encodeRatchetMessage } from '../wire/index.js';
 import { kdfChain } from './chain-key.js';
 import { encryptHeader } from './header.js';
@@ -28,7 +28,7 @@ export function ratchetEncrypt(state: RatchetState, plaintext: Bytes, random: Ra
     fail('OVERSIZE', 'plaintext too large for one message', { got: message.length, max: MAX_MESSAGE_SIZE });
   }
   return {
-    state: { ...state, sendingChainKey: step.chainKey, sendingMessageNumber: state.sendingMessageNumber + 1 },
+    state: redact({ ...state, sendingChainKey: step.chainKey, sendingMessageNumber: state.sendingMessageNumber + 1 }, 'RatchetState'),
     message,
   };
 }

@@ -8,7 +8,7 @@ import {
   MAX_ASSOCIATED_DATA_SIZE, MAX_CHAIN_INDEX, MAX_PREVIOUS_RECEIVING_CHAINS, MAX_SKIPPED_KEYS, MAX_STATE_SIZE,
 } from '../constants.js';
 import { fail } from '../errors.js';
-import { equalBytes, toHex, x25519PublicKey, type Bytes } from '../crypto/index.js';
+import { equalBytes, redact, toHex, x25519PublicKey, type Bytes } from '../crypto/index.js';
 import { checkBytes, checkUint, readArray, readBytes, readMap, readUint, type WireMap } from '../wire/index.js';
 import { KEY_LENGTH } from './root-key.js';
 import type { SkippedMessageKey } from './skipped-keys.js';
@@ -106,5 +106,5 @@ export function decodeRatchetState(bytes: Bytes): RatchetState {
     associatedData: readBytes(map, WHAT, 'ad', { min: 0, max: MAX_ASSOCIATED_DATA_SIZE }),
   };
   checkInvariants(state);
-  return state;
+  return redact(state, 'RatchetState');
 }

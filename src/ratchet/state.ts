@@ -5,7 +5,7 @@
  */
 import { MAX_ASSOCIATED_DATA_SIZE } from '../constants.js';
 import { fail } from '../errors.js';
-import { generateX25519KeyPair, x25519, type Bytes, type RandomSource, type X25519KeyPair } from '../crypto/index.js';
+import { generateX25519KeyPair, redact, x25519, type Bytes, type RandomSource, type X25519KeyPair } from '../crypto/index.js';
 import { deriveInitialKeys, kdfRootHE } from './root-key.js';
 import type { SkippedMessageKey } from './skipped-keys.js';
 
@@ -63,7 +63,7 @@ export function initSender(p: {
   const initial = deriveInitialKeys(p.sharedSecret);
   const sendingRatchetKey = generateX25519KeyPair(p.random);
   const step = kdfRootHE(initial.rootKey, x25519(sendingRatchetKey.privateKey, p.peerRatchetKey));
-  return {
+  return redact({
     sendingRatchetKey,
     receivingRatchetKey: p.peerRatchetKey.slice(),
     rootKey: step.rootKey,
@@ -79,14 +79,14 @@ export function initSender(p: {
     skippedMessageKeys: [],
     previousReceivingChains: [],
     associatedData: p.associatedData.slice(),
-  };
+  }, 'RatchetState');
 }
 
 /** RatchetInitBobHE (§6.3). Bob cannot send until Alice's first message arrives. */
 export function initReceiver(p: { sharedSecret: Bytes; ownRatchetKeyPair: X25519KeyPair; associatedData: Bytes }): RatchetState {
   checkAssociatedData(p.associatedData);
   const initial = deriveInitialKeys(p.sharedSecret);
-  return {
+  return redact({
     sendingRatchetKey: { publicKey: p.ownRatchetKeyPair.publicKey.slice(), privateKey: p.ownRatchetKeyPair.privateKey.slice() },
     receivingRatchetKey: null,
     rootKey: initial.rootKey,
@@ -102,5 +102,5 @@ export function initReceiver(p: { sharedSecret: Bytes; ownRatchetKeyPair: X25519
     skippedMessageKeys: [],
     previousReceivingChains: [],
     associatedData: p.associatedData.slice(),
-  };
+  }, 'RatchetState');
 }

@@ -4,7 +4,7 @@
  * state is `{ peer, role, base, ratchet, pending, received }`. Decoded strictly.
  */
 import { MAX_ARCHIVED_SESSIONS, MAX_RETIRED_BASES, MAX_STATE_SIZE } from '../constants.js';
-import { ED25519_PUBLIC_KEY_LENGTH, ML_KEM_1024_CIPHERTEXT_LENGTH, X25519_KEY_LENGTH, type Bytes } from '../crypto/index.js';
+import { ED25519_PUBLIC_KEY_LENGTH, ML_KEM_1024_CIPHERTEXT_LENGTH, X25519_KEY_LENGTH, redact, type Bytes } from '../crypto/index.js';
 import { fail } from '../errors.js';
 import { decodeRatchetState, encodeRatchetState } from '../ratchet/index.js';
 import {
@@ -48,7 +48,7 @@ export function decodeSessionRecord(bytes: Bytes): SessionRecord {
   const current = map['c'] === null ? null : stateFromMap(map['c']);
   const archived = readArray(map, WHAT, 'a', MAX_ARCHIVED_SESSIONS).map(stateFromMap);
   const retired = readArray(map, WHAT, 'r', MAX_RETIRED_BASES).map((b) => checkBytes(b, WHAT, 'r', X25519_KEY_LENGTH));
-  return { current, archived, retired };
+  return redact({ current, archived, retired }, 'SessionRecord');
 }
 
 function stateFromMap(value: unknown): SessionState {

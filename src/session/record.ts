@@ -4,7 +4,7 @@
  * Pure functions over immutable records.
  */
 import { MAX_ARCHIVED_SESSIONS, MAX_RETIRED_BASES } from '../constants.js';
-import { compareBytes, equalBytes, type Bytes } from '../crypto/index.js';
+import { compareBytes, equalBytes, redact, type Bytes } from '../crypto/index.js';
 import type { SessionRecord, SessionState } from './session-state.js';
 
 /** The sessions of a record in the order they are tried for decryption: current, then archived newest first. */
@@ -19,8 +19,8 @@ export function findByBase(record: SessionRecord, base: Bytes): SessionState | u
 
 /** Replaces `old` (identified by object identity) with `updated`, keeping its place. */
 export function replaceSession(record: SessionRecord, old: SessionState, updated: SessionState): SessionRecord {
-  if (record.current === old) return { ...record, current: updated };
-  return { ...record, archived: record.archived.map((s) => (s === old ? updated : s)) };
+  if (record.current === old) return redact({ ...record, current: updated }, 'SessionRecord');
+  return redact({ ...record, archived: record.archived.map((s) => (s === old ? updated : s)) }, 'SessionRecord');
 }
 
 /** True if `base` names a session this record has dropped: its initial messages are replays. */
@@ -32,11 +32,11 @@ export function isRetired(record: SessionRecord, base: Bytes): boolean {
 function archive(record: SessionRecord, current: SessionState | null, session: SessionState): SessionRecord {
   const all = [session, ...record.archived];
   const dropped = all.slice(MAX_ARCHIVED_SESSIONS).map((s) => s.base);
-  return {
+  return redact({
     current,
     archived: all.slice(0, MAX_ARCHIVED_SESSIONS),
     retired: [...dropped, ...record.retired].slice(0, MAX_RETIRED_BASES),
-  };
+  }, 'SessionRecord');
 }
 
 /**
@@ -46,7 +46,7 @@ function archive(record: SessionRecord, current: SessionState | null, session: S
  */
 export function installSession(record: SessionRecord, session: SessionState): SessionRecord {
   const current = record.current;
-  if (current === null) return { ...record, current: session };
+  if (current === null) return redact({ ...record, current: session }, 'SessionRecord');
   const keepCurrent = session.role === 'responder'
     && current.role === 'initiator'
     && !current.received

@@ -2,7 +2,7 @@
  * One session (spec/protocol.md §7.1): a PQXDH handshake followed by a Double
  * Ratchet, plus what the record rules of §7.4 need to know about it.
  */
-import type { Bytes } from '../crypto/index.js';
+import { redact, type Bytes } from '../crypto/index.js';
 import type { InitialMessageHeader } from '../wire/index.js';
 import type { RatchetState } from '../ratchet/index.js';
 
@@ -33,4 +33,4 @@ export interface SessionRecord {
   readonly retired: readonly Bytes[];
 }
 
-export const EMPTY_RECORD: SessionRecord = { current: null, archived: [], retired: [] };
+export const EMPTY_RECORD: SessionRecord = redact({ current: null, archived: [], retired: [] }, 'SessionRecord');
