@@ -11,7 +11,7 @@ import type { WebSocket, RawData } from 'ws';
 import { RELAY_NONCE_LENGTH } from '../src/constants.js';
 import { toHex, type Bytes } from '../src/crypto/index.js';
 import {
-  decodeMsgpack, encodeRelayServerFrame, readRelayRequest, relayFrameId, type RelayRequest, type RelayServerFrame,
+  decodeRelayRequestValue, encodeRelayServerFrame, readRelayRequest, relayFrameId, type RelayRequest, type RelayServerFrame,
 } from '../src/wire/index.js';
 import { CLOSE_IDLE_UNAUTHENTICATED, CLOSE_PROTOCOL_VIOLATIONS, CLOSE_RATE_LIMIT_ABUSE, CLOSE_REPLACED } from './close-codes.js';
 import type { MailboxSession, RelayContext } from './context.js';
@@ -128,7 +128,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
     let req: RelayRequest;
     try {
       if (!isBinary) throw new RelayError('BAD_FRAME', 'text frame');
-      value = decodeMsgpack(bytes, this.ctx.options.limits.maxFrameSize, 'relay request');
+      value = decodeRelayRequestValue(bytes, this.ctx.options.limits.maxFrameSize);
       req = readRelayRequest(value);
     } catch (e) {
       this.ctx.metrics.frameIn('invalid');

@@ -21,6 +21,16 @@ export const MAX_INITIAL_MESSAGE_SIZE = MAX_MESSAGE_SIZE + 4096;
 export const MAX_BUNDLE_SIZE = 8 * 1024;
 /** Largest serialized session state (skipped keys dominate). */
 export const MAX_STATE_SIZE = 1024 * 1024;
+/**
+ * Deepest nesting of msgpack arrays and maps any decoder accepts (§3). The
+ * deepest structure is a serialized group session at 5 —
+ * `[v, kind, { group: { ms: [[identityKey, role]] } }]` — since nested
+ * encodings travel as bin and add no depth; 16 leaves room for new structures
+ * while keeping the decoder's recursion trivially shallow.
+ */
+export const MSGPACK_MAX_DEPTH = 16;
+/** Most entries of one msgpack map a decoder accepts; the widest structure (a ratchet state) has 15. */
+export const MSGPACK_MAX_MAP_LENGTH = 64;
 
 // ── Identity / handshake (spec §4, §5) ──────────────────────────────────────
 // (section owned by src/identity and src/handshake)

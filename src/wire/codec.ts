@@ -5,16 +5,21 @@
  * reject, with a ProtocolError and nothing else:
  *   - input that is not exactly one msgpack value (trailing bytes included),
  *   - input larger than the bound for its kind (OVERSIZE),
- *   - msgpack extension types (timestamps included) and floats where integers belong,
+ *   - msgpack extension types (timestamps included) and floats anywhere,
+ *   - nesting, array or map lengths, or value counts beyond the decode limits
+ *     (msgpack-reader.ts), and any length the remaining bytes cannot hold,
  *   - a missing key, an unknown key, a value of the wrong type or length (MALFORMED),
  *   - a version this implementation does not speak (UNSUPPORTED_VERSION).
  * Byte fields are copied out of the input, so a decoded value never aliases
  * the caller's buffer.
  */
-import { Decoder, Encoder } from '@msgpack/msgpack';
-import { fail, isProtocolError } from '../errors.js';
+import { Encoder } from '@msgpack/msgpack';
+import { MSGPACK_MAX_DEPTH, MSGPACK_MAX_MAP_LENGTH } from '../constants.js';
+import { fail } from '../errors.js';
 import type { Bytes } from '../crypto/index.js';
+import { readMsgpack, type DecodeLimits } from './msgpack-reader.js';
 
+export type { DecodeLimits } from './msgpack-reader.js';
 export type WireMap = Readonly<Record<string, unknown>>;
 
 const encoder = new Encoder({ ignoreUndefined: false, sortKeys: false, forceIntegerToFloat: false });
@@ -24,36 +29,20 @@ export function encodeMsgpack(value: unknown): Bytes {
   return encoder.encode(value);
 }
 
-function decoderFor(maxSize: number): Decoder {
-  return new Decoder({
-    maxStrLength: maxSize,
-    maxBinLength: maxSize,
-    maxArrayLength: maxSize,
-    maxMapLength: 64,
-    maxExtLength: 0,
-    useBigInt64: false,
-  });
+/**
+ * The limits of a decode of at most `maxSize` bytes unless its caller tightens
+ * them. Array length and value count may follow the size bound: every value
+ * takes at least one byte, so they only ever bind on hostile input.
+ */
+export function defaultDecodeLimits(maxSize: number): DecodeLimits {
+  return { maxDepth: MSGPACK_MAX_DEPTH, maxArrayLength: maxSize, maxMapLength: MSGPACK_MAX_MAP_LENGTH, maxItems: maxSize };
 }
 
-const decoders = new Map<number, Decoder>();
-
-/** Decodes exactly one msgpack value of at most `maxSize` bytes. */
-export function decodeMsgpack(bytes: Bytes, maxSize: number, what: string): unknown {
+/** Decodes exactly one msgpack value of at most `maxSize` bytes, within `limits` (defaults above). */
+export function decodeMsgpack(bytes: Bytes, maxSize: number, what: string, limits?: Partial<DecodeLimits>): unknown {
   if (!(bytes instanceof Uint8Array)) fail('MALFORMED', `${what}: input is not bytes`, { what });
   if (bytes.length > maxSize) fail('OVERSIZE', `${what}: ${bytes.length} bytes exceeds ${maxSize}`, { what, got: bytes.length, max: maxSize });
-  let decoder = decoders.get(maxSize);
-  if (decoder === undefined) {
-    decoder = decoderFor(maxSize);
-    decoders.set(maxSize, decoder);
-  }
-  try {
-    return decoder.decode(bytes);
-  } catch (e) {
-    if (isProtocolError(e)) throw e;
-    // The library reports truncation, trailing bytes, bad markers and limits as
-    // RangeError/DecodeError; we collapse them all into one stable code.
-    return fail('MALFORMED', `${what}: not a single valid msgpack value`, { what });
-  }
+  return readMsgpack(bytes, what, { ...defaultDecodeLimits(maxSize), ...limits });
 }
 
 /** Checks that `value` is a map with exactly the `required` keys plus any of the `optional` ones. */

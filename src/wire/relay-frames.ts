@@ -19,7 +19,7 @@ import {
 import { fail } from '../errors.js';
 import {
   checkBytes, checkUint, decodeMsgpack, encodeMsgpack, readArray, readBoolean, readBytes, readMap, readOptional,
-  readString, readUint, readVersion, type WireMap,
+  readString, readUint, readVersion, type DecodeLimits, type WireMap,
 } from './codec.js';
 
 /** The error codes a relay puts on the wire (spec/relay.md §6). Clients must tolerate unknown codes. */
@@ -224,8 +224,32 @@ function readTokenRequest(value: unknown, t: 'bundle' | 'token_add' | 'token_rev
   return { type: t, id, token: readBytes(m, REQUEST, 'token', TOKEN), ...(replaces !== undefined ? { replaces } : {}) };
 }
 
+/** Slack over the largest legitimate value counts below, so a future optional field does not hit the limit. */
+const ITEMS_MARGIN = 64;
+
+/**
+ * Decode limits of a request, from the largest legitimate one rather than the
+ * frame size: an unauthenticated peer sends these, so a hostile frame is cut
+ * off at its first header that no valid request could have.
+ *   - depth 3: fanout's `{ to: [{ mailbox, token }] }`;
+ *   - arrays: the longest list a request carries (fanout recipients, ack ids; publish lists are shorter);
+ *   - maps: 16, the request keys `readRelayRequest` knows (a valid request has at most 7);
+ *   - values: a full fanout is 1 map + 6 keys + 6 values + RELAY_MAX_FANOUT × (map + 2 keys + 2 values).
+ */
+export const RELAY_REQUEST_DECODE_LIMITS: DecodeLimits = {
+  maxDepth: 3,
+  maxArrayLength: Math.max(RELAY_MAX_FANOUT, RELAY_MAX_ACK_IDS, RELAY_MAX_PUBLISH_ONE_TIME, RELAY_MAX_PUBLISH_KEM),
+  maxMapLength: 16,
+  maxItems: 13 + 5 * RELAY_MAX_FANOUT + ITEMS_MARGIN,
+};
+
+/** The msgpack value of a request frame, within RELAY_REQUEST_DECODE_LIMITS; `readRelayRequest` reads it. */
+export function decodeRelayRequestValue(bytes: Bytes, maxFrameSize: number = RELAY_MAX_FRAME_SIZE): unknown {
+  return decodeMsgpack(bytes, maxFrameSize, REQUEST, RELAY_REQUEST_DECODE_LIMITS);
+}
+
 export function decodeRelayRequest(bytes: Bytes, maxSize: number = RELAY_MAX_FRAME_SIZE): RelayRequest {
-  return readRelayRequest(decodeMsgpack(bytes, maxSize, REQUEST));
+  return readRelayRequest(decodeRelayRequestValue(bytes, maxSize));
 }
 
 // ── relay → client ──────────────────────────────────────────────────────────
@@ -281,8 +305,20 @@ function readResult(value: unknown, pre: WireMap): RelayResult {
   }
 }
 
+/**
+ * Decode limits of a relay → client frame (the relay may be hostile), from the largest legitimate one:
+ * depth 2 and RELAY_MAX_FANOUT entries for a fanout result's `{ results: [str…] }`, 16 map keys as for
+ * requests, and that result's 1 map + 5 keys + 5 values + RELAY_MAX_FANOUT strings as the value count.
+ */
+export const RELAY_SERVER_FRAME_DECODE_LIMITS: DecodeLimits = {
+  maxDepth: 2,
+  maxArrayLength: RELAY_MAX_FANOUT,
+  maxMapLength: 16,
+  maxItems: 11 + RELAY_MAX_FANOUT + ITEMS_MARGIN,
+};
+
 export function decodeRelayServerFrame(bytes: Bytes, maxSize: number = RELAY_MAX_FRAME_SIZE): RelayServerFrame {
-  const value = decodeMsgpack(bytes, maxSize, SERVER);
+  const value = decodeMsgpack(bytes, maxSize, SERVER, RELAY_SERVER_FRAME_DECODE_LIMITS);
   const pre = readMap(value, SERVER, COMMON, ['relayId', 'nonce', 're', 'mailbox', 'oneTime', 'kem', 'bundle', 'results',
     'delivered', 'code', 'retryAfter', 'eid', 'data']);
   readVersion(pre, SERVER, [PROTOCOL_VERSION]);
