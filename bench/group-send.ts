@@ -5,8 +5,9 @@
  * messages after 200 warm-up messages. (`npm run bench` reports the cost
  * including the distribution of a fresh sender key.)
  */
-import { seededRandom, useCryptoProvider, utf8 } from '../src/crypto/index.js';
-import { createGroupBenchmarkFixture, groupEncrypt } from '../src/group/index.js';
+import { useCryptoProvider, utf8 } from '../src/crypto/index.js';
+import { groupEncrypt } from '../src/group/index.js';
+import { createGroupBenchmarkFixture, seededRandom } from '../src/testing/index.js';
 import { nodeCryptoProvider } from '../src/node/index.js';
 
 const provider = process.argv[2] === 'node' ? 'node' : 'noble';

@@ -11,7 +11,7 @@ import { builtinModules } from 'node:module';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const layerOf = {
-  crypto: 0, wire: 1, identity: 2, handshake: 2, ratchet: 2, group: 2, session: 3, store: 4, client: 5, node: 6,
+  crypto: 0, wire: 1, identity: 2, handshake: 2, ratchet: 2, group: 2, session: 3, store: 4, client: 5, node: 6, testing: 6,
 };
 // Which src/ layers a given src/ layer may import (besides the root files errors.ts, constants.ts).
 const allowed = {
@@ -25,6 +25,8 @@ const allowed = {
   store: ['crypto', 'wire'],
   client: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session', 'store'],
   node: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session', 'store', 'client'],
+  // 'parley/testing': helpers over the protocol layers; nothing in the library imports it.
+  testing: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session'],
 };
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
@@ -57,6 +59,7 @@ for (const file of files(join(root, 'src'))) {
     if (!spec.startsWith('.')) continue;
     const target = relative(join(root, 'src'), resolve(dirname(file), spec));
     if (target.startsWith('..')) { problems.push(`${rel}: imports outside src/ (${spec})`); continue; }
+    if (target.startsWith('testing/') && layer !== 'testing') problems.push(`${rel}: the library imports test helpers (${spec})`);
     if (target === 'client/client.js' && layer === 'client' && rel !== 'client/index.ts') {
       problems.push(`${rel}: a client room imports the facade client.ts (${spec})`);
     }

@@ -4,7 +4,8 @@
  * messages flow out of order; Alice adds Dave (who gets current chain states
  * only) and removes Carol (every remaining sender rotates).
  */
-import { equalBytes, generateEd25519KeyPair, seededRandom, sha256, toHex, utf8, type Bytes, type Ed25519KeyPair, type RandomSource } from '../../src/crypto/index.js';
+import { equalBytes, generateEd25519KeyPair, sha256, toHex, utf8, type Bytes, type Ed25519KeyPair, type RandomSource } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import {
   applyChange, createGroup, deriveGroupBodyKeys, groupDecrypt, groupEncrypt, groupStateHash, joinGroup, kdfSenderChain, processDistribution,
   prepareSend, proposeChange, type GroupSession,

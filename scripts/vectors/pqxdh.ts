@@ -7,10 +7,8 @@
  * checks that the public API reproduces them.
  */
 import { PQXDH_INFO } from '../../src/constants.js';
-import {
-  concatBytes, ed25519SeedToX25519, ed25519PublicToX25519, hkdf, mlKemEncapsulate, seededRandom, toHex, utf8, x25519, x25519PublicKey,
-  type Bytes,
-} from '../../src/crypto/index.js';
+import { concatBytes, ed25519SeedToX25519, ed25519PublicToX25519, hkdf, mlKemEncapsulate, toHex, utf8, x25519, x25519PublicKey, type Bytes } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { buildPreKeyBundle, createPreKeyState, identityKeyPairFromSeed, type PreKeyState } from '../../src/identity/index.js';
 import {
   encodeInitialMessage, encodeKemPreKey, encodeOneTimePreKey, encodePreKeyBundle, encodeSignedPreKey, type PreKeyBundle,

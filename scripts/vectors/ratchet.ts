@@ -7,7 +7,8 @@
  * own randomness (Alice's first ratchet key, header nonces, new ratchet keys)
  * from its own seeded source, in the order spec/protocol.md §6 gives.
  */
-import { generateX25519KeyPair, seededRandom, toHex, utf8, type Bytes, type RandomSource } from '../../src/crypto/index.js';
+import { generateX25519KeyPair, toHex, utf8, type Bytes, type RandomSource } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
 import { kdfChain } from '../../src/ratchet/chain-key.js';
 import { encodeHeader, tryDecryptHeader } from '../../src/ratchet/header.js';

@@ -5,7 +5,8 @@
  * taken from src/identity; the test checks the public API against it.
  */
 import { SAFETY_NUMBER_ITERATIONS, SAFETY_NUMBER_LABEL, SAFETY_NUMBER_VERSION } from '../../src/constants.js';
-import { concatBytes, ed25519PublicKey, seededRandom, sha512, toHex, uintToBytes, utf8, type Bytes } from '../../src/crypto/index.js';
+import { concatBytes, ed25519PublicKey, sha512, toHex, uintToBytes, utf8, type Bytes } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { encodeMsgpack } from '../../src/wire/index.js';
 
 export const SEED = new Uint8Array(32).fill(0x53);

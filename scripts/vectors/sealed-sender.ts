@@ -5,10 +5,8 @@
  * Format: spec/test-vectors.md §Sealed sender.
  */
 import { SEALED_EPHEMERAL_INFO, SEALED_STATIC_INFO } from '../../src/constants.js';
-import {
-  aeadSeal, concatBytes, ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, hkdf, seededRandom, split, toHex, utf8,
-  x25519, x25519PublicKey, type Bytes,
-} from '../../src/crypto/index.js';
+import { aeadSeal, concatBytes, ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, hkdf, split, toHex, utf8, x25519, x25519PublicKey, type Bytes } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { encodeSealedEnvelope, encodeSessionMessage } from '../../src/wire/index.js';
 
 export const SEED = new Uint8Array(32).fill(0x5e);

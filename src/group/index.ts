@@ -13,4 +13,3 @@ export { createSenderKey, type SenderKeyState } from './sender-key.js';
 export type { ReceiverChain, SkippedGroupKey } from './receiver-chain.js';
 export { kdfSenderChain } from './chain-key.js';
 export { deriveGroupBodyKeys, groupAssociatedData } from './message-key.js';
-export { createGroupBenchmarkFixture, type GroupBenchmarkFixture } from './bench-fixture.js';

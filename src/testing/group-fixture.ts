@@ -6,10 +6,8 @@
  * grow with `members`.
  */
 import { generateEd25519KeyPair, type Bytes, type RandomSource } from '../crypto/index.js';
+import { createGroup, joinGroup, prepareSend, processDistribution, type GroupSession, type SenderKeyDelivery } from '../group/index.js';
 import type { GroupMode } from '../wire/index.js';
-import { createGroup, joinGroup, type GroupSession } from './group-session.js';
-import { processDistribution } from './group-receive.js';
-import { prepareSend, type SenderKeyDelivery } from './group-send.js';
 
 export interface GroupBenchmarkFixture {
   /** The creator and only writer, ready to `groupEncrypt` (its sender key is distributed). */

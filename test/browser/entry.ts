@@ -3,7 +3,8 @@
  * Parley with the platform's crypto.getRandomValues, and the sealed-sender and
  * ratchet vectors reproduced byte for byte. Exposed as window.parleySelfTest.
  */
-import { fromHex, seededRandom, systemRandom, toHex, utf8 } from '../../src/crypto/index.js';
+import { fromHex, systemRandom, toHex, utf8 } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { buildPreKeyBundle, createPreKeyState, generateIdentityKeyPair, identityKeyPairFromSeed, safetyNumber } from '../../src/identity/index.js';
 import { EMPTY_RECORD, seal, sessionDecrypt, sessionEncrypt, startSession, unseal } from '../../src/session/index.js';
 

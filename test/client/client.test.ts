@@ -10,7 +10,8 @@ import { isClientError } from '../../src/client/errors.js';
 import { generateIdentityKeyPair } from '../../src/identity/index.js';
 import { encodeIdentityKeyPair } from '../../src/identity/index.js';
 import { MemoryStore, put, type Store } from '../../src/store/index.js';
-import { seededRandom, type Bytes } from '../../src/crypto/index.js';
+import { type Bytes } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { MemoryRelayHub } from './memory-relay.js';
 
 const RELAY = 'ws://relay.test';

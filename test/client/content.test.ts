@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seededRandom, type Bytes } from '../../src/crypto/index.js';
+import { type Bytes } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { isProtocolError } from '../../src/errors.js';
 import { decodeContent, encodeContent, newContent, type Content, type ContentBody } from '../../src/wire/client/content.js';
 import { decodeInvite, encodeInvite, inviteToString, parseInvite, type Invite } from '../../src/wire/client/invite.js';

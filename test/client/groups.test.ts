@@ -7,7 +7,7 @@ import { Client } from '../../src/client/client.js';
 import type { GroupInfo } from '../../src/client/groups/state.js';
 import { isClientError } from '../../src/client/errors.js';
 import { encodeIdentityKeyPair, generateIdentityKeyPair } from '../../src/identity/index.js';
-import { seededRandom } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { MemoryStore, put } from '../../src/store/index.js';
 import { MemoryRelayHub } from './memory-relay.js';
 

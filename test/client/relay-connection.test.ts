@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateIdentityKeyPair } from '../../src/identity/index.js';
-import { seededRandom, verify } from '../../src/crypto/index.js';
+import { verify } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { connectRelay } from '../../src/client/transport/relay-connection.js';
 import { relayAuthPayload } from '../../src/wire/relay-auth.js';
 import { isClientError } from '../../src/client/errors.js';

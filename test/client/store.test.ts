@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededRandom, utf8, type Bytes } from '../../src/crypto/index.js';
+import { utf8, type Bytes } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { SqliteStore } from '../../src/node/sqlite-store.js';
 import { MemoryStore, del, isStoreError, put, type Store } from '../../src/store/index.js';
 

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seededRandom, sign, type Bytes } from '../../src/crypto/index.js';
+import { sign, type Bytes } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { isProtocolError } from '../../src/errors.js';
 import {
   applyChange, decodeGroupSession, encodeGroupSession, groupAssociatedData, groupDecrypt, groupSend, joinGroup, kdfSenderChain,

@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_SENDER_KEYS_PER_MEMBER } from '../../src/constants.js';
-import { seededRandom, toHex, type Bytes, type Ed25519KeyPair } from '../../src/crypto/index.js';
+import { toHex, type Bytes, type Ed25519KeyPair } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { isProtocolError } from '../../src/errors.js';
 import {
   applyChange, createGroup, groupDecrypt, groupSend, joinGroup, processDistribution, proposeChange, roleOf, type GroupSession,

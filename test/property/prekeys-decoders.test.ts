@@ -7,7 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seededRandom, type Bytes } from '../../src/crypto/index.js';
+import { type Bytes } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { isProtocolError } from '../../src/errors.js';
 import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
 import {

@@ -4,7 +4,8 @@
  * redeliver one already delivered).
  */
 import fc from 'fast-check';
-import { generateX25519KeyPair, seededRandom, toHex, utf8, type Bytes, type RandomSource } from '../../src/crypto/index.js';
+import { generateX25519KeyPair, toHex, utf8, type Bytes, type RandomSource } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { isProtocolError, type ProtocolErrorCode } from '../../src/errors.js';
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
 

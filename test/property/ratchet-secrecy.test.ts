@@ -10,7 +10,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seededRandom, toHex, type Bytes } from '../../src/crypto/index.js';
+import { toHex, type Bytes } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { ratchetDecrypt, type RatchetState } from '../../src/ratchet/index.js';
 import { deliver, errorCodeOf, opArb, peerOf, runSchedule, send, snapshot, type Party, type Sent } from './ratchet-harness.js';
 import { fcParams } from './fc.js';

@@ -4,7 +4,8 @@
  * deliveries and membership changes reproduce every committed byte.
  */
 import { describe, expect, it } from 'vitest';
-import { fromHex, seededRandom, toHex, type Bytes, type RandomSource } from '../../src/crypto/index.js';
+import { fromHex, toHex, type Bytes, type RandomSource } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import {
   applyChange, createGroup, groupDecrypt, groupSend, joinGroup, processDistribution, proposeChange, type GroupSession,
 } from '../../src/group/index.js';

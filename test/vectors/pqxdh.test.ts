@@ -4,7 +4,8 @@
  * (SK, AD, initial message) and Bob's respondPqxdh (same SK and AD).
  */
 import { describe, expect, it } from 'vitest';
-import { fromHex, seededRandom, toHex } from '../../src/crypto/index.js';
+import { fromHex, toHex } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
 import { createPreKeyState, identityKeyPairFromSeed } from '../../src/identity/index.js';
 import { decodeInitialMessage, decodePreKeyBundle, encodeInitialMessage, encodePreKeyBundle } from '../../src/wire/index.js';

@@ -4,7 +4,8 @@
  * delivery decrypts to the committed plaintext.
  */
 import { describe, expect, it } from 'vitest';
-import { fromHex, seededRandom, toHex, type RandomSource } from '../../src/crypto/index.js';
+import { fromHex, toHex, type RandomSource } from '../../src/crypto/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
 import { committedVectors, regeneratedVectors } from './committed.js';
 

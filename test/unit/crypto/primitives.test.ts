@@ -3,10 +3,8 @@
  * any provider installed in its place; see provider-equivalence).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  aeadOpen, aeadSeal, aeadTryOpen, ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, fromHex, hkdf,
-  seededRandom, sign, toHex, verify, x25519, x25519PublicKey,
-} from '../../../src/crypto/index.js';
+import { aeadOpen, aeadSeal, aeadTryOpen, ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, fromHex, hkdf, sign, toHex, verify, x25519, x25519PublicKey } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import { isProtocolError } from '../../../src/errors.js';
 
 describe('X25519 (RFC 7748 §6.1)', () => {

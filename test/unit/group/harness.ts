@@ -1,6 +1,7 @@
 /** Test helpers for src/group: identities, and a pairwise channel modelled as direct authenticated delivery. */
 import { expect } from 'vitest';
-import { generateEd25519KeyPair, seededRandom, type Bytes, type Ed25519KeyPair, type RandomSource } from '../../../src/crypto/index.js';
+import { generateEd25519KeyPair, type Bytes, type Ed25519KeyPair, type RandomSource } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import { isProtocolError, type ProtocolErrorCode } from '../../../src/errors.js';
 import {
   createGroup, joinGroup, processDistribution, type GroupMode, type GroupRole, type GroupSession, type SenderKeyDelivery,

@@ -1,6 +1,7 @@
 /** Membership: changes, epochs and forks, rotation on leave, joiners' view, channels, state codec, 1,000 members (protocol.md §8.6–§8.10). */
 import { describe, expect, it } from 'vitest';
-import { seededRandom, toHex, type Bytes, type Ed25519KeyPair } from '../../../src/crypto/index.js';
+import { toHex, type Bytes, type Ed25519KeyPair } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import {
   applyChange, createGroup, decodeGroupSession, encodeGroupSession, groupDecrypt, groupEncrypt, groupSend, groupStateHash, joinGroup,
   prepareSend, processDistribution, proposeChange, type GroupSession,
@@ -221,7 +222,7 @@ describe('1,000 members', () => {
 
 describe('benchmark fixture', () => {
   it('gives a sender ready to encrypt and a receiver that decrypts, at any size', async () => {
-    const { createGroupBenchmarkFixture } = await import('../../../src/group/index.js');
+    const { createGroupBenchmarkFixture } = await import('../../../src/testing/index.js');
     for (const members of [10, 100]) {
       const f = createGroupBenchmarkFixture({ members, random: seededRandom(seed(members)) });
       expect(f.distributions.length).toBe(members - 1);

@@ -1,7 +1,8 @@
 /** Sender Keys: sending, receiving, skipped keys, duplicates, signatures, failure atomicity (protocol.md §8.2–§8.5). */
 import { describe, expect, it } from 'vitest';
 import { GROUP_MAX_SKIP, GROUP_MAX_SKIPPED_KEYS, MAX_SENDER_KEYS_PER_MEMBER } from '../../../src/constants.js';
-import { concatBytes, seededRandom, sign, toHex, utf8, type Bytes, type RandomSource } from '../../../src/crypto/index.js';
+import { concatBytes, sign, toHex, utf8, type Bytes, type RandomSource } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import {
   groupAssociatedData, groupDecrypt, groupEncrypt, groupSend, kdfSenderChain, prepareSend, processDistribution, type GroupSession,
 } from '../../../src/group/index.js';

@@ -1,6 +1,7 @@
 /** PQXDH both sides (spec §5): agreement, signature checks first, prekey consumption, purity on failure. */
 import { describe, expect, it } from 'vitest';
-import { seededRandom, type RandomSource } from '../../../src/crypto/index.js';
+import { type RandomSource } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import { isProtocolError, type ProtocolErrorCode } from '../../../src/errors.js';
 import { initiatePqxdh, respondPqxdh } from '../../../src/handshake/index.js';
 import {

@@ -1,6 +1,6 @@
 /** Private prekey state (spec §4.6, §4.7): issuing, rotation, consumption, strict serialization. */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import { isProtocolError } from '../../../src/errors.js';
 import { MAX_ONE_TIME_PREKEYS, SIGNED_PREKEY_GRACE_PERIOD } from '../../../src/constants.js';
 import {

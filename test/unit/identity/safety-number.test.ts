@@ -1,6 +1,6 @@
 /** Safety numbers (spec §4.8): symmetric, key-sensitive, scannable payload checks. */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import {
   compareScannedPayload, fingerprint, formatSafetyNumber, generateIdentityKeyPair, safetyNumber, scannablePayload,
 } from '../../../src/identity/index.js';

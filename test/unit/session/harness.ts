@@ -1,5 +1,6 @@
 /** Two or more devices with identities and prekeys, for session tests. */
-import { seededRandom, type Bytes, type RandomSource } from '../../../src/crypto/index.js';
+import { type Bytes, type RandomSource } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import {
   buildPreKeyBundle, consumePreKeys, createPreKeyState, generateIdentityKeyPair, type IdentityKeyPair, type PreKeyState,
 } from '../../../src/identity/index.js';

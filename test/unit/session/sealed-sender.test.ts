@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateEd25519KeyPair, seededRandom, toHex, utf8 } from '../../../src/crypto/index.js';
+import { generateEd25519KeyPair, toHex, utf8 } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import { isProtocolError } from '../../../src/errors.js';
 import { seal, unseal } from '../../../src/session/sealed-sender.js';
 import { StaticSecretCache } from '../../../src/session/static-secrets.js';

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fromHex, seededRandom, toHex } from '../../../src/crypto/index.js';
+import { fromHex, toHex } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import { decodeGroupSession, encodeGroupSession } from '../../../src/group/index.js';
 import { decodeIdentityKeyPair, decodePreKeyState, encodeIdentityKeyPair, encodePreKeyState } from '../../../src/identity/index.js';
 import { decodeRatchetState, encodeRatchetState } from '../../../src/ratchet/index.js';

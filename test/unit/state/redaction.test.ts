@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { format, inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fromHex, seededRandom } from '../../../src/crypto/index.js';
+import { fromHex } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import { createGroup, decodeGroupSession, groupEncrypt, prepareSend } from '../../../src/group/index.js';
 import { decodeIdentityKeyPair, decodePreKeyState, generateIdentityKeyPair, rotateSignedPreKey } from '../../../src/identity/index.js';
 import { decodeRatchetState, ratchetEncrypt } from '../../../src/ratchet/index.js';

@@ -1,8 +1,7 @@
 /** Public prekey codecs (spec §4.3–§4.6): round trips, strict rejects, signature checks. */
 import { describe, expect, it } from 'vitest';
-import {
-  generateEd25519KeyPair, generateMlKemKeyPair, generateX25519KeyPair, seededRandom, sign,
-} from '../../../src/crypto/index.js';
+import { generateEd25519KeyPair, generateMlKemKeyPair, generateX25519KeyPair, sign } from '../../../src/crypto/index.js';
+import { seededRandom } from '../../../src/testing/index.js';
 import { isProtocolError } from '../../../src/errors.js';
 import {
   decodeKemPreKey, decodeOneTimePreKey, decodePreKeyBundle, decodeSignedPreKey, encodeKemPreKey, encodeMsgpack, encodeOneTimePreKey,
