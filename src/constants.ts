@@ -176,3 +176,35 @@ export const MAX_RECEIPT_IDS = 256;
 export const HEAL_COOLDOWN_MS = 10_000;
 /** How long a group admin collects member tokens before sending one roster (client.md §6.2). */
 export const ROSTER_DELAY_MS = 50;
+
+// ── client: delivery tokens and addresses (client.md §4) ─────────────────────
+
+/** Length of every delivery token the client registers (invitations, contacts, groups); the relay accepts RELAY_TOKEN_MIN_LENGTH..MAX. */
+export const TOKEN_LENGTH = 32;
+/** Longest mailbox id the client accepts for a peer (its relay may not be ours). */
+export const MAX_MAILBOX_ID_LENGTH = 64;
+/** Longest display name a peer may suggest (client.md §4.1). */
+export const MAX_DISPLAY_NAME_LENGTH = 64;
+/** Largest encoded invitation (client.md §4.1); its text form is at most twice this after the prefix. */
+export const MAX_INVITE_SIZE = 1024;
+/** Largest pairwise payload (client.md §3): a group control message may carry a full roster (1,000 members of 32-byte keys and more). */
+export const MAX_PAYLOAD_SIZE = MAX_CONTENT_SIZE + 64 * 1024;
+/** Largest encoded group control message and welcome or change inside it (client.md §6.2); a stored group record holds 16 times this. */
+export const MAX_GROUP_CONTROL_MESSAGE_SIZE = 1024 * 1024;
+/** Largest token epoch in a roster or member-token (client.md §6.3): a uint32. */
+export const MAX_TOKEN_EPOCH = 0xffffffff;
+/** Largest stored contact record (client.md §4.3). */
+export const MAX_CONTACT_RECORD_SIZE = 4096;
+/** Most recipients of one outbox entry (a group fan-out, client.md §5.1). */
+export const MAX_OUTBOX_RECIPIENTS = 4096;
+
+// ── shared bytes ─────────────────────────────────────────────────────────────
+
+/**
+ * 32 zero bytes: the HKDF salt of PQXDH (§5.3), of the ratchet's initial keys
+ * (§6.3) and of message keys (§6.2, §8.2), the all-zero X25519 output check
+ * (§2), and a new group's parentHash and changeDigest (§8.6). Typed read-only, and never
+ * placed in state: state takes a copy (`.slice()`), so nothing can write
+ * through it.
+ */
+export const ZERO_32: Readonly<Uint8Array> = new Uint8Array(32);

@@ -5,7 +5,7 @@
  *
  * - hmacSha256Each keys once for several messages under the same key (KDF_CK:
  *   HMAC(ck, 0x01), HMAC(ck, 0x02)).
- * - HKDF with the all-zero salt (RFC 5869's default, and the ratchet's ZERO32)
+ * - HKDF with the all-zero salt (RFC 5869's default, and the ratchet's ZERO_32)
  *   starts its extract from a keyed instance made once: the salt is a public
  *   constant, so its midstate is no secret.
  *
@@ -40,7 +40,7 @@ export function nobleHmacSha256Each(key: Bytes, messages: readonly Bytes[]): Byt
 
 /**
  * True iff `salt` acts as the all-zero HMAC key: at most one block long and
- * all zeros (HMAC pads a short key with zeros, so "", ZERO32 and ZERO64 are
+ * all zeros (HMAC pads a short key with zeros, so "", ZERO_32 and 64 zero bytes are
  * the same key). Constant time in the contents: a salt may be a secret (the
  * root key in KDF_RK).
  */

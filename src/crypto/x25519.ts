@@ -1,4 +1,5 @@
 /** X25519 key agreement (RFC 7748). */
+import { ZERO_32 } from '../constants.js';
 import { fail } from '../errors.js';
 import { equalBytes, type Bytes } from './bytes.js';
 import { cryptoProvider } from './provider.js';
@@ -11,7 +12,6 @@ export interface X25519KeyPair {
   readonly privateKey: Bytes;
 }
 
-const ZERO = new Uint8Array(32);
 
 export function generateX25519KeyPair(random: RandomSource): X25519KeyPair {
   const privateKey = random(X25519_KEY_LENGTH);
@@ -31,7 +31,7 @@ export function x25519(privateKey: Bytes, publicKey: Bytes): Bytes {
   checkLength(privateKey, 'privateKey');
   checkLength(publicKey, 'publicKey');
   const shared = cryptoProvider().x25519(privateKey, publicKey);
-  if (equalBytes(shared, ZERO)) fail('INVALID_KEY', 'X25519 output is all zero (low-order public key)');
+  if (equalBytes(shared, ZERO_32)) fail('INVALID_KEY', 'X25519 output is all zero (low-order public key)');
   return shared;
 }
 

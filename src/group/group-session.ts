@@ -8,11 +8,11 @@
  * This file: creation, joining, and membership changes with their effects on
  * keys (rotation after a member leaves, pending distribution after one joins).
  */
-import { GROUP_ID_LENGTH, MAX_GROUP_MEMBERS } from '../constants.js';
+import { GROUP_ID_LENGTH, MAX_GROUP_MEMBERS, ZERO_32 } from '../constants.js';
 import { fail } from '../errors.js';
 import { equalBytes, redact, type Bytes, type Ed25519KeyPair, type RandomSource } from '../crypto/index.js';
 import type { GroupChangeBody, GroupMemberEntry, GroupMode } from '../wire/index.js';
-import { checkMembers, mayPost, roleOf, sortMembers, ZERO32, type GroupState } from './group-state.js';
+import { checkMembers, mayPost, roleOf, sortMembers, type GroupState } from './group-state.js';
 import { applyGroupChange, createGroupChange, type ChangeRequest } from './membership.js';
 import { removeChainsOf, type ReceiverChain, type SkippedGroupKey } from './receiver-chain.js';
 import type { SenderKeyState } from './sender-key.js';
@@ -47,7 +47,7 @@ export function createGroup(p: CreateGroupParams): { session: GroupSession; welc
   if (p.members.length + 1 > MAX_GROUP_MEMBERS) fail('INVALID_STATE', 'too many members', { got: p.members.length + 1, max: MAX_GROUP_MEMBERS });
   const members = sortMembers([...p.members, { identityKey: p.identity.publicKey, role: 'admin' }]);
   checkMembers(p.mode, members, 'INVALID_STATE');
-  const group: GroupState = { groupId: p.random(GROUP_ID_LENGTH), mode: p.mode, epoch: 0, parentHash: ZERO32, changeDigest: ZERO32, members };
+  const group: GroupState = { groupId: p.random(GROUP_ID_LENGTH), mode: p.mode, epoch: 0, parentHash: ZERO_32.slice(), changeDigest: ZERO_32.slice(), members };
   return { session: emptySession(p.identity.publicKey, group), welcome: createWelcome(group, p.identity.privateKey) };
 }
 

@@ -14,15 +14,14 @@ export interface GroupState {
   readonly groupId: Bytes;
   readonly mode: GroupMode;
   readonly epoch: number;
-  /** The hash of the state at epoch − 1 (ZERO32 at epoch 0). */
+  /** The hash of the state at epoch − 1 (ZERO_32 at epoch 0). */
   readonly parentHash: Bytes;
-  /** SHA256 of the body of the change that produced this epoch (ZERO32 at creation). */
+  /** SHA256 of the body of the change that produced this epoch (ZERO_32 at creation). */
   readonly changeDigest: Bytes;
   /** Sorted by identity key, ascending; no duplicates. */
   readonly members: readonly GroupMemberEntry[];
 }
 
-export const ZERO32 = new Uint8Array(32);
 
 const MODE_BYTE: Record<GroupMode, number> = { group: 0, channel: 1 };
 const ROLE_BYTE: Record<GroupRole, number> = { admin: 0, member: 1, reader: 2 };

@@ -9,7 +9,7 @@ const MESSAGE_KEYS_INFO = utf8(SENDER_KEY_MESSAGE_KEYS_INFO);
 
 export type GroupBodyKeys = MessageAeadKeys;
 
-/** §8.2: HKDF(ikm = mk, salt = ZERO32, info = SENDER_KEY_MESSAGE_KEYS_INFO, 44) = key(32) ‖ nonce(12). */
+/** §8.2: HKDF(ikm = mk, salt = ZERO_32, info = SENDER_KEY_MESSAGE_KEYS_INFO, 44) = key(32) ‖ nonce(12). */
 export function deriveGroupBodyKeys(messageKey: Bytes): GroupBodyKeys {
   return messageAeadKeys(messageKey, MESSAGE_KEYS_INFO);
 }

@@ -9,7 +9,7 @@ const MESSAGE_KEYS_INFO = utf8(RATCHET_MESSAGE_KEYS_INFO);
 
 export type BodyKeys = MessageAeadKeys;
 
-/** §6.2: HKDF(ikm = mk, salt = ZERO32, info = RATCHET_MESSAGE_KEYS_INFO, 44) = key(32) ‖ nonce(12). */
+/** §6.2: HKDF(ikm = mk, salt = ZERO_32, info = RATCHET_MESSAGE_KEYS_INFO, 44) = key(32) ‖ nonce(12). */
 export function deriveBodyKeys(messageKey: Bytes): BodyKeys {
   return messageAeadKeys(messageKey, MESSAGE_KEYS_INFO);
 }

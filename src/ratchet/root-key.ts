@@ -2,12 +2,11 @@
  * The root chain (spec/protocol.md §6.2, §6.3): the initial keys from the
  * PQXDH secret, and KDF_RK_HE, the step a DH ratchet takes.
  */
-import { RATCHET_INIT_INFO, RATCHET_ROOT_INFO } from '../constants.js';
+import { RATCHET_INIT_INFO, RATCHET_ROOT_INFO, ZERO_32 } from '../constants.js';
 import { fail } from '../errors.js';
 import { hkdf, split, utf8, type Bytes } from '../crypto/index.js';
 
 export const KEY_LENGTH = 32;
-const ZERO32 = new Uint8Array(KEY_LENGTH);
 const INIT_INFO = utf8(RATCHET_INIT_INFO);
 const ROOT_INFO = utf8(RATCHET_ROOT_INFO);
 
@@ -19,13 +18,13 @@ export interface InitialKeys {
   readonly sharedNextHeaderKey: Bytes;
 }
 
-/** §6.3: HKDF(ikm = SK, salt = ZERO32, info = RATCHET_INIT_INFO, 96) = RK ‖ HK ‖ NHK. */
+/** §6.3: HKDF(ikm = SK, salt = ZERO_32, info = RATCHET_INIT_INFO, 96) = RK ‖ HK ‖ NHK. */
 export function deriveInitialKeys(sharedSecret: Bytes): InitialKeys {
   if (!(sharedSecret instanceof Uint8Array) || sharedSecret.length !== KEY_LENGTH) {
     fail('INVALID_KEY', 'shared secret must be 32 bytes', { got: sharedSecret?.length ?? -1 });
   }
   const [rootKey, sharedHeaderKey, sharedNextHeaderKey] = split(
-    hkdf(sharedSecret, ZERO32, INIT_INFO, 3 * KEY_LENGTH), KEY_LENGTH, KEY_LENGTH, KEY_LENGTH,
+    hkdf(sharedSecret, ZERO_32, INIT_INFO, 3 * KEY_LENGTH), KEY_LENGTH, KEY_LENGTH, KEY_LENGTH,
   ) as [Bytes, Bytes, Bytes];
   return { rootKey, sharedHeaderKey, sharedNextHeaderKey };
 }

@@ -42,7 +42,7 @@ export interface GroupWelcomeBody {
   readonly mode: GroupMode;
   readonly epoch: number;
   readonly parentHash: Bytes;
-  /** Digest of the change that produced this epoch (ZERO32 at creation). */
+  /** Digest of the change that produced this epoch (ZERO_32 at creation). */
   readonly changeDigest: Bytes;
   readonly members: readonly GroupMemberEntry[];
   readonly actor: Bytes;

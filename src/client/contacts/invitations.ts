@@ -3,6 +3,7 @@
  * registering our token for the inviter, recording the contact, and sending
  * the hello. The inviter's side of the exchange is hello.ts.
  */
+import { TOKEN_LENGTH } from '../../constants.js';
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import { put } from '../../store/index.js';
 import type { Contact } from '../../wire/client/contact.js';
@@ -12,7 +13,7 @@ import { encodeTokenRecord, type TokenRecord } from '../../wire/client/records.j
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
 import { sendPayload } from '../messaging/send.js';
-import { contactWrite, newContactId, TOKEN_LENGTH } from './tokens.js';
+import { contactWrite, newContactId } from './tokens.js';
 
 export interface InviteOptions {
   /** Many people may accept it (a published QR code); each becomes a separate contact. */

@@ -4,6 +4,7 @@
  * through a multi-use invitation, blocking (revoking every token bound to
  * the contact), and user edits of a contact.
  */
+import { TOKEN_LENGTH } from '../../constants.js';
 import { fromHex, toHex } from '../../crypto/index.js';
 import { del, put, type StoreWrite } from '../../store/index.js';
 import { encodeContact, type Contact } from '../../wire/client/contact.js';
@@ -12,8 +13,6 @@ import { decodeTokenRecord, encodeTokenRecord } from '../../wire/client/records.
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
 import { sendPayload } from '../messaging/send.js';
-
-export const TOKEN_LENGTH = 32;
 
 export function contactWrite(c: Contact): StoreWrite {
   return put('contacts', c.id, encodeContact(c));

@@ -4,12 +4,12 @@
  * first, then announced in pairwise control messages to everyone who was a
  * member before it; a removal or leave starts a token rotation (§6.3).
  */
+import { TOKEN_LENGTH } from '../../constants.js';
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import { createGroup, encodeGroupSession, proposeChange } from '../../group/index.js';
 import { del, put } from '../../store/index.js';
 import type { Contact } from '../../wire/client/contact.js';
 import { encodeGroupControl, encodeGroupRecord, type GroupRecord, type RosterEntry } from '../../wire/client/group-control.js';
-import { TOKEN_LENGTH } from '../contacts/tokens.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { reach, sendControl } from './reach.js';

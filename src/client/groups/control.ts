@@ -4,6 +4,7 @@
  * distribution. Each stages the group's new state into the envelope's batch;
  * network work (registering a token, sending) is a follow-up after the commit.
  */
+import { TOKEN_LENGTH } from '../../constants.js';
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import { isProtocolError } from '../../errors.js';
 import { applyChange, encodeGroupSession, joinGroup, processDistribution, roleOf } from '../../group/index.js';
@@ -11,7 +12,6 @@ import { del } from '../../store/index.js';
 import type { Contact } from '../../wire/client/contact.js';
 import { decodeGroupControl, encodeGroupControl, type GroupControl } from '../../wire/client/group-control.js';
 import { decodeGroupChange } from '../../wire/index.js';
-import { TOKEN_LENGTH } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
 import type { GroupChangeKind } from '../events.js';
 import type { InboundEffects } from '../inbound/effects.js';

@@ -4,11 +4,10 @@
  * token_add with `replaces`), so a former member's tokens reach no one; the
  * new token goes to the admins, who pass it on in the roster.
  */
-import { ROSTER_DELAY_MS } from '../../constants.js';
+import { ROSTER_DELAY_MS, TOKEN_LENGTH } from '../../constants.js';
 import { equalBytes, type Bytes } from '../../crypto/index.js';
 import { roleOf } from '../../group/index.js';
 import { encodeGroupControl } from '../../wire/client/group-control.js';
-import { TOKEN_LENGTH } from '../contacts/tokens.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { othersIn, peerIn, reach, sendControl } from './reach.js';

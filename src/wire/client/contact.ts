@@ -9,6 +9,8 @@
 import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../../crypto/index.js';
 import { readBoolean, readBytes, readMap, readOptional, readString, readUint, type WireMap } from '../codec.js';
 import { decodeState, encodeState } from '../state-envelope.js';
+import { MAX_CONTACT_RECORD_SIZE, MAX_DISPLAY_NAME_LENGTH } from '../../constants.js';
+import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
 
 export interface Contact {
   readonly id: string;
@@ -33,7 +35,6 @@ export interface Contact {
 
 const WHAT = 'contact';
 const KIND = 'contact';
-const MAX = 4096;
 const FIELDS = ['id', 'identityKey', 'relay', 'mailbox', 'verified', 'changed', 'blocked', 'createdAt'];
 const OPTIONAL = ['name', 'token', 'ourToken', 'previousIdentityKey'];
 
@@ -50,17 +51,17 @@ export function encodeContact(c: Contact): Bytes {
 }
 
 export function decodeContact(bytes: Bytes): Contact {
-  const m: WireMap = readMap(decodeState(bytes, KIND, MAX, WHAT), WHAT, FIELDS, OPTIONAL);
+  const m: WireMap = readMap(decodeState(bytes, KIND, MAX_CONTACT_RECORD_SIZE, WHAT), WHAT, FIELDS, OPTIONAL);
   const opt = (f: string, len: number | { min: number; max: number }) => readOptional(m, f, () => readBytes(m, WHAT, f, len));
-  const name = readOptional(m, 'name', () => readString(m, WHAT, 'name', 64));
-  const token = opt('token', { min: 16, max: 64 });
-  const ourToken = opt('ourToken', { min: 16, max: 64 });
+  const name = readOptional(m, 'name', () => readString(m, WHAT, 'name', MAX_DISPLAY_NAME_LENGTH));
+  const token = opt('token', TOKEN_RANGE);
+  const ourToken = opt('ourToken', TOKEN_RANGE);
   const previousIdentityKey = opt('previousIdentityKey', ED25519_PUBLIC_KEY_LENGTH);
   return {
     id: readString(m, WHAT, 'id', 64),
     identityKey: readBytes(m, WHAT, 'identityKey', ED25519_PUBLIC_KEY_LENGTH),
     relay: readString(m, WHAT, 'relay', 512),
-    mailbox: readBytes(m, WHAT, 'mailbox', { min: 1, max: 64 }),
+    mailbox: readBytes(m, WHAT, 'mailbox', MAILBOX_RANGE),
     verified: readBoolean(m, WHAT, 'verified'),
     changed: readBoolean(m, WHAT, 'changed'),
     blocked: readBoolean(m, WHAT, 'blocked'),

@@ -12,7 +12,9 @@
  * A token is *current* when its epoch is at least the group's rotation epoch
  * (`rk`: the epoch of the last removal or leave); older tokens were replaced.
  */
-import { CONTENT_VERSION } from '../../constants.js';
+import {
+  CONTENT_VERSION, MAX_DISPLAY_NAME_LENGTH, MAX_GROUP_CONTROL_MESSAGE_SIZE, MAX_GROUP_MEMBERS, MAX_TOKEN_EPOCH,
+} from '../../constants.js';
 import type { Bytes } from '../../crypto/index.js';
 import { fail } from '../../errors.js';
 import {
@@ -20,6 +22,7 @@ import {
   type WireMap,
 } from '../codec.js';
 import { decodeState, encodeState } from '../state-envelope.js';
+import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
 
 export interface RosterEntry {
   readonly identityKey: Bytes;
@@ -39,24 +42,22 @@ export type GroupControl =
   | { readonly type: 'distribution'; readonly distribution: Bytes };
 
 const WHAT = 'group control';
-const MAX = 1024 * 1024;
-const MAX_ROSTER = 1000;
-const MAX_EPOCH = 0xffffffff;
+const MAX = MAX_GROUP_CONTROL_MESSAGE_SIZE;
 
 export function encodeRoster(r: readonly RosterEntry[]): unknown[] {
   return r.map((e) => [e.identityKey, e.mailbox, e.token ?? null, e.name ?? null, e.epoch]);
 }
 
 export function decodeRoster(value: unknown, what: string): RosterEntry[] {
-  if (!Array.isArray(value) || value.length > MAX_ROSTER) fail('MALFORMED', `${what}: bad roster`, { what });
+  if (!Array.isArray(value) || value.length > MAX_GROUP_MEMBERS) fail('MALFORMED', `${what}: bad roster`, { what });
   return value.map((e: unknown) => {
     if (!Array.isArray(e) || (e.length !== 4 && e.length !== 5)) return fail('MALFORMED', `${what}: bad roster entry`, { what });
     const [ik, mb, tok, name, epoch = 0] = e as unknown[];
-    if (name !== null && (typeof name !== 'string' || name.length > 64)) fail('MALFORMED', `${what}: bad roster name`, { what });
+    if (name !== null && (typeof name !== 'string' || name.length > MAX_DISPLAY_NAME_LENGTH)) fail('MALFORMED', `${what}: bad roster name`, { what });
     return {
-      identityKey: checkBytes(ik, what, 'identityKey', 32), mailbox: checkBytes(mb, what, 'mailbox', { min: 1, max: 64 }),
-      ...(tok !== null && { token: checkBytes(tok, what, 'token', { min: 16, max: 64 }) }),
-      ...(name !== null && { name: name as string }), epoch: checkUint(epoch, what, 'epoch', MAX_EPOCH),
+      identityKey: checkBytes(ik, what, 'identityKey', 32), mailbox: checkBytes(mb, what, 'mailbox', MAILBOX_RANGE),
+      ...(tok !== null && { token: checkBytes(tok, what, 'token', TOKEN_RANGE) }),
+      ...(name !== null && { name: name as string }), epoch: checkUint(epoch, what, 'epoch', MAX_TOKEN_EPOCH),
     };
   });
 }
@@ -82,8 +83,8 @@ export function decodeGroupControl(bytes: Bytes): GroupControl {
     case 'welcome': {
       const m = only('w', 'name', 'roster', 'rk');
       return {
-        type: t, welcome: readBytes(m, WHAT, 'w', big), name: readString(m, WHAT, 'name', 64), roster: decodeRoster(m['roster'], WHAT),
-        rotation: readUint(m, WHAT, 'rk', MAX_EPOCH),
+        type: t, welcome: readBytes(m, WHAT, 'w', big), name: readString(m, WHAT, 'name', MAX_DISPLAY_NAME_LENGTH), roster: decodeRoster(m['roster'], WHAT),
+        rotation: readUint(m, WHAT, 'rk', MAX_TOKEN_EPOCH),
       };
     }
     case 'change': {
@@ -97,8 +98,8 @@ export function decodeGroupControl(bytes: Bytes): GroupControl {
     case 'member-token': {
       const m = only('gid', 'mb', 'tok', 'ep');
       return {
-        type: t, groupId: readBytes(m, WHAT, 'gid', 16), mailbox: readBytes(m, WHAT, 'mb', { min: 1, max: 64 }),
-        token: readBytes(m, WHAT, 'tok', { min: 16, max: 64 }), epoch: readUint(m, WHAT, 'ep', MAX_EPOCH),
+        type: t, groupId: readBytes(m, WHAT, 'gid', 16), mailbox: readBytes(m, WHAT, 'mb', MAILBOX_RANGE),
+        token: readBytes(m, WHAT, 'tok', TOKEN_RANGE), epoch: readUint(m, WHAT, 'ep', MAX_TOKEN_EPOCH),
       };
     }
     case 'distribution': {
@@ -130,13 +131,13 @@ export function encodeGroupRecord(g: GroupRecord): Bytes {
 
 export function decodeGroupRecord(bytes: Bytes): GroupRecord {
   const m = readMap(decodeState(bytes, 'group', 16 * MAX, 'group record'), 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk']);
-  const owed = readArray(m, 'group record', 'owed', MAX_ROSTER).map((o) => {
+  const owed = readArray(m, 'group record', 'owed', MAX_GROUP_MEMBERS).map((o) => {
     if (!Array.isArray(o) || o.length !== 2) return fail('INVALID_STATE', 'group record: bad owed entry');
     return { identityKey: checkBytes(o[0], 'group record', 'owed', 32), distribution: checkBytes(o[1], 'group record', 'owed', { min: 1, max: MAX }) };
   });
   return {
-    session: readBytes(m, 'group record', 's', { min: 1, max: 16 * MAX }), name: readString(m, 'group record', 'name', 64),
-    roster: decodeRoster(m['roster'], 'group record'), token: readBytes(m, 'group record', 'tok', { min: 16, max: 64 }), owed,
-    rotation: m['rk'] === undefined ? 0 : readUint(m, 'group record', 'rk', MAX_EPOCH),
+    session: readBytes(m, 'group record', 's', { min: 1, max: 16 * MAX }), name: readString(m, 'group record', 'name', MAX_DISPLAY_NAME_LENGTH),
+    roster: decodeRoster(m['roster'], 'group record'), token: readBytes(m, 'group record', 'tok', TOKEN_RANGE), owed,
+    rotation: m['rk'] === undefined ? 0 : readUint(m, 'group record', 'rk', MAX_TOKEN_EPOCH),
   };
 }

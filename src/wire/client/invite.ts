@@ -12,8 +12,9 @@
 import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../../crypto/index.js';
 import { fail } from '../../errors.js';
 import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readString, readVersion } from '../codec.js';
-import { CONTENT_VERSION } from '../../constants.js';
+import { CONTENT_VERSION, MAX_DISPLAY_NAME_LENGTH, MAX_INVITE_SIZE } from '../../constants.js';
 import { fromBase64url, toBase64url } from './base64url.js';
+import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
 
 export interface Invite {
   readonly identityKey: Bytes;
@@ -25,7 +26,6 @@ export interface Invite {
 
 export const INVITE_PREFIX = 'parley:';
 const WHAT = 'invite';
-const MAX_INVITE_SIZE = 1024;
 
 export function encodeInvite(i: Invite): Bytes {
   const map: Record<string, unknown> = { v: CONTENT_VERSION, ik: i.identityKey, relay: i.relay, mb: i.mailbox, tok: i.token };
@@ -40,12 +40,12 @@ export function decodeInvite(bytes: Bytes): Invite {
   readVersion(map, WHAT, [CONTENT_VERSION]);
   const relay = readString(map, WHAT, 'relay', 512);
   if (!/^wss?:\/\/[^\s]+$/.test(relay)) fail('MALFORMED', `${WHAT}: relay is not a ws:// or wss:// URL`, { what: WHAT });
-  const name = readOptional(map, 'name', () => readString(map, WHAT, 'name', 64));
+  const name = readOptional(map, 'name', () => readString(map, WHAT, 'name', MAX_DISPLAY_NAME_LENGTH));
   return {
     identityKey: readBytes(map, WHAT, 'ik', ED25519_PUBLIC_KEY_LENGTH),
     relay,
-    mailbox: readBytes(map, WHAT, 'mb', { min: 1, max: 64 }),
-    token: readBytes(map, WHAT, 'tok', { min: 16, max: 64 }),
+    mailbox: readBytes(map, WHAT, 'mb', MAILBOX_RANGE),
+    token: readBytes(map, WHAT, 'tok', TOKEN_RANGE),
     ...(name !== undefined && { name }),
   };
 }

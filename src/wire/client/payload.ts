@@ -11,10 +11,11 @@
  *
  * encoded as { v: uint, t: str, b: map }.
  */
-import { CONTENT_VERSION, MAX_CONTENT_SIZE } from '../../constants.js';
+import { CONTENT_VERSION, MAX_CONTENT_SIZE, MAX_DISPLAY_NAME_LENGTH, MAX_PAYLOAD_SIZE } from '../../constants.js';
 import type { Bytes } from '../../crypto/index.js';
 import { fail } from '../../errors.js';
 import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readString, readVersion } from '../codec.js';
+import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
 
 export type Payload =
   | { readonly type: 'content'; readonly content: Bytes }
@@ -24,10 +25,6 @@ export type Payload =
   | { readonly type: 'group'; readonly group: Bytes };
 
 const WHAT = 'payload';
-/** A group control message may carry a full membership list (1,000 members of 32-byte keys and more). */
-export const MAX_PAYLOAD_SIZE = MAX_CONTENT_SIZE + 64 * 1024;
-const TOKEN = { min: 16, max: 64 } as const;
-const MAILBOX = { min: 1, max: 64 } as const;
 
 export function encodePayload(p: Payload): Bytes {
   return encodeMsgpack({ v: CONTENT_VERSION, t: p.type, b: body(p) });
@@ -55,15 +52,15 @@ export function decodePayload(bytes: Bytes): Payload {
     }
     case 'hello': {
       const b = readMap(map['b'], w, ['mb', 'tok', 'inv'], ['name']);
-      const name = readOptional(b, 'name', () => readString(b, w, 'name', 64));
+      const name = readOptional(b, 'name', () => readString(b, w, 'name', MAX_DISPLAY_NAME_LENGTH));
       return {
-        type, mailbox: readBytes(b, w, 'mb', MAILBOX), token: readBytes(b, w, 'tok', TOKEN), inviteToken: readBytes(b, w, 'inv', TOKEN),
+        type, mailbox: readBytes(b, w, 'mb', MAILBOX_RANGE), token: readBytes(b, w, 'tok', TOKEN_RANGE), inviteToken: readBytes(b, w, 'inv', TOKEN_RANGE),
         ...(name !== undefined && { name }),
       };
     }
     case 'token': {
       const b = readMap(map['b'], w, ['mb', 'tok']);
-      return { type, mailbox: readBytes(b, w, 'mb', MAILBOX), token: readBytes(b, w, 'tok', TOKEN) };
+      return { type, mailbox: readBytes(b, w, 'mb', MAILBOX_RANGE), token: readBytes(b, w, 'tok', TOKEN_RANGE) };
     }
     case 'heal': {
       const b = readMap(map['b'], w, ['lost']);

@@ -6,13 +6,14 @@
  *   outbox   outbox/<seq>            { id: bin(16), to: str, r: [[mailbox, token]…], e: bin, fanout: bool }
  *   message  messages/<sender>:<id>  { from: str, group?: str, c: bin, at: uint }
  */
-import { MAX_CONTENT_SIZE } from '../../constants.js';
+import { MAX_CONTENT_SIZE, MAX_OUTBOX_RECIPIENTS } from '../../constants.js';
 import type { Bytes } from '../../crypto/index.js';
 import { fail } from '../../errors.js';
 import { checkBytes, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint, type WireMap } from '../codec.js';
 import { MAX_RELAY_ENVELOPE_SIZE } from './relay-envelope.js';
 import type { RelayRecipient } from './relay-envelope.js';
 import { decodeState, encodeState } from '../state-envelope.js';
+import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
 
 const encodeTriple = encodeState;
 
@@ -56,17 +57,15 @@ export interface OutboxRecord {
   readonly fanout: boolean;
 }
 
-const MAX_RECIPIENTS = 4096;
-
 export function encodeOutboxRecord(o: OutboxRecord): Bytes {
   return encodeTriple('outbox', { id: o.id, to: o.to, r: o.recipients.map((r) => [r.mailbox, r.token]), e: o.envelope, fanout: o.fanout });
 }
 
 export function decodeOutboxRecord(bytes: Bytes): OutboxRecord {
-  const m = decodeTriple(bytes, 'outbox', MAX_RELAY_ENVELOPE_SIZE + MAX_RECIPIENTS * 160, ['id', 'to', 'r', 'e', 'fanout']);
-  const recipients = readArray(m, 'outbox', 'r', MAX_RECIPIENTS).map((pair) => {
+  const m = decodeTriple(bytes, 'outbox', MAX_RELAY_ENVELOPE_SIZE + MAX_OUTBOX_RECIPIENTS * 160, ['id', 'to', 'r', 'e', 'fanout']);
+  const recipients = readArray(m, 'outbox', 'r', MAX_OUTBOX_RECIPIENTS).map((pair) => {
     if (!Array.isArray(pair) || pair.length !== 2) return fail('MALFORMED', 'outbox: bad recipient');
-    return { mailbox: checkBytes(pair[0], 'outbox', 'mailbox', { min: 1, max: 64 }), token: checkBytes(pair[1], 'outbox', 'token', { min: 16, max: 64 }) };
+    return { mailbox: checkBytes(pair[0], 'outbox', 'mailbox', MAILBOX_RANGE), token: checkBytes(pair[1], 'outbox', 'token', TOKEN_RANGE) };
   });
   return {
     id: readBytes(m, 'outbox', 'id', 16), to: readString(m, 'outbox', 'to', 128), recipients,
