@@ -1,5 +1,5 @@
 /**
- * Prekey directory checks (spec/relay.md §2.3 publish, bundle): the relay
+ * Prekey directory checks (spec/relay.md §2.1 publish, bundle): the relay
  * verifies every signed prekey against the authenticated identity key before
  * storing it, and serves bundles as encodePreKeyBundle bytes.
  */

@@ -2,7 +2,7 @@
  * The AEAD: ChaCha20-Poly1305 (RFC 8439), 32-byte key, 12-byte nonce,
  * 16-byte tag appended. Chosen over AES-256-GCM because it is constant-time in
  * pure software (the browser path has no AES-NI through @noble), and it is in
- * node:crypto for the fast provider (spec/protocol.md §2.4).
+ * node:crypto for the fast provider (spec/protocol.md §2, §2.1).
  */
 import { fail } from '../errors.js';
 import type { Bytes } from './bytes.js';

@@ -1,6 +1,6 @@
 /**
  * Ed25519 signatures (RFC 8032, strict verification) and the birational map
- * to X25519 used for identity keys (spec/protocol.md §2.2: one identity key
+ * to X25519 used for identity keys (spec/protocol.md §2.1: one identity key
  * that signs with Ed25519 and agrees keys as X25519).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';

@@ -5,21 +5,20 @@
  * Values are opaque bytes (the client encodes them with src/wire). A batch is
  * all or nothing: either every put and delete in it is applied, or none is,
  * and a reader never sees half of one. That is what lets the client commit a
- * new ratchet state and the message it decrypted together (GUIDE §State).
+ * new ratchet state and the message it decrypted together (client.md §5.1).
  */
 import type { Bytes } from '../crypto/index.js';
 
 /** The namespaces the client uses; a store implementation keeps them apart. */
 export const NAMESPACES = [
-  'identity', // the identity key pair and local settings (key "self")
+  'identity', // the identity key pair (key "self"), our mailbox id ("mailbox"), prekeys published once ("published")
   'prekeys', // the private prekey state (key "state")
   'sessions', // one session record per peer (key: peer identity key, hex)
-  'contacts', // one contact per peer (key: peer identity key, hex)
+  'contacts', // one contact record (key: the contact's local id, 16 random bytes, hex)
   'tokens', // delivery tokens we handed out (key: token, hex)
-  'groups', // one group state per group (key: group id, hex)
-  'senderKeys', // sender key state per group (key: group id, hex)
-  'messages', // received message ids, for deduplication, and stored messages (key: message id, hex)
-  'outbox', // messages accepted by send() but not yet durable at the relay (key: message id, hex)
+  'groups', // one group record (session, roster, our group token) per group (key: group id, hex)
+  'messages', // stored received messages, also the deduplication set (key: sender identity key hex ":" message id hex)
+  'outbox', // envelopes committed but not yet durable at the relay (key: commit time, 15 digits, "-" counter, 6 digits)
 ] as const;
 
 export type Namespace = (typeof NAMESPACES)[number];
