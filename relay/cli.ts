@@ -52,6 +52,8 @@ const FLAGS: Flag[] = [
   { name: 'host', env: 'PARLEY_RELAY_HOST', help: 'interface to listen on (0.0.0.0 for all)', fallback: '127.0.0.1' },
   { name: 'port', env: 'PARLEY_RELAY_PORT', help: 'TCP port (0 = ephemeral)', fallback: '8787' },
   { name: 'data', env: 'PARLEY_RELAY_DATA', help: 'SQLite data directory', fallback: './data' },
+  { name: 'store', env: 'PARLEY_RELAY_STORE', help: 'postgres://… to share one PostgreSQL among several nodes (else SQLite in --data)', fallback: '' },
+  { name: 'postgres-schema', env: 'PARLEY_RELAY_POSTGRES_SCHEMA', help: 'PostgreSQL schema of the relay tables', fallback: 'parley_relay' },
   { name: 'sync', env: 'PARLEY_RELAY_SYNC', help: "SQLite synchronous mode: 'full' or 'normal'", fallback: 'full' },
   { name: 'ttl', env: 'PARLEY_RELAY_TTL', help: 'default and longest envelope TTL (seconds)', fallback: String(DEFAULT_TTL_SECONDS) },
   { name: 'sweep-interval', env: 'PARLEY_RELAY_SWEEP_INTERVAL', help: 'expiry sweep interval (ms)', fallback: String(DEFAULT_SWEEP_INTERVAL_MS) },
@@ -92,10 +94,17 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): Start
   return {
     host: value('host'), port: integer('port', value('port')),
     dataDir: values['memory'] === true ? undefined : value('data'), sqliteSync: sync,
+    postgres: postgresOf(value('store'), value('postgres-schema')),
     ttlSeconds: integer('ttl', value('ttl')), sweepIntervalMs: integer('sweep-interval', value('sweep-interval')),
     logLevel: value('log-level'), logAddresses: values['log-addresses'] === true, limits,
     metrics: metricsListen(value('metrics-host'), value('metrics-port'), value('metrics-token')),
   };
+}
+
+function postgresOf(store: string, schema: string): { url: string; schema: string } | undefined {
+  if (store === '') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(store)) throw new Error('--store must be a postgres:// URL');
+  return { url: store, schema };
 }
 
 function metricsListen(host: string, port: string, token: string): MetricsListen | false {

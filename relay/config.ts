@@ -75,6 +75,8 @@ export interface RelayOptions {
   readonly port: number;
   /** SQLite directory; undefined keeps everything in memory (RelayMemoryStore). */
   readonly dataDir: string | undefined;
+  /** A shared PostgreSQL store (`postgres://…`), for several relay nodes; overrides dataDir (spec/relay.md §8.3). */
+  readonly postgres: { readonly url: string; readonly schema?: string } | undefined;
   /** SQLite synchronous mode: 'full' (durable across power loss, the default) or 'normal' (across process crash only). */
   readonly sqliteSync: 'full' | 'normal';
   /** Default and longest envelope TTL (seconds); a sender may ask for less. */

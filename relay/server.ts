@@ -25,6 +25,7 @@ import { createMetrics } from './metrics.js';
 import { startMetricsListener } from './metrics-listener.js';
 import { KeyedBuckets } from './rate-limit.js';
 import { RelayMemoryStore } from './store/memory.js';
+import { RelayPostgresStore } from './store/postgres.js';
 import { RelaySqliteStore } from './store/sqlite.js';
 import type { RelayStore } from './store/types.js';
 
@@ -63,6 +64,7 @@ export function resolveOptions(o: StartRelayOptions): RelayOptions {
     host: o.host ?? '127.0.0.1',
     port: o.port ?? 0,
     dataDir: o.dataDir,
+    postgres: o.postgres,
     sqliteSync: o.sqliteSync ?? 'full',
     ttlSeconds: o.ttlSeconds ?? DEFAULT_TTL_SECONDS,
     sweepIntervalMs: o.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
@@ -86,6 +88,16 @@ function httpHandler(ctx: RelayContext) {
       res.end();
     }
   };
+}
+
+/** The store the options name: PostgreSQL (shared by several nodes), SQLite (one node, the default), or memory. */
+async function openStore(o: RelayOptions): Promise<RelayStore> {
+  if (o.postgres !== undefined) return RelayPostgresStore.open(o.postgres);
+  return o.dataDir !== undefined ? new RelaySqliteStore(o.dataDir, o.sqliteSync) : new RelayMemoryStore();
+}
+
+function storeKind(o: RelayOptions): string {
+  return o.postgres !== undefined ? 'postgres' : o.dataDir !== undefined ? 'sqlite' : 'memory';
 }
 
 /** Rate-limit tables (spec/relay.md §7.3), each bounded by maxRateLimitKeys. */
@@ -123,7 +135,7 @@ function refuse(ws: WebSocket, reason: string): void {
 
 export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHandle> {
   const resolved = resolveOptions(input);
-  const store = input.store ?? (resolved.dataDir !== undefined ? new RelaySqliteStore(resolved.dataDir, resolved.sqliteSync) : new RelayMemoryStore());
+  const store = input.store ?? await openStore(resolved);
   const ctx = createContext(resolved, store, await store.secret(() => resolved.random(32)));
   const { options, log } = ctx;
   const connections = new Set<Connection>();
@@ -194,7 +206,7 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
   const metricsListener = options.metrics === false ? undefined : await startMetricsListener(ctx.metrics.registry, options.metrics);
   log.info({
     host: options.host, port, metricsPort: metricsListener?.port,
-    store: input.store !== undefined ? 'custom' : options.dataDir !== undefined ? 'sqlite' : 'memory',
+    store: input.store !== undefined ? 'custom' : storeKind(options),
   }, 'listening');
 
   let closing: Promise<void> | undefined;

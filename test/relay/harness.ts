@@ -16,6 +16,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** Runs `cleanup` after the current test (in reverse order of registration). */
+export function onCleanup(cleanup: () => Promise<void> | void): void {
+  cleanups.push(cleanup);
+}
+
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'parley-relay-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

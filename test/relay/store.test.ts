@@ -7,12 +7,18 @@ import { RelayMemoryStore } from '../../relay/store/memory.js';
 import { RelaySqliteStore } from '../../relay/store/sqlite.js';
 import { SWEEP_BATCH, type RelayStore } from '../../relay/store/types.js';
 import { tempDir } from './harness.js';
+import { postgresStore } from './postgres.js';
 
-const stores: Array<[string, () => RelayStore]> = [['memory', () => new RelayMemoryStore()], ['sqlite', () => new RelaySqliteStore(tempDir())]];
+/** One contract, every store: memory, SQLite, PostgreSQL (spec/relay.md §8). */
+const stores: Array<[string, () => Promise<RelayStore>]> = [
+  ['memory', async () => new RelayMemoryStore()],
+  ['sqlite', async () => new RelaySqliteStore(tempDir())],
+  ['postgres', () => postgresStore()],
+];
 
 describe.each(stores)('%s relay store', (_, make) => {
   it('rolls back only the failing write of a group commit', async () => {
-    const s = make();
+    const s = await make();
     const mailbox = systemRandom(16);
     const hash = systemRandom(32);
     const caps = { maxOneTime: 1, maxKem: 1 };
@@ -30,7 +36,7 @@ describe.each(stores)('%s relay store', (_, make) => {
   });
 
   it('never reuses a delivery id after acks and stores a fan-out once', async () => {
-    const s = make();
+    const s = await make();
     const a = { mailbox: systemRandom(16), tokenHash: systemRandom(32) };
     const b = { mailbox: systemRandom(16), tokenHash: systemRandom(32) };
     await s.addToken(a.mailbox, a.tokenHash, undefined, 10);
@@ -51,7 +57,7 @@ describe.each(stores)('%s relay store', (_, make) => {
 
 describe.each(stores)('%s relay store under load', (_, make) => {
   it('sweeps in small transactions: a write issued during a large sweep commits before the sweep ends', async () => {
-    const s = make();
+    const s = await make();
     const r = { mailbox: systemRandom(16), tokenHash: systemRandom(32) };
     await s.addToken(r.mailbox, r.tokenHash, undefined, 10);
     const quota = { maxEnvelopes: 1e6, maxBytes: 1e9, maxTotalDeliveries: 1e6, maxTotalBytes: 1e9 };
@@ -68,7 +74,7 @@ describe.each(stores)('%s relay store under load', (_, make) => {
   });
 
   it('refuses with STORAGE_FULL at the relay-wide quota, counting a fan-out once per recipient', async () => {
-    const s = make();
+    const s = await make();
     const rs = [0, 1, 2].map(() => ({ mailbox: systemRandom(16), tokenHash: systemRandom(32) }));
     for (const r of rs) await s.addToken(r.mailbox, r.tokenHash, undefined, 10);
     const quota = { maxEnvelopes: 100, maxBytes: 1 << 20, maxTotalDeliveries: 2, maxTotalBytes: 1 << 20 };
