@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { pino } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { systemRandom, type Bytes } from '../src/crypto/index.js';
+import { systemRandom, toHex, type Bytes } from '../src/crypto/index.js';
 import { addressKey, hostForUrl } from './address.js';
 import { AddressCounts, clampToFileDescriptors, fileDescriptorLimit, REFUSAL_MARGIN } from './admission.js';
 import { AttackLog } from './attack-log.js';
@@ -125,6 +125,12 @@ function createContext(options: RelayOptions, store: RelayStore, relaySecret: By
   };
 }
 
+/** Another node stored envelopes for these mailboxes (or may have, 'all'): the ones connected here look again. */
+function wake(ctx: RelayContext, mailboxes: readonly Bytes[] | 'all'): void {
+  if (mailboxes === 'all') for (const session of ctx.online.values()) session.notify();
+  else for (const m of mailboxes) ctx.online.get(toHex(m))?.notify();
+}
+
 /** Closes a socket the relay will not serve with a clean 1013, and cuts it if it does not answer the close. */
 function refuse(ws: WebSocket, reason: string): void {
   const timer = setTimeout(() => ws.terminate(), REFUSED_CLOSE_TIMEOUT_MS);
@@ -195,6 +201,7 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
     sweep().catch((e: unknown) => log.error({ err: (e as Error)?.name }, 'sweep failed'));
   }, options.sweepIntervalMs);
   sweeper.unref();
+  const unwatch = await store.watch?.((mailboxes) => wake(ctx, mailboxes));
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -221,6 +228,7 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
     await Promise.all([...connections].map((c) => c.closeAndWait(CLOSE_GOING_AWAY, 'relay shutting down', DRAIN_CLOSE_TIMEOUT_MS)));
     http.closeAllConnections();
     await httpClosed;
+    await unwatch?.();
     await store.close();
     log.info('closed');
   };

@@ -18,6 +18,7 @@ import type { Bytes } from '../../src/crypto/index.js';
 import { RelayError } from '../errors.js';
 import { PostgresBatcher, storeFailure, type Sql } from './postgres-batch.js';
 import { checkSchemaName, migratePostgres } from './postgres-schema.js';
+import { notifyStored, watchStored } from './postgres-watch.js';
 import { KIND_CLASSIC, KIND_KEM } from './sqlite-schema.js';
 import {
   SWEEP_BATCH, type EnqueueResult, type PendingEnvelope, type PreKeyCaps, type PreKeyCounts, type PreKeyPublish, type Quota,
@@ -42,7 +43,7 @@ export class RelayPostgresStore implements RelayStore {
   private readonly batch: PostgresBatcher;
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool) {
+  private constructor(private readonly pool: pg.Pool, private readonly url: string, private readonly schema: string) {
     this.batch = new PostgresBatcher(pool);
   }
 
@@ -57,7 +58,7 @@ export class RelayPostgresStore implements RelayStore {
     } finally {
       client.release();
     }
-    return new RelayPostgresStore(pool);
+    return new RelayPostgresStore(pool, options.url, schema);
   }
 
   private write<T>(run: (sql: Sql) => Promise<T>, isolated = true): Promise<T> {
@@ -143,7 +144,16 @@ export class RelayPostgresStore implements RelayStore {
 
   async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
     // Checks first, then changes: nothing refuses after a row has changed, so no savepoint is needed.
-    return this.write((sql) => enqueueIn(sql, data, expiresAt, recipients, quota), false);
+    return this.write(async (sql) => {
+      const results = await enqueueIn(sql, data, expiresAt, recipients, quota);
+      await notifyStored(sql, this.schema, recipients.filter((_, i) => results[i]?.ok === true).map((r) => r.mailbox));
+      return results;
+    }, false);
+  }
+
+  /** Wake-ups from every node sharing this schema (postgres-watch.ts). */
+  watch(onStored: (mailboxes: readonly Bytes[] | 'all') => void): Promise<() => Promise<void>> {
+    return watchStored(this.url, this.schema, onStored);
   }
 
   async pending(mailbox: Bytes, afterEid: number, limit: number, now: number): Promise<PendingEnvelope[]> {

@@ -117,4 +117,12 @@ export interface RelayStore {
 
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
+
+  /**
+   * For a store shared by several relay nodes: calls `onStored` with the mailboxes that received
+   * envelopes through any node, once those envelopes are committed — or with 'all' when the store
+   * may have missed some (its watch connection was lost), so that every connected mailbox looks
+   * again. Resolves to a function that stops watching. Absent on single-node stores.
+   */
+  watch?(onStored: (mailboxes: readonly Bytes[] | 'all') => void): Promise<() => Promise<void>>;
 }
