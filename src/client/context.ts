@@ -4,7 +4,7 @@
  * that orders mutations. Caches are updated only after the store write they
  * mirror has succeeded.
  */
-import type { Bytes, RandomSource } from '../crypto/index.js';
+import type { RandomSource } from '../crypto/index.js';
 import type { IdentityKeyPair, PreKeyState } from '../identity/index.js';
 import { StaticSecretCache, type SessionRecord } from '../session/index.js';
 import type { Store } from '../store/index.js';
@@ -15,6 +15,7 @@ import { GroupBook } from './groups/book.js';
 import { Outbox } from './messaging/outbox.js';
 import { SerialLane } from './serial.js';
 import type { RelayApi } from './transport/relay-api.js';
+import type { MailboxId } from '../wire/brands.js';
 
 export interface ClientContext {
   readonly store: Store;
@@ -36,7 +37,7 @@ export interface ClientContext {
   /** When we last re-established a session with a peer (identity key hex): healing is rate-limited (client.md §7). */
   readonly lastHeal: Map<string, number>;
   readonly displayName?: string;
-  mailbox: Bytes | undefined;
+  mailbox: MailboxId | undefined;
   preKeys: PreKeyState;
   closed: boolean;
 }

@@ -6,12 +6,13 @@ import { fail } from '../errors.js';
 import type { Bytes } from '../crypto/index.js';
 import { verifyKemPreKey, verifySignedPreKey, type PreKeyBundle } from '../wire/index.js';
 import { findKemPreKey, findOneTimePreKey, kemPreKeyPublic, oneTimePreKeyPublic, signedPreKeyPublic, type PreKeyState } from './prekeys.js';
+import type { KemPreKeyId, OneTimePreKeyId } from '../wire/brands.js';
 
 export interface BundleChoice {
   /** A one-time KEM prekey id; default: the lowest one held, else the last-resort key. */
-  readonly kemPreKeyId?: number;
+  readonly kemPreKeyId?: KemPreKeyId;
   /** A one-time prekey id, or null for none; default: the lowest one held, if any. */
-  readonly oneTimePreKeyId?: number | null;
+  readonly oneTimePreKeyId?: OneTimePreKeyId | null;
 }
 
 /** The bundle the relay would serve from this state (one-time keys are not removed: the relay does that). */

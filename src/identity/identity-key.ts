@@ -10,10 +10,11 @@ import {
 import { fail } from '../errors.js';
 import { readBytes, readMap } from '../wire/index.js';
 import { decodeState, encodeState } from '../wire/state-envelope.js';
+import type { IdentityKey, X25519PublicKey } from '../wire/brands.js';
 
 export interface IdentityKeyPair {
   /** Ed25519 public key, 32 bytes. */
-  readonly publicKey: Bytes;
+  readonly publicKey: IdentityKey;
   /** Ed25519 seed (RFC 8032 private key), 32 bytes. */
   readonly privateKey: Bytes;
 }
@@ -28,7 +29,7 @@ export function identityKeyPairFromSeed(seed: Bytes): IdentityKeyPair {
 }
 
 /** The X25519 public form of an identity key; INVALID_KEY if it is not a valid Ed25519 point. */
-export function identityDhPublicKey(identityKey: Bytes): Bytes {
+export function identityDhPublicKey(identityKey: IdentityKey): X25519PublicKey {
   return ed25519PublicToX25519(identityKey);
 }
 

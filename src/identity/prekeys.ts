@@ -18,16 +18,17 @@ import {
   type SignedPreKeyPublic,
 } from '../wire/index.js';
 import type { IdentityKeyPair } from './identity-key.js';
+import type { KemPreKeyId, OneTimePreKeyId, SignedPreKeyId } from '../wire/brands.js';
 
 export interface SignedPreKeyRecord {
-  readonly id: number;
+  readonly id: SignedPreKeyId;
   readonly createdAt: number;
   readonly keyPair: X25519KeyPair;
   readonly signature: Bytes;
 }
 
 export interface KemPreKeyRecord {
-  readonly id: number;
+  readonly id: KemPreKeyId;
   readonly createdAt: number;
   readonly keyPair: MlKemKeyPair;
   readonly signature: Bytes;
@@ -35,7 +36,7 @@ export interface KemPreKeyRecord {
 }
 
 export interface OneTimePreKeyRecord {
-  readonly id: number;
+  readonly id: OneTimePreKeyId;
   readonly keyPair: X25519KeyPair;
 }
 
@@ -73,7 +74,7 @@ function takeId(next: number, what: string): number {
 // ── generation (§4.3, §4.4, §4.5) ───────────────────────────────────────────
 
 /** Draws the X25519 private key (32 bytes), then signs. */
-export function generateSignedPreKey(identity: IdentityKeyPair, id: number, createdAt: number, random: RandomSource): SignedPreKeyRecord {
+export function generateSignedPreKey(identity: IdentityKeyPair, id: SignedPreKeyId, createdAt: number, random: RandomSource): SignedPreKeyRecord {
   const keyPair = generateX25519KeyPair(random);
   const signature = sign(identity.privateKey, signedPreKeySignaturePayload(identity.publicKey, { id, createdAt, publicKey: keyPair.publicKey }));
   return { id, createdAt, keyPair, signature };
@@ -81,7 +82,7 @@ export function generateSignedPreKey(identity: IdentityKeyPair, id: number, crea
 
 /** Draws the ML-KEM seed d ‖ z (64 bytes), then signs. */
 export function generateKemPreKey(
-  identity: IdentityKeyPair, id: number, createdAt: number, lastResort: boolean, random: RandomSource,
+  identity: IdentityKeyPair, id: KemPreKeyId, createdAt: number, lastResort: boolean, random: RandomSource,
 ): KemPreKeyRecord {
   const keyPair = generateMlKemKeyPair(random);
   const signature = sign(identity.privateKey, kemPreKeySignaturePayload(identity.publicKey, { id, createdAt, publicKey: keyPair.publicKey, lastResort }));
@@ -204,7 +205,7 @@ export function preKeyUpload(state: PreKeyState, identityKey: Bytes): PreKeyUplo
 // ── lookup and consumption (§4.6) ───────────────────────────────────────────
 
 /** The signed prekey with that id, current or retired; UNKNOWN_PREKEY otherwise. */
-export function findSignedPreKey(state: PreKeyState, id: number): SignedPreKeyRecord {
+export function findSignedPreKey(state: PreKeyState, id: SignedPreKeyId): SignedPreKeyRecord {
   if (state.signedPreKey.id === id) return state.signedPreKey;
   if (state.previous !== null && state.previous.signedPreKey.id === id) return state.previous.signedPreKey;
   return fail('UNKNOWN_PREKEY', 'no signed prekey with that id', { kind: 'signed', id });
@@ -216,14 +217,14 @@ function notHeld(kind: string, id: number, next: number): never {
 }
 
 /** A one-time KEM prekey, the current last-resort one or the retired last-resort one. */
-export function findKemPreKey(state: PreKeyState, id: number): KemPreKeyRecord {
+export function findKemPreKey(state: PreKeyState, id: KemPreKeyId): KemPreKeyRecord {
   const found = state.kemPreKeys.find((k) => k.id === id)
     ?? (state.lastResortKemPreKey.id === id ? state.lastResortKemPreKey : undefined)
     ?? (state.previous !== null && state.previous.lastResortKemPreKey.id === id ? state.previous.lastResortKemPreKey : undefined);
   return found ?? notHeld('KEM', id, state.nextKemPreKeyId);
 }
 
-export function findOneTimePreKey(state: PreKeyState, id: number): OneTimePreKeyRecord {
+export function findOneTimePreKey(state: PreKeyState, id: OneTimePreKeyId): OneTimePreKeyRecord {
   return state.oneTimePreKeys.find((k) => k.id === id) ?? notHeld('one-time', id, state.nextOneTimePreKeyId);
 }
 
@@ -231,7 +232,7 @@ export function findOneTimePreKey(state: PreKeyState, id: number): OneTimePreKey
  * The state without the named one-time prekeys. A last-resort KEM prekey is
  * never removed; an id not held is left alone (callers look up first).
  */
-export function consumePreKeys(state: PreKeyState, used: { readonly kemPreKeyId: number; readonly oneTimePreKeyId?: number | undefined }): PreKeyState {
+export function consumePreKeys(state: PreKeyState, used: { readonly kemPreKeyId: KemPreKeyId; readonly oneTimePreKeyId?: OneTimePreKeyId | undefined }): PreKeyState {
   return redact({
     ...state,
     kemPreKeys: state.kemPreKeys.filter((k) => k.id !== used.kemPreKeyId),

@@ -10,3 +10,4 @@ export * from './group-message.js';
 export * from './group-distribution.js';
 export * from './group-change.js';
 export * from './state-envelope.js';
+export * from './brands.js';

@@ -9,18 +9,19 @@ import { MAX_INITIAL_MESSAGE_SIZE, MAX_MESSAGE_SIZE, PROTOCOL_VERSION } from '..
 import { ED25519_PUBLIC_KEY_LENGTH, ML_KEM_1024_CIPHERTEXT_LENGTH, X25519_KEY_LENGTH, type Bytes } from '../crypto/index.js';
 import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readUint, readVersion } from './codec.js';
 import { MAX_PREKEY_ID } from './prekeys.js';
+import type { IdentityKey, KemPreKeyId, OneTimePreKeyId, SignedPreKeyId, X25519PublicKey } from './brands.js';
 
 export interface InitialMessageHeader {
   /** The initiator's Ed25519 identity key. */
-  readonly identityKey: Bytes;
+  readonly identityKey: IdentityKey;
   /** The initiator's ephemeral X25519 public key. */
-  readonly ephemeralKey: Bytes;
-  readonly signedPreKeyId: number;
-  readonly kemPreKeyId: number;
+  readonly ephemeralKey: X25519PublicKey;
+  readonly signedPreKeyId: SignedPreKeyId;
+  readonly kemPreKeyId: KemPreKeyId;
   /** ML-KEM-1024 ciphertext to the named KEM prekey. */
   readonly kemCiphertext: Bytes;
   /** Present iff the bundle carried a one-time prekey. */
-  readonly oneTimePreKeyId?: number;
+  readonly oneTimePreKeyId?: OneTimePreKeyId;
 }
 
 export interface InitialMessage extends InitialMessageHeader {

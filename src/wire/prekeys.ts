@@ -17,20 +17,21 @@ import {
   X25519_KEY_LENGTH, type Bytes,
 } from '../crypto/index.js';
 import { decodeMsgpack, encodeMsgpack, readBoolean, readBytes, readMap, readOptional, readUint, readVersion, type WireMap } from './codec.js';
+import type { IdentityKey, KemPreKeyId, OneTimePreKeyId, SignedPreKeyId, X25519PublicKey } from './brands.js';
 
 export interface SignedPreKeyPublic {
   /** uint32, chosen by the owner. */
-  readonly id: number;
+  readonly id: SignedPreKeyId;
   /** Milliseconds since the Unix epoch, when the key was generated. */
   readonly createdAt: number;
   /** X25519 public key, 32 bytes. */
-  readonly publicKey: Bytes;
+  readonly publicKey: X25519PublicKey;
   /** Ed25519 signature by the identity key over signedPreKeySignaturePayload, 64 bytes. */
   readonly signature: Bytes;
 }
 
 export interface KemPreKeyPublic {
-  readonly id: number;
+  readonly id: KemPreKeyId;
   readonly createdAt: number;
   /** ML-KEM-1024 encapsulation key, 1568 bytes. */
   readonly publicKey: Bytes;
@@ -41,14 +42,14 @@ export interface KemPreKeyPublic {
 }
 
 export interface OneTimePreKeyPublic {
-  readonly id: number;
+  readonly id: OneTimePreKeyId;
   /** X25519 public key, 32 bytes. */
-  readonly publicKey: Bytes;
+  readonly publicKey: X25519PublicKey;
 }
 
 export interface PreKeyBundle {
   /** Ed25519 identity public key, 32 bytes. */
-  readonly identityKey: Bytes;
+  readonly identityKey: IdentityKey;
   readonly signedPreKey: SignedPreKeyPublic;
   readonly kemPreKey: KemPreKeyPublic;
   readonly oneTimePreKey?: OneTimePreKeyPublic;

@@ -4,12 +4,13 @@
  * Every Contact is a Peer; a Peer carries nothing the user confirmed.
  */
 import type { Bytes } from '../../crypto/index.js';
+import type { IdentityKey, MailboxId } from '../../wire/brands.js';
 
 export interface Peer {
   /** A contact's local id, or the member's identity key in hex when it is not a contact. */
   readonly id: string;
-  readonly identityKey: Bytes;
-  readonly mailbox: Bytes;
+  readonly identityKey: IdentityKey;
+  readonly mailbox: MailboxId;
   /** The delivery token that admits us to its mailbox (absent until known). */
   readonly token?: Bytes;
   /** A display name it suggested (unauthenticated). */

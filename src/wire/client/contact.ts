@@ -11,15 +11,16 @@ import { readBoolean, readBytes, readMap, readOptional, readString, readUint, ty
 import { decodeState, encodeState } from '../state-envelope.js';
 import { MAX_CONTACT_RECORD_SIZE, MAX_DISPLAY_NAME_LENGTH } from '../../constants.js';
 import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
+import type { IdentityKey, MailboxId } from '../brands.js';
 
 export interface Contact {
   readonly id: string;
-  readonly identityKey: Bytes;
+  readonly identityKey: IdentityKey;
   /** A display name the contact suggested (unauthenticated) or the user set. */
   readonly name?: string;
   readonly relay: string;
   /** The contact's mailbox id at its relay. */
-  readonly mailbox: Bytes;
+  readonly mailbox: MailboxId;
   /** The delivery token the contact gave us (absent until it has). */
   readonly token?: Bytes;
   /** The delivery token we issued to this contact (revoked on block). */
@@ -28,7 +29,7 @@ export interface Contact {
   readonly verified: boolean;
   /** The identity key changed since the user verified it; sending needs approveIdentity(). */
   readonly changed: boolean;
-  readonly previousIdentityKey?: Bytes;
+  readonly previousIdentityKey?: IdentityKey;
   readonly blocked: boolean;
   readonly createdAt: number;
 }

@@ -23,10 +23,11 @@ import {
 } from '../codec.js';
 import { decodeState, encodeState } from '../state-envelope.js';
 import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
+import type { IdentityKey, MailboxId } from '../brands.js';
 
 export interface RosterEntry {
-  readonly identityKey: Bytes;
-  readonly mailbox: Bytes;
+  readonly identityKey: IdentityKey;
+  readonly mailbox: MailboxId;
   /** The token this member registered for the group; undefined until it has told the admin. */
   readonly token?: Bytes;
   readonly name?: string;

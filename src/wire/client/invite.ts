@@ -15,11 +15,12 @@ import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readStr
 import { CONTENT_VERSION, MAX_DISPLAY_NAME_LENGTH, MAX_INVITE_SIZE } from '../../constants.js';
 import { fromBase64url, toBase64url } from './base64url.js';
 import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
+import type { IdentityKey, MailboxId } from '../brands.js';
 
 export interface Invite {
-  readonly identityKey: Bytes;
+  readonly identityKey: IdentityKey;
   readonly relay: string;
-  readonly mailbox: Bytes;
+  readonly mailbox: MailboxId;
   readonly token: Bytes;
   readonly name?: string;
 }

@@ -9,6 +9,7 @@ import type { Bytes } from '../../crypto/index.js';
 import { fail } from '../../errors.js';
 import { MAX_SEALED_ENVELOPE_SIZE } from '../sealed-envelope.js';
 import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readUint, readVersion } from '../codec.js';
+import type { MailboxId } from '../brands.js';
 
 export type RelayEnvelope =
   | { readonly kind: 'sealed'; readonly data: Bytes }
@@ -33,6 +34,6 @@ export function decodeRelayEnvelope(bytes: Bytes): RelayEnvelope {
 
 /** Where the relay delivers an upload: a mailbox, admitted by a token its owner registered (spec/relay.md §5). */
 export interface RelayRecipient {
-  readonly mailbox: Bytes;
+  readonly mailbox: MailboxId;
   readonly token: Bytes;
 }
