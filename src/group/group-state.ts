@@ -6,21 +6,12 @@
 import { GROUP_STATE_HASH_LABEL, MAX_GROUP_MEMBERS } from '../constants.js';
 import { fail } from '../errors.js';
 import { compareBytes, concatBytes, sha256, uintToBytes, utf8, type Bytes } from '../crypto/index.js';
-import type { GroupMemberEntry, GroupMode, GroupRole } from '../wire/index.js';
+import type { GroupMemberEntry, GroupMode, GroupRole, GroupStateFields } from '../wire/index.js';
 
 export type { GroupMemberEntry, GroupMode, GroupRole };
 
-export interface GroupState {
-  readonly groupId: Bytes;
-  readonly mode: GroupMode;
-  readonly epoch: number;
-  /** The hash of the state at epoch − 1 (ZERO_32 at epoch 0). */
-  readonly parentHash: Bytes;
-  /** SHA256 of the body of the change that produced this epoch (ZERO_32 at creation). */
-  readonly changeDigest: Bytes;
-  /** Sorted by identity key, ascending; no duplicates. */
-  readonly members: readonly GroupMemberEntry[];
-}
+/** The group as a member holds it (§8.6); the fields are the welcome's, defined once in src/wire. */
+export type GroupState = GroupStateFields;
 
 
 const MODE_BYTE: Record<GroupMode, number> = { group: 0, channel: 1 };

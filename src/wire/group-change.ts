@@ -37,14 +37,20 @@ export interface GroupMemberEntry {
   readonly role: GroupRole;
 }
 
-export interface GroupWelcomeBody {
+/** A group's state at one epoch (§8.6): what a welcome carries and what src/group keeps. */
+export interface GroupStateFields {
   readonly groupId: Bytes;
   readonly mode: GroupMode;
   readonly epoch: number;
+  /** The hash of the state at epoch − 1 (ZERO_32 at epoch 0). */
   readonly parentHash: Bytes;
-  /** Digest of the change that produced this epoch (ZERO_32 at creation). */
+  /** SHA256 of the body of the change that produced this epoch (ZERO_32 at creation). */
   readonly changeDigest: Bytes;
+  /** Sorted by identity key, ascending; no duplicates. */
   readonly members: readonly GroupMemberEntry[];
+}
+
+export interface GroupWelcomeBody extends GroupStateFields {
   readonly actor: Bytes;
 }
 

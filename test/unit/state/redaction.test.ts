@@ -27,47 +27,14 @@ function printed(value: unknown): string[] {
 afterEach(() => vi.restoreAllMocks());
 
 describe('secret-holding state redacts its printed forms', () => {
-  it('decoded state', () => {
-    const identity = decodeIdentityKeyPair(fixture('identity-v1'));
-    const preKeys = decodePreKeyState(fixture('prekeys-v1'));
-    const record = decodeSessionRecord(fixture('session-record-v1'));
-    const ratchet = decodeRatchetState(fixture('ratchet-v1'));
-    const group = decodeGroupSession(fixture('group-session-v1'));
-    expect(printed(identity)).toMatchInlineSnapshot(`
-      [
-        "[IdentityKeyPair]",
-        "[IdentityKeyPair]",
-        ""[IdentityKeyPair]"",
-      ]
-    `);
-    expect(printed(preKeys)).toMatchInlineSnapshot(`
-      [
-        "[IdentityKeyPair]",
-        "[PreKeyState]",
-        ""[PreKeyState]"",
-      ]
-    `);
-    expect(printed(record)).toMatchInlineSnapshot(`
-      [
-        "[IdentityKeyPair]",
-        "[SessionRecord]",
-        ""[SessionRecord]"",
-      ]
-    `);
-    expect(printed(ratchet)).toMatchInlineSnapshot(`
-      [
-        "[IdentityKeyPair]",
-        "[RatchetState]",
-        ""[RatchetState]"",
-      ]
-    `);
-    expect(printed(group)).toMatchInlineSnapshot(`
-      [
-        "[IdentityKeyPair]",
-        "[GroupSession]",
-        ""[GroupSession]"",
-      ]
-    `);
+  it.each([
+    ['IdentityKeyPair', () => decodeIdentityKeyPair(fixture('identity-v1'))],
+    ['PreKeyState', () => decodePreKeyState(fixture('prekeys-v1'))],
+    ['SessionRecord', () => decodeSessionRecord(fixture('session-record-v1'))],
+    ['RatchetState', () => decodeRatchetState(fixture('ratchet-v1'))],
+    ['GroupSession', () => decodeGroupSession(fixture('group-session-v1'))],
+  ])('a decoded %s prints as its name only', (name, decode) => {
+    expect(printed(decode())).toEqual([`[${name}]`, `[${name}]`, `"[${name}]"`]);
   });
 
   it('state returned by operations, and nested in other values', () => {
