@@ -54,6 +54,8 @@ const FLAGS: Flag[] = [
   { name: 'data', env: 'PARLEY_RELAY_DATA', help: 'SQLite data directory', fallback: './data' },
   { name: 'store', env: 'PARLEY_RELAY_STORE', help: 'postgres://… to share one PostgreSQL among several nodes (else SQLite in --data)', fallback: '' },
   { name: 'postgres-schema', env: 'PARLEY_RELAY_POSTGRES_SCHEMA', help: 'PostgreSQL schema of the relay tables', fallback: 'parley_relay' },
+  { name: 'redis', env: 'PARLEY_RELAY_REDIS', help: 'redis://… to share budgets among several nodes', fallback: '' },
+  { name: 'redis-prefix', env: 'PARLEY_RELAY_REDIS_PREFIX', help: 'prefix of the relay keys in Redis', fallback: 'parley_relay' },
   { name: 'sync', env: 'PARLEY_RELAY_SYNC', help: "SQLite synchronous mode: 'full' or 'normal'", fallback: 'full' },
   { name: 'ttl', env: 'PARLEY_RELAY_TTL', help: 'default and longest envelope TTL (seconds)', fallback: String(DEFAULT_TTL_SECONDS) },
   { name: 'sweep-interval', env: 'PARLEY_RELAY_SWEEP_INTERVAL', help: 'expiry sweep interval (ms)', fallback: String(DEFAULT_SWEEP_INTERVAL_MS) },
@@ -95,6 +97,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): Start
     host: value('host'), port: integer('port', value('port')),
     dataDir: values['memory'] === true ? undefined : value('data'), sqliteSync: sync,
     postgres: postgresOf(value('store'), value('postgres-schema')),
+    redis: redisOf(value('redis'), value('redis-prefix')),
     ttlSeconds: integer('ttl', value('ttl')), sweepIntervalMs: integer('sweep-interval', value('sweep-interval')),
     logLevel: value('log-level'), logAddresses: values['log-addresses'] === true, limits,
     metrics: metricsListen(value('metrics-host'), value('metrics-port'), value('metrics-token')),
@@ -105,6 +108,12 @@ function postgresOf(store: string, schema: string): { url: string; schema: strin
   if (store === '') return undefined;
   if (!/^postgres(ql)?:\/\//.test(store)) throw new Error('--store must be a postgres:// URL');
   return { url: store, schema };
+}
+
+function redisOf(url: string, prefix: string): { url: string; prefix: string } | undefined {
+  if (url === '') return undefined;
+  if (!/^rediss?:\/\//.test(url)) throw new Error('--redis must be a redis:// URL');
+  return { url, prefix };
 }
 
 function metricsListen(host: string, port: string, token: string): MetricsListen | false {

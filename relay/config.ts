@@ -77,6 +77,8 @@ export interface RelayOptions {
   readonly dataDir: string | undefined;
   /** A shared PostgreSQL store (`postgres://…`), for several relay nodes; overrides dataDir (spec/relay.md §8.3). */
   readonly postgres: { readonly url: string; readonly schema?: string } | undefined;
+  /** Budgets shared by several nodes in Redis (`redis://…`, key prefix); else in memory (spec/relay.md §8.4). */
+  readonly redis: { readonly url: string; readonly prefix: string } | undefined;
   /** SQLite synchronous mode: 'full' (durable across power loss, the default) or 'normal' (across process crash only). */
   readonly sqliteSync: 'full' | 'normal';
   /** Default and longest envelope TTL (seconds); a sender may ask for less. */

@@ -16,7 +16,7 @@ import {
 import { CLOSE_IDLE_UNAUTHENTICATED, CLOSE_PROTOCOL_VIOLATIONS, CLOSE_RATE_LIMIT_ABUSE, CLOSE_REPLACED } from './close-codes.js';
 import type { MailboxSession, RelayContext } from './context.js';
 import { RelayError, relayErrorOf } from './errors.js';
-import { handleRequest, type ConnectionAuth } from './handlers.js';
+import { handleRequest, type ConnectionAuth, type Handled } from './handlers.js';
 import { TokenBucket } from './rate-limit.js';
 import { rawSocket, TickCork } from './tick-cork.js';
 
@@ -36,6 +36,8 @@ export class Connection implements MailboxSession, ConnectionAuth {
   /** When the last well-formed request arrived (or the connection opened): the unauthenticated idle deadline runs from here. */
   lastRequestAt: number;
   private lastPreKeysLowAt = -Infinity;
+  /** The tail of this connection's charge chain (admit). */
+  private charging: Promise<unknown> = Promise.resolve();
   private preKeysLowTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
@@ -137,19 +139,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
     }
     this.ctx.metrics.frameIn(req.type);
     if (this.ctx.draining) return this.fail(req.id, new RelayError('SHUTTING_DOWN', 'relay is shutting down'));
-    const now = this.ctx.options.now();
-    this.lastRequestAt = now;
-    const wait = this.charge(now, req.type === 'fanout' ? req.to.length : 1);
-    if (wait > 0) {
-      this.ctx.attacks.note('rate-limited', this.address);
-      this.fail(req.id, new RelayError('RATE_LIMITED', 'sender rate limit', wait));
-      if (++this.rateLimitedRun >= this.ctx.options.limits.maxRateLimited) {
-        this.ctx.attacks.note('rate-limit-close', this.address);
-        this.close(CLOSE_RATE_LIMIT_ABUSE, 'rate limit abuse');
-      }
-      return;
-    }
-    this.rateLimitedRun = 0;
+    this.lastRequestAt = this.ctx.options.now();
     this.run(req);
   }
 
@@ -157,27 +147,62 @@ export class Connection implements MailboxSession, ConnectionAuth {
    * Charges `cost` units to this connection and to its address (spec/relay.md §7.3): both or neither.
    * Returns 0 when charged, else the milliseconds until both budgets could pay.
    */
-  private charge(now: number, cost: number): number {
-    const perAddress = this.ctx.buckets.address.bucket(this.address, now);
-    const wait = Math.max(this.bucket.wait(now, cost), perAddress.wait(now, cost));
-    if (wait > 0) return wait;
-    this.bucket.take(now, cost);
-    perAddress.take(now, cost);
-    return 0;
+  private async charge(now: number, cost: number): Promise<number> {
+    const local = this.bucket.take(now, cost);
+    if (local > 0) return local;
+    const shared = await this.ctx.limiter.takeAll([{ table: 'address', key: this.address }], cost, now);
+    if (shared > 0) this.bucket.refund(cost);
+    return shared;
+  }
+
+  private rateLimited(id: number, wait: number): void {
+    this.ctx.attacks.note('rate-limited', this.address);
+    this.fail(id, new RelayError('RATE_LIMITED', 'sender rate limit', wait));
+    if (++this.rateLimitedRun >= this.ctx.options.limits.maxRateLimited) {
+      this.ctx.attacks.note('rate-limit-close', this.address);
+      this.close(CLOSE_RATE_LIMIT_ABUSE, 'rate limit abuse');
+    }
+  }
+
+  /**
+   * Charges requests in arrival order — one chain per connection, which costs nothing with in-memory
+   * budgets and one Redis round trip per request with shared ones — so that consecutive refusals are
+   * counted exactly (close 4008) and pipelined requests are paid for in order.
+   */
+  private admit(req: RelayRequest): Promise<boolean> {
+    const turn = this.charging.then(async () => {
+      const wait = await this.charge(this.ctx.options.now(), req.type === 'fanout' ? req.to.length : 1);
+      if (wait > 0) {
+        this.rateLimited(req.id, wait);
+        return false;
+      }
+      this.rateLimitedRun = 0;
+      return true;
+    });
+    this.charging = turn.catch(() => false);
+    return turn;
+  }
+
+  /** The sender pays first; then the request is handled and answered. */
+  private async admitAndHandle(req: RelayRequest): Promise<void> {
+    if (!(await this.admit(req))) return;
+    let handled: Handled;
+    try {
+      handled = await handleRequest(this.ctx, this, req);
+    } catch (e) {
+      if (!(e instanceof RelayError)) this.ctx.log.error({ type: req.type, err: (e as Error)?.name }, 'request failed');
+      return this.fail(req.id, relayErrorOf(e));
+    }
+    this.send({ type: 'ok', id: req.id, result: handled.result });
+    handled.after?.();
   }
 
   private run(req: RelayRequest): void {
     const started = process.hrtime.bigint();
-    const task = handleRequest(this.ctx, this, req).then(
-      (handled) => {
-        this.send({ type: 'ok', id: req.id, result: handled.result });
-        handled.after?.();
-      },
-      (e: unknown) => {
-        if (!(e instanceof RelayError)) this.ctx.log.error({ type: req.type, err: (e as Error)?.name }, 'request failed');
-        this.fail(req.id, relayErrorOf(e));
-      },
-    ).finally(() => {
+    const task = this.admitAndHandle(req).catch((e: unknown) => {
+      this.ctx.log.error({ type: req.type, err: (e as Error)?.name }, 'connection handler failed');
+      this.terminate();
+    }).finally(() => {
       this.ctx.metrics.observeLatency(req.type, Number(process.hrtime.bigint() - started) / 1e9);
       this.inFlight.delete(task);
       this.updateReading();

@@ -4,7 +4,7 @@ import type { Bytes } from '../src/crypto/index.js';
 import type { RelayOptions } from './config.js';
 import type { AttackLog } from './attack-log.js';
 import type { RelayMetrics } from './metrics.js';
-import type { KeyedBuckets } from './rate-limit.js';
+import type { Limiter } from './limiter.js';
 import type { RelayStore } from './store/types.js';
 
 /** The part of a connection that other connections reach: pushes to its mailbox. */
@@ -28,18 +28,8 @@ export interface RelayContext {
   readonly relayId: Bytes;
   /** Authenticated connections by hex mailbox id (in memory only, never logged). */
   readonly online: Map<string, MailboxSession>;
-  /** Rate-limit tables, each bounded by maxRateLimitKeys (spec/relay.md §7.3). */
-  readonly buckets: RelayBuckets;
+  /** The shared budgets of spec/relay.md §7.3: in memory on one node, in Redis across several. */
+  readonly limiter: Limiter;
   readonly attacks: AttackLog;
   draining: boolean;
-}
-
-export interface RelayBuckets {
-  /** Per delivery token of a recipient mailbox (`mailbox:tokenHash` in hex): charged only after the token was admitted. */
-  readonly mailbox: KeyedBuckets;
-  /** Per source address key (relay/address.ts), in cost units. */
-  readonly address: KeyedBuckets;
-  /** Bundles that consume one-time prekeys, per token hash and per mailbox. */
-  readonly bundleToken: KeyedBuckets;
-  readonly bundleMailbox: KeyedBuckets;
 }

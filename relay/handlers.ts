@@ -18,6 +18,7 @@ import { hashToken, verifyAuth, deriveMailboxId } from './auth.js';
 import type { RelayContext } from './context.js';
 import { RelayError } from './errors.js';
 import { bundleOf, verifyPublish } from './prekey-directory.js';
+import type { BudgetRef } from './limiter.js';
 import type { Quota, Recipient } from './store/types.js';
 
 /** What handlers need from the connection that received the request. */
@@ -50,14 +51,14 @@ function owner(conn: ConnectionAuth): { mailbox: Bytes; identityKey: Bytes } {
  * token was admitted. Each token of a mailbox has its own bucket (§7.3): one token holder — a
  * hostile contact, a hostile group member — can spend only its own share, never another contact's.
  */
-function chargeMailbox(ctx: RelayContext, mailbox: Bytes, tokenHash: Bytes): number {
-  return ctx.buckets.mailbox.take(`${toHex(mailbox)}:${toHex(tokenHash)}`, ctx.options.now());
+function mailboxBudget(mailbox: Bytes, tokenHash: Bytes): BudgetRef {
+  return { table: 'mailbox', key: `${toHex(mailbox)}:${toHex(tokenHash)}` };
 }
 
 /** Admits a request aimed at `mailbox`: the token first (a refusal costs the mailbox nothing), then the token's bucket. */
 async function admit(ctx: RelayContext, conn: ConnectionAuth, mailbox: Bytes, tokenHash: Bytes): Promise<void> {
   if (!(await ctx.store.hasToken(mailbox, tokenHash))) throw new RelayError('TOKEN_REFUSED', 'refused');
-  const wait = chargeMailbox(ctx, mailbox, tokenHash);
+  const wait = await ctx.limiter.takeAll([mailboxBudget(mailbox, tokenHash)], 1, ctx.options.now());
   if (wait > 0) {
     ctx.attacks.note('rate-limited', conn.address);
     throw new RelayError('RATE_LIMITED', 'mailbox rate limit', wait);
@@ -95,23 +96,17 @@ async function publish(ctx: RelayContext, conn: ConnectionAuth, req: Req<'publis
  * mailbox's daily budget. Beyond it the bundle is still served, from the signed and last-resort keys,
  * so a contact can always start a session but nobody can drain the owner's one-time prekeys.
  */
-function withinBundleBudget(ctx: RelayContext, conn: ConnectionAuth, mailbox: Bytes, tokenHash: Bytes): boolean {
-  const now = ctx.options.now();
-  const perToken = ctx.buckets.bundleToken.bucket(toHex(tokenHash), now);
-  const perMailbox = ctx.buckets.bundleMailbox.bucket(toHex(mailbox), now);
-  if (perToken.wait(now) > 0 || perMailbox.wait(now) > 0) {
-    ctx.attacks.note('bundle-budget', conn.address);
-    return false;
-  }
-  perToken.take(now);
-  perMailbox.take(now);
-  return true;
+async function withinBundleBudget(ctx: RelayContext, conn: ConnectionAuth, mailbox: Bytes, tokenHash: Bytes): Promise<boolean> {
+  const budgets: BudgetRef[] = [{ table: 'bundleToken', key: toHex(tokenHash) }, { table: 'bundleMailbox', key: toHex(mailbox) }];
+  if ((await ctx.limiter.takeAll(budgets, 1, ctx.options.now())) === 0) return true;
+  ctx.attacks.note('bundle-budget', conn.address);
+  return false;
 }
 
 async function bundle(ctx: RelayContext, conn: ConnectionAuth, req: Req<'bundle'>): Promise<Handled> {
   const tokenHash = hashToken(req.token);
   await admit(ctx, conn, req.mailbox, tokenHash);
-  const consume = withinBundleBudget(ctx, conn, req.mailbox, tokenHash);
+  const consume = await withinBundleBudget(ctx, conn, req.mailbox, tokenHash);
   const taken = await ctx.store.takeBundle(req.mailbox, tokenHash, consume);
   return {
     result: { re: 'bundle', bundle: bundleOf(taken) },
@@ -143,21 +138,21 @@ async function send(ctx: RelayContext, conn: ConnectionAuth, req: Req<'send'>): 
 
 /** Each recipient is admitted on its own, token first (the sender already paid one unit per recipient). */
 async function fanout(ctx: RelayContext, conn: ConnectionAuth, req: Req<'fanout'>): Promise<Handled> {
-  const results: string[] = [];
+  const hashes = req.to.map((r) => hashToken(r.token));
+  const held = await ctx.store.hasTokens(req.to.map((r, i) => ({ mailbox: r.mailbox, tokenHash: hashes[i] as Bytes })));
+  const results: string[] = held.map((h) => (h ? 'ok' : 'TOKEN_REFUSED'));
+  const withToken = held.flatMap((h, i) => (h ? [i] : []));
+  const waits = await ctx.limiter.takeEach(withToken.map((i) => mailboxBudget(req.to[i]?.mailbox as Bytes, hashes[i] as Bytes)), ctx.options.now());
   const admitted: Recipient[] = [];
   const slots: number[] = [];
-  for (const [i, r] of req.to.entries()) {
-    const tokenHash = hashToken(r.token);
-    if (!(await ctx.store.hasToken(r.mailbox, tokenHash))) {
-      results.push('TOKEN_REFUSED');
-    } else if (chargeMailbox(ctx, r.mailbox, tokenHash) > 0) {
-      results.push('RATE_LIMITED');
-    } else {
-      results.push('ok');
-      admitted.push({ mailbox: r.mailbox, tokenHash });
-      slots.push(i);
+  withToken.forEach((i, j) => {
+    if ((waits[j] ?? 0) > 0) {
+      results[i] = 'RATE_LIMITED';
+      return;
     }
-  }
+    admitted.push({ mailbox: req.to[i]?.mailbox as Bytes, tokenHash: hashes[i] as Bytes });
+    slots.push(i);
+  });
   if (admitted.length < req.to.length && results.includes('RATE_LIMITED')) ctx.attacks.note('rate-limited', conn.address);
   if (admitted.length > 0) {
     const stored = await ctx.store.enqueue(req.data, expiresAt(ctx, req.ttl), admitted, quota(ctx));

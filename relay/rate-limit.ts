@@ -35,6 +35,11 @@ export class TokenBucket {
     return wait;
   }
 
+  /** Gives back `n` tokens taken for a request that another budget then refused (never above burst). */
+  refund(n: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + n);
+  }
+
   isFull(now: number): boolean {
     this.refill(now);
     return this.tokens >= this.burst;

@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { systemRandom, toHex, type Bytes } from '../src/crypto/index.js';
 import { addressKey, hostForUrl } from './address.js';
@@ -20,10 +20,11 @@ import {
   DEFAULT_LIMITS, DEFAULT_SWEEP_INTERVAL_MS, DEFAULT_TTL_SECONDS, type MetricsListen, type RelayLimits, type RelayOptions,
 } from './config.js';
 import { Connection } from './connection.js';
-import type { RelayBuckets, RelayContext } from './context.js';
+import type { RelayContext } from './context.js';
 import { createMetrics } from './metrics.js';
 import { startMetricsListener } from './metrics-listener.js';
-import { KeyedBuckets } from './rate-limit.js';
+import { budgetShapes, LocalLimiter, type Limiter } from './limiter.js';
+import { RedisLimiter } from './redis-limiter.js';
 import { RelayMemoryStore } from './store/memory.js';
 import { RelayPostgresStore } from './store/postgres.js';
 import { RelaySqliteStore } from './store/sqlite.js';
@@ -54,8 +55,6 @@ export interface RelayHandle {
 const DRAIN_CLOSE_TIMEOUT_MS = 2000;
 /** A socket refused with 1013 gets this long to answer the close frame before it is cut. */
 const REFUSED_CLOSE_TIMEOUT_MS = 1000;
-const SECONDS_PER_HOUR = 3600;
-const SECONDS_PER_DAY = 86_400;
 /** Where the metrics listener binds unless told otherwise: loopback only. */
 export const DEFAULT_METRICS: MetricsListen = { host: '127.0.0.1', port: 0 };
 
@@ -65,6 +64,7 @@ export function resolveOptions(o: StartRelayOptions): RelayOptions {
     port: o.port ?? 0,
     dataDir: o.dataDir,
     postgres: o.postgres,
+    redis: o.redis,
     sqliteSync: o.sqliteSync ?? 'full',
     ttlSeconds: o.ttlSeconds ?? DEFAULT_TTL_SECONDS,
     sweepIntervalMs: o.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
@@ -100,28 +100,21 @@ function storeKind(o: RelayOptions): string {
   return o.postgres !== undefined ? 'postgres' : o.dataDir !== undefined ? 'sqlite' : 'memory';
 }
 
-/** Rate-limit tables (spec/relay.md §7.3), each bounded by maxRateLimitKeys. */
-function bucketsFor(limits: RelayLimits): RelayBuckets {
-  const table = (rate: number, burst: number): KeyedBuckets => new KeyedBuckets(rate, burst, limits.maxRateLimitKeys);
-  return {
-    mailbox: table(limits.mailboxRate, limits.mailboxBurst),
-    address: table(limits.addressRate, limits.addressBurst),
-    bundleToken: table(limits.bundlesPerTokenPerHour / SECONDS_PER_HOUR, limits.bundlesPerTokenPerHour),
-    bundleMailbox: table(limits.bundlesPerMailboxPerDay / SECONDS_PER_DAY, limits.bundlesPerMailboxPerDay),
-  };
+/** The shared budgets: in Redis when nodes share them (§8.4), else in this process. */
+async function openLimiter(options: RelayOptions, limits: RelayLimits, log: Logger): Promise<Limiter> {
+  const shapes = budgetShapes(limits);
+  if (options.redis === undefined) return new LocalLimiter(shapes, limits.maxRateLimitKeys);
+  return RedisLimiter.open(options.redis.url, options.redis.prefix, shapes, limits.maxRateLimitKeys, log);
 }
 
-function createContext(options: RelayOptions, store: RelayStore, relaySecret: Bytes): RelayContext {
+async function createContext(options: RelayOptions, store: RelayStore, relaySecret: Bytes): Promise<RelayContext> {
   const log = pino({ level: options.logLevel, base: { service: 'parley-relay' } });
   const limits = clampToFileDescriptors(options.limits, fileDescriptorLimit(), log);
-  const buckets = bucketsFor(limits);
-  const metrics = createMetrics(() => store.stats(), () => ({
-    mailbox_token: buckets.mailbox.size, address: buckets.address.size,
-    bundle_token: buckets.bundleToken.size, bundle_mailbox: buckets.bundleMailbox.size,
-  }));
+  const limiter = await openLimiter(options, limits, log);
+  const metrics = createMetrics(() => store.stats(), () => limiter.sizes());
   return {
     options: { ...options, limits }, store, log, relaySecret, relayId: deriveRelayId(relaySecret), metrics,
-    online: new Map(), buckets, attacks: new AttackLog(log, metrics.defences, options.logAddresses, options.now), draining: false,
+    online: new Map(), limiter, attacks: new AttackLog(log, metrics.defences, options.logAddresses, options.now), draining: false,
   };
 }
 
@@ -142,7 +135,7 @@ function refuse(ws: WebSocket, reason: string): void {
 export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHandle> {
   const resolved = resolveOptions(input);
   const store = input.store ?? await openStore(resolved);
-  const ctx = createContext(resolved, store, await store.secret(() => resolved.random(32)));
+  const ctx = await createContext(resolved, store, await store.secret(() => resolved.random(32)));
   const { options, log } = ctx;
   const connections = new Set<Connection>();
   const perAddress = new AddressCounts(options.limits.maxConnectionsPerAddress);
@@ -194,7 +187,7 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
   idleSweep.unref();
   const sweep = async (): Promise<number> => {
     const now = options.now();
-    for (const table of Object.values(ctx.buckets)) (table as KeyedBuckets).prune(now);
+    ctx.limiter.prune(now);
     return store.sweep(now);
   };
   const sweeper = setInterval(() => {
@@ -229,6 +222,7 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
     http.closeAllConnections();
     await httpClosed;
     await unwatch?.();
+    await ctx.limiter.close();
     await store.close();
     log.info('closed');
   };

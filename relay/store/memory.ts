@@ -121,6 +121,10 @@ export class RelayMemoryStore implements RelayStore {
     return this.tokens.get(toHex(mailbox))?.has(toHex(tokenHash)) === true;
   }
 
+  async hasTokens(refs: readonly Recipient[]): Promise<boolean[]> {
+    return refs.map((r) => this.tokens.get(toHex(r.mailbox))?.has(toHex(r.tokenHash)) === true);
+  }
+
   async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
     const blob: Blob = { data: data.slice(), refs: 0 };
     const results = recipients.map((r): EnqueueResult => {

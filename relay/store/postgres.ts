@@ -142,6 +142,15 @@ export class RelayPostgresStore implements RelayStore {
     return (await this.read('SELECT 1 FROM tokens WHERE mailbox = $1 AND token_hash = $2', [mailbox, tokenHash])).length > 0;
   }
 
+  async hasTokens(refs: readonly Recipient[]): Promise<boolean[]> {
+    if (refs.length === 0) return [];
+    const rows = await this.read<{ i: string }>(`SELECT r.i FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS r(m, t, i)
+      WHERE EXISTS (SELECT 1 FROM tokens WHERE mailbox = r.m AND token_hash = r.t)`,
+    [refs.map((r) => Buffer.from(r.mailbox)), refs.map((r) => Buffer.from(r.tokenHash))]);
+    const held = new Set(rows.map((r) => Number(r.i) - 1));
+    return refs.map((_, i) => held.has(i));
+  }
+
   async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
     // Checks first, then changes: nothing refuses after a row has changed, so no savepoint is needed.
     return this.write(async (sql) => {

@@ -227,6 +227,10 @@ export class RelaySqliteStore implements RelayStore {
     return this.st.hasToken.get(mailbox, tokenHash) !== undefined;
   }
 
+  async hasTokens(refs: readonly Recipient[]): Promise<boolean[]> {
+    return refs.map((r) => this.st.hasToken.get(r.mailbox, r.tokenHash) !== undefined);
+  }
+
   async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
     // Checks first, then changes: nothing here refuses after a row has changed, so no savepoint is needed.
     return this.write(() => {

@@ -102,6 +102,8 @@ export interface RelayStore {
   addToken(mailbox: Bytes, tokenHash: Bytes, replaces: Bytes | undefined, max: number): Promise<void>;
   revokeToken(mailbox: Bytes, tokenHash: Bytes): Promise<void>;
   hasToken(mailbox: Bytes, tokenHash: Bytes): Promise<boolean>;
+  /** hasToken for many (mailbox, token) pairs at once (a fanout's recipients), in order. */
+  hasTokens(refs: readonly Recipient[]): Promise<boolean[]>;
 
   /** Stores `data` once and queues it for every recipient whose token and quota admit it; one result per recipient, in order. */
   enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]>;

@@ -11,6 +11,14 @@ import { TestClient } from './client.js';
 import { bytesOf, connect, login, onCleanup, relay, tempDir, textOf, until } from './harness.js';
 import { DATABASE_URL, dropSchema, testSchema } from './postgres.js';
 import { spawnRelay, UNTHROTTLED } from './process.js';
+import { privateRedis, REDIS_URL, testPrefix } from './redis.js';
+import { attackerAddress } from './adversary/attacks.js';
+
+/** Closes `c` after the test. */
+function track(c: TestClient): TestClient {
+  onCleanup(() => c.close());
+  return c;
+}
 
 function sharedSchema(): string {
   const schema = testSchema();
@@ -62,4 +70,45 @@ describe('relay nodes sharing PostgreSQL', () => {
     expect(new Set(again.deliveries().map((d) => d.eid)).size).toBe(again.deliveries().length);
     alice.close();
   });
+
+  it('budgets hold across nodes (Redis): an address connected to all three gets one budget, not three', async () => {
+    const schema = sharedSchema();
+    const prefix = testPrefix();
+    const flags = ['--store', DATABASE_URL, '--postgres-schema', schema, '--redis', REDIS_URL, '--redis-prefix', prefix,
+      '--address-burst', '20', '--address-rate', '1'];
+    const nodes = await Promise.all([0, 1, 2].map(() => spawnRelay(tempDir(), flags)));
+    onCleanup(async () => { for (const n of nodes) { n.child.kill('SIGKILL'); await n.exited; } });
+    const conns = await Promise.all(nodes.map(async (n) => track(await TestClient.connect(n.url, undefined, attackerAddress(0)))));
+    const answers = await Promise.all(conns.flatMap((c) => Array.from({ length: 30 }, () =>
+      c.raw({ type: 'bundle', mailbox: systemRandom(16), token: systemRandom(16) }))));
+    const codes = answers.map((a) => (a.type === 'ok' ? 'ok' : a.code));
+    expect(codes.filter((c) => c === 'TOKEN_REFUSED').length).toBeLessThanOrEqual(25); // 20 + at most a few seconds at 1/s
+    expect(codes.filter((c) => c === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(65);
+  });
+
+  it('a Redis restart under load loses nothing: every acknowledged envelope is delivered across nodes', async () => {
+    const schema = sharedSchema();
+    const redis = await privateRedis();
+    const flags = [...UNTHROTTLED, '--store', DATABASE_URL, '--postgres-schema', schema, '--redis', redis.url, '--redis-prefix', testPrefix(redis.url)];
+    const [a, b] = await Promise.all([spawnRelay(tempDir(), flags), spawnRelay(tempDir(), flags)]);
+    onCleanup(async () => { for (const n of [a, b]) { n.child.kill('SIGKILL'); await n.exited; } });
+    const bob = track(await TestClient.login(a.url));
+    const ref = await bob.invite();
+    const alice = track(await TestClient.connect(b.url));
+    const refused: string[] = [];
+    let acked = 0;
+    for (let i = 0; i < 300; i++) {
+      if (i === 100) await redis.kill();
+      if (i === 200) await redis.start();
+      const o = await alice.raw({ type: 'send', ...ref, data: bytesOf(`m${i}`) });
+      if (o.type === 'ok') acked++;
+      else refused.push(o.code);
+    }
+    expect(refused).toEqual([]);
+    expect(acked).toBe(300);
+    await until(() => new Set(bob.deliveries().map((d) => textOf(d.data))).size === 300);
+    expect(a.child.exitCode).toBeNull();
+    expect(b.child.exitCode).toBeNull();
+  });
 });
+
