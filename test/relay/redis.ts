@@ -13,16 +13,20 @@ import { onCleanup } from './harness.js';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
+/** Deletes every key under `prefix` (a no-op if Redis is gone). */
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const client = createClient({ url });
+  client.on('error', () => undefined);
+  await client.connect().catch(() => undefined);
+  if (!client.isOpen) return;
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) if (keys.length > 0) await client.del(keys);
+  await client.close();
+}
+
 /** A key prefix of its own for one test; its keys are deleted after the test. */
 export function testPrefix(url = REDIS_URL): string {
   const prefix = `parley_test_${toHex(systemRandom(6))}`;
-  onCleanup(async () => {
-    const client = createClient({ url });
-    await client.connect().catch(() => undefined);
-    if (!client.isOpen) return;
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) if (keys.length > 0) await client.del(keys);
-    await client.close();
-  });
+  onCleanup(() => deleteKeys(url, prefix));
   return prefix;
 }
 
