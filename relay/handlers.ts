@@ -47,9 +47,9 @@ function owner(conn: ConnectionAuth): { mailbox: Bytes; identityKey: Bytes } {
 }
 
 /**
- * The milliseconds until this token may reach `mailbox` again (0: charged now). Call only after the
- * token was admitted. Each token of a mailbox has its own bucket (§7.3): one token holder — a
- * hostile contact, a hostile group member — can spend only its own share, never another contact's.
+ * The budget a request presenting this token at `mailbox` is charged to, once the token was admitted.
+ * Each token of a mailbox has its own (§7.3): one token holder — a hostile contact, a hostile group
+ * member — can spend only its own share, never another contact's.
  */
 function mailboxBudget(mailbox: Bytes, tokenHash: Bytes): BudgetRef {
   return { table: 'mailbox', key: `${toHex(mailbox)}:${toHex(tokenHash)}` };
