@@ -120,27 +120,28 @@ function oneTimePreKeyMap(k: OneTimePreKeyPublic): WireMap {
   return { v: PROTOCOL_VERSION, id: k.id, publicKey: k.publicKey };
 }
 
-function readSignedPreKey(value: unknown, what: string): SignedPreKeyPublic {
-  const map = readMap(value, what, ['v', 'id', 'createdAt', 'publicKey', 'signature']);
+/** What a signed prekey and a KEM prekey share, in this order: v, id, createdAt, a public key of `keyLength`, the signature. */
+function readSignedFields(
+  value: unknown, what: string, keyLength: number, extra: readonly string[],
+): { map: WireMap; fields: { id: number; createdAt: number; publicKey: Bytes; signature: Bytes } } {
+  const map = readMap(value, what, ['v', 'id', 'createdAt', 'publicKey', 'signature', ...extra]);
   readVersion(map, what, [PROTOCOL_VERSION]);
-  return {
+  const fields = {
     id: readUint(map, what, 'id', MAX_PREKEY_ID),
     createdAt: readUint(map, what, 'createdAt'),
-    publicKey: readBytes(map, what, 'publicKey', X25519_KEY_LENGTH),
+    publicKey: readBytes(map, what, 'publicKey', keyLength),
     signature: readBytes(map, what, 'signature', ED25519_SIGNATURE_LENGTH),
   };
+  return { map, fields };
+}
+
+function readSignedPreKey(value: unknown, what: string): SignedPreKeyPublic {
+  return readSignedFields(value, what, X25519_KEY_LENGTH, []).fields;
 }
 
 function readKemPreKey(value: unknown, what: string): KemPreKeyPublic {
-  const map = readMap(value, what, ['v', 'id', 'createdAt', 'publicKey', 'signature', 'lastResort']);
-  readVersion(map, what, [PROTOCOL_VERSION]);
-  return {
-    id: readUint(map, what, 'id', MAX_PREKEY_ID),
-    createdAt: readUint(map, what, 'createdAt'),
-    publicKey: readBytes(map, what, 'publicKey', ML_KEM_1024_PUBLIC_KEY_LENGTH),
-    signature: readBytes(map, what, 'signature', ED25519_SIGNATURE_LENGTH),
-    lastResort: readBoolean(map, what, 'lastResort'),
-  };
+  const { map, fields } = readSignedFields(value, what, ML_KEM_1024_PUBLIC_KEY_LENGTH, ['lastResort']);
+  return { ...fields, lastResort: readBoolean(map, what, 'lastResort') };
 }
 
 function readOneTimePreKey(value: unknown, what: string): OneTimePreKeyPublic {
