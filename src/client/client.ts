@@ -17,7 +17,7 @@ import type { Content, ContentBody } from '../wire/client/content.js';
 import type { Invite } from '../wire/client/invite.js';
 import { onConnected } from './account/connect.js';
 import { loadOrCreateAccount } from './account/identity.js';
-import { replenishPreKeys } from './account/prekeys.js';
+import { onPreKeysLow } from './account/prekeys.js';
 import { ContactBook } from './contacts/book.js';
 import { acceptInvite, createInvite, type CreatedInvite, type InviteOptions } from './contacts/invitations.js';
 import { blockContact, findContact, sendableContact, updateContact } from './contacts/tokens.js';
@@ -247,7 +247,7 @@ function relayHandlers(current: () => ClientContext | undefined, events: TypedEm
       await receiveEnvelope(ctx(), d.data);
       if (!d.ephemeral) await ctx().relay.ack([d.id]);
     },
-    onPreKeysLow: () => void replenishPreKeys(ctx()).catch((error: unknown) => events.emit('error', { error })),
+    onPreKeysLow: () => onPreKeysLow(ctx()),
     onState: (state, detail) => {
       if (state === 'connected') current()?.outbox.pump();
       events.emit('connection-state', { state, ...detail });

@@ -1,7 +1,8 @@
 /**
  * What happens after each successful authentication at the relay, before
  * that connection's deliveries are processed: record the mailbox id the
- * relay gave us, publish or replenish prekeys, then resume work a crash or a
+ * relay gave us, publish or replenish prekeys (a failure there is reported
+ * as an `error` event and never fails the connection), then resume work a crash or a
  * lost connection interrupted (dedicated tokens, group token rotations, the
  * outbox).
  */
@@ -17,8 +18,9 @@ export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<v
     await ctx.store.write([put('identity', 'mailbox', mailbox)]);
     ctx.mailbox = mailbox.slice();
   }
-  await publishPreKeys(ctx);
   const report = (error: unknown): void => ctx.events.emit('error', { error });
+  // Prekeys never fail the connection: a failure is reported, the next `prekeys_low` or connection retries.
+  await publishPreKeys(ctx).catch(report);
   for (const c of ctx.contacts.all()) {
     // A contact from a multi-use invitation whose dedicated token was not issued before a crash.
     if (c.ourToken === undefined && c.token !== undefined && !c.blocked) void issueToken(ctx, c).catch(report);
