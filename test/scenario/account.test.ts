@@ -1,11 +1,15 @@
 /**
  * The account room against a real relay process: a fresh identity opens
  * without a spurious error, and a holder of a multi-use invitation token who
- * drains the victim's one-time prekeys cannot knock it offline (issue 11).
+ * drains the victim's one-time prekeys cannot knock it offline; an
+ * invitation is accepted across spellings of one relay URL, and one for
+ * another relay is refused naming both (issue 11).
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
+import { normaliseRelayUrl } from '../../src/client/contacts/invitations.js';
+import { isClientError } from '../../src/client/errors.js';
 import { parseInvite } from '../../src/wire/client/invite.js';
 import { TestClient } from '../relay/client.js';
 import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from './helpers.js';
@@ -27,7 +31,11 @@ async function relay(name: string, flags: readonly string[] = []): Promise<Relay
 }
 
 async function client(r: RelayProcess, name: string, listen?: (c: Client) => void): Promise<Client> {
-  const c = await openClient(join(tmp.dir, name), r.url, name, listen);
+  return clientAt(r.url, name, listen);
+}
+
+async function clientAt(url: string, name: string, listen?: (c: Client) => void): Promise<Client> {
+  const c = await openClient(join(tmp.dir, name), url, name, listen);
   open.push(c);
   return c;
 }
@@ -121,4 +129,45 @@ describe('account: prekeys under attack', () => {
     expect(disconnects).toBe(10);
     expect(errors).toEqual([]);
   }, 120_000);
+});
+
+describe('invitations and relay URLs', () => {
+  it('an invitation made on ws://localhost is accepted by a client on ws://127.0.0.1/', async () => {
+    const r = await relay('urls');
+    const alice = await clientAt(`ws://localhost:${r.port}`, 'alice-url');
+    const bob = await clientAt(`ws://127.0.0.1:${r.port}/`, 'bob-url');
+    const added = alice.next('contact-added');
+    const { text: invite } = await alice.createInvite();
+    const aliceAtBob = await bob.acceptInvite(invite);
+    const { contact: bobAtAlice } = await added;
+    const got = alice.next('message');
+    await bob.send(aliceAtBob.id, { type: 'text', text: 'same relay, other spelling' });
+    expect(text(await got)).toBe('same relay, other spelling');
+    expect((await got).from.id).toBe(bobAtAlice.id);
+  }, 60_000);
+
+  it('an invitation for another relay is refused, naming both relays', async () => {
+    const r = await relay('other');
+    const alice = await clientAt(`ws://localhost:${r.port}`, 'alice-url2');
+    const bob = await clientAt(`ws://127.0.0.1:${r.port}`, 'bob-url2');
+    const invite = { ...parseInvite((await alice.createInvite()).text), relay: 'wss://relay.example/' };
+    const error: unknown = await bob.acceptInvite(invite).then(() => undefined, (e: unknown) => e);
+    expect(isClientError(error, 'INVALID_ARGUMENT')).toBe(true);
+    expect(String(error)).toContain('wss://relay.example/');
+    expect(String(error)).toContain(`ws://127.0.0.1:${r.port}`);
+    expect(bob.contacts()).toEqual([]);
+  }, 60_000);
+
+  it('relay URLs are normalised: scheme and host case, default ports, trailing slash, loopback names', () => {
+    const same = [
+      ['WS://LocalHost:8080/', 'ws://127.0.0.1:8080'], ['ws://[::1]:8080/', 'ws://localhost:8080'],
+      ['wss://Relay.Example:443/', 'wss://relay.example'], ['ws://relay.example:80', 'ws://relay.example/'],
+    ];
+    for (const [a, b] of same) expect(normaliseRelayUrl(a!), `${a} ~ ${b}`).toBe(normaliseRelayUrl(b!));
+    const different = [
+      ['ws://relay.example', 'wss://relay.example'], ['ws://localhost:8080', 'ws://localhost:8081'],
+      ['wss://relay.example:8443', 'wss://relay.example'], ['ws://a.example', 'ws://b.example'],
+    ];
+    for (const [a, b] of different) expect(normaliseRelayUrl(a!), `${a} ≁ ${b}`).not.toBe(normaliseRelayUrl(b!));
+  });
 });

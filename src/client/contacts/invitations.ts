@@ -59,7 +59,11 @@ export async function acceptInvite(ctx: ClientContext, text: string | Invite): P
 async function prepareAccept(ctx: ClientContext, text: string | Invite): Promise<{ contact: Contact; hello: Payload }> {
   const invite = typeof text === 'string' ? parseInvite(text) : text;
   if (equalBytes(invite.identityKey, ctx.identity.publicKey)) throw new ClientError('INVALID_ARGUMENT', 'this is our own invitation');
-  if (invite.relay !== ctx.relayUrl) throw new ClientError('INVALID_ARGUMENT', 'the invitation is for another relay', { relay: invite.relay });
+  if (!sameRelay(invite.relay, ctx.relayUrl)) {
+    throw new ClientError('INVALID_ARGUMENT', `the invitation is for the relay ${invite.relay}, but this client uses ${ctx.relayUrl}`, {
+      relay: invite.relay, ours: ctx.relayUrl,
+    });
+  }
   await ctx.relay.whenConnected();
   const existing = ctx.contacts.byIdentityKey(invite.identityKey);
   const ourToken = existing?.ourToken ?? ctx.random(TOKEN_LENGTH);
@@ -80,4 +84,31 @@ async function prepareAccept(ctx: ClientContext, text: string | Invite): Promise
     ...(ctx.displayName !== undefined && { name: ctx.displayName }),
   };
   return { contact, hello };
+}
+
+/** Host names that all mean this machine's loopback interface. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * A relay URL in a canonical form for comparison (client.md §4.2): scheme
+ * and host lower-cased, the default port (80 for ws, 443 for wss) dropped,
+ * no trailing slash, and `localhost`, `127.0.0.1` and `[::1]` as one host.
+ * A string that is not a URL stays as it is.
+ */
+export function normaliseRelayUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return url;
+  }
+  const host = LOOPBACK.has(u.hostname.toLowerCase()) ? 'localhost' : u.hostname.toLowerCase();
+  const port = u.port === '' ? '' : `:${u.port}`;
+  const path = u.pathname.replace(/\/+$/u, '');
+  return `${u.protocol}//${host}${port}${path}${u.search}`;
+}
+
+/** Whether two relay URLs name the same relay once normalised. */
+export function sameRelay(a: string, b: string): boolean {
+  return normaliseRelayUrl(a) === normaliseRelayUrl(b);
 }
