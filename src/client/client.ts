@@ -207,6 +207,11 @@ export class Client {
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
 
+  /** Reconnects at once instead of waiting out the backoff: call it when the network is back (browsers do it on `online` by themselves). */
+  reconnectNow(): void {
+    this.#ctx.relay.reconnectNow();
+  }
+
   /** Drops the relay connection as a network loss would; the client reconnects by itself. */
   interruptConnection(): void {
     this.#ctx.relay.interrupt();
@@ -248,6 +253,7 @@ function relayHandlers(current: () => ClientContext | undefined, events: TypedEm
       if (!d.ephemeral) await ctx().relay.ack([d.id]);
     },
     onPreKeysLow: () => onPreKeysLow(ctx()),
+    onSealedReady: () => current()?.outbox.pump(),
     onState: (state, detail) => {
       if (state === 'connected') current()?.outbox.pump();
       events.emit('connection-state', { state, ...detail });

@@ -3,7 +3,7 @@ import type { Bytes } from '../crypto/index.js';
 import type { Contact } from '../wire/client/contact.js';
 import type { Content } from '../wire/client/content.js';
 import type { Peer } from './contacts/peer.js';
-import type { ConnectionState } from './transport/relay-api.js';
+import type { ConnectionFailure, ConnectionState } from './transport/relay-api.js';
 
 export interface MessageEvent {
   /** The sender: a contact, or (in a group) a fellow member who is not one of our contacts. */
@@ -32,7 +32,8 @@ export interface ClientEvents {
    * was discarded (UNKNOWN_SENDER_KEY). It was discarded.
    */
   'group-message-refused': { readonly group: string; readonly envelope: string; readonly reason: string };
-  'connection-state': { readonly state: ConnectionState; readonly attempt: number; readonly delayMs?: number };
+  /** `reason` (on `disconnected`) names why the last connection failed or ended: CONNECTION_REFUSED, CONNECTION_FAILED or CLOSED with its code. */
+  'connection-state': { readonly state: ConnectionState; readonly attempt: number; readonly delayMs?: number; readonly reason?: ConnectionFailure };
   /** A sent message is durable at the relay. */
   sent: { readonly id: Bytes; readonly to: string };
   /** A background failure (a listener threw, a replenish failed); informational. */

@@ -193,6 +193,10 @@ class MemoryConnection implements RelayApi {
     setTimeout(() => void this.#connect(), 5);
   }
 
+  reconnectNow(): void {
+    // reconnects by itself within 5 ms
+  }
+
   async close(): Promise<void> {
     this.state = 'closed';
     if (this.#mailbox.connection === this) delete this.#mailbox.connection;

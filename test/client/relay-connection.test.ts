@@ -57,7 +57,7 @@ function setup() {
     onState: (s) => events.push(s),
   };
   const relay = connectRelay({
-    url: 'ws://x', identity, random: seededRandom(new Uint8Array(32).fill(3)), handlers, backoff: { baseMs: 1, maxMs: 2 },
+    url: 'ws://x', identity, random: seededRandom(new Uint8Array(32).fill(3)), handlers, backoff: { baseMs: 1, maxMs: 2 }, sealedOpenJitterMs: 5,
     webSocket: () => {
       const s = new FakeSocket();
       s.onRequest = (r) => {
@@ -66,6 +66,7 @@ function setup() {
           expect(verify(r.identityKey, relayAuthPayload(relayId, nonce, identity.publicKey), r.signature)).toBe(true);
           s.push({ type: 'ok', id: r.id, result: { re: 'auth', mailbox } });
         }
+        if (r.type === 'send') s.push({ type: 'error', id: r.id, code: 'TOKEN_REFUSED' });
       };
       sockets.push(s);
       queueMicrotask(() => s.push({ type: 'challenge', relayId, nonce: new Uint8Array(32).fill(sockets.length) }));
@@ -83,7 +84,6 @@ describe('relay connection', () => {
     const s = sockets[0] as FakeSocket;
     s.onRequest = (r) => {
       if (r.type === 'counts') s.push({ type: 'ok', id: r.id, result: { re: 'counts', oneTime: 3, kem: 1 } });
-      if (r.type === 'send') s.push({ type: 'error', id: r.id, code: 'TOKEN_REFUSED' });
     };
     s.push({ type: 'deliver', eid: 7, data: new Uint8Array([1]) });
     s.push({ type: 'deliver', eid: 8, data: new Uint8Array([2]) });
@@ -95,6 +95,30 @@ describe('relay connection', () => {
     );
     expect(deliveries.map((d) => d.id)).toEqual([7, 8]);
     expect(events).toContain('low');
+    await relay.close();
+  });
+
+  it('sends sealed requests on its own socket that never authenticates, and sends again after the relay closes it idle (4002)', async () => {
+    const { relay, sockets } = setup();
+    await relay.whenConnected();
+    const to = { mailbox, token: new Uint8Array(16) };
+    await expect(relay.send(to, new Uint8Array([1]))).rejects.toSatisfy((e: unknown) => isClientError(e, 'RELAY_ERROR'));
+    expect(sockets.length).toBe(2);
+    const sealed = sockets[1] as FakeSocket;
+    expect(sealed.sent.map((r) => r.type)).toEqual(['send']);
+    expect((sockets[0] as FakeSocket).sent.map((r) => r.type)).toEqual(['auth']);
+    // The relay closes the idle socket just as the next send is written: it never handled it, so it goes again on a new socket.
+    sealed.onRequest = () => sealed.close(4002);
+    await expect(relay.send(to, new Uint8Array([2]))).rejects.toSatisfy(
+      (e: unknown) => isClientError(e, 'RELAY_ERROR') && e.details['relayCode'] === 'TOKEN_REFUSED',
+    );
+    expect(sockets.length).toBe(3);
+    expect((sockets[2] as FakeSocket).sent.map((r) => r.type)).toEqual(['send']);
+    // Any other loss of a written request fails it with a typed error (the relay may hold it).
+    (sockets[2] as FakeSocket).onRequest = () => (sockets[2] as FakeSocket).close(1006);
+    await expect(relay.send(to, new Uint8Array([3]))).rejects.toSatisfy(
+      (e: unknown) => isClientError(e, 'NOT_CONNECTED') && e.details['closeCode'] === 1006,
+    );
     await relay.close();
   });
 

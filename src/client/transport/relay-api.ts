@@ -5,10 +5,11 @@
  */
 import type { Bytes } from '../../crypto/index.js';
 import type { RelayRecipient } from '../../wire/client/relay-envelope.js';
+import type { ConnectionFailure } from './websocket.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
-export type { RelayRecipient };
+export type { RelayRecipient, ConnectionFailure };
 
 /** Per-recipient outcome of a fan-out: ok, or the relay's refusal code. */
 export type FanoutResult = { readonly ok: true } | { readonly ok: false; readonly code: string };
@@ -39,7 +40,9 @@ export interface RelayHandlers {
   onConnected(mailbox: Bytes): Promise<void>;
   onDelivery(delivery: Delivery): Promise<void>;
   onPreKeysLow(): void;
-  onState(state: ConnectionState, detail: { readonly attempt: number; readonly delayMs?: number }): void;
+  onState(state: ConnectionState, detail: { readonly attempt: number; readonly delayMs?: number; readonly reason?: ConnectionFailure }): void;
+  /** The sealed connection is open again after a loss failed requests written on it (their senders may retry now). */
+  onSealedReady?(): void;
 }
 
 export interface RelayApi {
@@ -60,5 +63,7 @@ export interface RelayApi {
   ack(ids: readonly number[]): Promise<void>;
   /** Drops the connection as a network loss would (it reconnects). */
   interrupt(): void;
+  /** Reconnects at once instead of waiting out the backoff (the network is back); no-op while connected. */
+  reconnectNow(): void;
   close(): Promise<void>;
 }

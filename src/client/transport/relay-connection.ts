@@ -2,21 +2,23 @@
  * The connection to the relay (spec/relay.md) over a WebSocketLike:
  * authenticates on the relay's challenge, matches every request to its one
  * response, hands pushed envelopes to the client one at a time, and
- * reconnects with backoff and jitter after any loss.
+ * reconnects with backoff and jitter after any loss (at once when the
+ * platform reports the network back, or on reconnectNow). Requests that name
+ * a recipient (send, fanout, ephemeral, bundle) go over the sealed connection
+ * (sealed-connection.ts), which never authenticates (client.md §6.4).
  */
 import { sign, type Bytes, type RandomSource } from '../../crypto/index.js';
-import { isProtocolError } from '../../errors.js';
 import { relayAuthPayload } from '../../wire/relay-auth.js';
-import {
-  decodeRelayServerFrame, encodeRelayRequest, type RelayRequest, type RelayResult, type RelayServerFrame,
-} from '../../wire/relay-frames.js';
+import type { RelayResult, RelayServerFrame } from '../../wire/relay-frames.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { IdentityKeyPair } from '../../identity/index.js';
 import { ClientError } from '../errors.js';
 import type {
   ConnectionState, FanoutResult, PreKeyCounts, PreKeyUpload, RelayApi, RelayHandlers, RelayRecipient,
 } from './relay-api.js';
-import { frameBytes, type WebSocketFactory, type WebSocketLike } from './websocket.js';
+import { readServerFrame, RequestTable, retryRateLimited, type Request } from './requests.js';
+import { SealedConnection } from './sealed-connection.js';
+import { connectionFailure, type ConnectionFailure, frameBytes, type WebSocketFactory, type WebSocketLike } from './websocket.js';
 
 export interface RelayConnectionOptions {
   readonly url: string;
@@ -26,19 +28,15 @@ export interface RelayConnectionOptions {
   readonly webSocket: WebSocketFactory;
   readonly backoff?: BackoffOptions;
   readonly requestTimeoutMs?: number;
+  /** Upper bound of the random delay before the sealed connection opens (default 300 ms). */
+  readonly sealedOpenJitterMs?: number;
 }
 
-type Request = RelayRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
-
-interface Pending {
-  readonly resolve: (r: RelayResult) => void;
-  readonly reject: (e: unknown) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
+/** The platform's network events (browsers: `online`), if it has them. */
+interface NetworkEvents {
+  addEventListener?: (name: string, f: () => void) => void;
+  removeEventListener?: (name: string, f: () => void) => void;
 }
-
-const DEFAULT_TIMEOUT_MS = 15_000;
-/** Retries of a request the relay rate-limited, before giving up with RELAY_ERROR. */
-const RATE_LIMIT_RETRIES = 5;
 
 export function connectRelay(options: RelayConnectionOptions): RelayApi {
   const c = new RelayConnection(options);
@@ -52,8 +50,9 @@ class RelayConnection implements RelayApi {
   #ws: WebSocketLike | undefined;
   #authenticated = false;
   #attempt = 0;
-  #nextId = 1;
-  #pending = new Map<number, Pending>();
+  readonly #requests: RequestTable;
+  readonly #sealed: SealedConnection;
+  readonly #online = (): void => this.reconnectNow();
   #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   /** Deliveries are processed in order, after the connection's setup (onConnected). */
@@ -61,9 +60,18 @@ class RelayConnection implements RelayApi {
 
   constructor(options: RelayConnectionOptions) {
     this.#o = options;
+    this.#requests = new RequestTable(options.requestTimeoutMs);
+    this.#sealed = new SealedConnection({
+      url: options.url, random: options.random, webSocket: options.webSocket,
+      ...(options.backoff !== undefined && { backoff: options.backoff }),
+      ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.sealedOpenJitterMs !== undefined && { openJitterMs: options.sealedOpenJitterMs }),
+      onReady: () => options.handlers.onSealedReady?.(),
+    });
   }
 
   start(): void {
+    (globalThis as NetworkEvents).addEventListener?.('online', this.#online);
     this.#connect();
   }
 
@@ -87,7 +95,7 @@ class RelayConnection implements RelayApi {
   }
 
   async fetchBundle(to: RelayRecipient): Promise<Bytes> {
-    const r = await this.#request({ type: 'bundle', mailbox: to.mailbox, token: to.token });
+    const r = await this.#sealed.request({ type: 'bundle', mailbox: to.mailbox, token: to.token });
     if (r.re !== 'bundle') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
     return r.bundle;
   }
@@ -101,17 +109,17 @@ class RelayConnection implements RelayApi {
   }
 
   async send(to: RelayRecipient, data: Bytes): Promise<void> {
-    await this.#request({ type: 'send', mailbox: to.mailbox, token: to.token, data });
+    await this.#sealed.request({ type: 'send', mailbox: to.mailbox, token: to.token, data });
   }
 
   async fanout(to: readonly RelayRecipient[], data: Bytes): Promise<readonly FanoutResult[]> {
-    const r = await this.#request({ type: 'fanout', to: to.map((x) => ({ mailbox: x.mailbox, token: x.token })), data });
+    const r = await this.#sealed.request({ type: 'fanout', to: to.map((x) => ({ mailbox: x.mailbox, token: x.token })), data });
     if (r.re !== 'fanout') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
     return r.results.map((code) => (code === 'ok' ? { ok: true } : { ok: false, code }));
   }
 
   async sendEphemeral(to: RelayRecipient, data: Bytes): Promise<void> {
-    await this.#request({ type: 'ephemeral', mailbox: to.mailbox, token: to.token, data });
+    await this.#sealed.request({ type: 'ephemeral', mailbox: to.mailbox, token: to.token, data });
   }
 
   async ack(ids: readonly number[]): Promise<void> {
@@ -120,15 +128,27 @@ class RelayConnection implements RelayApi {
 
   interrupt(): void {
     this.#ws?.close(4000, 'interrupted');
+    this.#sealed.interrupt();
+  }
+
+  reconnectNow(): void {
+    this.#sealed.reconnectNow();
+    if (this.state !== 'disconnected' || this.#reconnectTimer === undefined) return;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    this.#attempt = 0;
+    this.#connect();
   }
 
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.#setState('closed');
+    (globalThis as NetworkEvents).removeEventListener?.('online', this.#online);
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     const closed = new ClientError('CLOSED', 'the connection is closed');
     for (const w of this.#waiters.splice(0)) w.reject(closed);
-    this.#failPending(closed);
+    this.#requests.failAll(closed);
+    this.#sealed.close();
     this.#ws?.close(1000, 'client closing');
     await this.#chain;
   }
@@ -139,35 +159,40 @@ class RelayConnection implements RelayApi {
     if (this.state === 'closed') return;
     this.#setState('connecting');
     let ws: WebSocketLike;
+    this.#reconnectTimer = undefined;
     try {
       ws = this.#o.webSocket(this.#o.url);
-    } catch {
-      this.#scheduleReconnect();
+    } catch (e) {
+      this.#scheduleReconnect(connectionFailure(e, { code: 1006 }, false));
       return;
     }
     this.#ws = ws;
+    let opened = false;
+    let error: unknown;
     ws.onmessage = (ev) => {
       if (this.#ws !== ws) return;
+      opened = true;
       const bytes = frameBytes(ev.data);
       if (bytes !== undefined) this.#onFrame(ws, bytes);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
       this.#authenticated = false;
-      this.#failPending(new ClientError('NOT_CONNECTED', 'the connection to the relay was lost'));
+      const reason = connectionFailure(error, ev, opened);
+      this.#requests.failAll(new ClientError('NOT_CONNECTED', `the connection to the relay was lost: ${reason.message}`, { reason: reason.code }));
       if (this.state === 'closed') return;
       this.#setState('disconnected');
-      this.#scheduleReconnect();
+      this.#scheduleReconnect(reason);
     };
-    ws.onerror = () => undefined; // a close event follows
+    ws.onerror = (ev) => { error = ev; }; // a close event follows
   }
 
-  #scheduleReconnect(): void {
+  #scheduleReconnect(reason: ConnectionFailure): void {
     if (this.state === 'closed') return;
     const delayMs = backoffDelay(this.#attempt, this.#o.random, this.#o.backoff ?? DEFAULT_BACKOFF);
     this.#attempt++;
-    this.#o.handlers.onState('disconnected', { attempt: this.#attempt, delayMs });
+    this.#o.handlers.onState('disconnected', { attempt: this.#attempt, delayMs, reason });
     this.#reconnectTimer = setTimeout(() => this.#connect(), delayMs);
   }
 
@@ -178,18 +203,10 @@ class RelayConnection implements RelayApi {
   }
 
   #onFrame(ws: WebSocketLike, bytes: Bytes): void {
-    let frame: RelayServerFrame;
-    try {
-      frame = decodeRelayServerFrame(bytes);
-    } catch (e) {
-      if (!isProtocolError(e)) throw e;
-      ws.close(4002, 'malformed frame from relay');
-      return;
-    }
+    const frame: RelayServerFrame | undefined = readServerFrame(ws, bytes);
+    if (frame === undefined || this.#requests.answer(frame)) return;
     switch (frame.type) {
       case 'challenge': return this.#authenticate(ws, frame.relayId, frame.nonce);
-      case 'ok': return this.#settle(frame.id, (p) => p.resolve(frame.result));
-      case 'error': return this.#onError(frame);
       case 'deliver': return this.#deliver({ id: frame.eid, data: frame.data, ephemeral: false });
       case 'ephemeral': return this.#deliver({ id: 0, data: frame.data, ephemeral: true });
       case 'prekeys_low': return this.#o.handlers.onPreKeysLow();
@@ -199,7 +216,7 @@ class RelayConnection implements RelayApi {
   #authenticate(ws: WebSocketLike, relayId: Bytes, nonce: Bytes): void {
     const identity = this.#o.identity;
     const signature = sign(identity.privateKey, relayAuthPayload(relayId, nonce, identity.publicKey));
-    const setup = this.#send(ws, { type: 'auth', identityKey: identity.publicKey, signature }).then(async (r) => {
+    const setup = this.#requests.send(ws, { type: 'auth', identityKey: identity.publicKey, signature }).then(async (r) => {
       if (r.re !== 'auth') throw new ClientError('RELAY_ERROR', 'unexpected answer to auth', { relayCode: 'BAD_FRAME' });
       this.#authenticated = true;
       await this.#o.handlers.onConnected(r.mailbox);
@@ -226,63 +243,14 @@ class RelayConnection implements RelayApi {
     });
   }
 
-  #onError(frame: Extract<RelayServerFrame, { type: 'error' }>): void {
-    if (frame.id === 0) return;
-    const error = new ClientError('RELAY_ERROR', `the relay refused the request: ${frame.code}`, {
-      relayCode: frame.code, ...(frame.retryAfter !== undefined && { retryAfter: frame.retryAfter }),
-    });
-    this.#settle(frame.id, (p) => p.reject(error));
-  }
-
-  #settle(id: number, f: (p: Pending) => void): void {
-    const p = this.#pending.get(id);
-    if (p === undefined) return;
-    this.#pending.delete(id);
-    clearTimeout(p.timer);
-    f(p);
-  }
-
-  #failPending(error: unknown): void {
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) {
-      clearTimeout(p.timer);
-      p.reject(error);
-    }
-  }
-
   // ── requests ──────────────────────────────────────────────────────────────
 
-  async #request(r: Request): Promise<RelayResult> {
-    for (let attempt = 0; ; attempt++) {
+  #request(r: Request): Promise<RelayResult> {
+    return retryRateLimited(async () => {
       if (this.state === 'closed') throw new ClientError('CLOSED', 'the connection is closed');
       const ws = this.#ws;
       if (ws === undefined || !this.#authenticated) throw new ClientError('NOT_CONNECTED', 'not connected to the relay');
-      try {
-        return await this.#send(ws, r);
-      } catch (e) {
-        const rateLimited = e instanceof ClientError && e.details['relayCode'] === 'RATE_LIMITED';
-        if (!rateLimited || attempt >= RATE_LIMIT_RETRIES) throw e;
-        const wait = Number(e.details['retryAfter'] ?? 100);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(wait, 10), 5_000)));
-      }
-    }
-  }
-
-  #send(ws: WebSocketLike, r: Request): Promise<RelayResult> {
-    const id = this.#nextId;
-    this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new ClientError('TIMEOUT', 'the relay did not answer in time', { request: r.type }));
-      }, this.#o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS);
-      this.#pending.set(id, { resolve, reject, timer });
-      try {
-        ws.send(encodeRelayRequest({ ...r, id } as RelayRequest));
-      } catch {
-        this.#settle(id, (p) => p.reject(new ClientError('NOT_CONNECTED', 'the connection to the relay was lost')));
-      }
+      return this.#requests.send(ws, r);
     });
   }
 }

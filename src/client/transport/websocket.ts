@@ -43,3 +43,27 @@ export function frameBytes(data: unknown): Uint8Array | undefined {
   }
   return undefined;
 }
+
+/** Why a connection to the relay failed or ended (the `reason` of a `disconnected` connection-state event). */
+export interface ConnectionFailure {
+  /** CONNECTION_REFUSED: nothing listens there; CONNECTION_FAILED: no connection was made (DNS, TLS, network; browsers do not say which); CLOSED: the connection closed with `closeCode`. */
+  readonly code: 'CONNECTION_REFUSED' | 'CONNECTION_FAILED' | 'CLOSED';
+  readonly closeCode?: number;
+  readonly message: string;
+}
+
+/**
+ * Names the failure from the socket's error event (Node's `ws` carries the
+ * system error, e.g. ECONNREFUSED; a browser's carries nothing) and its close
+ * event; `opened` says whether the relay ever answered on this socket.
+ */
+export function connectionFailure(error: unknown, close: { readonly code: number; readonly reason?: string }, opened: boolean): ConnectionFailure {
+  const inner = (error as { error?: { code?: unknown; message?: unknown }; message?: unknown } | undefined);
+  const sysCode = inner?.error?.code;
+  const text = String(inner?.error?.message ?? inner?.message ?? '');
+  if (!opened && (sysCode === 'ECONNREFUSED' || text.includes('ECONNREFUSED'))) {
+    return { code: 'CONNECTION_REFUSED', closeCode: close.code, message: `connection refused${text === '' ? '' : ` (${text})`}` };
+  }
+  if (!opened) return { code: 'CONNECTION_FAILED', closeCode: close.code, message: `could not connect${text === '' ? '' : `: ${text}`} (close ${close.code})` };
+  return { code: 'CLOSED', closeCode: close.code, message: `closed with code ${close.code}${close.reason ? `: ${close.reason}` : ''}` };
+}
