@@ -13,6 +13,7 @@ import { systemRandom } from '../src/crypto/index.js';
 import { decodeRelayServerFrame, type RelayRecipientRef } from '../src/wire/index.js';
 import { TestClient } from '../test/relay/client.js';
 import { percentile } from './forwarder-load.js';
+import { onSchedule } from './schedule.js';
 
 const MESSAGE_BYTES = 100;
 
@@ -52,7 +53,7 @@ export class LegitimatePair {
   /** Sends `rate` messages a second for `durationMs`, then waits up to `drainMs` for what is still on its way. */
   async run(rate: number, durationMs: number, drainMs: number): Promise<PairResult> {
     const count = Math.round((rate * durationMs) / 1000);
-    const { answers, maxLagMs } = await this.sendOnSchedule(count, rate);
+    const { started: answers, maxLagMs } = await this.sendOnSchedule(count, rate);
     const deadline = performance.now() + drainMs;
     const drained = sleep(drainMs).then(() => undefined);
     const outcomes = await Promise.all(answers.map((a) => Promise.race([a, drained])));
@@ -73,21 +74,13 @@ export class LegitimatePair {
   }
 
   /** Message i is due at start + i / rate, whether or not earlier ones were answered. */
-  private async sendOnSchedule(count: number, rate: number): Promise<{ answers: Array<ReturnType<TestClient['raw']>>; maxLagMs: number }> {
-    const answers: Array<ReturnType<TestClient['raw']>> = [];
-    let maxLagMs = 0;
-    const start = performance.now();
-    for (let seq = 0; seq < count; seq++) {
-      const due = start + (seq * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      maxLagMs = Math.max(maxLagMs, performance.now() - due);
+  private sendOnSchedule(count: number, rate: number): Promise<{ started: Array<ReturnType<TestClient['raw']>>; maxLagMs: number }> {
+    return onSchedule(count, rate, (seq) => {
       const data = systemRandom(MESSAGE_BYTES);
       new DataView(data.buffer, data.byteOffset).setUint32(0, seq);
       this.sentAt[seq] = performance.now();
-      answers.push(this.alice.raw({ type: 'send', ...this.to, data }));
-    }
-    return { answers, maxLagMs };
+      return this.alice.raw({ type: 'send', ...this.to, data });
+    });
   }
 
   /** Bob's own listener beside TestClient's: the round trip is timed when the push is read, and acks go out batched. */

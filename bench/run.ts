@@ -2,13 +2,17 @@
  * `npm run bench`: Parley (pure @noble and node:crypto providers) side by side
  * with @signalapp/libsignal-client and @privacyresearch/libsignal-protocol-typescript
  * in one process run, then the relay beside a bare `ws` forwarder, then the relay
- * under attack (bench/attack.ts). Prints the tables and writes bench/RESULTS.md.
- * Sized to finish in under 5 minutes on 2 cores.
+ * under attack (bench/attack.ts), then a message end to end, client → relay →
+ * client, each in its own process (bench/e2e.ts). Prints the tables and writes
+ * bench/RESULTS.md. About 3 minutes on 2 cores, plus 3–4.5 for the end-to-end section.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { ATTACK_MS, attackMethod, attackTable, runAttackBench } from './attack.js';
 import { measureInterleaved, type Prepare, type Rate } from './harness.js';
+import { runE2eBench } from './e2e.js';
+import type { E2eRun } from './e2e-plan.js';
+import { e2eMethod, e2eTables } from './e2e-report.js';
 import { machine } from './machine.js';
 import { MESSAGE_SIZE, type Peer } from './peer.js';
 import { libsignalClientPeer } from './peers/libsignal-client.js';
@@ -98,6 +102,12 @@ function providerTable(rows: readonly ProviderRow[]): string {
   );
 }
 
+/** The end-to-end tables and their method, or why the section could not run. */
+function e2eSection(run: E2eRun | string): string {
+  if (typeof run === 'string') return `The end-to-end bench could not run: ${run}`;
+  return `${e2eTables(run.results, 3)}\n\n${e2eMethod(run)}`;
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const m = machine();
@@ -123,6 +133,9 @@ async function main(): Promise<void> {
 
   log('relay under attack');
   const underAttack = attackTable(await runAttackBench(log));
+
+  log('end to end: client → relay → client');
+  const endToEnd = e2eSection(await runE2eBench(log).catch((e: unknown) => (e instanceof Error ? e.message : String(e))));
   const seconds = (performance.now() - started) / 1000;
 
   const columns = [PARLEY_NOBLE, PARLEY_NODE, 'libsignal-client', 'lsp-ts'];
@@ -159,6 +172,10 @@ ${parley.missing !== undefined ? `| Parley | – | ${parley.missing} | – | –
 
 ${protocolTable}
 
+## End to end: client → relay → client (same run)
+
+${endToEnd}
+
 ## Relay (same run; ${RELAY_LOAD.pairs} sender→receiver pairs; per repetition ${RELAY_LOAD.messages.toLocaleString('en-US')} pipelined messages and ${RELAY_LOAD.roundTrips.toLocaleString('en-US')} round trips for the relay, ${BARE_LOAD.messages.toLocaleString('en-US')} and ${BARE_LOAD.roundTrips.toLocaleString('en-US')} for the faster bare forwarder; ${RELAY_LOAD.reps} repetitions)
 
 ${relayTable}
@@ -176,7 +193,7 @@ ${attackMethod()}
 ${providerTable(providerRows)}
 `;
   writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
-  process.stdout.write(`\n${protocolTable}\n\n${relayTable}\n\n${underAttack}\n\n${providerTable(providerRows)}\n\nbench/RESULTS.md written (${seconds.toFixed(0)} s)\n`);
+  process.stdout.write(`\n${protocolTable}\n\n${endToEnd}\n\n${relayTable}\n\n${underAttack}\n\n${providerTable(providerRows)}\n\nbench/RESULTS.md written (${seconds.toFixed(0)} s)\n`);
 }
 
 await main();
