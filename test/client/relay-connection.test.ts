@@ -46,10 +46,11 @@ const relayId = new Uint8Array(32).fill(1);
 const mailbox = new Uint8Array(16).fill(2);
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-function setup() {
+function setup(backoff = { baseMs: 1, maxMs: 2 }) {
   const sockets: FakeSocket[] = [];
   const events: string[] = [];
   const deliveries: Delivery[] = [];
+  const control = { refuse: false };
   const handlers: RelayHandlers = {
     onConnected: async (mb) => { events.push(`connected ${mb.length}`); await tick(); },
     onDelivery: async (d) => { deliveries.push(d); },
@@ -57,9 +58,17 @@ function setup() {
     onState: (s) => events.push(s),
   };
   const relay = connectRelay({
-    url: 'ws://x', identity, random: seededRandom(new Uint8Array(32).fill(3)), handlers, backoff: { baseMs: 1, maxMs: 2 }, sealedOpenJitterMs: 5,
+    url: 'ws://x', identity, random: seededRandom(new Uint8Array(32).fill(3)), handlers, backoff, sealedOpenJitterMs: 5, requestTimeoutMs: 500,
     webSocket: () => {
       const s = new FakeSocket();
+      if (control.refuse) { // nothing listens: an error naming ECONNREFUSED, then close 1006, no challenge
+        queueMicrotask(() => {
+          s.onerror?.({ error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' } });
+          s.close(1006);
+        });
+        sockets.push(s);
+        return s;
+      }
       s.onRequest = (r) => {
         if (r.type === 'auth') {
           const nonce = new Uint8Array(32).fill(sockets.length);
@@ -73,7 +82,7 @@ function setup() {
       return s;
     },
   });
-  return { relay, sockets, events, deliveries };
+  return { relay, sockets, events, deliveries, control };
 }
 
 describe('relay connection', () => {
@@ -136,5 +145,40 @@ describe('relay connection', () => {
     await relay.close();
     await expect(relay.whenConnected()).rejects.toSatisfy((e: unknown) => isClientError(e, 'CLOSED'));
   });
-});
 
+  it('reconnects at once when the platform reports the network back (online), not after the backoff', async () => {
+    const listeners = new Map<string, () => void>();
+    const g = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };
+    g.addEventListener = (name: string, f: () => void) => listeners.set(name, f);
+    g.removeEventListener = (name: string) => listeners.delete(name);
+    try {
+      const { relay, sockets, events } = setup({ baseMs: 600_000, maxMs: 600_000 });
+      await relay.whenConnected();
+      relay.interrupt();
+      await tick();
+      expect(sockets.length).toBe(1); // waiting out a backoff of up to ten minutes
+      listeners.get('online')?.();
+      await relay.whenConnected();
+      expect(sockets.length).toBe(2);
+      expect(events.filter((e) => e === 'connected')).toHaveLength(2);
+      await relay.close();
+      expect(listeners.has('online')).toBe(false);
+    } finally {
+      delete g.addEventListener;
+      delete g.removeEventListener;
+    }
+  });
+
+  it('fails a sealed request that finds no connection with NOT_CONNECTED naming the reason', async () => {
+    const { relay, control } = setup();
+    await relay.whenConnected();
+    control.refuse = true;
+    try {
+      await expect(relay.send({ mailbox, token: new Uint8Array(16) }, new Uint8Array([1]))).rejects.toSatisfy(
+        (e: unknown) => isClientError(e, 'NOT_CONNECTED') && e.details['reason'] === 'CONNECTION_REFUSED' && /connection refused/.test(e.message),
+      );
+    } finally {
+      await relay.close();
+    }
+  });
+});
