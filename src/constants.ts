@@ -174,6 +174,14 @@ export const MAX_CUSTOM_PAYLOAD = 64 * 1024;
 export const MAX_RECEIPT_IDS = 256;
 /** Least time between two automatic session re-establishments with one contact (client.md §7). */
 export const HEAL_COOLDOWN_MS = 10_000;
+/** First wait before an outbox entry is sent again after a transient refusal; doubles per attempt (client.md §5.4). */
+export const OUTBOX_RETRY_BASE_MS = 250;
+/** Longest wait between two attempts of one outbox entry. */
+export const OUTBOX_RETRY_MAX_MS = 30_000;
+/** Attempts of an entry refused with MAILBOX_FULL or STORAGE_FULL before the refusal is final. */
+export const OUTBOX_FULL_ATTEMPTS = 8;
+/** Envelopes in flight to one mailbox at once. */
+export const OUTBOX_WINDOW = 8;
 /** How long a group admin collects member tokens before sending one roster (client.md §6.2). */
 export const ROSTER_DELAY_MS = 50;
 

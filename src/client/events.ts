@@ -36,6 +36,11 @@ export interface ClientEvents {
   'connection-state': { readonly state: ConnectionState; readonly attempt: number; readonly delayMs?: number; readonly reason?: ConnectionFailure };
   /** A sent message is durable at the relay. */
   sent: { readonly id: Bytes; readonly to: string };
+  /**
+   * The relay refused a sent message for good (spec/client.md §5.4): `code` is the relay's code
+   * (e.g. TOKEN_REFUSED); `recipient` is the refused mailbox (hex) — for a group, one event per refused member.
+   */
+  'send-failed': { readonly id: Bytes; readonly to: string; readonly code: string; readonly recipient: string };
   /** A background failure (a listener threw, a replenish failed); informational. */
   error: { readonly error: unknown };
 }

@@ -1,0 +1,70 @@
+/**
+ * Send reliability against a real relay process with a small mailbox rate
+ * (spec/client.md §5.4): accepted messages are retried until the relay holds
+ * them; only a permanent refusal ends a message, as `send-failed` and a
+ * rejected send.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '../../src/client/client.js';
+import { isClientError } from '../../src/client/errors.js';
+import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from '../scenario/helpers.js';
+
+const tmp = tempDir('parley-send-');
+let relay: RelayProcess;
+const open: Client[] = [];
+
+async function client(name: string): Promise<Client> {
+  const c = await openClient(join(tmp.dir, name), relay.url, name);
+  open.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  relay = await startRelayProcess(join(tmp.dir, 'relay'), undefined, ['--mailbox-rate', '5', '--mailbox-burst', '5']);
+}, 30_000);
+
+afterAll(async () => {
+  for (const c of open) await c.close().catch(() => undefined);
+  await relay?.stop();
+  tmp.remove();
+});
+
+describe('send reliability (real relay, mailbox rate 5/s)', () => {
+  it('200 sends in flight to one contact are all delivered exactly once, none rejected', async () => {
+    const alice = await client('alice');
+    const bob = await client('bob');
+    const { bAtA } = await befriend(alice, bob);
+    const received: string[] = [];
+    const all = new Promise<void>((resolve) => bob.on('message', (m) => {
+      received.push(text(m));
+      if (received.length === 200) resolve();
+    }));
+    const failed: unknown[] = [];
+    alice.on('send-failed', (e) => failed.push(e));
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => alice.send(bAtA, { type: 'text', text: `m${i}` })));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    await all;
+    expect(new Set(received).size).toBe(200);
+    expect(failed).toEqual([]);
+    // Nothing arrives twice: one more message is the 201st event.
+    const last = bob.next('message');
+    await alice.send(bAtA, { type: 'text', text: 'last' });
+    expect(text(await last)).toBe('last');
+    expect(received.length).toBe(201);
+  }, 180_000);
+
+  it('a permanently refused send (TOKEN_REFUSED) rejects with its code and emits send-failed', async () => {
+    const carol = await client('carol');
+    const dave = await client('dave');
+    const { bAtA: daveAtCarol, aAtB: carolAtDave } = await befriend(carol, dave);
+    await carol.block(daveAtCarol);
+    const failed = dave.next('send-failed');
+    const error = await dave.send(carolAtDave, { type: 'text', text: 'after block' }).then(() => undefined, (e: unknown) => e);
+    expect(isClientError(error, 'RELAY_ERROR')).toBe(true);
+    expect((error as { details: Record<string, unknown> }).details['relayCode']).toBe('TOKEN_REFUSED');
+    const event = await failed;
+    expect(event.code).toBe('TOKEN_REFUSED');
+    expect(event.to).toBe(carolAtDave);
+  }, 60_000);
+});
