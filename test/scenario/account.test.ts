@@ -5,12 +5,19 @@
  * invitation is accepted across spellings of one relay URL, and one for
  * another relay is refused naming both (issue 11).
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Client } from '../../src/client/client.js';
+import { SIGNED_PREKEY_ROTATION_INTERVAL } from '../../src/client/account/prekeys.js';
+import { Client } from '../../src/client/client.js';
+import { SIGNED_PREKEY_GRACE_PERIOD } from '../../src/constants.js';
+import { decodePreKeyState, type PreKeyState } from '../../src/identity/index.js';
+import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../../src/node/index.js';
 import { normaliseRelayUrl } from '../../src/client/contacts/invitations.js';
 import { isClientError } from '../../src/client/errors.js';
 import { parseInvite } from '../../src/wire/client/invite.js';
+import { decodePreKeyBundle, type PreKeyBundle } from '../../src/wire/prekeys.js';
+import type { RelayResult } from '../../src/wire/relay-frames.js';
 import { TestClient } from '../relay/client.js';
 import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from './helpers.js';
 
@@ -170,4 +177,92 @@ describe('invitations and relay URLs', () => {
     ];
     for (const [a, b] of different) expect(normaliseRelayUrl(a!), `${a} ≁ ${b}`).not.toBe(normaliseRelayUrl(b!));
   });
+});
+
+/** Opens the client in `dir` on a clock the test moves. */
+async function clientOnClock(r: RelayProcess, name: string, clock: { now: number }, listen?: (c: Client) => void): Promise<Client> {
+  const dir = join(tmp.dir, name);
+  mkdirSync(dir, { recursive: true });
+  const store = SqliteStore.open({ path: join(dir, 'store.db'), key: loadOrCreateKeyFile(join(dir, 'store.key')) });
+  const c = await Client.open({
+    relay: r.url, store, webSocket: nodeWebSocketFactory, displayName: name, backoff: { baseMs: 20, maxMs: 300 }, now: () => clock.now,
+  });
+  listen?.(c);
+  open.push(c);
+  await c.ready();
+  return c;
+}
+
+/** The prekey state a closed client left in its store. */
+async function storedPreKeys(name: string): Promise<PreKeyState> {
+  const dir = join(tmp.dir, name);
+  const store = SqliteStore.open({ path: join(dir, 'store.db'), key: loadOrCreateKeyFile(join(dir, 'store.key')) });
+  const bytes = await store.get('prekeys', 'state');
+  await store.close();
+  return decodePreKeyState(bytes!);
+}
+
+/**
+ * The bundle the relay serves for `c` now once this token's one-time budget
+ * is spent (relay.md §2.1): the signed prekey and the last-resort KEM prekey.
+ */
+async function lastResortBundle(r: RelayProcess, c: Client): Promise<PreKeyBundle> {
+  const invite = parseInvite((await c.createInvite()).text);
+  const fetcher = await TestClient.connect(r.url);
+  try {
+    for (let i = 0; i < 50; i++) {
+      const got = await fetcher.request<Extract<RelayResult, { re: 'bundle' }>>({ type: 'bundle', mailbox: invite.mailbox, token: invite.token });
+      const bundle = decodePreKeyBundle(got.bundle);
+      if (bundle.kemPreKey.lastResort) return bundle;
+    }
+    throw new Error('no last-resort bundle within 50 fetches');
+  } finally {
+    fetcher.ws.close();
+  }
+}
+
+describe('account: signed prekey rotation', () => {
+  it('rotates the signed and last-resort KEM prekeys after the interval, a peer with an old bundle still gets through, the retired pair is pruned after its grace', async () => {
+    const r = await relay('rotation');
+    const clock = { now: Date.now() };
+    const start = clock.now;
+    let victim = await clientOnClock(r, 'rotating', clock);
+    const before = await lastResortBundle(r, victim);
+    const { text: inviteText } = await victim.createInvite();
+    await victim.close();
+    // The peer fetches the bundle of the first pair and sends its hello while the victim is offline.
+    const peer = await client(r, 'old-bundle-peer');
+    const victimAtPeer = await peer.acceptInvite(inviteText);
+
+    clock.now = start + SIGNED_PREKEY_ROTATION_INTERVAL;
+    const added: string[] = [];
+    victim = await clientOnClock(r, 'rotating', clock, (c) => c.on('contact-added', (e) => added.push(e.contact.id)));
+    const after = await lastResortBundle(r, victim);
+    expect(after.signedPreKey.id).toBe(before.signedPreKey.id + 1);
+    expect(after.kemPreKey.id).not.toBe(before.kemPreKey.id);
+    expect(after.signedPreKey.createdAt).toBe(clock.now);
+    expect(after.kemPreKey.createdAt).toBe(clock.now);
+    // Within the grace period the hello built on the old pair completes the session.
+    const got = victim.next('message');
+    await peer.send(victimAtPeer.id, { type: 'text', text: 'built on the old bundle' });
+    expect(text(await got)).toBe('built on the old bundle');
+    expect(added).toHaveLength(1);
+    await victim.close();
+    const inGrace = await storedPreKeys('rotating');
+    expect(inGrace.previous?.signedPreKey.id).toBe(before.signedPreKey.id);
+    expect(inGrace.previous?.lastResortKemPreKey.id).toBe(before.kemPreKey.id);
+
+    clock.now = start + SIGNED_PREKEY_ROTATION_INTERVAL + SIGNED_PREKEY_GRACE_PERIOD - 1;
+    victim = await clientOnClock(r, 'rotating', clock);
+    await victim.close();
+    expect((await storedPreKeys('rotating')).previous?.signedPreKey.id).toBe(before.signedPreKey.id); // not yet pruned
+
+    clock.now = start + SIGNED_PREKEY_ROTATION_INTERVAL + SIGNED_PREKEY_GRACE_PERIOD;
+    victim = await clientOnClock(r, 'rotating', clock);
+    await victim.close();
+    const pruned = await storedPreKeys('rotating');
+    expect(pruned.previous?.signedPreKey.id).not.toBe(before.signedPreKey.id);
+    expect(pruned.signedPreKey.id).not.toBe(before.signedPreKey.id);
+    expect([pruned.lastResortKemPreKey.id, pruned.previous?.lastResortKemPreKey.id]).not.toContain(before.kemPreKey.id);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 /**
  * What happens after each successful authentication at the relay, before
  * that connection's deliveries are processed: record the mailbox id the
- * relay gave us, publish or replenish prekeys (a failure there is reported
+ * relay gave us, publish or replenish prekeys and rotate the signed ones when due (a failure there is reported
  * as an `error` event and never fails the connection), then resume work a crash or a
  * lost connection interrupted (dedicated tokens, group token rotations, the
  * outbox).
@@ -11,7 +11,7 @@ import { put } from '../../store/index.js';
 import { issueToken } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
 import { resumeRotations } from '../groups/rotation.js';
-import { publishPreKeys } from './prekeys.js';
+import { publishPreKeys, rotatePreKeys, scheduleRotation } from './prekeys.js';
 
 export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<void> {
   if (ctx.mailbox === undefined || toHex(ctx.mailbox) !== toHex(mailbox)) {
@@ -21,6 +21,8 @@ export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<v
   const report = (error: unknown): void => ctx.events.emit('error', { error });
   // Prekeys never fail the connection: a failure is reported, the next `prekeys_low` or connection retries.
   await publishPreKeys(ctx).catch(report);
+  await rotatePreKeys(ctx).catch(report);
+  scheduleRotation(ctx);
   for (const c of ctx.contacts.all()) {
     // A contact from a multi-use invitation whose dedicated token was not issued before a crash.
     if (c.ourToken === undefined && c.token !== undefined && !c.blocked) void issueToken(ctx, c).catch(report);

@@ -5,11 +5,12 @@
  * the relay still holds, so fetches by a token holder can never push the
  * state past its caps (client.md §5.3).
  */
-import { MAX_KEM_PREKEYS, MAX_ONE_TIME_PREKEYS } from '../../constants.js';
+import { MAX_KEM_PREKEYS, MAX_ONE_TIME_PREKEYS, SIGNED_PREKEY_GRACE_PERIOD } from '../../constants.js';
 import type { RandomSource } from '../../crypto/index.js';
 import { redact } from '../../crypto/redact.js';
 import {
-  addKemPreKeys, addOneTimePreKeys, createPreKeyState, encodePreKeyState, preKeyUpload, type IdentityKeyPair, type PreKeyState,
+  addKemPreKeys, addOneTimePreKeys, createPreKeyState, encodePreKeyState, preKeyUpload, pruneRetiredPreKeys, rotateSignedPreKey,
+  type IdentityKeyPair, type PreKeyState,
 } from '../../identity/index.js';
 import { put } from '../../store/index.js';
 import { encodeKemPreKey, encodeOneTimePreKey, encodeSignedPreKey } from '../../wire/prekeys.js';
@@ -28,6 +29,15 @@ export const KEM_PREKEY_TARGET = 20;
  * sooner: at most cap − target such keys are kept, oldest dropped first.
  */
 export const FETCHED_PREKEY_MAX_AGE = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * How often the signed prekey and the last-resort KEM prekey are replaced
+ * (protocol.md §4.6, client.md §5.3). Not shorter than the grace period, so
+ * a retired pair always gets its whole grace before the next rotation.
+ */
+export const SIGNED_PREKEY_ROTATION_INTERVAL = SIGNED_PREKEY_GRACE_PERIOD;
+/** Longest wait between two upkeep checks while connected. */
+const UPKEEP_CHECK_MS = 60 * 60 * 1000;
 
 /** When each held one-time prekey was first seen gone from the relay (ids → ms), per kind. */
 export interface FetchedPreKeys {
@@ -112,7 +122,9 @@ export async function publishPreKeys(ctx: ClientContext): Promise<void> {
   const published = await ctx.store.get('identity', 'published');
   if (published !== undefined) return replenishPreKeys(ctx);
   await ctx.relay.publishPreKeys(fullUpload(ctx.preKeys, ctx.identity));
-  await ctx.store.write([put('identity', 'published', Uint8Array.of(1))]);
+  await ctx.store.write([
+    put('identity', 'published', Uint8Array.of(1)), put('prekeys', 'published-signed', encodeId(ctx.preKeys.signedPreKey.id)),
+  ]);
 }
 
 /** One replenishment at a time per client: concurrent ones would both top up from the same counts. */
@@ -150,6 +162,70 @@ export function onPreKeysLow(ctx: ClientContext): void {
     if (isClientError(error) && (error.code === 'NOT_CONNECTED' || error.code === 'CLOSED')) return;
     ctx.events.emit('error', { error });
   });
+}
+
+// ── rotation (protocol.md §4.6) ──────────────────────────────────────────────
+
+/**
+ * Rotates the signed prekey and the last-resort KEM prekey once they are
+ * SIGNED_PREKEY_ROTATION_INTERVAL old, prunes the retired pair after its
+ * grace period, and publishes the current pair if the relay may not have it
+ * yet (`prekeys/published-signed` records the id last published).
+ */
+export async function rotatePreKeys(ctx: ClientContext): Promise<void> {
+  const now = ctx.now();
+  await ctx.lane.run(async () => {
+    let state = pruneRetiredPreKeys(ctx.preKeys, now);
+    if (now >= state.signedPreKey.createdAt + SIGNED_PREKEY_ROTATION_INTERVAL) state = rotateSignedPreKey(state, ctx.identity, now, ctx.random);
+    if (state === ctx.preKeys) return;
+    await ctx.store.write([put('prekeys', 'state', encodePreKeyState(state))]);
+    ctx.preKeys = state;
+  });
+  const published = await ctx.store.get('prekeys', 'published-signed');
+  const current = ctx.preKeys;
+  if (published !== undefined && decodeId(published) === current.signedPreKey.id) return;
+  const u = fullUpload(current, ctx.identity);
+  await ctx.relay.publishPreKeys({
+    signedPreKey: u.signedPreKey, lastResortKemPreKey: u.lastResortKemPreKey, oneTimePreKeys: [], kemOneTimePreKeys: [],
+  });
+  await ctx.store.write([put('prekeys', 'published-signed', encodeId(current.signedPreKey.id))]);
+}
+
+function encodeId(id: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, id);
+  return out;
+}
+
+function decodeId(bytes: Uint8Array): number {
+  return bytes.length === 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) : -1;
+}
+
+/** Timers of the upkeep checks, one per client. */
+const upkeep = new WeakMap<ClientContext, ReturnType<typeof setTimeout>>();
+
+/**
+ * Checks rotation and pruning again when the next one falls due (at most
+ * UPKEEP_CHECK_MS away), for as long as the client is open; each connection
+ * also checks at its setup. The timer never keeps a process alive.
+ */
+export function scheduleRotation(ctx: ClientContext): void {
+  const previous = upkeep.get(ctx);
+  if (previous !== undefined) clearTimeout(previous);
+  if (ctx.closed) return;
+  const s = ctx.preKeys;
+  const due = Math.min(
+    s.signedPreKey.createdAt + SIGNED_PREKEY_ROTATION_INTERVAL,
+    s.previous === null ? Infinity : s.previous.retiredAt + SIGNED_PREKEY_GRACE_PERIOD,
+  );
+  const timer = setTimeout(() => {
+    if (ctx.closed) return;
+    void rotatePreKeys(ctx).catch((error: unknown) => {
+      if (!(isClientError(error) && (error.code === 'NOT_CONNECTED' || error.code === 'CLOSED'))) ctx.events.emit('error', { error });
+    }).finally(() => scheduleRotation(ctx));
+  }, Math.max(1_000, Math.min(UPKEEP_CHECK_MS, due - ctx.now())));
+  (timer as { unref?: () => void }).unref?.();
+  upkeep.set(ctx, timer);
 }
 
 // ── the fetched-key record (store `prekeys/fetched`) ─────────────────────────
