@@ -4,13 +4,16 @@
  * proxy that decodes every frame each client connection sends and notes
  * whether that connection authenticated. Requests that name a recipient
  * (send, fanout, ephemeral, bundle) must arrive only on connections that
- * never sent `auth`.
+ * never sent `auth`: invitations, 1:1 messages both ways, typing, a group
+ * post and a heal after lost sessions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import { decodeRelayRequest } from '../../src/wire/relay-frames.js';
 import type { Client } from '../../src/client/client.js';
 import { freePort } from '../../demo/harness.js';
+import { join } from 'node:path';
+import { loadOrCreateKeyFile, SqliteStore } from '../../src/node/index.js';
 import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from './helpers.js';
 
 interface Recorded { authenticated: boolean; readonly types: string[] }
@@ -95,6 +98,26 @@ describe('sealed transport', () => {
     const inGroup = carol.next('message', (m) => m.group === g.id);
     await alice.sendToGroup(g.id, { type: 'text', text: 'to the group' });
     expect(text(await inGroup)).toBe('to the group');
+
+    // A heal: Bob loses his sessions; Alice's next message cannot be read, Bob re-establishes the session (bundle, new session start).
+    await bob.close();
+    clients.splice(clients.indexOf(bob), 1);
+    const bobDir = `${tmp.dir}/bob`;
+    const store = SqliteStore.open({ path: join(bobDir, 'store.db'), key: loadOrCreateKeyFile(join(bobDir, 'store.key')) });
+    await store.write((await store.list('sessions')).map((e) => ({ op: 'delete' as const, namespace: 'sessions' as const, key: e.key })));
+    await store.close();
+    const bundlesBefore = proxy.connections.flatMap((c) => c.types).filter((t) => t === 'bundle').length;
+    const bob2 = await open('bob');
+    const lost = bob2.next('message-lost');
+    await alice.send(bAtA, { type: 'text', text: 'lost' });
+    await lost;
+    await until(() => proxy.connections.flatMap((c) => c.types).filter((t) => t === 'bundle').length > bundlesBefore);
+    const back = alice.next('message', (m) => text(m) === 'healed');
+    await bob2.send(aAtB, { type: 'text', text: 'healed' }); // on the new session, after the heal payload
+    await back;
+    const healed = bob2.next('message', (m) => text(m) === 'after the heal');
+    await alice.send(bAtA, { type: 'text', text: 'after the heal' });
+    await healed;
 
     const authenticated = proxy.connections.filter((c) => c.authenticated);
     const sealed = proxy.connections.filter((c) => !c.authenticated);
