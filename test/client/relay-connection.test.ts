@@ -56,6 +56,7 @@ function setup(backoff = { baseMs: 1, maxMs: 2 }) {
     onDelivery: async (d) => { deliveries.push(d); },
     onPreKeysLow: () => events.push('low'),
     onState: (s) => events.push(s),
+    onSealedReady: () => events.push('sealed-ready'),
   };
   const relay = connectRelay({
     url: 'ws://x', identity, random: seededRandom(new Uint8Array(32).fill(3)), handlers, backoff, sealedOpenJitterMs: 5, requestTimeoutMs: 500,
@@ -108,7 +109,7 @@ describe('relay connection', () => {
   });
 
   it('sends sealed requests on its own socket that never authenticates, and sends again after the relay closes it idle (4002)', async () => {
-    const { relay, sockets } = setup();
+    const { relay, sockets, events } = setup();
     await relay.whenConnected();
     const to = { mailbox, token: new Uint8Array(16) };
     await expect(relay.send(to, new Uint8Array([1]))).rejects.toSatisfy((e: unknown) => isClientError(e, 'RELAY_ERROR'));
@@ -128,6 +129,10 @@ describe('relay connection', () => {
     await expect(relay.send(to, new Uint8Array([3]))).rejects.toSatisfy(
       (e: unknown) => isClientError(e, 'NOT_CONNECTED') && e.details['closeCode'] === 1006,
     );
+    // The sealed connection reopens by itself and says so, so that the outbox sends what it still holds.
+    while (!events.includes('sealed-ready')) await tick();
+    expect(sockets.length).toBe(4);
+    expect((sockets[3] as FakeSocket).sent).toEqual([]);
     await relay.close();
   });
 
