@@ -174,6 +174,10 @@ export const MAX_CUSTOM_PAYLOAD = 64 * 1024;
 export const MAX_RECEIPT_IDS = 256;
 /** Least time between two automatic session re-establishments with one contact (client.md §7). */
 export const HEAL_COOLDOWN_MS = 10_000;
+/** Most envelope digests kept to drop replays (client.md §7.1); the oldest go first. */
+export const REPLAY_DIGESTS_MAX = 20_000;
+/** How long an envelope digest is kept: the relay's longest envelope TTL (30 days). */
+export const REPLAY_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 /** First wait before an outbox entry is sent again after a transient refusal; doubles per attempt (client.md §5.4). */
 export const OUTBOX_RETRY_BASE_MS = 250;
 /** Longest wait between two attempts of one outbox entry. */

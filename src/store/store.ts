@@ -18,6 +18,7 @@ export const NAMESPACES = [
   'tokens', // delivery tokens we handed out (key: token, hex)
   'groups', // one group record (session, roster, our group token) per group (key: group id, hex)
   'messages', // stored received messages, also the deduplication set (key: sender identity key hex ":" message id hex)
+  'seen', // digests of processed envelopes, to drop replays (key: SHA-256 of the envelope, hex; value: u64 ms first processed)
   'outbox', // envelopes committed but not yet durable at the relay (key: commit time, 15 digits, "-" counter, 6 digits)
 ] as const;
 

@@ -24,6 +24,7 @@ import { heal } from '../messaging/heal.js';
 import { cacheRecord, loadRecord, recordWrite } from '../messaging/sessions.js';
 import { deliverContent } from './deliver.js';
 import { noEffects, type InboundEffects } from './effects.js';
+import { isReplay, remember, seenDigests } from './replays.js';
 
 /** Session failures that mean our state for an authenticated sender is gone (client.md §7). */
 const LOST_STATE: ReadonlySet<ProtocolErrorCode> = new Set([
@@ -36,6 +37,8 @@ export async function receiveEnvelope(ctx: ClientContext, data: Bytes): Promise<
   const digestHex = toHex(digest);
   const fx = noEffects();
   await ctx.lane.run(async () => {
+    const seen = await seenDigests(ctx);
+    if (isReplay(ctx, seen, digestHex)) return; // processed already (§7.1): a replay or a redelivery
     let envelope;
     try {
       envelope = decodeRelayEnvelope(data);
@@ -46,6 +49,7 @@ export async function receiveEnvelope(ctx: ClientContext, data: Bytes): Promise<
     }
     if (envelope.kind === 'group') await onGroupMessage(ctx, envelope.data, digestHex, fx);
     else await receiveSealed(ctx, envelope.data, digest, fx);
+    remember(ctx, seen, digestHex, fx);
     if (fx.writes.length > 0) await ctx.store.write(fx.writes);
     for (const apply of fx.apply) apply();
   });
