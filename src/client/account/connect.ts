@@ -1,10 +1,10 @@
 /**
  * What happens after each successful authentication at the relay, before
  * that connection's deliveries are processed: record the mailbox id the
- * relay gave us, publish or replenish prekeys and rotate the signed ones when due (a failure there is reported
- * as an `error` event and never fails the connection), then resume work a crash or a
- * lost connection interrupted (dedicated tokens, group token rotations, the
- * outbox).
+ * relay gave us; publish or replenish prekeys and rotate the signed pair
+ * when due (a failure there is reported as an `error` event and never fails
+ * the connection); then resume work a crash or a lost connection interrupted
+ * (dedicated tokens, group token rotations, the outbox).
  */
 import { toHex, type Bytes } from '../../crypto/index.js';
 import { put } from '../../store/index.js';
