@@ -13,7 +13,7 @@ import { sessionDecrypt } from '../../session/index.js';
 import { unseal } from '../../session/sealed-sender.js';
 import { put } from '../../store/index.js';
 import type { Contact } from '../../wire/client/contact.js';
-import { decodeContent } from '../../wire/client/content.js';
+import { decodeContent, isEphemeral } from '../../wire/client/content.js';
 import { decodePayload, type Payload } from '../../wire/client/payload.js';
 import { decodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import { onHello, onToken } from '../contacts/hello.js';
@@ -48,6 +48,7 @@ export async function receiveEnvelope(ctx: ClientContext, data: Bytes): Promise<
       return;
     }
     if (envelope.kind === 'group') await onGroupMessage(ctx, envelope.data, digestHex, fx);
+    else if (envelope.kind === 'ephemeral') await receiveEphemeral(ctx, envelope.data, digestHex, fx);
     else await receiveSealed(ctx, envelope.data, digest, fx);
     remember(ctx, seen, digestHex, fx);
     if (fx.writes.length > 0) await ctx.store.write(fx.writes);
@@ -96,6 +97,28 @@ async function receiveSealed(ctx: ClientContext, data: Bytes, digest: Bytes, fx:
     return;
   }
   await onPayload(ctx, sender, contact, payload, fx);
+}
+
+/**
+ * Sealed ephemeral content (client.md §2.3): the sealed layer authenticates the sender, whose
+ * payload must be ephemeral content (a typing indicator) from a contact; nothing else is accepted.
+ */
+async function receiveEphemeral(ctx: ClientContext, data: Bytes, digestHex: string, fx: InboundEffects): Promise<void> {
+  try {
+    const unsealed = unseal({ identity: ctx.identity, envelope: data, staticSecrets: ctx.staticSecrets });
+    const contact = ctx.contacts.byIdentityKey(unsealed.senderIdentityKey);
+    if (contact === undefined || contact.blocked === true) return;
+    const payload = decodePayload(unsealed.content);
+    const content = payload.type === 'content' ? decodeContent(payload.content) : undefined;
+    if (payload.type !== 'content' || content === undefined || !isEphemeral(content.body)) {
+      fx.events.push(['tampered', { envelope: digestHex, reason: 'MALFORMED' }]);
+      return;
+    }
+    await deliverContent(ctx, contact, content, payload.content, undefined, fx);
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    fx.events.push(['tampered', { envelope: digestHex, reason: e.code }]);
+  }
 }
 
 /** A failed decrypt: tampering, or lost state that we heal (at most once per cooldown per peer). */

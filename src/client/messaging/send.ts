@@ -10,6 +10,8 @@ import { encodePayload } from '../../wire/client/payload.js';
 import type { Contact } from '../../wire/client/contact.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
+import { seal } from '../../session/sealed-sender.js';
+import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import { cacheRecord, encryptFor, ensureSession, recipientOf, recordWrite } from './sessions.js';
 
 /** Encrypts, commits {session, outbox entry} atomically, then waits until the relay holds it. `to` names it in the `sent` event. */
@@ -39,15 +41,13 @@ export async function sendContent(ctx: ClientContext, contact: Contact, content:
   await sendPayload(ctx, contact, encodePayload({ type: 'content', content: encodeContent(content) }), contact.id, content.id);
 }
 
-/** Delivered only if the contact is connected, never stored by the relay. */
+/**
+ * Delivered only if the contact is connected, never stored by the relay.
+ * Sealed to the contact's identity key without the session (client.md §2.3):
+ * it takes no ratchet message number, so dropping it leaves no gap.
+ */
 export async function sendTyping(ctx: ClientContext, contact: Contact, active: boolean): Promise<void> {
   const payload = encodePayload({ type: 'content', content: encodeContent(newContent({ type: 'typing', active }, ctx.random, ctx.now())) });
-  await ensureSession(ctx, contact);
-  const envelope = await ctx.lane.run(async () => {
-    const { record, envelope } = await encryptFor(ctx, contact, payload);
-    await ctx.store.write([recordWrite(contact.identityKey, record)]);
-    cacheRecord(ctx, contact.identityKey, record);
-    return envelope;
-  });
-  await ctx.relay.sendEphemeral(recipientOf(contact), envelope);
+  const sealed = seal({ identity: ctx.identity, recipientIdentityKey: contact.identityKey, content: payload, random: ctx.random, staticSecrets: ctx.staticSecrets });
+  await ctx.relay.sendEphemeral(recipientOf(contact), encodeRelayEnvelope({ kind: 'ephemeral', data: sealed }));
 }
