@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import {
   aeadOpen, aeadSeal, concatBytes, hkdf, hmacSha256, split, systemRandom, utf8, type Bytes, type RandomSource,
 } from '../crypto/index.js';
-import { STORE_CHECK_LABEL, STORE_KEYS_INFO } from '../constants.js';
+import { STORE_CHECK_LABEL, STORE_CHECKPOINT_EVERY, STORE_KEYS_INFO } from '../constants.js';
 import { isProtocolError } from '../errors.js';
 import {
   StoreError, checkKey, checkNamespace, checkWrite, type Namespace, type Store, type StoreEntry, type StoreWrite,
@@ -44,6 +44,7 @@ export class SqliteStore implements Store {
   readonly #random: RandomSource;
   readonly #nsTags = new Map<string, Bytes>();
   #closed = false;
+  #sinceCheckpoint = 0;
 
   private constructor(db: Database.Database, keys: Keys, random: RandomSource) {
     this.#db = db;
@@ -51,14 +52,21 @@ export class SqliteStore implements Store {
     this.#random = random;
   }
 
-  /** Opens or creates the store; throws StoreError WRONG_KEY if `key` is not the key the file was created with. */
+  /**
+   * Opens or creates the store; throws StoreError WRONG_KEY if `key` is not the key the file was created with,
+   * LOCKED if another process (or connection) has it open: two writers would reuse session keys and nonces.
+   */
   static open(options: SqliteStoreOptions): SqliteStore {
     if (!(options.key instanceof Uint8Array) || options.key.length !== 32) throw new StoreError('WRONG_KEY', 'the store key must be 32 bytes');
     const random = options.random ?? systemRandom;
-    const db = new Database(options.path);
+    const db = new Database(options.path, { timeout: 0 });
     try {
+      // The exclusive lock is taken now and held until close (client.md §5.2).
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('secure_delete = ON');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
+      db.exec('BEGIN EXCLUSIVE; COMMIT;');
       db.exec(`CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS entries (ns_tag BLOB NOT NULL, key_tag BLOB NOT NULL, nonce BLOB NOT NULL, sealed BLOB NOT NULL,
           PRIMARY KEY (ns_tag, key_tag)) WITHOUT ROWID;`);
@@ -66,6 +74,7 @@ export class SqliteStore implements Store {
       return new SqliteStore(db, keys, random);
     } catch (e) {
       db.close();
+      if (isBusy(e)) throw new StoreError('LOCKED', 'the store is open in another process');
       throw e;
     }
   }
@@ -113,11 +122,17 @@ export class SqliteStore implements Store {
         insert.run(nsTag, keyTag, nonce, aeadSeal(this.#keys.valueKey, nonce, plaintext, concatBytes(nsTag, keyTag)));
       }
     })();
+    // Deleted records are zeroed in the database (secure_delete); their old pages linger in the WAL until a checkpoint.
+    if (++this.#sinceCheckpoint >= STORE_CHECKPOINT_EVERY) {
+      this.#sinceCheckpoint = 0;
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
     this.#db.close();
   }
 
@@ -158,6 +173,11 @@ export class SqliteStore implements Store {
       throw e;
     }
   }
+}
+
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
 /** Derives the keys, creating the salt and the key-check record on first use. */

@@ -6,6 +6,7 @@ export type StoreErrorCode =
   | 'CLOSED' // the store was closed
   | 'INVALID_WRITE' // a write names an unknown namespace, a bad key, or a value that is not bytes
   | 'WRONG_KEY' // the at-rest key does not open this store
+  | 'LOCKED' // another process (or connection) has this store open
   | 'CORRUPT'; // a stored record fails authentication or decoding
 
 export class StoreError extends Error {
