@@ -13,7 +13,8 @@ export type ClientErrorCode =
   | 'IDENTITY_CHANGED' // a verified contact's identity key changed: approve it before sending
   | 'UNKNOWN_GROUP' // no group with that id
   | 'NOT_ALLOWED' // the operation is not allowed in this state (e.g. not a group admin, posting to a channel as a reader)
-  | 'INVALID_ARGUMENT'; // an argument of the wrong shape
+  | 'INVALID_ARGUMENT' // an argument of the wrong shape
+  | 'NOT_READY'; // a group post no member can receive yet (their group tokens have not arrived): nothing was sent
 
 export type ClientErrorDetails = Readonly<Record<string, string | number | boolean>>;
 

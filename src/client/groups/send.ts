@@ -4,13 +4,14 @@
  * commit one group message with its outbox entry and upload it once for the
  * relay to fan out.
  */
-import type { Bytes } from '../../crypto/index.js';
+import { equalBytes, type Bytes } from '../../crypto/index.js';
 import { groupEncrypt, prepareSend } from '../../group/index.js';
 import { encodeContent, type Content } from '../../wire/client/content.js';
 import { encodeGroupControl } from '../../wire/client/group-control.js';
 import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
+import { ClientError } from '../errors.js';
 import { othersIn, peerIn, sendControl } from './reach.js';
 import { commitGroup } from './state.js';
 
@@ -20,6 +21,10 @@ export async function sendToGroup(ctx: ClientContext, id: string, content: Conte
     const g = ctx.groups.get(id);
     const { session, message } = groupEncrypt(g.session, encodeContent(content));
     const recipients = othersIn(ctx, g, peerIn).map((p) => ({ mailbox: p.mailbox, token: p.token as Bytes }));
+    // A post that reaches no one must not resolve as sent (client.md §6.2); nothing is committed.
+    if (recipients.length === 0 && g.session.group.members.some((m) => !equalBytes(m.identityKey, ctx.identity.publicKey))) {
+      throw new ClientError('NOT_READY', 'no member of this group can be reached yet: wait until the group is ready', { group: id });
+    }
     const key = ctx.outbox.nextKey();
     const entry = ctx.outbox.entry(key, { id: content.id, to: id, recipients, envelope: encodeRelayEnvelope({ kind: 'group', data: message }), fanout: true });
     await commitGroup(ctx, id, { ...g, session }, recipients.length > 0 ? [entry] : []);

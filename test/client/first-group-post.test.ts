@@ -1,0 +1,45 @@
+/**
+ * The first group post right after createGroup (spec/client.md §6.2): it
+ * either reaches the members or rejects NOT_READY — it never resolves as
+ * sent while reaching no one.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '../../src/client/client.js';
+import { isClientError } from '../../src/client/errors.js';
+import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from '../scenario/helpers.js';
+
+const tmp = tempDir('parley-first-post-');
+let relay: RelayProcess;
+const open: Client[] = [];
+
+beforeAll(async () => {
+  relay = await startRelayProcess(join(tmp.dir, 'relay'));
+}, 30_000);
+
+afterAll(async () => {
+  for (const c of open) await c.close().catch(() => undefined);
+  await relay?.stop();
+  tmp.remove();
+});
+
+describe('first group post', () => {
+  it('a post right after createGroup reaches the member or rejects NOT_READY, never resolves reaching no one', async () => {
+    const alice = await openClient(join(tmp.dir, 'alice'), relay.url, 'alice');
+    const bob = await openClient(join(tmp.dir, 'bob'), relay.url, 'bob');
+    open.push(alice, bob);
+    const { bAtA } = await befriend(alice, bob);
+    const got: string[] = [];
+    bob.on('message', (m) => got.push(text(m)));
+    const g = await alice.createGroup('first', [bAtA]);
+    const first = await alice.sendToGroup(g.id, { type: 'text', text: 'first' }).then(() => 'sent', (e: unknown) => e);
+    if (first !== 'sent') expect(isClientError(first, 'NOT_READY')).toBe(true);
+    const until = async (f: () => boolean): Promise<void> => { while (!f()) await new Promise((r) => setTimeout(r, 10)); };
+    await until(() => alice.group(g.id).ready);
+    // One mailbox, in order: once `second` is in, `first` (if it was sent) is in too.
+    const second = bob.next('message', (m) => text(m) === 'second');
+    await alice.sendToGroup(g.id, { type: 'text', text: 'second' });
+    await second;
+    expect(got).toEqual(first === 'sent' ? ['first', 'second'] : ['second']);
+  }, 30_000);
+});
