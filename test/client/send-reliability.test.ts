@@ -21,7 +21,7 @@ async function client(name: string): Promise<Client> {
 }
 
 beforeAll(async () => {
-  relay = await startRelayProcess(join(tmp.dir, 'relay'), undefined, ['--mailbox-rate', '5', '--mailbox-burst', '5']);
+  relay = await startRelayProcess(join(tmp.dir, 'relay'), undefined, ['--mailbox-rate', '25', '--mailbox-burst', '5']);
 }, 30_000);
 
 afterAll(async () => {
@@ -30,7 +30,7 @@ afterAll(async () => {
   tmp.remove();
 });
 
-describe('send reliability (real relay, mailbox rate 5/s)', () => {
+describe('send reliability (real relay, mailbox rate 25/s, burst 5)', () => {
   it('200 sends in flight to one contact are all delivered exactly once, none rejected', async () => {
     const alice = await client('alice');
     const bob = await client('bob');
