@@ -4,29 +4,19 @@
  * sent while reaching no one.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { isClientError } from '../../src/client/errors.js';
-import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from '../scenario/helpers.js';
+import { befriend, openClient, relayPerFile, text } from '../scenario/helpers.js';
 
-const tmp = tempDir('parley-first-post-');
-let relay: RelayProcess;
-const open: Client[] = [];
+const file = relayPerFile('parley-first-post-');
+const { tmp, open } = file;
 
-beforeAll(async () => {
-  relay = await startRelayProcess(join(tmp.dir, 'relay'));
-}, 30_000);
-
-afterAll(async () => {
-  for (const c of open) await c.close().catch(() => undefined);
-  await relay?.stop();
-  tmp.remove();
-});
 
 describe('first group post', () => {
   it('a post right after createGroup reaches the member or rejects NOT_READY, never resolves reaching no one', async () => {
-    const alice = await openClient(join(tmp.dir, 'alice'), relay.url, 'alice');
-    const bob = await openClient(join(tmp.dir, 'bob'), relay.url, 'bob');
+    const alice = await openClient(join(tmp.dir, 'alice'), file.relay.url, 'alice');
+    const bob = await openClient(join(tmp.dir, 'bob'), file.relay.url, 'bob');
     open.push(alice, bob);
     const { bAtA } = await befriend(alice, bob);
     const got: string[] = [];

@@ -5,27 +5,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
 import type { WebSocketFactory } from '../../src/client/transport/websocket.js';
 import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../../src/node/index.js';
 import { decodeRelayRequest, type RelayRequest } from '../../src/wire/relay-frames.js';
 import { TestClient } from '../relay/client.js';
-import { befriend, startRelayProcess, tempDir, text, type RelayProcess } from '../scenario/helpers.js';
+import { befriend, relayPerFile, text } from '../scenario/helpers.js';
 
-const tmp = tempDir('parley-replay-');
-let relay: RelayProcess;
-const open: Client[] = [];
+const file = relayPerFile('parley-replay-');
+const { tmp, open } = file;
 
-beforeAll(async () => {
-  relay = await startRelayProcess(join(tmp.dir, 'relay'));
-}, 30_000);
-
-afterAll(async () => {
-  for (const c of open) await c.close().catch(() => undefined);
-  await relay?.stop();
-  tmp.remove();
-});
 
 type SendRequest = Extract<RelayRequest, { type: 'send' }>;
 
@@ -44,7 +34,7 @@ async function recordingClient(name: string, sent: SendRequest[]): Promise<Clien
     return ws;
   };
   const store = SqliteStore.open({ path: join(dir, 'store.db'), key: loadOrCreateKeyFile(join(dir, 'store.key')) });
-  const client = await Client.open({ relay: relay.url, store, webSocket, displayName: name, backoff: { baseMs: 20, maxMs: 300 } });
+  const client = await Client.open({ relay: file.relay.url, store, webSocket, displayName: name, backoff: { baseMs: 20, maxMs: 300 } });
   await client.ready();
   open.push(client);
   return client;
@@ -76,7 +66,7 @@ describe('replayed envelopes', () => {
     bob.on('tampered', () => events.push('tampered'));
     const bobBefore = bobSent.length;
     // The relay replays the captured envelope (same bytes, Bob's mailbox and token).
-    const hostile = await TestClient.connect(relay.url);
+    const hostile = await TestClient.connect(file.relay.url);
     await hostile.request({ type: 'send', mailbox: captured.mailbox, token: captured.token, data: captured.data });
     hostile.ws.close();
     // A marker sent after the replay: once it is in, the replay was processed (one mailbox, in order).

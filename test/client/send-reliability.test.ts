@@ -5,30 +5,20 @@
  * rejected send.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { isClientError } from '../../src/client/errors.js';
-import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from '../scenario/helpers.js';
+import { befriend, openClient, relayPerFile, text } from '../scenario/helpers.js';
 
-const tmp = tempDir('parley-send-');
-let relay: RelayProcess;
-const open: Client[] = [];
+const file = relayPerFile('parley-send-', ['--mailbox-rate', '25', '--mailbox-burst', '5']);
+const { tmp, open } = file;
 
 async function client(name: string): Promise<Client> {
-  const c = await openClient(join(tmp.dir, name), relay.url, name);
+  const c = await openClient(join(tmp.dir, name), file.relay.url, name);
   open.push(c);
   return c;
 }
 
-beforeAll(async () => {
-  relay = await startRelayProcess(join(tmp.dir, 'relay'), undefined, ['--mailbox-rate', '25', '--mailbox-burst', '5']);
-}, 30_000);
-
-afterAll(async () => {
-  for (const c of open) await c.close().catch(() => undefined);
-  await relay?.stop();
-  tmp.remove();
-});
 
 describe('send reliability (real relay, mailbox rate 25/s, burst 5)', () => {
   it('200 sends in flight to one contact are all delivered exactly once, none rejected', async () => {

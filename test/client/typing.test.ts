@@ -4,32 +4,22 @@
  * a message, which decrypts without a heal.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
-import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from '../scenario/helpers.js';
+import { befriend, openClient, relayPerFile, text } from '../scenario/helpers.js';
 
-const tmp = tempDir('parley-typing-');
-let relay: RelayProcess;
-const open: Client[] = [];
+const file = relayPerFile('parley-typing-', [
+  '--mailbox-rate', '100000', '--mailbox-burst', '100000', '--address-rate', '100000', '--address-burst', '100000',
+  '--connection-rate', '100000', '--connection-burst', '100000',
+]);
+const { tmp, open } = file;
 
-beforeAll(async () => {
-  relay = await startRelayProcess(join(tmp.dir, 'relay'), undefined, [
-    '--mailbox-rate', '100000', '--mailbox-burst', '100000', '--address-rate', '100000', '--address-burst', '100000',
-    '--connection-rate', '100000', '--connection-burst', '100000',
-  ]);
-}, 30_000);
-
-afterAll(async () => {
-  for (const c of open) await c.close().catch(() => undefined);
-  await relay?.stop();
-  tmp.remove();
-});
 
 describe('typing indicators', () => {
   it('2,000 typing indicators dropped by the relay, then a message: it decrypts, no heal', async () => {
-    const alice = await openClient(join(tmp.dir, 'alice'), relay.url, 'alice');
+    const alice = await openClient(join(tmp.dir, 'alice'), file.relay.url, 'alice');
     open.push(alice);
-    let bob = await openClient(join(tmp.dir, 'bob'), relay.url, 'bob');
+    let bob = await openClient(join(tmp.dir, 'bob'), file.relay.url, 'bob');
     const { bAtA } = await befriend(alice, bob);
     let got = bob.next('message');
     await alice.send(bAtA, { type: 'text', text: 'before' });
@@ -37,7 +27,7 @@ describe('typing indicators', () => {
     await bob.close();
     for (let i = 0; i < 2000; i++) await alice.sendTyping(bAtA, i % 2 === 0);
     const events: string[] = [];
-    bob = await openClient(join(tmp.dir, 'bob'), relay.url, 'bob', (c) => {
+    bob = await openClient(join(tmp.dir, 'bob'), file.relay.url, 'bob', (c) => {
       c.on('message', (m) => events.push(`message ${text(m)}`));
       c.on('message-lost', (e) => events.push(`message-lost ${e.reason}`));
       c.on('tampered', (e) => events.push(`tampered ${e.reason}`));

@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { Client } from '../../src/client/client.js';
 import type { Contact } from '../../src/wire/client/contact.js';
 import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../../src/node/index.js';
@@ -73,4 +74,30 @@ export async function exchangeMarkers(peers: readonly MarkedPeer[]): Promise<voi
 /** What a peer received, markers left out. */
 export function receivedWithoutMarkers(p: MarkedPeer): string[] {
   return p.received.filter((t) => !t.startsWith('marker'));
+}
+
+/** A relay process shared by one test file, and the clients the file opens on it. */
+export interface FileRelay {
+  readonly tmp: { readonly dir: string; readonly remove: () => void };
+  /** Clients to close after the file's tests. */
+  readonly open: Client[];
+  /** The relay (set in beforeAll). */
+  readonly relay: RelayProcess;
+}
+
+/**
+ * Starts a relay process (with `flags`) before the file's tests and, after them, closes every client
+ * pushed to `open`, stops the relay and removes the temp dir.
+ */
+export function relayPerFile(prefix: string, flags: readonly string[] = []): FileRelay {
+  const state = { tmp: tempDir(prefix), open: [] as Client[], relay: undefined as unknown as RelayProcess };
+  beforeAll(async () => {
+    state.relay = await startRelayProcess(join(state.tmp.dir, 'relay'), undefined, flags);
+  }, 30_000);
+  afterAll(async () => {
+    for (const c of state.open) await c.close().catch(() => undefined);
+    await state.relay?.stop();
+    state.tmp.remove();
+  });
+  return state;
 }
