@@ -39,6 +39,17 @@ export async function befriend(a: Client, b: Client): Promise<{ bAtA: string; aA
   return { bAtA: contact.id, aAtB: aAtB.id };
 }
 
+/** Makes every client a contact of every other; each person's `ids` maps the others' indexes to contact ids. */
+export async function befriendAll(people: ReadonlyArray<{ readonly client: Client | undefined; readonly ids: Map<number, string> }>): Promise<void> {
+  for (let i = 0; i < people.length; i++) {
+    for (let j = i + 1; j < people.length; j++) {
+      const { bAtA, aAtB } = await befriend(people[i]!.client!, people[j]!.client!);
+      people[i]!.ids.set(j, bAtA);
+      people[j]!.ids.set(i, aAtB);
+    }
+  }
+}
+
 export function text(m: { content: { body: { type: string } } }): string {
   const b = m.content.body as { type: string; text?: string };
   return b.text ?? `[${b.type}]`;

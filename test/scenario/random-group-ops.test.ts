@@ -25,7 +25,7 @@ import type { Client } from '../../src/client/client.js';
 import { toHex } from '../../src/crypto/index.js';
 import { fcParams } from '../property/fc.js';
 import {
-  befriend, exchangeMarkers, openClient, receivedWithoutMarkers, startRelayProcess, tempDir, text, type RelayProcess,
+  befriendAll, exchangeMarkers, openClient, receivedWithoutMarkers, type RelayProcess, startRelayProcess, tempDir, text,
 } from './helpers.js';
 
 const tmp = tempDir('parley-random-group-');
@@ -108,13 +108,7 @@ describe('random operations with a group (property)', () => {
       const r = run++;
       const people: Person[] = Array.from({ length: n }, (_, i) => ({ dir: join(tmp.dir, `r${r}-p${i}`), name: `p${i}`, client: undefined, key: '', ids: new Map(), received: [] }));
       for (const p of people) await bringUp(p);
-      for (let i = 0; i < n; i++) {
-        for (let j = i + 1; j < n; j++) {
-          const { bAtA, aAtB } = await befriend(people[i]!.client!, people[j]!.client!);
-          people[i]!.ids.set(j, bAtA);
-          people[j]!.ids.set(i, aAtB);
-        }
-      }
+      await befriendAll(people);
       const admin = people[0]!;
       const members = new Set([0, ...initial]);
       const gid = (await admin.client!.createGroup('g', initial.map((i) => admin.ids.get(i)!))).id;

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { fcParams } from '../property/fc.js';
-import { befriend, exchangeMarkers, openClient, receivedWithoutMarkers, text } from './helpers.js';
+import { befriendAll, exchangeMarkers, openClient, receivedWithoutMarkers, text } from './helpers.js';
 
 let run = 0;
 
@@ -52,13 +52,7 @@ export async function randomOpsProperty(relayUrl: () => string, dir: string): Pr
       const r = run++;
       const people: Person[] = Array.from({ length: n }, (_, i) => ({ dir: join(dir, `r${r}-p${i}`), client: undefined, ids: new Map(), received: [] }));
       for (const [i, p] of people.entries()) await bringUp(p, `p${i}`, relayUrl());
-      for (let i = 0; i < n; i++) {
-        for (let j = i + 1; j < n; j++) {
-          const { bAtA, aAtB } = await befriend(people[i]!.client!, people[j]!.client!);
-          people[i]!.ids.set(j, bAtA);
-          people[j]!.ids.set(i, aAtB);
-        }
-      }
+      await befriendAll(people);
       const expected: string[][] = people.map(() => []);
       let k = 0;
       try {
