@@ -118,6 +118,10 @@ export const SENDER_KEY_MESSAGE_LABEL = 'Parley_SenderKey_Message_v1';
 export const SENDER_KEY_DISTRIBUTION_LABEL = 'Parley_SenderKey_Distribution_v1';
 /** Signature domain label of a membership change body (§8.7). */
 export const GROUP_CHANGE_LABEL = 'Parley_Group_Change_v1';
+/** HKDF info: group message key → key commitment carried in the signed body (§8.3). */
+export const SENDER_KEY_COMMITMENT_INFO = 'Parley_SenderKey_Commitment_v1';
+/** Length of a group message's key commitment (§8.3). */
+export const GROUP_KEY_COMMITMENT_LENGTH = 32;
 /** Signature domain label of a welcome body (§8.8). */
 export const GROUP_WELCOME_LABEL = 'Parley_Group_Welcome_v1';
 /** Hash domain label of a group state (§8.6). */

@@ -7,7 +7,8 @@
 import { equalBytes, generateEd25519KeyPair, sha256, toHex, utf8, type Bytes, type Ed25519KeyPair, type RandomSource } from '../../src/crypto/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import {
-  applyChange, createGroup, deriveGroupBodyKeys, groupDecrypt, groupEncrypt, groupStateHash, joinGroup, kdfSenderChain, processDistribution,
+  applyChange, createGroup, deriveGroupBodyKeys, groupAssociatedData, groupDecrypt, groupEncrypt, groupKeyCommitment, groupStateHash, joinGroup,
+  kdfSenderChain, processDistribution,
   prepareSend, proposeChange, type GroupSession,
 } from '../../src/group/index.js';
 import { decodeGroupChange, decodeGroupMessage } from '../../src/wire/index.js';
@@ -35,7 +36,7 @@ export default function generate(): unknown {
     members: [{ identityKey: ids.bob.publicKey, role: 'member' }, { identityKey: ids.carol.publicKey, role: 'member' }],
   });
   sessions.set('alice', created.session);
-  events.push({ op: 'create', actor: 'alice', mode: 'group', members: ['bob', 'carol'], groupId: toHex(created.session.group.groupId), welcome: toHex(created.welcome), stateHash: toHex(groupStateHash(created.session.group)) });
+  events.push({ op: 'create', actor: 'alice', mode: 'group', members: ['bob', 'carol'], roles: { alice: 'admin', bob: 'member', carol: 'member' }, groupId: toHex(created.session.group.groupId), welcome: toHex(created.welcome), stateHash: toHex(groupStateHash(created.session.group)) });
   for (const n of ['bob', 'carol'] as const) {
     sessions.set(n, joinGroup(ids[n].publicKey, ids.alice.publicKey, created.welcome));
     events.push({ op: 'join', member: n, from: 'alice', welcome: toHex(created.welcome) });
@@ -43,11 +44,11 @@ export default function generate(): unknown {
 
   const send = (sender: Name, id: string): void => {
     const before = sessions.get(sender) as GroupSession;
-    const plaintext = `Parley group vector message ${id}`;
+    const plaintext = utf8(`Parley group vector message ${id}`);
     // groupSend = prepareSend then groupEncrypt; split here to record the chain key of this iteration.
     const prepared = prepareSend(before, randoms[sender]);
     const chainKey = (prepared.session.senderKey as NonNullable<GroupSession['senderKey']>).chainKey;
-    const encrypted = groupEncrypt(prepared.session, utf8(plaintext));
+    const encrypted = groupEncrypt(prepared.session, plaintext);
     const out = { session: encrypted.session, message: encrypted.message, distributions: prepared.distributions };
     const key = out.session.senderKey as NonNullable<GroupSession['senderKey']>;
     const decoded = decodeGroupMessage(out.message);
@@ -58,10 +59,13 @@ export default function generate(): unknown {
       sessions.set(to, processDistribution(sessions.get(to) as GroupSession, ids[sender].publicKey, d.payload).session);
     }
     sessions.set(sender, out.session);
-    sent.set(id, { message: out.message, plaintext });
+    sent.set(id, { message: out.message, plaintext: toHex(plaintext) });
     events.push({
-      op: 'send', id, sender, plaintext, keyId: decoded.keyId, iteration: decoded.iteration, signingPublicKey: toHex(key.signingKey.publicKey),
+      op: 'send', id, sender, plaintext: toHex(plaintext), epoch: decoded.epoch, stateHash: toHex(decoded.stateHash), keyId: decoded.keyId,
+      iteration: decoded.iteration, signingPublicKey: toHex(key.signingKey.publicKey),
       chainKey: toHex(chainKey), messageKey: toHex(step.messageKey), nextChainKey: toHex(step.chainKey), aeadKey: toHex(keys.key), aeadNonce: toHex(keys.nonce),
+      commitment: toHex(groupKeyCommitment(step.messageKey)),
+      associatedData: toHex(groupAssociatedData({ ...decoded, sender: ids[sender].publicKey })),
       ciphertext: toHex(decoded.ciphertext), body: toHex(decoded.body), signature: toHex(decoded.signature), message: toHex(out.message),
       distributions: out.distributions.map((d) => ({ to: nameOf(d.recipient), payload: toHex(d.payload) })),
     });
@@ -71,7 +75,7 @@ export default function generate(): unknown {
     const m = sent.get(id) as { message: Bytes; plaintext: string };
     const out = groupDecrypt(sessions.get(to) as GroupSession, m.message);
     sessions.set(to, out.session);
-    events.push({ op: 'deliver', id, to, sender: nameOf(out.sender), plaintext: m.plaintext });
+    events.push({ op: 'deliver', id, to, sender: nameOf(out.sender), plaintext: m.plaintext, agreement: out.agreement });
   };
 
   const change = (actor: Name, operation: 'add' | 'remove', target: Name, appliers: Name[]): void => {
@@ -80,7 +84,7 @@ export default function generate(): unknown {
     for (const n of appliers) sessions.set(n, applyChange(sessions.get(n) as GroupSession, out.encoded).session);
     const body = decodeGroupChange(out.encoded).body;
     events.push({
-      op: 'change', actor, operation, target, epoch: out.change.epoch, change: toHex(out.encoded), changeDigest: toHex(sha256(body)),
+      op: 'change', actor, operation, target, role: out.change.role, epoch: out.change.epoch, change: toHex(out.encoded), changeDigest: toHex(sha256(body)),
       stateHash: toHex(groupStateHash(out.session.group)), appliedBy: appliers, welcome: out.welcome === null ? null : toHex(out.welcome),
     });
     if (out.welcome !== null) {

@@ -7,7 +7,7 @@ import { MAX_SENDER_KEYS_PER_MEMBER } from '../constants.js';
 import { fail } from '../errors.js';
 import { equalBytes, redact, verify, verifyOrThrow, type Bytes } from '../crypto/index.js';
 import { decodeGroupMessage, decodeSenderKeyDistribution } from '../wire/index.js';
-import { mayPost, roleOf } from './group-state.js';
+import { groupStateHash, mayPost, roleOf } from './group-state.js';
 import type { GroupSession } from './group-session.js';
 import { groupMessageSignaturePayload } from './group-send.js';
 import { groupAssociatedData, openGroupBody } from './message-key.js';
@@ -26,7 +26,8 @@ export function processDistribution(session: GroupSession, from: Bytes, payload:
   if (!mayPost(group.mode, role)) fail('NOT_AUTHORIZED', 'the sender may not post in this group', { role });
   verifyOrThrow(d.signingKey, distributionProofPayload(d.groupId, d.keyId, from, d.signingKey), d.proof, 'sender key distribution');
   const own = session.receiverChains.filter((c) => equalBytes(c.sender, from));
-  if (own.some((c) => equalBytes(c.signingKey, d.signingKey))) fail('DUPLICATE_MESSAGE', 'sender key already installed');
+  // Any held SPK, whoever sent it: two chains with one SPK would share skipped keys (§8.10).
+  if (session.receiverChains.some((c) => equalBytes(c.signingKey, d.signingKey))) fail('DUPLICATE_MESSAGE', 'sender key already installed');
   const chain: ReceiverChain = {
     sender: from.slice(), keyId: d.keyId, signingKey: d.signingKey, firstIteration: d.iteration, iteration: d.iteration, chainKey: d.chainKey,
   };
@@ -36,8 +37,32 @@ export function processDistribution(session: GroupSession, from: Bytes, payload:
   return { session: redact({ ...session, receiverChains: [...kept.chains, chain], skippedMessageKeys: kept.skipped }, 'GroupSession') };
 }
 
-/** §8.5: decrypts a group message; returns the sender's identity key and the plaintext. */
-export function groupDecrypt(session: GroupSession, message: Bytes): { session: GroupSession; sender: Bytes; plaintext: Bytes } {
+/**
+ * §8.5 step 8: how the message's epoch and state hash compare with ours. `current`: same state; `behind`: the
+ * sender is at a later epoch (we missed changes); `ahead`: the sender is at an earlier epoch (it missed
+ * changes); `fork`: same epoch, another state.
+ */
+export type EpochAgreement = 'current' | 'behind' | 'ahead' | 'fork';
+
+export interface GroupDecryptResult {
+  readonly session: GroupSession;
+  readonly sender: Bytes;
+  readonly plaintext: Bytes;
+  /** The sender's epoch and state hash, as signed in the message. */
+  readonly epoch: number;
+  readonly stateHash: Bytes;
+  readonly agreement: EpochAgreement;
+}
+
+function agreementOf(session: GroupSession, epoch: number, stateHash: Bytes): EpochAgreement {
+  const ours = session.group.epoch;
+  if (epoch > ours) return 'behind';
+  if (epoch < ours) return 'ahead';
+  return equalBytes(stateHash, groupStateHash(session.group)) ? 'current' : 'fork';
+}
+
+/** §8.5: decrypts a group message; returns the sender's identity key, the plaintext and how its epoch compares. */
+export function groupDecrypt(session: GroupSession, message: Bytes): GroupDecryptResult {
   const m = decodeGroupMessage(message);
   if (!equalBytes(m.groupId, session.group.groupId)) fail('UNKNOWN_SENDER_KEY', 'message for another group');
   const candidates = session.receiverChains.filter((c) => c.keyId === m.keyId);
@@ -49,7 +74,11 @@ export function groupDecrypt(session: GroupSession, message: Bytes): { session: 
   if (role === null) fail('NOT_A_MEMBER', 'the sender is not a member');
   if (!mayPost(session.group.mode, role)) fail('NOT_AUTHORIZED', 'the sender may not post in this group', { role });
   const found = messageKeyFor(chain, session.skippedMessageKeys, m.iteration);
-  const plaintext = openGroupBody(found.messageKey, m.ciphertext, groupAssociatedData(m.groupId, m.keyId, m.iteration));
+  const context = { ...m, sender: chain.sender };
+  const plaintext = openGroupBody(found.messageKey, m.commitment, m.ciphertext, groupAssociatedData(context));
   const receiverChains = session.receiverChains.map((c) => (c === chain ? found.chain : c));
-  return { session: redact({ ...session, receiverChains, skippedMessageKeys: found.skipped }, 'GroupSession'), sender: chain.sender.slice(), plaintext };
+  return {
+    session: redact({ ...session, receiverChains, skippedMessageKeys: found.skipped }, 'GroupSession'), sender: chain.sender.slice(), plaintext,
+    epoch: m.epoch, stateHash: m.stateHash, agreement: agreementOf(session, m.epoch, m.stateHash),
+  };
 }

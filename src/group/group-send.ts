@@ -5,14 +5,14 @@
  * refuses while any is outstanding. The per-message work — one chain step, one
  * AEAD, one signature — does not depend on the number of members.
  */
-import { MAX_CHAIN_INDEX, MAX_GROUP_MESSAGE_SIZE, SENDER_KEY_MESSAGE_LABEL } from '../constants.js';
+import { MAX_CHAIN_INDEX, MAX_GROUP_MESSAGE_SIZE, PROTOCOL_VERSION, SENDER_KEY_MESSAGE_LABEL } from '../constants.js';
 import { fail } from '../errors.js';
 import { concatBytes, equalBytes, redact, sign, utf8, type Bytes, type RandomSource } from '../crypto/index.js';
 import { encodeGroupMessage, encodeGroupMessageBody } from '../wire/index.js';
 import { kdfSenderChain } from './chain-key.js';
-import { mayPost, roleOf } from './group-state.js';
+import { groupStateHash, mayPost, roleOf } from './group-state.js';
 import type { GroupSession } from './group-session.js';
-import { groupAssociatedData, sealGroupBody } from './message-key.js';
+import { groupAssociatedData, groupKeyCommitment, sealGroupBody } from './message-key.js';
 import { createSenderKey, encodeDistributionOf } from './sender-key.js';
 
 const MESSAGE_LABEL = utf8(SENDER_KEY_MESSAGE_LABEL);
@@ -48,15 +48,22 @@ export function prepareSend(session: GroupSession, random: RandomSource): { sess
   return { session: redact({ ...next, pendingRecipients: [] }, 'GroupSession'), distributions };
 }
 
-/** §8.3: encrypts one message for every member. INVALID_STATE until `prepareSend` has been called. */
+/**
+ * §8.3: encrypts one message for every member, under our current epoch and state hash. INVALID_STATE until
+ * `prepareSend` has been called.
+ */
 export function groupEncrypt(session: GroupSession, plaintext: Bytes): { session: GroupSession; message: Bytes } {
   const key = session.senderKey;
   if (key === null || session.pendingRecipients.length > 0 || key.iteration >= MAX_CHAIN_INDEX) {
     fail('INVALID_STATE', 'call prepareSend and deliver its distributions first');
   }
   const step = kdfSenderChain(key.chainKey);
-  const ciphertext = sealGroupBody(step.messageKey, plaintext, groupAssociatedData(key.groupId, key.keyId, key.iteration));
-  const body = encodeGroupMessageBody({ groupId: key.groupId, keyId: key.keyId, iteration: key.iteration, ciphertext });
+  const { epoch } = session.group;
+  const stateHash = groupStateHash(session.group);
+  const context = { version: PROTOCOL_VERSION, groupId: key.groupId, sender: session.self, epoch, stateHash, keyId: key.keyId, iteration: key.iteration };
+  const ciphertext = sealGroupBody(step.messageKey, plaintext, groupAssociatedData(context));
+  const commitment = groupKeyCommitment(step.messageKey);
+  const body = encodeGroupMessageBody({ groupId: key.groupId, epoch, stateHash, keyId: key.keyId, iteration: key.iteration, commitment, ciphertext });
   const message = encodeGroupMessage(body, sign(key.signingKey.privateKey, groupMessageSignaturePayload(body)));
   if (message.length > MAX_GROUP_MESSAGE_SIZE) fail('OVERSIZE', 'group message too large', { got: message.length, max: MAX_GROUP_MESSAGE_SIZE });
   return { session: redact({ ...session, senderKey: { ...key, iteration: key.iteration + 1, chainKey: step.chainKey } }, 'GroupSession'), message };

@@ -4,7 +4,7 @@ export {
   type CreateGroupParams, type GroupChangeResult, type GroupSession,
 } from './group-session.js';
 export { groupEncrypt, groupSend, prepareSend, type SenderKeyDelivery } from './group-send.js';
-export { groupDecrypt, processDistribution } from './group-receive.js';
+export { groupDecrypt, processDistribution, type EpochAgreement, type GroupDecryptResult } from './group-receive.js';
 export { decodeGroupSession, encodeGroupSession } from './session-codec.js';
 export { applyGroupChange, createGroupChange, type AppliedChange, type ChangeRequest } from './membership.js';
 export { acceptWelcome, createWelcome } from './welcome.js';
@@ -12,4 +12,4 @@ export { groupStateHash, mayPost, roleOf, type GroupMemberEntry, type GroupMode,
 export { createSenderKey, type SenderKeyState } from './sender-key.js';
 export type { ReceiverChain, SkippedGroupKey } from './receiver-chain.js';
 export { kdfSenderChain } from './chain-key.js';
-export { deriveGroupBodyKeys, groupAssociatedData } from './message-key.js';
+export { deriveGroupBodyKeys, groupAssociatedData, groupKeyCommitment, type GroupMessageContext } from './message-key.js';

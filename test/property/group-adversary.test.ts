@@ -6,11 +6,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../src/constants.js';
 import { sign, type Bytes } from '../../src/crypto/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { isProtocolError } from '../../src/errors.js';
 import {
-  applyChange, decodeGroupSession, encodeGroupSession, groupAssociatedData, groupDecrypt, groupSend, joinGroup, kdfSenderChain,
+  applyChange, decodeGroupSession, encodeGroupSession, groupAssociatedData, groupDecrypt, groupKeyCommitment, groupStateHash, groupSend, joinGroup, kdfSenderChain,
   prepareSend, processDistribution, proposeChange, type GroupSession,
 } from '../../src/group/index.js';
 import { sealGroupBody } from '../../src/group/message-key.js';
@@ -47,9 +48,13 @@ describe('insiders (property)', () => {
       let ck = chain.chainKey;
       for (let i = 0; i < ahead; i++) ck = kdfSenderChain(ck).chainKey;
       const iteration = chain.iteration + ahead;
+      const mk = kdfSenderChain(ck).messageKey;
+      const context = {
+        version: PROTOCOL_VERSION, groupId: s[0]!.group.groupId, sender: group[0]!.publicKey, epoch: s[0]!.group.epoch, stateHash: groupStateHash(s[0]!.group),
+        keyId: chain.keyId, iteration,
+      };
       const body = encodeGroupMessageBody({
-        groupId: s[0]!.group.groupId, keyId: chain.keyId, iteration,
-        ciphertext: sealGroupBody(kdfSenderChain(ck).messageKey, text('forged'), groupAssociatedData(s[0]!.group.groupId, chain.keyId, iteration)),
+        ...context, commitment: groupKeyCommitment(mk), ciphertext: sealGroupBody(mk, text('forged'), groupAssociatedData(context)),
       });
       const forged = encodeGroupMessage(body, sign(forgerSeed, new Uint8Array([...LABEL, ...body])));
       for (let r = 2; r < n; r++) {

@@ -13,7 +13,7 @@ import { committedVectors, regeneratedVectors } from './committed.js';
 
 type Name = 'alice' | 'bob' | 'carol' | 'dave';
 type Event =
-  | { op: 'create'; actor: Name; mode: 'group'; members: Name[]; welcome: string; groupId: string }
+  | { op: 'create'; actor: Name; mode: 'group'; members: Name[]; roles: Record<Name, 'admin' | 'member'>; welcome: string; groupId: string }
   | { op: 'join'; member: Name; from: Name; welcome: string }
   | { op: 'send'; id: string; sender: Name; plaintext: string; message: string; keyId: number; iteration: number; distributions: { to: Name; payload: string }[] }
   | { op: 'deliver'; id: string; to: Name; sender: Name; plaintext: string }
@@ -52,14 +52,15 @@ describe('group vectors', () => {
     let decrypted = 0;
     for (const e of v.events) {
       if (e.op === 'create') {
-        const out = createGroup({ identity: identity(e.actor), mode: e.mode, random: randoms[e.actor], members: e.members.map((m) => ({ identityKey: identity(m).publicKey, role: 'member' as const })) });
+        const members = e.members.map((m) => ({ identityKey: identity(m).publicKey, role: e.roles[m] }));
+        const out = createGroup({ identity: identity(e.actor), mode: e.mode, random: randoms[e.actor], members });
         expect(toHex(out.welcome)).toBe(e.welcome);
         expect(toHex(out.session.group.groupId)).toBe(e.groupId);
         sessions.set(e.actor, out.session);
       } else if (e.op === 'join') {
         sessions.set(e.member, joinGroup(identity(e.member).publicKey, identity(e.from).publicKey, fromHex(e.welcome)));
       } else if (e.op === 'send') {
-        const out = groupSend(sessions.get(e.sender)!, new TextEncoder().encode(e.plaintext), randoms[e.sender]);
+        const out = groupSend(sessions.get(e.sender)!, fromHex(e.plaintext), randoms[e.sender]);
         expect(toHex(out.message)).toBe(e.message);
         expect(out.distributions.map((d) => ({ to: byKey(d.recipient), payload: toHex(d.payload) }))).toEqual(e.distributions);
         for (const d of out.distributions) {
@@ -70,7 +71,7 @@ describe('group vectors', () => {
         messages.set(e.id, out.message);
       } else if (e.op === 'deliver') {
         const out = groupDecrypt(sessions.get(e.to)!, messages.get(e.id)!);
-        expect(new TextDecoder().decode(out.plaintext)).toBe(e.plaintext);
+        expect(toHex(out.plaintext)).toBe(e.plaintext);
         expect(byKey(out.sender)).toBe(e.sender);
         sessions.set(e.to, out.session);
         decrypted += 1;

@@ -4,7 +4,7 @@ import { GROUP_MAX_SKIP, GROUP_MAX_SKIPPED_KEYS, MAX_SENDER_KEYS_PER_MEMBER } fr
 import { concatBytes, sign, toHex, utf8, type Bytes, type RandomSource } from '../../../src/crypto/index.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import {
-  groupAssociatedData, groupDecrypt, groupEncrypt, groupSend, kdfSenderChain, prepareSend, processDistribution, type GroupSession,
+  groupAssociatedData, groupDecrypt, groupEncrypt, groupKeyCommitment, groupSend, kdfSenderChain, prepareSend, processDistribution, type GroupSession,
 } from '../../../src/group/index.js';
 import { decodeGroupMessage, encodeGroupMessage, encodeGroupMessageBody } from '../../../src/wire/index.js';
 import { sealGroupBody } from '../../../src/group/message-key.js';
@@ -113,8 +113,10 @@ describe('group messages', () => {
     const chainAtB = s[1]!.receiverChains.find((c) => c.keyId === real.keyId)!;
     // B derives A's next message key from the chain key it holds and signs with its own key.
     const step = kdfSenderChain(kdfSenderChain(chainAtB.chainKey).chainKey);
-    const ad = groupAssociatedData(real.groupId, real.keyId, 1);
-    const body = encodeGroupMessageBody({ groupId: real.groupId, keyId: real.keyId, iteration: 1, ciphertext: sealGroupBody(step.messageKey, text('forged'), ad) });
+    const ad = groupAssociatedData({ ...real, sender: ids[0]!.publicKey, iteration: 1 });
+    const body = encodeGroupMessageBody({
+      ...real, iteration: 1, commitment: groupKeyCommitment(step.messageKey), ciphertext: sealGroupBody(step.messageKey, text('forged'), ad),
+    });
     const bSigningSeed = seededRandom(seed(0x99))(32);
     const forged = encodeGroupMessage(body, sign(bSigningSeed, concatBytes(utf8('Parley_SenderKey_Message_v1'), body)));
     const c = s[2]!;
