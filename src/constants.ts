@@ -32,6 +32,12 @@ export const MSGPACK_MAX_DEPTH = 16;
 /** Most entries of one msgpack map a decoder accepts; the widest structure (a ratchet state) has 15. */
 export const MSGPACK_MAX_MAP_LENGTH = 64;
 
+// ── Padding (spec §3.1) ─────────────────────────────────────────────────────
+/** Smallest padded size: every plaintext shorter than this is padded to it (receipts, reactions, short texts share one class). */
+export const PADDING_MIN_LENGTH = 256;
+/** The byte that ends the content of a padded plaintext; only zeros follow it. */
+export const PADDING_MARKER = 0x80;
+
 // ── Identity / handshake (spec §4, §5) ──────────────────────────────────────
 // (section owned by src/identity and src/handshake)
 /** Signature domain label of a signed (X25519) prekey (§4.3). */

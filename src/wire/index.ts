@@ -11,3 +11,4 @@ export * from './group-distribution.js';
 export * from './group-change.js';
 export * from './state-envelope.js';
 export * from './brands.js';
+export * from './padding.js';
