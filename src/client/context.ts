@@ -36,19 +36,28 @@ export interface ClientContext {
   readonly staticSecrets: StaticSecretCache;
   /** When we last re-established a session with a peer (identity key hex): healing is rate-limited (client.md §7). */
   readonly lastHeal: Map<string, number>;
+  /** Background account upkeep (account/): the pending replenishment and the timer of the next check. */
+  readonly upkeep: Upkeep;
   readonly displayName?: string;
   mailbox: MailboxId | undefined;
   preKeys: PreKeyState;
   closed: boolean;
 }
 
+export interface Upkeep {
+  /** The replenishment in progress: one at a time, since two would both top up from the same counts. */
+  replenishing: Promise<void> | undefined;
+  /** When the next rotation / pruning / token-retirement check runs. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
 /** What the caller supplies; the lane, the caches, the group book and the outbox are made here. */
-export type ContextParts = Omit<ClientContext, 'lane' | 'groups' | 'outbox' | 'sessions' | 'staticSecrets' | 'lastHeal' | 'closed'>;
+export type ContextParts = Omit<ClientContext, 'lane' | 'groups' | 'outbox' | 'sessions' | 'staticSecrets' | 'lastHeal' | 'upkeep' | 'closed'>;
 
 export function createContext(parts: ContextParts): ClientContext {
   const ctx: { -readonly [K in keyof ClientContext]: ClientContext[K] } = {
     ...parts, lane: new SerialLane(), groups: new GroupBook(), sessions: new Map(), staticSecrets: new StaticSecretCache(),
-    lastHeal: new Map(), closed: false, outbox: undefined as unknown as Outbox,
+    lastHeal: new Map(), upkeep: { replenishing: undefined, timer: undefined }, closed: false, outbox: undefined as unknown as Outbox,
   };
   // The outbox reads the context it belongs to (connection state, store, clock).
   ctx.outbox = new Outbox(ctx);

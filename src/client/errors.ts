@@ -14,7 +14,9 @@ export type ClientErrorCode =
   | 'UNKNOWN_GROUP' // no group with that id
   | 'NOT_ALLOWED' // the operation is not allowed in this state (e.g. not a group admin, posting to a channel as a reader)
   | 'INVALID_ARGUMENT' // an argument of the wrong shape
-  | 'NOT_READY'; // a group post no member can receive yet (their group tokens have not arrived): nothing was sent
+  | 'NOT_READY' // a group post no member can receive yet (their group tokens have not arrived): nothing was sent
+  | 'BEHIND' // a group post while another member showed a later epoch: the missing changes were requested, nothing was sent
+  | 'INVITE_INVALID'; // the invitation was already used, or its owner revoked it: nothing was recorded
 
 export type ClientErrorDetails = Readonly<Record<string, string | number | boolean>>;
 

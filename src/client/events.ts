@@ -19,6 +19,11 @@ export interface ClientEvents {
   receipt: { readonly from: Contact | Peer; readonly receipt: 'delivered' | 'read'; readonly ids: readonly Bytes[]; readonly group?: string };
   typing: { readonly from: Contact | Peer; readonly active: boolean; readonly group?: string };
   'contact-added': { readonly contact: Contact };
+  /**
+   * The inviter answered our acceptance: that single-use invitation had already been used by someone
+   * else. The contact was removed (client.md §4.2); ask the inviter for a new invitation.
+   */
+  'invite-refused': { readonly contact: Contact };
   'group-change': { readonly group: string; readonly change: GroupChangeKind; readonly by?: Contact; readonly members: readonly string[] };
   'identity-changed': { readonly contact: Contact; readonly previousIdentityKey: Bytes; readonly wasVerified: boolean };
   /** A message from `contact` could not be decrypted because our session state was lost; the session was re-established. */
@@ -32,6 +37,16 @@ export interface ClientEvents {
    * was discarded (UNKNOWN_SENDER_KEY). It was discarded.
    */
   'group-message-refused': { readonly group: string; readonly envelope: string; readonly reason: string };
+  /**
+   * A group message (or change) written in another group state than ours (spec/client.md §6.5): `behind` — the
+   * sender is at a later epoch, we asked for the changes we missed and refuse to post until we have them; `ahead` —
+   * the sender missed changes, we sent them; `fork` — same epoch, another state. `from`: the sender's identity key (hex).
+   */
+  'group-mismatch': {
+    readonly group: string; readonly from: string; readonly epoch: number; readonly ours: number; readonly agreement: 'behind' | 'ahead' | 'fork';
+  };
+  /** A membership change could not be delivered to `member` (identity key, hex): the relay refused it for good with `code`. */
+  'group-change-undelivered': { readonly group: string; readonly member: string; readonly code: string };
   /** `reason` (on `disconnected`) names why the last connection failed or ended: CONNECTION_REFUSED, CONNECTION_FAILED or CLOSED with its code. */
   'connection-state': { readonly state: ConnectionState; readonly attempt: number; readonly delayMs?: number; readonly reason?: ConnectionFailure };
   /** A sent message is durable at the relay. */

@@ -1,9 +1,9 @@
 /**
  * What happens after each successful authentication at the relay, before
  * that connection's deliveries are processed: record the mailbox id the
- * relay gave us; publish or replenish prekeys and rotate the signed pair
- * when due (a failure there is reported as an `error` event and never fails
- * the connection); then resume work a crash or a lost connection interrupted
+ * relay gave us; publish or replenish prekeys, rotate the signed pair and
+ * retire invitation tokens when due (a failure there is reported as an
+ * `error` event and never fails the connection); then resume work a crash or a lost connection interrupted
  * (dedicated tokens, group token rotations, the outbox).
  */
 import { toHex, type Bytes } from '../../crypto/index.js';
@@ -11,7 +11,8 @@ import { put } from '../../store/index.js';
 import { issueToken } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
 import { resumeRotations } from '../groups/rotation.js';
-import { publishPreKeys, rotatePreKeys, scheduleRotation } from './prekeys.js';
+import { publishPreKeys } from './prekeys.js';
+import { runUpkeep, scheduleUpkeep } from './upkeep.js';
 
 export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<void> {
   if (ctx.mailbox === undefined || toHex(ctx.mailbox) !== toHex(mailbox)) {
@@ -21,8 +22,8 @@ export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<v
   const report = (error: unknown): void => ctx.events.emit('error', { error });
   // Prekeys never fail the connection: a failure is reported, the next `prekeys_low` or connection retries.
   await publishPreKeys(ctx).catch(report);
-  await rotatePreKeys(ctx).catch(report);
-  scheduleRotation(ctx);
+  await runUpkeep(ctx);
+  scheduleUpkeep(ctx);
   for (const c of ctx.contacts.all()) {
     // A contact from a multi-use invitation whose dedicated token was not issued before a crash.
     if (c.ourToken === undefined && c.token !== undefined && !c.blocked) void issueToken(ctx, c).catch(report);

@@ -36,8 +36,6 @@ export const FETCHED_PREKEY_MAX_AGE = 30 * 24 * 60 * 60 * 1000;
  * a retired pair always gets its whole grace before the next rotation.
  */
 export const SIGNED_PREKEY_ROTATION_INTERVAL = SIGNED_PREKEY_GRACE_PERIOD;
-/** Longest wait between two upkeep checks while connected. */
-const UPKEEP_CHECK_MS = 60 * 60 * 1000;
 
 /** When each held one-time prekey was first seen gone from the relay (ids → ms), per kind. */
 export interface FetchedPreKeys {
@@ -127,16 +125,14 @@ export async function publishPreKeys(ctx: ClientContext): Promise<void> {
   ]);
 }
 
-/** One replenishment at a time per client: concurrent ones would both top up from the same counts. */
-const running = new WeakMap<ClientContext, Promise<void>>();
-
 /**
  * Asks the relay how many one-time prekeys remain, reconciles, and commits
  * the new state (with the fetched-key record) before uploading the new keys.
  */
 export function replenishPreKeys(ctx: ClientContext): Promise<void> {
-  const next = (running.get(ctx) ?? Promise.resolve()).catch(() => undefined).then(() => replenishOnce(ctx));
-  running.set(ctx, next);
+  // One at a time (ClientContext.upkeep): concurrent ones would both top up from the same counts.
+  const next = (ctx.upkeep.replenishing ?? Promise.resolve()).catch(() => undefined).then(() => replenishOnce(ctx));
+  ctx.upkeep.replenishing = next;
   return next;
 }
 
@@ -199,33 +195,6 @@ function encodeId(id: number): Uint8Array {
 
 function decodeId(bytes: Uint8Array): number {
   return bytes.length === 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) : -1;
-}
-
-/** Timers of the upkeep checks, one per client. */
-const upkeep = new WeakMap<ClientContext, ReturnType<typeof setTimeout>>();
-
-/**
- * Checks rotation and pruning again when the next one falls due (at most
- * UPKEEP_CHECK_MS away), for as long as the client is open; each connection
- * also checks at its setup. The timer never keeps a process alive.
- */
-export function scheduleRotation(ctx: ClientContext): void {
-  const previous = upkeep.get(ctx);
-  if (previous !== undefined) clearTimeout(previous);
-  if (ctx.closed) return;
-  const s = ctx.preKeys;
-  const due = Math.min(
-    s.signedPreKey.createdAt + SIGNED_PREKEY_ROTATION_INTERVAL,
-    s.previous === null ? Infinity : s.previous.retiredAt + SIGNED_PREKEY_GRACE_PERIOD,
-  );
-  const timer = setTimeout(() => {
-    if (ctx.closed) return;
-    void rotatePreKeys(ctx).catch((error: unknown) => {
-      if (!(isClientError(error) && (error.code === 'NOT_CONNECTED' || error.code === 'CLOSED'))) ctx.events.emit('error', { error });
-    }).finally(() => scheduleRotation(ctx));
-  }, Math.max(1_000, Math.min(UPKEEP_CHECK_MS, due - ctx.now())));
-  (timer as { unref?: () => void }).unref?.();
-  upkeep.set(ctx, timer);
 }
 
 // ── the fetched-key record (store `prekeys/fetched`) ─────────────────────────

@@ -23,6 +23,13 @@ export class ContactBook {
     return [...this.#byId.values()];
   }
 
+  delete(id: string): void {
+    const old = this.#byId.get(id);
+    if (old === undefined) return;
+    this.#byKey.delete(toHex(old.identityKey));
+    this.#byId.delete(id);
+  }
+
   set(c: Contact): void {
     const old = this.#byId.get(c.id);
     if (old !== undefined) this.#byKey.delete(toHex(old.identityKey));

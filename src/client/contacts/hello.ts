@@ -1,16 +1,21 @@
 /**
  * The inviter's side of an invitation, on the inbound path (spec/client.md
  * §4.2, §4.4): a hello through a token we issued makes (or updates) a
- * contact, possibly with a changed identity key; a token payload tells us how
- * to reach a contact from now on. Both only append to the envelope's effects.
+ * contact, possibly with a changed identity key, and gives it a dedicated
+ * token; a token payload tells us how to reach a contact from now on; an
+ * `invite-refused` undoes an acceptance the inviter did not take. All only
+ * append to the envelope's effects.
  */
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
-import { put } from '../../store/index.js';
+import { del, put } from '../../store/index.js';
+import type { IdentityKey, MailboxId } from '../../wire/brands.js';
 import type { Contact } from '../../wire/client/contact.js';
-import type { Payload } from '../../wire/client/payload.js';
+import { encodePayload, type Payload } from '../../wire/client/payload.js';
 import { decodeTokenRecord, encodeTokenRecord } from '../../wire/client/records.js';
 import type { ClientContext } from '../context.js';
 import type { InboundEffects } from '../inbound/effects.js';
+import { sendPayload } from '../messaging/send.js';
+import type { Peer } from './peer.js';
 import { contactWrite, issueToken, newContactId } from './tokens.js';
 
 /** A hello from identity key `sender` (spec/client.md §4.2). */
@@ -21,7 +26,11 @@ export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<
   const bound = token.contact === undefined ? undefined : ctx.contacts.get(token.contact);
   let contact: Contact;
   if (bound !== undefined && !equalBytes(bound.identityKey, sender)) {
-    if (!token.forContact) return; // someone else using a token bound to another contact
+    if (!token.forContact) {
+      // Someone else using a single-use invitation that was already used: tell them, so their app can say so.
+      fx.followUps.push(() => refuseHello(ctx, sender, hello));
+      return;
+    }
     contact = identityChanged(ctx, bound, sender, fx);
   } else {
     contact = bound ?? ctx.contacts.byIdentityKey(sender) ?? {
@@ -43,8 +52,30 @@ export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<
   const final = contact;
   fx.apply.push(() => ctx.contacts.set(final));
   if (isNew) fx.events.push(['contact-added', { contact: final }]);
-  // A multi-use invitation is shared: give this contact a token of its own.
+  // A multi-use invitation is shared, and a single-use one was seen by whoever saw the invitation:
+  // either way the contact gets a token of its own; a single-use token then retires (client.md §4.2).
   if (token.multiUse && final.ourToken === undefined) fx.followUps.push(() => issueToken(ctx, final));
+  if (!token.multiUse && token.retireAt === undefined) fx.followUps.push(() => issueToken(ctx, final, hello.inviteToken));
+}
+
+/** Answers a hello through an invitation already used by someone else with `invite-refused`, on the session it started. */
+async function refuseHello(ctx: ClientContext, sender: Bytes, hello: Extract<Payload, { type: 'hello' }>): Promise<void> {
+  const peer: Peer = { id: toHex(sender), identityKey: sender as IdentityKey, mailbox: hello.mailbox as MailboxId, token: hello.token };
+  await sendPayload(ctx, peer, encodePayload({ type: 'invite-refused', inviteToken: hello.inviteToken }), 'internal');
+}
+
+/**
+ * The inviter says the invitation we accepted had already been used (client.md
+ * §4.2): believed only from that inviter and while we still reach it through
+ * that invitation's token. The contact is forgotten and our token for it revoked.
+ */
+export function onInviteRefused(ctx: ClientContext, contact: Contact, payload: Extract<Payload, { type: 'invite-refused' }>, fx: InboundEffects): void {
+  if (contact.token === undefined || !equalBytes(contact.token, payload.inviteToken)) return;
+  const ours = contact.ourToken;
+  fx.writes.push(del('contacts', contact.id), ...(ours === undefined ? [] : [del('tokens', toHex(ours))]));
+  fx.apply.push(() => ctx.contacts.delete(contact.id));
+  fx.events.push(['invite-refused', { contact }]);
+  if (ours !== undefined) fx.followUps.push(() => ctx.relay.revokeToken(ours));
 }
 
 /** Records a contact's new identity key (spec/client.md §4.4); returns the updated contact. */

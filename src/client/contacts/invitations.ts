@@ -5,13 +5,13 @@
  */
 import { TOKEN_LENGTH } from '../../constants.js';
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
-import { put } from '../../store/index.js';
+import { del, put } from '../../store/index.js';
 import type { Contact } from '../../wire/client/contact.js';
 import { encodeInvite, inviteToString, parseInvite, type Invite } from '../../wire/client/invite.js';
 import { encodePayload, type Payload } from '../../wire/client/payload.js';
 import { encodeTokenRecord, type TokenRecord } from '../../wire/client/records.js';
 import type { ClientContext } from '../context.js';
-import { ClientError } from '../errors.js';
+import { ClientError, isClientError } from '../errors.js';
 import { sendPayload } from '../messaging/send.js';
 import { contactWrite, newContactId } from './tokens.js';
 
@@ -50,13 +50,38 @@ export async function createInvite(ctx: ClientContext, options: InviteOptions = 
 
 /** The acceptor's side: starts the session and sends our own token back. Resolves once the hello is durable. */
 export async function acceptInvite(ctx: ClientContext, text: string | Invite): Promise<Contact> {
-  const { contact, hello } = await prepareAccept(ctx, text);
-  await sendPayload(ctx, contact, encodePayload(hello), 'internal');
+  const { contact, hello, previous } = await prepareAccept(ctx, text);
+  try {
+    await sendPayload(ctx, contact, encodePayload(hello), 'internal');
+  } catch (e) {
+    if (!isClientError(e, 'RELAY_ERROR') || e.details['relayCode'] !== 'TOKEN_REFUSED') throw e;
+    await undoAccept(ctx, contact, previous);
+    throw new ClientError('INVITE_INVALID', 'the invitation was already used, or its owner revoked it: ask for a new one', { contact: contact.id });
+  }
   return ctx.contacts.get(contact.id) as Contact;
 }
 
-/** Registers our token for the inviter and records the contact; returns the contact and the hello payload. */
-async function prepareAccept(ctx: ClientContext, text: string | Invite): Promise<{ contact: Contact; hello: Payload }> {
+/**
+ * The relay refused the invitation's token (used and retired, or revoked):
+ * forget what accepting it recorded — the contact as it was before (or not at
+ * all) and our new token, revoked at the relay.
+ */
+async function undoAccept(ctx: ClientContext, contact: Contact, previous: Contact | undefined): Promise<void> {
+  const ours = contact.ourToken as Bytes;
+  const fresh = previous?.ourToken === undefined;
+  await ctx.lane.run(async () => {
+    await ctx.store.write([
+      previous === undefined ? del('contacts', contact.id) : contactWrite(previous),
+      ...(fresh ? [del('tokens', toHex(ours))] : []),
+    ]);
+    if (previous === undefined) ctx.contacts.delete(contact.id);
+    else ctx.contacts.set(previous);
+  });
+  if (fresh) await ctx.relay.revokeToken(ours).catch(() => undefined); // best effort: an unused token admits only its holder, us
+}
+
+/** Registers our token for the inviter and records the contact; returns the contact, the hello payload and the contact as it was. */
+async function prepareAccept(ctx: ClientContext, text: string | Invite): Promise<{ contact: Contact; hello: Payload; previous: Contact | undefined }> {
   const invite = typeof text === 'string' ? parseInvite(text) : text;
   if (equalBytes(invite.identityKey, ctx.identity.publicKey)) throw new ClientError('INVALID_ARGUMENT', 'this is our own invitation');
   if (!sameRelay(invite.relay, ctx.relayUrl)) {
@@ -83,7 +108,7 @@ async function prepareAccept(ctx: ClientContext, text: string | Invite): Promise
     type: 'hello', mailbox: ctx.mailbox as Bytes, token: ourToken, inviteToken: invite.token,
     ...(ctx.displayName !== undefined && { name: ctx.displayName }),
   };
-  return { contact, hello };
+  return { contact, hello, previous: existing };
 }
 
 /** Host names that all mean this machine's loopback interface. */

@@ -45,21 +45,47 @@ export async function updateContact(ctx: ClientContext, id: string, f: (c: Conta
   });
 }
 
-/** Gives a contact a token of its own (it reached us through a shared, multi-use invitation). */
-export async function issueToken(ctx: ClientContext, contact: Contact): Promise<void> {
+/**
+ * How long a single-use invitation token stays good after its contact was
+ * given a dedicated one (client.md §4.2): what the contact sent with it
+ * before the new token reached it — including from a week offline — still
+ * gets through; afterwards the relay refuses it, so a leaked invitation
+ * admits no one.
+ */
+export const INVITE_TOKEN_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Gives a contact a token of its own: it reached us through a shared,
+ * multi-use invitation, or through a single-use one (`retiring`) whose token
+ * has been seen by whoever saw the invitation. A retiring token stays bound
+ * to the contact until INVITE_TOKEN_GRACE_MS from now, then `retireTokens`
+ * revokes it.
+ */
+export async function issueToken(ctx: ClientContext, contact: Contact, retiring?: Uint8Array): Promise<void> {
   const token = ctx.random(TOKEN_LENGTH);
   await ctx.relay.registerToken(token);
   const updated = await ctx.lane.run(async () => {
     const current = ctx.contacts.get(contact.id) ?? contact;
     const next: Contact = { ...current, ourToken: token };
+    const now = ctx.now();
+    const bound = { contact: contact.id, multiUse: false, forContact: false, createdAt: now };
     await ctx.store.write([
       contactWrite(next),
-      put('tokens', toHex(token), encodeTokenRecord({ contact: contact.id, multiUse: false, forContact: false, createdAt: ctx.now() })),
+      put('tokens', toHex(token), encodeTokenRecord(bound)),
+      ...(retiring === undefined ? [] : [put('tokens', toHex(retiring), encodeTokenRecord({ ...bound, retireAt: now + INVITE_TOKEN_GRACE_MS }))]),
     ]);
     ctx.contacts.set(next);
     return next;
   });
   await sendPayload(ctx, updated, encodePayload({ type: 'token', mailbox: ctx.mailbox as Uint8Array, token }), 'internal');
+}
+
+/** Revokes, at the relay and then in the store, every retiring token whose grace has ended. */
+export async function retireTokens(ctx: ClientContext): Promise<void> {
+  const now = ctx.now();
+  const due = (await ctx.store.list('tokens')).filter((t) => (decodeTokenRecord(t.value).retireAt ?? Infinity) <= now);
+  for (const t of due) await ctx.relay.revokeToken(fromHex(t.key));
+  if (due.length > 0) await ctx.store.write(due.map((t) => del('tokens', t.key)));
 }
 
 /** Revokes what lets `contact` reach us and marks it blocked. */

@@ -16,7 +16,7 @@ import type { Contact } from '../../wire/client/contact.js';
 import { decodeContent, isEphemeral } from '../../wire/client/content.js';
 import { decodePayload, type Payload } from '../../wire/client/payload.js';
 import { decodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
-import { onHello, onToken } from '../contacts/hello.js';
+import { onHello, onInviteRefused, onToken } from '../contacts/hello.js';
 import type { ClientContext } from '../context.js';
 import { onGroupControl } from '../groups/control.js';
 import { onGroupMessage } from '../groups/message.js';
@@ -143,6 +143,7 @@ async function onPayload(ctx: ClientContext, sender: Bytes, contact: Contact | u
   if (contact === undefined) return; // nothing else may come from someone who is not a contact
   switch (payload.type) {
     case 'token': return onToken(ctx, contact, payload, fx);
+    case 'invite-refused': return onInviteRefused(ctx, contact, payload, fx);
     case 'heal': return; // the new session is already installed by the decrypt
     case 'content': {
       let content;

@@ -8,6 +8,7 @@
  *   token    { mb: bin, tok: bin }              a (new) token for reaching the sender
  *   heal     { lost: bin(32) }                  the sender re-established the session after losing an envelope (its SHA-256)
  *   group    { g: bin }                         a group control message (src/group: distribution or membership change)
+ *   invite-refused { inv: bin }                 the invitation token a hello used is no longer good for the hello's sender
  *
  * encoded as { v: uint, t: str, b: map }.
  */
@@ -22,7 +23,8 @@ export type Payload =
   | { readonly type: 'hello'; readonly mailbox: Bytes; readonly token: Bytes; readonly inviteToken: Bytes; readonly name?: string }
   | { readonly type: 'token'; readonly mailbox: Bytes; readonly token: Bytes }
   | { readonly type: 'heal'; readonly lost: Bytes }
-  | { readonly type: 'group'; readonly group: Bytes };
+  | { readonly type: 'group'; readonly group: Bytes }
+  | { readonly type: 'invite-refused'; readonly inviteToken: Bytes };
 
 const WHAT = 'payload';
 
@@ -37,6 +39,7 @@ function body(p: Payload): Record<string, unknown> {
     case 'token': return { mb: p.mailbox, tok: p.token };
     case 'heal': return { lost: p.lost };
     case 'group': return { g: p.group };
+    case 'invite-refused': return { inv: p.inviteToken };
   }
 }
 
@@ -69,6 +72,10 @@ export function decodePayload(bytes: Bytes): Payload {
     case 'group': {
       const b = readMap(map['b'], w, ['g']);
       return { type, group: readBytes(b, w, 'g', { min: 1, max: MAX_PAYLOAD_SIZE }) };
+    }
+    case 'invite-refused': {
+      const b = readMap(map['b'], w, ['inv']);
+      return { type, inviteToken: readBytes(b, w, 'inv', TOKEN_RANGE) };
     }
     default: return fail('MALFORMED', `${WHAT}: unknown type`, { what: WHAT });
   }

@@ -31,18 +31,28 @@ export interface TokenRecord {
   /** A re-invitation of an existing contact: a hello through it from a new identity key is that contact's key change. */
   readonly forContact: boolean;
   readonly createdAt: number;
+  /**
+   * A single-use invitation token replaced by a dedicated one (client.md §4.2):
+   * still honoured until this time (ms), so what the contact sent with it
+   * before learning the new token gets through; then revoked at the relay.
+   */
+  readonly retireAt?: number;
 }
 
 export function encodeTokenRecord(t: TokenRecord): Bytes {
-  return encodeTriple('token', { ...(t.contact !== undefined && { contact: t.contact }), multiUse: t.multiUse, forContact: t.forContact, createdAt: t.createdAt });
+  return encodeTriple('token', {
+    ...(t.contact !== undefined && { contact: t.contact }), multiUse: t.multiUse, forContact: t.forContact, createdAt: t.createdAt,
+    ...(t.retireAt !== undefined && { retireAt: t.retireAt }),
+  });
 }
 
 export function decodeTokenRecord(bytes: Bytes): TokenRecord {
-  const m = decodeTriple(bytes, 'token', 256, ['multiUse', 'forContact', 'createdAt'], ['contact']);
+  const m = decodeTriple(bytes, 'token', 256, ['multiUse', 'forContact', 'createdAt'], ['contact', 'retireAt']);
   const contact = readOptional(m, 'contact', () => readString(m, 'token', 'contact', 64));
+  const retireAt = readOptional(m, 'retireAt', () => readUint(m, 'token', 'retireAt'));
   return {
     multiUse: readBoolean(m, 'token', 'multiUse'), forContact: readBoolean(m, 'token', 'forContact'), createdAt: readUint(m, 'token', 'createdAt'),
-    ...(contact !== undefined && { contact }),
+    ...(contact !== undefined && { contact }), ...(retireAt !== undefined && { retireAt }),
   };
 }
 
