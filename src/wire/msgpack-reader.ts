@@ -8,7 +8,9 @@
  *
  * Accepted: nil, bool, every integer format (64-bit ones only inside the safe
  * integer range), str (strict UTF-8), bin, array, and maps whose keys are
- * distinct str other than `__proto__`. Everything else is MALFORMED: floats
+ * distinct str other than `__proto__` — each only in its shortest form, so a
+ * value has exactly one encoding (the one @msgpack/msgpack's encoder writes).
+ * Everything else is MALFORMED: non-shortest headers and integers, floats
  * (no Parley structure has one), extension types, the reserved 0xc1,
  * truncation and trailing bytes. Errors carry the byte `offset` they found.
  *
@@ -139,6 +141,23 @@ class Reader {
     return value;
   }
 
+  /**
+   * A length or non-negative integer read from a header whose smaller sibling
+   * could hold values below `least`: those are non-shortest forms, refused so
+   * that every value has exactly one encoding (§3) and a signature over bytes
+   * means one thing to every decoder.
+   */
+  private shortest(value: number, least: number, start: number): number {
+    if (value < least) this.malformed('non-shortest encoding', start);
+    return value;
+  }
+
+  /** A signed-family integer: non-negative values belong to the uint family, and values ≥ `above` to a narrower format. */
+  private shortestNegative(value: number, above: number, start: number): number {
+    if (value >= above) this.malformed('non-shortest encoding', start);
+    return value;
+  }
+
   /** Counts one more value (map keys included) against `maxItems`. */
   private count(): void {
     if (++this.items > this.maxItems) this.malformed(`more than ${this.maxItems} values`);
@@ -160,23 +179,23 @@ class Reader {
       case 0xc2: return false;
       case 0xc3: return true;
       case 0xc4: return this.bin(this.u8());
-      case 0xc5: return this.bin(this.u16());
-      case 0xc6: return this.bin(this.u32());
-      case 0xcc: return this.u8();
-      case 0xcd: return this.u16();
-      case 0xce: return this.u32();
-      case 0xcf: return this.u64(false, start);
-      case 0xd0: return (this.u8() << 24) >> 24;
-      case 0xd1: return (this.u16() << 16) >> 16;
-      case 0xd2: return this.u32() | 0;
-      case 0xd3: return this.u64(true, start);
-      case 0xd9: return this.str(this.u8());
-      case 0xda: return this.str(this.u16());
-      case 0xdb: return this.str(this.u32());
-      case 0xdc: return this.array(this.u16(), depth, start);
-      case 0xdd: return this.array(this.u32(), depth, start);
-      case 0xde: return this.map(this.u16(), depth, start);
-      case 0xdf: return this.map(this.u32(), depth, start);
+      case 0xc5: return this.bin(this.shortest(this.u16(), 0x100, start));
+      case 0xc6: return this.bin(this.shortest(this.u32(), 0x10000, start));
+      case 0xcc: return this.shortest(this.u8(), 0x80, start);
+      case 0xcd: return this.shortest(this.u16(), 0x100, start);
+      case 0xce: return this.shortest(this.u32(), 0x10000, start);
+      case 0xcf: return this.shortest(this.u64(false, start), TWO_POW_32, start);
+      case 0xd0: return this.shortestNegative((this.u8() << 24) >> 24, -0x20, start);
+      case 0xd1: return this.shortestNegative((this.u16() << 16) >> 16, -0x80, start);
+      case 0xd2: return this.shortestNegative(this.u32() | 0, -0x8000, start);
+      case 0xd3: return this.shortestNegative(this.u64(true, start), -0x80000000, start);
+      case 0xd9: return this.str(this.shortest(this.u8(), 0x20, start));
+      case 0xda: return this.str(this.shortest(this.u16(), 0x100, start));
+      case 0xdb: return this.str(this.shortest(this.u32(), 0x10000, start));
+      case 0xdc: return this.array(this.shortest(this.u16(), 0x10, start), depth, start);
+      case 0xdd: return this.array(this.shortest(this.u32(), 0x10000, start), depth, start);
+      case 0xde: return this.map(this.shortest(this.u16(), 0x10, start), depth, start);
+      case 0xdf: return this.map(this.shortest(this.u32(), 0x10000, start), depth, start);
       default: return this.malformed(refusedMarker(type), start);
     }
   }
@@ -230,9 +249,9 @@ class Reader {
     const start = this.pos;
     const type = this.u8();
     if (type >= 0xa0 && type <= 0xbf) return this.str(type & 0x1f, true);
-    if (type === 0xd9) return this.str(this.u8(), true);
-    if (type === 0xda) return this.str(this.u16(), true);
-    if (type === 0xdb) return this.str(this.u32(), true);
+    if (type === 0xd9) return this.str(this.shortest(this.u8(), 0x20, start), true);
+    if (type === 0xda) return this.str(this.shortest(this.u16(), 0x100, start), true);
+    if (type === 0xdb) return this.str(this.shortest(this.u32(), 0x10000, start), true);
     return this.malformed('map key is not a str', start);
   }
 }

@@ -63,12 +63,6 @@ describe('msgpack reader: accepted formats round-trip against @msgpack/msgpack',
     expect(read(encodeMsgpack(value))).toBe(value);
   });
 
-  it('accepts non-shortest integer encodings', () => {
-    expect(read(Uint8Array.of(0xcd, 0x00, 0x05))).toBe(5);
-    expect(read(Uint8Array.of(0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe))).toBe(-2);
-    expect(read(Uint8Array.of(0xcf, 0, 0, 0, 0, 0, 0, 0, 9))).toBe(9);
-  });
-
   it('returns bin as a plain view of the input, never a copy and never a Buffer', () => {
     const input = Uint8Array.of(0x92, 0xc4, 2, 9, 8, 0xc4, 1, 7);
     const [a, b] = read(input) as Uint8Array[];
@@ -91,7 +85,7 @@ describe('msgpack reader: refused forms are MALFORMED at their offset', () => {
     'int64 below −(2^53 − 1)': [[0xd3, 0xff, 0xe0, 0, 0, 0, 0, 0, 0], 0],
     'empty input': [[], 0],
     'truncated uint32': [[0xce, 1, 2], 1],
-    'truncated str8': [[0xd9, 5, 0x61], 2],
+    'truncated str8': [[0xd9, 40, 0x61], 2],
     'truncated bin16 length': [[0xc5, 1], 1],
     'truncated map value': [[0x81, 0xa1, 0x61], 3],
     'trailing bytes': [[0xc0, 0xc0], 1],
@@ -105,6 +99,27 @@ describe('msgpack reader: refused forms are MALFORMED at their offset', () => {
     'array longer than the bytes left': [[0xdc, 0x00, 0x03, 1, 2], 0],
     'map needing more than the bytes left': [[0x82, 0xa1, 0x61, 1], 0],
     'str longer than the bytes left': [[0xdb, 0xff, 0xff, 0xff, 0xff, 0x61], 5],
+    // §3: one encoding per value — every header and integer in its shortest form.
+    'uint8 holding a fixint': [[0xcc, 0x7f], 0],
+    'uint16 holding a uint8': [[0xcd, 0x00, 0xff], 0],
+    'uint32 holding a uint16': [[0xce, 0, 0, 0xff, 0xff], 0],
+    'uint64 holding a uint32': [[0xcf, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff], 0],
+    'int8 holding a negative fixint': [[0xd0, 0xe0], 0],
+    'int8 holding a non-negative value': [[0xd0, 0x05], 0],
+    'int16 holding an int8': [[0xd1, 0xff, 0x80], 0],
+    'int32 holding an int16': [[0xd2, 0xff, 0xff, 0x80, 0x00], 0],
+    'int64 holding an int32': [[0xd3, 0xff, 0xff, 0xff, 0xff, 0x80, 0, 0, 0], 0],
+    'int64 holding a non-negative value': [[0xd3, 0, 0, 0, 0, 0, 0, 0, 9], 0],
+    'str8 of a fixstr length': [[0xd9, 0x01, 0x61], 0],
+    'str16 of a str8 length': [[0xda, 0x00, 0x01, 0x61], 0],
+    'str32 of a str16 length': [[0xdb, 0, 0, 0, 0x01, 0x61], 0],
+    'bin16 of a bin8 length': [[0xc5, 0x00, 0x01, 0x61], 0],
+    'bin32 of a bin16 length': [[0xc6, 0, 0, 0, 0x01, 0x61], 0],
+    'array16 of a fixarray length': [[0xdc, 0x00, 0x01, 0xc0], 0],
+    'array32 of an array16 length': [[0xdd, 0, 0, 0, 0x01, 0xc0], 0],
+    'map16 of a fixmap length': [[0xde, 0x00, 0x01, 0xa1, 0x61, 0xc0], 0],
+    'map32 of a map16 length': [[0xdf, 0, 0, 0, 0x01, 0xa1, 0x61, 0xc0], 0],
+    'str8 map key of a fixstr length': [[0x81, 0xd9, 0x01, 0x61, 0xc0], 1],
   };
   for (const [name, [bytes, offset]] of Object.entries(cases)) {
     it(name, () => expect(refusal(() => read(Uint8Array.from(bytes)))).toEqual(malformedAt(offset)));
