@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,10 +28,11 @@ interface Chat {
   type(line: string): void;
   waitFor(re: RegExp): Promise<RegExpMatchArray>;
   exit: Promise<number | null>;
+  kill(): void;
 }
 
-function chat(profile: string): Chat {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [bin, 'chat', '--relay', relay.url, '--profile', profile, '--dir', join(tmp.dir, profile)]);
+function chat(profile: string, relayUrl = relay.url): Chat {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [bin, 'chat', '--relay', relayUrl, '--profile', profile, '--dir', join(tmp.dir, profile)]);
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
@@ -53,6 +55,7 @@ function chat(profile: string): Chat {
       return new Promise((resolve) => waiters.push({ re, resolve }));
     },
     exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+    kill: () => void child.kill(),
   };
 }
 
@@ -81,5 +84,16 @@ describe('parley chat (scripted stdin)', () => {
     bob.type('/quit');
     expect(await alice.exit).toBe(0);
     expect(await bob.exit).toBe(0);
+  }, 60_000);
+
+  it('says why it cannot connect: a relay URL where nothing listens shows "connection refused"', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve)); // a port that was free a moment ago
+    const lost = chat('nowhere', `ws://127.0.0.1:${port}`);
+    await lost.waitFor(/^\* disconnected: connection refused.*\(retrying in \d+ ms\)$/);
+    lost.kill();
+    await lost.exit;
   }, 60_000);
 });

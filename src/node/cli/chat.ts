@@ -58,7 +58,9 @@ export async function runChat(o: ChatOptions): Promise<number> {
   client.on('tampered', (e) => say(`! discarded an envelope that failed authentication (${e.reason})`));
   client.on('group-change', (e) => say(`* group ${groupName(e.group)}: ${e.change}`));
   client.on('receipt', (e) => say(`* ${name(e.from)} ${e.receipt} ${e.ids.length} message(s)`));
-  client.on('connection-state', (e) => say(`* ${e.state}${e.delayMs === undefined ? '' : ` (retrying in ${e.delayMs} ms)`}`));
+  client.on('connection-state', (e) => say(`* ${e.state}${e.reason === undefined ? '' : `: ${e.reason.message}`}${e.delayMs === undefined ? '' : ` (retrying in ${e.delayMs} ms)`}`));
+  client.on('send-failed', (e) => say(`! a message to ${e.to} was refused by the relay (${e.code})`));
+  client.on('invite-refused', (e) => say(`! ${name(e.contact)}: that invitation had already been used; ask for a new one`));
   await client.ready();
   say(`* ready as ${o.profile}`);
 
