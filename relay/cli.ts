@@ -1,7 +1,9 @@
 /**
- * `npm start` (spec/relay.md §10): parses flags and environment variables and
- * calls startRelay. SIGTERM and SIGINT drain and exit 0.
+ * `npm start` in the repository, `parley-relay` from the package (spec/relay.md
+ * §10): parses flags and environment variables and calls startRelay. SIGTERM
+ * and SIGINT drain and exit 0.
  */
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, DEFAULT_SWEEP_INTERVAL_MS, DEFAULT_TTL_SECONDS, type MetricsListen, type RelayLimits } from './config.js';
@@ -68,7 +70,7 @@ const FLAGS: Flag[] = [
 
 export function usage(): string {
   const rows = FLAGS.map((f) => `  --${f.name.padEnd(24)} ${f.env.padEnd(40)} ${f.help} [${f.fallback}]`);
-  return `Usage: npm start -- [options]\n\nParley relay: a blind store-and-forward server.\n\n  flag                       environment variable                     meaning [default]\n${rows.join('\n')}\n  --memory                   (no SQLite: keep everything in memory)\n  --log-addresses            (defence warnings name the source address)\n  --help\n`;
+  return `Usage: parley-relay [options]   (in the repository: npm start -- [options])\n\nParley relay: a blind store-and-forward server.\n\n  flag                       environment variable                     meaning [default]\n${rows.join('\n')}\n  --memory                   (no SQLite: keep everything in memory)\n  --log-addresses            (defence warnings name the source address)\n  --help\n`;
 }
 
 function integer(name: string, value: string): number {
@@ -144,7 +146,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a command: argv[1] may be a symlink (node_modules/.bin/parley-relay) to this file.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   main().catch((e: unknown) => {
     process.stderr.write(`relay failed to start: ${(e as Error).message}\n`);
     process.exit(1);

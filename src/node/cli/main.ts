@@ -1,5 +1,7 @@
+#!/usr/bin/env node
 /**
- * The `parley` command (bin/parley.js runs it through tsx):
+ * The `parley` command: compiled to dist/node/cli/main.js in the `parley`
+ * package (its bin); in the repository bin/parley.js runs this source through tsx.
  *
  *   parley chat --relay ws://host:port --profile NAME [--dir DIR]
  *
@@ -9,7 +11,16 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runChat } from './chat.js';
+
+/** The chat needs the optional peer dependencies of 'parley/node'; say so instead of a module-resolution stack. */
+async function loadChat(): Promise<typeof import('./chat.js')> {
+  try {
+    return await import('./chat.js');
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new Error('parley chat needs the packages ws and better-sqlite3 next to parley: npm install ws better-sqlite3');
+  }
+}
 
 const USAGE = `usage: parley chat --relay ws://host:port --profile NAME [--dir DIR]
 
@@ -30,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help === true ? 0 : 2;
   }
   const dir = values.dir ?? join(process.env['PARLEY_HOME'] ?? join(homedir(), '.parley'), values.profile);
+  const { runChat } = await loadChat();
   return runChat({ relay: values.relay, profile: values.profile, dir, input: process.stdin, output: process.stdout });
 }
 
