@@ -11,7 +11,7 @@ import { builtinModules } from 'node:module';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const layerOf = {
-  crypto: 0, wire: 1, identity: 2, handshake: 2, ratchet: 2, group: 2, session: 3, store: 4, client: 5, node: 6, testing: 6,
+  crypto: 0, wire: 1, identity: 2, handshake: 2, ratchet: 2, group: 2, session: 3, store: 4, client: 5, node: 6, browser: 6, testing: 6,
 };
 // Which src/ layers a given src/ layer may import (besides the root files errors.ts, constants.ts).
 const allowed = {
@@ -25,6 +25,8 @@ const allowed = {
   store: ['crypto', 'wire'],
   client: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session', 'store'],
   node: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session', 'store', 'client'],
+  // 'parley/browser': the IndexedDB store (a Store built on src/store and src/crypto, like src/node's SQLite store).
+  browser: ['crypto', 'wire', 'store'],
   // 'parley/testing': helpers over the protocol layers; nothing in the library imports it.
   testing: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session'],
 };

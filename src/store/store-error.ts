@@ -7,7 +7,8 @@ export type StoreErrorCode =
   | 'INVALID_WRITE' // a write names an unknown namespace, a bad key, or a value that is not bytes
   | 'WRONG_KEY' // the at-rest key does not open this store
   | 'LOCKED' // another process (or connection) has this store open
-  | 'CORRUPT'; // a stored record fails authentication or decoding
+  | 'CORRUPT' // a stored record fails authentication or decoding
+  | 'FAILED'; // the storage refused a batch (quota, the browser closed the database); none of it was applied
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -107,10 +107,10 @@ describe('the packages, installed from their tarballs in fresh folders', () => {
       expect(Object.keys(pkg.scripts ?? {}).filter((s) => /install/.test(s)), name).toEqual([]);
       expect(existsSync(join(app, 'node_modules', name, 'binding.gyp')), name).toBe(false);
     }
-    writeFileSync(join(app, 'check.js'), "import { Client, MemoryStore } from 'parley';\nconsole.log(typeof Client.open, typeof MemoryStore);\n");
+    writeFileSync(join(app, 'check.js'), "import { Client, MemoryStore } from 'parley';\nimport { IndexedDbStore } from 'parley/browser';\nconsole.log(typeof Client.open, typeof MemoryStore, typeof IndexedDbStore);\n");
     const r = await runIn(app, process.execPath, ['check.js'], {});
     expect(r.err).toBe('');
-    expect(r.out.trim()).toBe('function function');
+    expect(r.out.trim()).toBe('function function function');
   });
 
   it('parley-relay and `npx parley chat` run compiled JavaScript; the README examples run against that relay; SIGTERM drains the relay', async () => {
