@@ -1,5 +1,5 @@
 /**
- * The at-rest keys of the browser store (client.md §5.5): two WebCrypto keys
+ * The at-rest keys of the browser store (client.md §5.6): two WebCrypto keys
  * generated non-extractable and kept in the store's own IndexedDB database.
  *
  * Why WebCrypto here, when the protocol's crypto is @noble in src/crypto: a

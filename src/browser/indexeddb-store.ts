@@ -1,5 +1,5 @@
 /**
- * The durable browser store (spec/client.md §5.5): IndexedDB, every value
+ * The durable browser store (spec/client.md §5.6): IndexedDB, every value
  * sealed at rest under non-extractable WebCrypto keys kept in the same
  * database (at-rest-keys.ts), every batch one IndexedDB transaction with
  * strict durability, and one tab at a time (tab-lock.ts).

@@ -1,5 +1,5 @@
 /**
- * One tab at a time (client.md §5.5): a store is opened under an exclusive Web
+ * One tab at a time (client.md §5.6): a store is opened under an exclusive Web
  * Lock named after its database, held until close — or until the tab goes
  * away, when the browser releases it. A second tab does not wait: it gets
  * StoreError LOCKED at once, so the app can say "Parley is open in another

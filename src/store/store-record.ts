@@ -1,5 +1,5 @@
 /**
- * The plaintext of one encrypted store record (client.md §5.2, §5.5):
+ * The plaintext of one encrypted store record (client.md §5.2, §5.6):
  * msgpack { k: key, v: value }. The key travels inside the sealed record so a
  * store that looks records up by an HMAC tag can check that the record it
  * opened is the one asked for (a record moved to another slot is CORRUPT).
