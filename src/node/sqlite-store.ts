@@ -38,11 +38,22 @@ const MAX_RECORD = 4 * 1024 * 1024;
 interface Keys { readonly valueKey: Bytes; readonly nameKey: Bytes }
 interface Row { readonly nonce: Uint8Array; readonly sealed: Uint8Array; readonly key_tag: Uint8Array }
 
+/** The statements of a store, prepared once at open (preparing one costs more than running it). */
+function prepareStatements(db: Database.Database) {
+  return {
+    get: db.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ? AND key_tag = ?'),
+    list: db.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ?'),
+    insert: db.prepare('INSERT OR REPLACE INTO entries (ns_tag, key_tag, nonce, sealed) VALUES (?, ?, ?, ?)'),
+    remove: db.prepare('DELETE FROM entries WHERE ns_tag = ? AND key_tag = ?'),
+  };
+}
+
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #keys: Keys;
   readonly #random: RandomSource;
   readonly #nsTags = new Map<string, Bytes>();
+  readonly #sql: ReturnType<typeof prepareStatements>;
   #closed = false;
   #sinceCheckpoint = 0;
 
@@ -50,6 +61,7 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#keys = keys;
     this.#random = random;
+    this.#sql = prepareStatements(db);
   }
 
   /**
@@ -85,7 +97,7 @@ export class SqliteStore implements Store {
     checkKey(key);
     const nsTag = this.#nsTag(namespace);
     const keyTag = this.#keyTag(namespace, key);
-    const row = this.#db.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ? AND key_tag = ?').get(nsTag, keyTag) as Row | undefined;
+    const row = this.#sql.get.get(nsTag, keyTag) as Row | undefined;
     if (row === undefined) return undefined;
     const entry = this.#unsealRow(nsTag, row);
     if (entry.key !== key) throw new StoreError('CORRUPT', 'a record does not belong to its slot');
@@ -96,7 +108,7 @@ export class SqliteStore implements Store {
     this.#open();
     checkNamespace(namespace);
     const nsTag = this.#nsTag(namespace);
-    const rows = this.#db.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ?').all(nsTag) as Row[];
+    const rows = this.#sql.list.all(nsTag) as Row[];
     const entries = rows.map((row) => this.#unsealRow(nsTag, row));
     entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return entries;
@@ -104,8 +116,7 @@ export class SqliteStore implements Store {
 
   async write(batch: readonly StoreWrite[]): Promise<void> {
     this.#open();
-    const insert = this.#db.prepare('INSERT OR REPLACE INTO entries (ns_tag, key_tag, nonce, sealed) VALUES (?, ?, ?, ?)');
-    const remove = this.#db.prepare('DELETE FROM entries WHERE ns_tag = ? AND key_tag = ?');
+    const { insert, remove } = this.#sql;
     // Each write is checked and sealed inside the transaction: an error on the
     // n-th write rolls back the n−1 before it.
     this.#db.transaction(() => {

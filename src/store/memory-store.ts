@@ -1,8 +1,10 @@
 /**
  * An in-memory Store: for tests, browsers without persistence, and as the
  * reference behaviour the durable stores match. A batch is validated in full
- * and then applied to a copy that replaces the live maps, so a failing batch
- * leaves everything as it was.
+ * before any of it is applied, and applying it cannot fail (Map set and
+ * delete), so a failing batch leaves everything as it was — without copying
+ * the namespace it writes to (that cost O(entries) per write: 1.2 ms at
+ * 5,000 stored messages, issue 18).
  */
 import type { Bytes } from '../crypto/index.js';
 import type { Namespace, Store, StoreEntry, StoreWrite } from './store.js';
@@ -31,18 +33,12 @@ export class MemoryStore implements Store {
   async write(batch: readonly StoreWrite[]): Promise<void> {
     this.#open();
     for (const w of batch) checkWrite(w);
-    const next = new Map(this.#data);
-    const copied = new Set<Namespace>();
     for (const w of batch) {
-      if (!copied.has(w.namespace)) {
-        next.set(w.namespace, new Map(next.get(w.namespace) ?? []));
-        copied.add(w.namespace);
-      }
-      const ns = next.get(w.namespace) as Map<string, Bytes>;
+      let ns = this.#data.get(w.namespace);
+      if (ns === undefined) this.#data.set(w.namespace, (ns = new Map()));
       if (w.op === 'put') ns.set(w.key, w.value.slice());
       else ns.delete(w.key);
     }
-    this.#data = next;
   }
 
   async close(): Promise<void> {
