@@ -198,6 +198,12 @@ export const OUTBOX_RETRY_MAX_MS = 30_000;
 export const OUTBOX_FULL_ATTEMPTS = 8;
 /** Envelopes in flight to one mailbox at once. */
 export const OUTBOX_WINDOW = 8;
+/** Sends admitted (committed to the outbox or being committed) for one mailbox at once; more wait before encrypting (client.md §5.5). */
+export const OUTBOX_QUEUE_PER_MAILBOX = 32;
+/** Sends admitted for all mailboxes at once (client.md §5.5). */
+export const OUTBOX_QUEUE_TOTAL = 256;
+/** Answers the client still accepts after a request timed out, per connection (client.md §5.4): a late `ok` ends the outbox entry. */
+export const LATE_ANSWERS_MAX = 1024;
 /** How long a group admin collects member tokens before sending one roster (client.md §6.2). */
 export const ROSTER_DELAY_MS = 50;
 

@@ -30,13 +30,14 @@ import { sendToGroup } from './groups/send.js';
 import { groupInfo, type GroupInfo, type GroupOptions } from './groups/state.js';
 import { receiveEnvelope } from './inbound/receive.js';
 import { storedMessages, type StoredMessageView } from './messaging/history.js';
+import type { OutboxCounts } from './messaging/outbox.js';
 import { contentOf, sendContent, sendTyping } from './messaging/send.js';
 import type { BackoffOptions } from './transport/backoff.js';
 import type { ConnectionState, RelayApi, RelayHandlers } from './transport/relay-api.js';
 import { connectRelay } from './transport/relay-connection.js';
 import { platformWebSocketFactory, type WebSocketFactory } from './transport/websocket.js';
 
-export type { StoredMessageView };
+export type { StoredMessageView, OutboxCounts };
 
 export interface ClientOptions {
   /** The relay URL (ws:// or wss://). */
@@ -78,6 +79,7 @@ export class Client {
       ...(options.displayName !== undefined && { displayName: options.displayName }),
     });
     await ctx.groups.load(store);
+    await ctx.outbox.load();
     return new Client(ctx);
   }
 
@@ -162,6 +164,11 @@ export class Client {
   /** Sends a read receipt for the given message ids. */
   async markRead(contactId: string, ids: readonly Bytes[]): Promise<void> {
     await this.send(contactId, { type: 'receipt', receipt: 'read', ids });
+  }
+
+  /** What the outbox holds, waits for and sends now, and its peaks since open (client.md §5.5): a "sending…" state, tests. */
+  outboxCounts(): OutboxCounts {
+    return this.#ctx.outbox.counts();
   }
 
   /** Stored messages (received), oldest first; optionally only from one contact or group. */
@@ -250,7 +257,9 @@ function relayHandlers(current: () => ClientContext | undefined, events: TypedEm
     onConnected: (mailbox) => onConnected(ctx(), mailbox),
     onDelivery: async (d) => {
       await receiveEnvelope(ctx(), d.data);
-      if (!d.ephemeral) await ctx().relay.ack([d.id]);
+      // Not awaited: the next delivery need not wait for this ack's round trip (acks are batched); an ack lost
+      // with the connection only means a redelivery, dropped as a replay (client.md §7.1).
+      if (!d.ephemeral) ctx().relay.ack([d.id]).catch(() => undefined);
     },
     onPreKeysLow: () => onPreKeysLow(ctx()),
     onSealedReady: () => current()?.outbox.pump(),

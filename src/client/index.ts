@@ -1,5 +1,5 @@
 /** The client library (spec/client.md): the public API an app embeds. */
-export { Client, type ClientOptions, type StoredMessageView } from './client.js';
+export { Client, type ClientOptions, type OutboxCounts, type StoredMessageView } from './client.js';
 export type { Contact } from '../wire/client/contact.js';
 export type { Peer } from './contacts/peer.js';
 export { decodeContent, encodeContent, newContent, isEphemeral, type Content, type ContentBody, type ContentType } from '../wire/client/content.js';

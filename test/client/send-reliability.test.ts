@@ -1,23 +1,20 @@
 /**
  * Send reliability against a real relay process with a small mailbox rate
- * (spec/client.md §5.4): accepted messages are retried until the relay holds
- * them; only a permanent refusal ends a message, as `send-failed` and a
- * rejected send.
+ * (spec/client.md §5.4, §5.5): accepted messages are retried until the relay
+ * holds them; only a permanent refusal ends a message, as `send-failed` and a
+ * rejected send. Offered load far above the mailbox rate waits for outbox
+ * slots (backpressure): the outbox and the in-flight window keep their
+ * bounds, checked by the counts the client keeps, never by timing.
  */
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { isClientError } from '../../src/client/errors.js';
-import { befriend, openClient, relayPerFile, text } from '../scenario/helpers.js';
+import { OUTBOX_QUEUE_PER_MAILBOX, OUTBOX_QUEUE_TOTAL, OUTBOX_WINDOW } from '../../src/constants.js';
+import { befriend, openInFile, relayPerFile, text } from '../scenario/helpers.js';
 
 const file = relayPerFile('parley-send-', ['--mailbox-rate', '25', '--mailbox-burst', '5']);
-const { tmp, open } = file;
 
-async function client(name: string): Promise<Client> {
-  const c = await openClient(join(tmp.dir, name), file.relay.url, name);
-  open.push(c);
-  return c;
-}
+const client = (name: string): Promise<Client> => openInFile(file, name);
 
 
 describe('send reliability (real relay, mailbox rate 25/s, burst 5)', () => {
@@ -32,11 +29,20 @@ describe('send reliability (real relay, mailbox rate 25/s, burst 5)', () => {
     }));
     const failed: unknown[] = [];
     alice.on('send-failed', (e) => failed.push(e));
+    let waitingSeen = 0;
+    alice.on('sent', () => { waitingSeen = Math.max(waitingSeen, alice.outboxCounts().waiting); });
     const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => alice.send(bAtA, { type: 'text', text: `m${i}` })));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     await all;
     expect(new Set(received).size).toBe(200);
     expect(failed).toEqual([]);
+    // Sends waited for a slot instead of filling the outbox; the outbox and the window held their bounds.
+    const counts = alice.outboxCounts();
+    expect(waitingSeen).toBeGreaterThan(0);
+    expect(counts.peakHeldMailbox).toBe(OUTBOX_QUEUE_PER_MAILBOX);
+    expect(counts.peakHeld).toBeLessThanOrEqual(OUTBOX_QUEUE_TOTAL);
+    expect(counts.peakInFlightMailbox).toBeLessThanOrEqual(OUTBOX_WINDOW);
+    expect(counts).toMatchObject({ held: 0, waiting: 0, entries: 0, inFlight: 0 });
     // Nothing arrives twice: one more message is the 201st event.
     const last = bob.next('message');
     await alice.send(bAtA, { type: 'text', text: 'last' });

@@ -112,3 +112,10 @@ export function relayPerFile(prefix: string, flags: readonly string[] = []): Fil
   });
   return state;
 }
+
+/** Opens client `name` (its store in the file's temp dir) on the file's relay; it is closed after the file. */
+export async function openInFile(file: FileRelay, name: string): Promise<Client> {
+  const c = await openClient(join(file.tmp.dir, name), file.relay.url, name);
+  file.open.push(c);
+  return c;
+}

@@ -1,10 +1,16 @@
 /**
- * The outbox (spec/client.md §5.1, §5.4): every envelope is committed here
- * together with the session or group state that produced it, before it leaves
- * the device, and deleted once the relay holds it durably or refused it for
- * good. The pump sends what is there whenever the relay is connected (at most
- * OUTBOX_WINDOW envelopes in flight per mailbox); a transient refusal keeps
- * the entry and sends it again after a backoff; a sender waits for its entry.
+ * The outbox (spec/client.md §5.1, §5.4, §5.5): every envelope is committed
+ * here together with the session or group state that produced it, before it
+ * leaves the device, and deleted once the relay holds it durably or refused
+ * it for good. The pump sends what is there whenever the relay is connected
+ * (at most OUTBOX_WINDOW envelopes in flight per mailbox); a transient
+ * refusal keeps the entry and sends it again after a backoff; a sender waits
+ * for its entry.
+ *
+ * The entries are mirrored in memory (read from the store once, at open), so
+ * a pump lists nothing and decodes nothing; deletions of finished entries are
+ * coalesced into one batch (a crash before it only resends envelopes the
+ * recipient drops as duplicates, §5.1).
  */
 import { OUTBOX_FULL_ATTEMPTS, OUTBOX_RETRY_BASE_MS, OUTBOX_RETRY_MAX_MS, OUTBOX_WINDOW } from '../../constants.js';
 import { toHex } from '../../crypto/index.js';
@@ -13,6 +19,7 @@ import { decodeOutboxRecord, encodeOutboxRecord, type OutboxRecord } from '../..
 import type { ClientContext } from '../context.js';
 import { ClientError, isClientError } from '../errors.js';
 import type { FanoutResult } from '../transport/relay-api.js';
+import { Admission, type AdmissionCounts, type Slot } from './admission.js';
 
 interface Waiter {
   readonly resolve: () => void;
@@ -21,10 +28,23 @@ interface Waiter {
 
 type Recipient = OutboxRecord['recipients'][number];
 
+/** One committed entry: its record, its mailbox (hex, pairwise only), its admission slot (sends of this run). */
+interface Entry {
+  record: OutboxRecord;
+  readonly mailbox: string | undefined;
+  slot: Slot | undefined;
+  /** 'queued': waits for the pump; 'sending': a request is out; 'waiting': backing off. */
+  state: 'queued' | 'sending' | 'waiting';
+  attempts: number;
+  fanout: FanoutProgress | undefined;
+}
+
 /** Relay codes that say "not now": the entry is sent again after a backoff (client.md §5.4). */
 const TRANSIENT: ReadonlySet<string> = new Set(['RATE_LIMITED', 'SHUTTING_DOWN', 'UNAVAILABLE', 'INTERNAL']);
 /** Relay codes retried OUTBOX_FULL_ATTEMPTS times (the recipient may drain its mailbox), then final. */
 const FULL: ReadonlySet<string> = new Set(['MAILBOX_FULL', 'STORAGE_FULL']);
+/** Entries staged by entry() whose batch never committed (a failed write) are forgotten beyond this many. */
+const STAGED_MAX = 64;
 
 /** What to do after a failed attempt: wait for the next connection, try again after `delayMs`, or give up with `code`. */
 type Verdict = { readonly kind: 'offline' } | { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'final'; readonly code: string };
@@ -35,25 +55,54 @@ interface FanoutProgress {
   readonly refused: { readonly code: string; readonly recipient: string }[];
 }
 
+/** What the outbox holds and sends now, and its peaks (inspection: tests, a "sending…" indicator). */
+export interface OutboxCounts extends AdmissionCounts {
+  readonly entries: number;
+  readonly inFlight: number;
+  readonly peakInFlightMailbox: number;
+}
+
 export class Outbox {
   readonly #ctx: ClientContext;
-  readonly #inFlight = new Set<string>();
+  readonly #admission = new Admission();
+  /** Committed entries by key, in commit order. */
+  readonly #entries = new Map<string, Entry>();
+  /** Records of entries being committed (entry() → waitFor()). */
+  readonly #staged = new Map<string, OutboxRecord>();
   /** Entries in flight per mailbox (hex). */
   readonly #perMailbox = new Map<string, number>();
-  /** Entries waiting for their backoff to end. */
-  readonly #backingOff = new Set<string>();
+  #inFlight = 0;
+  #peakInFlightMailbox = 0;
   /** Mailboxes (hex) the relay asked us to leave alone for a while (RATE_LIMITED with retryAfter). */
   readonly #paused = new Set<string>();
-  readonly #attempts = new Map<string, number>();
-  readonly #fanouts = new Map<string, FanoutProgress>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #waiters = new Map<string, Waiter>();
+  /** Keys of finished entries whose deletion is not yet written. */
+  #deletions: string[] = [];
+  #flushing = false;
+  #loaded: Promise<void> | undefined;
   #seq = 0;
-  #pumping = false;
-  #again = false;
+  #pumpQueued = false;
 
   constructor(ctx: ClientContext) {
     this.#ctx = ctx;
+  }
+
+  /** Reads the entries a previous run left (once, before the first pump sends anything). */
+  load(): Promise<void> {
+    this.#loaded ??= this.#ctx.store.list('outbox').then((entries) => {
+      for (const { key, value } of entries) if (!this.#entries.has(key)) this.#add(key, decodeOutboxRecord(value), undefined);
+    });
+    return this.#loaded;
+  }
+
+  /** A slot for one more send to `mailbox` (hex): at once or once the outbox has room (backpressure, §5.5). */
+  admit(mailbox: string): Slot | Promise<Slot> {
+    return this.#admission.acquire(mailbox);
+  }
+
+  counts(): OutboxCounts {
+    return { ...this.#admission.counts(), entries: this.#entries.size, inFlight: this.#inFlight, peakInFlightMailbox: this.#peakInFlightMailbox };
   }
 
   /** A new outbox key: ordered by time of commit, then by a counter. */
@@ -62,28 +111,40 @@ export class Outbox {
     return `${String(this.#ctx.now()).padStart(15, '0')}-${String(this.#seq).padStart(6, '0')}`;
   }
 
+  /** The write that commits an entry; the entry is sent once waitFor(key) says the batch committed. */
   entry(key: string, record: OutboxRecord): StoreWrite {
+    this.#staged.set(key, record);
+    if (this.#staged.size > STAGED_MAX) this.#staged.delete(this.#staged.keys().next().value as string);
     return put('outbox', key, encodeOutboxRecord(record));
   }
 
-  /** Resolves when the entry committed under `key` is durable at the relay. Register before pumping. */
-  waitFor(key: string): Promise<void> {
+  /** Forgets a staged entry whose batch failed. */
+  unstage(key: string): void {
+    this.#staged.delete(key);
+  }
+
+  /**
+   * Call once the batch holding entry(key) committed: the entry joins the outbox, and the promise resolves
+   * when it is durable at the relay. `slot`: the admission slot it was committed under, freed when it leaves.
+   */
+  waitFor(key: string, slot?: Slot): Promise<void> {
+    const record = this.#staged.get(key);
+    this.#staged.delete(key);
+    const known = this.#entries.get(key);
+    if (known !== undefined) known.slot ??= slot; // load() read it first
+    else if (record !== undefined) this.#add(key, record, slot);
     return new Promise((resolve, reject) => this.#waiters.set(key, { resolve, reject }));
   }
 
-  /** Sends every entry not already in flight, backing off or over its mailbox's window (in key order, pipelined). */
+  /** Sends every entry not already in flight, backing off or over its mailbox's window (in commit order, pipelined). */
   pump(): void {
-    if (this.#pumping) {
-      this.#again = true;
-      return;
-    }
-    this.#pumping = true;
-    void this.#drain().finally(() => {
-      this.#pumping = false;
-      if (this.#again) {
-        this.#again = false;
-        this.pump();
-      }
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    // Pumps asked for in one turn (a burst of sends, a run of answers) drain once.
+    queueMicrotask(() => {
+      this.#pumpQueued = false;
+      if (this.#loaded === undefined) void this.load().then(() => this.pump(), (error: unknown) => this.#report(error));
+      else void this.#loaded.then(() => this.#drain(), () => undefined);
     });
   }
 
@@ -92,60 +153,70 @@ export class Outbox {
     this.#timers.clear();
     for (const w of this.#waiters.values()) w.reject(error);
     this.#waiters.clear();
+    this.#admission.rejectWaiting(error);
   }
 
-  async #drain(): Promise<void> {
+  #add(key: string, record: OutboxRecord, slot: Slot | undefined): void {
+    const mailbox = record.fanout ? undefined : toHex((record.recipients[0] as Recipient).mailbox);
+    this.#entries.set(key, { record, mailbox, slot, state: 'queued', attempts: 0, fanout: undefined });
+  }
+
+  #drain(): void {
     if (this.#ctx.closed || this.#ctx.relay.state !== 'connected') return;
-    let entries;
-    try {
-      entries = await this.#ctx.store.list('outbox');
-    } catch (error) {
-      this.#ctx.events.emit('error', { error });
-      return;
-    }
-    for (const { key, value } of entries) {
-      if (this.#inFlight.has(key) || this.#backingOff.has(key)) continue;
-      const record = decodeOutboxRecord(value);
-      const mailbox = record.fanout ? undefined : toHex((record.recipients[0] as Recipient).mailbox);
-      if (mailbox !== undefined && (this.#paused.has(mailbox) || (this.#perMailbox.get(mailbox) ?? 0) >= OUTBOX_WINDOW)) continue;
-      this.#inFlight.add(key);
-      if (mailbox !== undefined) this.#perMailbox.set(mailbox, (this.#perMailbox.get(mailbox) ?? 0) + 1);
-      void this.#transmit(key, record).finally(() => {
-        this.#inFlight.delete(key);
+    for (const [key, entry] of this.#entries) {
+      if (entry.state !== 'queued') continue;
+      const mailbox = entry.mailbox;
+      if (mailbox !== undefined) {
+        const n = this.#perMailbox.get(mailbox) ?? 0;
+        if (this.#paused.has(mailbox) || n >= OUTBOX_WINDOW) continue;
+        this.#perMailbox.set(mailbox, n + 1);
+        this.#peakInFlightMailbox = Math.max(this.#peakInFlightMailbox, n + 1);
+      }
+      entry.state = 'sending';
+      this.#inFlight++;
+      void this.#transmit(key, entry).finally(() => {
+        this.#inFlight--;
         if (mailbox !== undefined) this.#perMailbox.set(mailbox, (this.#perMailbox.get(mailbox) ?? 1) - 1);
+        if (entry.state === 'sending') entry.state = 'queued';
         this.pump();
       });
     }
   }
 
-  async #transmit(key: string, record: OutboxRecord): Promise<void> {
-    const relay = this.#ctx.relay;
+  async #transmit(key: string, entry: Entry): Promise<void> {
+    const { relay } = this.#ctx;
+    const record = entry.record;
     let results: readonly FanoutResult[] | undefined;
     try {
       if (record.fanout) results = await relay.fanout(record.recipients, record.envelope);
-      else await relay.send(record.recipients[0] as Recipient, record.envelope);
+      // A late `ok` to a request that timed out still ends the entry (§5.4).
+      else await relay.send(record.recipients[0] as Recipient, record.envelope, (late) => { if (late === 'ok') this.#end(key, [], 1); });
     } catch (e) {
-      const verdict = this.#judge(key, e);
-      if (verdict.kind === 'offline') return; // sent again on the next connection
-      if (verdict.kind === 'retry') {
-        if (!record.fanout && isClientError(e) && e.details['relayCode'] === 'RATE_LIMITED') this.#pause(toHex((record.recipients[0] as Recipient).mailbox), verdict.delayMs);
-        this.#later(key, verdict.delayMs);
-        return;
-      }
-      await this.#end(key, record, record.recipients.map((r) => ({ code: verdict.code, recipient: toHex(r.mailbox) })), 0);
+      this.#onError(key, entry, e);
       return;
     }
-    if (results === undefined) await this.#end(key, record, [], 1);
-    else await this.#onFanout(key, record, results);
+    if (results === undefined) this.#end(key, [], 1);
+    else await this.#onFanout(key, entry, results);
+  }
+
+  #onError(key: string, entry: Entry, e: unknown): void {
+    const verdict = this.#judge(entry, e);
+    if (verdict.kind === 'offline') return; // sent again on the next connection
+    if (verdict.kind === 'retry') {
+      if (entry.mailbox !== undefined && isClientError(e) && e.details['relayCode'] === 'RATE_LIMITED') this.#pause(entry.mailbox, verdict.delayMs);
+      this.#later(entry, verdict.delayMs);
+      return;
+    }
+    this.#end(key, entry.record.recipients.map((r) => ({ code: verdict.code, recipient: toHex(r.mailbox) })), 0);
   }
 
   /** Per-recipient results: the delivered and the finally refused leave the entry; the rest are tried again. */
-  async #onFanout(key: string, record: OutboxRecord, results: readonly FanoutResult[]): Promise<void> {
-    const progress = this.#fanouts.get(key) ?? { delivered: 0, refused: [] };
-    this.#fanouts.set(key, progress);
+  async #onFanout(key: string, entry: Entry, results: readonly FanoutResult[]): Promise<void> {
+    const record = entry.record;
+    const progress = (entry.fanout ??= { delivered: 0, refused: [] });
     const again: Recipient[] = [];
     let delayMs = 0;
-    const attempt = this.#attempt(key);
+    const attempt = ++entry.attempts;
     record.recipients.forEach((r, i) => {
       const result = results[i] ?? { ok: false, code: 'INTERNAL' };
       if (result.ok) {
@@ -162,28 +233,23 @@ export class Outbox {
       if (verdict.kind === 'retry') delayMs = Math.max(delayMs, verdict.delayMs);
     });
     if (again.length === 0) {
-      this.#fanouts.delete(key);
-      await this.#end(key, record, progress.refused, progress.delivered, true);
+      this.#end(key, progress.refused, progress.delivered, true);
       return;
     }
+    const next = { ...record, recipients: again };
     try {
-      await this.#ctx.store.write([this.entry(key, { ...record, recipients: again })]);
+      await this.#ctx.store.write([put('outbox', key, encodeOutboxRecord(next))]);
     } catch (e) {
-      if (!this.#ctx.closed) this.#ctx.events.emit('error', { error: e });
+      this.#report(e);
       return;
     }
-    this.#later(key, delayMs);
+    entry.record = next;
+    this.#later(entry, delayMs);
   }
 
-  #attempt(key: string): number {
-    const n = (this.#attempts.get(key) ?? 0) + 1;
-    this.#attempts.set(key, n);
-    return n;
-  }
-
-  #judge(key: string, e: unknown): Verdict {
+  #judge(entry: Entry, e: unknown): Verdict {
     if (isClientError(e, 'NOT_CONNECTED') || isClientError(e, 'CLOSED')) return { kind: 'offline' };
-    const attempt = this.#attempt(key);
+    const attempt = ++entry.attempts;
     if (isClientError(e, 'TIMEOUT')) return { kind: 'retry', delayMs: backoff(attempt) };
     if (isClientError(e, 'RELAY_ERROR')) {
       const retryAfter = e.details['retryAfter'];
@@ -192,9 +258,9 @@ export class Outbox {
     return { kind: 'final', code: isClientError(e) ? e.code : 'INTERNAL' };
   }
 
-  #later(key: string, delayMs: number): void {
-    this.#backingOff.add(key);
-    this.#timer(delayMs, () => this.#backingOff.delete(key));
+  #later(entry: Entry, delayMs: number): void {
+    entry.state = 'waiting';
+    this.#timer(delayMs, () => { if (entry.state === 'waiting') entry.state = 'queued'; });
   }
 
   #pause(mailbox: string, delayMs: number): void {
@@ -212,17 +278,16 @@ export class Outbox {
   }
 
   /**
-   * The entry leaves the outbox: `sent` if any recipient holds it, else the send rejects with the first final code.
-   * `announced`: the send-failed events were already emitted (fan-out).
+   * The entry leaves the outbox (once, whichever answer comes first): `sent` if any recipient holds it, else the
+   * send rejects with the first final code. `announced`: the send-failed events were already emitted (fan-out).
    */
-  async #end(key: string, record: OutboxRecord, refused: readonly { code: string; recipient: string }[], delivered: number, announced = false): Promise<void> {
-    try {
-      await this.#ctx.store.write([del('outbox', key)]);
-    } catch (e) {
-      if (!this.#ctx.closed) this.#ctx.events.emit('error', { error: e });
-      return;
-    }
-    this.#attempts.delete(key);
+  #end(key: string, refused: readonly { code: string; recipient: string }[], delivered: number, announced = false): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    entry.slot?.release();
+    this.#delete(key);
+    const { record } = entry;
     const waiter = this.#waiters.get(key);
     this.#waiters.delete(key);
     if (!announced) for (const r of refused) this.#ctx.events.emit('send-failed', { id: record.id, to: record.to, ...r });
@@ -235,6 +300,31 @@ export class Outbox {
     const e = new ClientError('RELAY_ERROR', `the relay refused the envelope: ${first.code}`, { relayCode: first.code, to: record.to, id: toHex(record.id) });
     waiter?.reject(e);
     if (waiter === undefined) this.#ctx.events.emit('error', { error: e });
+  }
+
+  /** Deletes finished entries from the store, many in one batch. */
+  #delete(key: string): void {
+    this.#deletions.push(key);
+    if (this.#flushing) return;
+    this.#flushing = true;
+    setTimeout(() => void this.#flush(), 0);
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#deletions.length > 0 && !this.#ctx.closed) {
+      const keys = this.#deletions;
+      this.#deletions = [];
+      try {
+        await this.#ctx.store.write(keys.map((k) => del('outbox', k)));
+      } catch (e) {
+        this.#report(e); // kept in the store: sent again after a restart, dropped by the recipient as a duplicate
+      }
+    }
+    this.#flushing = false;
+  }
+
+  #report(error: unknown): void {
+    if (!this.#ctx.closed) this.#ctx.events.emit('error', { error });
   }
 }
 
@@ -250,4 +340,3 @@ function judgeRelayCode(code: string, attempt: number, retryAfter: number | unde
   if (FULL.has(code) && attempt < OUTBOX_FULL_ATTEMPTS) return { kind: 'retry', delayMs: backoff(attempt) };
   return { kind: 'final', code };
 }
-

@@ -1,10 +1,11 @@
 /**
- * The outbound pairwise path (spec/client.md §5.1): encrypt on the peer's
- * session, commit {session record, outbox entry} in one batch, then wait
- * until the relay holds the envelope durably. Typing indicators skip the
- * outbox: they are ephemeral (§2.3).
+ * The outbound pairwise path (spec/client.md §5.1, §5.5): take a slot of the
+ * recipient's mailbox (waiting while the outbox holds as much as it may for
+ * it), encrypt on the peer's session, commit {session record, outbox entry}
+ * in one batch, then wait until the relay holds the envelope durably. Typing
+ * indicators skip the outbox: they are ephemeral (§2.3).
  */
-import type { Bytes } from '../../crypto/index.js';
+import { toHex, type Bytes } from '../../crypto/index.js';
 import { encodeContent, newContent, type Content, type ContentBody } from '../../wire/client/content.js';
 import { encodePayload } from '../../wire/client/payload.js';
 import type { Contact } from '../../wire/client/contact.js';
@@ -17,17 +18,24 @@ import { cacheRecord, encryptFor, ensureSession, recipientOf, recordWrite } from
 /** Encrypts, commits {session, outbox entry} atomically, then waits until the relay holds it. `to` names it in the `sent` event. */
 export async function sendPayload(ctx: ClientContext, peer: Peer, payload: Bytes, to: string, id: Bytes = ctx.random(16)): Promise<void> {
   await ensureSession(ctx, peer);
-  const key = await ctx.lane.run(async () => {
-    const { record, envelope } = await encryptFor(ctx, peer, payload);
-    const key = ctx.outbox.nextKey();
-    await ctx.store.write([
-      recordWrite(peer.identityKey, record),
-      ctx.outbox.entry(key, { id, to, recipients: [recipientOf(peer)], envelope, fanout: false }),
-    ]);
-    cacheRecord(ctx, peer.identityKey, record);
-    return key;
-  });
-  const done = ctx.outbox.waitFor(key);
+  const recipient = recipientOf(peer);
+  const admitted = ctx.outbox.admit(toHex(recipient.mailbox));
+  const slot = admitted instanceof Promise ? await admitted : admitted;
+  let key: string | undefined;
+  try {
+    key = await ctx.lane.run(async () => {
+      const { record, envelope } = await encryptFor(ctx, peer, payload);
+      key = ctx.outbox.nextKey();
+      await ctx.store.write([recordWrite(peer.identityKey, record), ctx.outbox.entry(key, { id, to, recipients: [recipient], envelope, fanout: false })]);
+      cacheRecord(ctx, peer.identityKey, record);
+      return key;
+    });
+  } catch (e) {
+    if (key !== undefined) ctx.outbox.unstage(key);
+    slot.release();
+    throw e;
+  }
+  const done = ctx.outbox.waitFor(key, slot);
   ctx.outbox.pump();
   await done;
 }

@@ -11,6 +11,12 @@ export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'clo
 
 export type { RelayRecipient, ConnectionFailure };
 
+/**
+ * Called when the relay answers a request after it failed with TIMEOUT (client.md §5.4): 'ok' means the relay
+ * holds the envelope after all. Answers of requests on a connection that has since closed never come.
+ */
+export type LateAnswer = (answer: 'ok' | 'refused') => void;
+
 /** Per-recipient outcome of a fan-out: ok, or the relay's refusal code. */
 export type FanoutResult = { readonly ok: true } | { readonly ok: false; readonly code: string };
 
@@ -56,8 +62,11 @@ export interface RelayApi {
   /** Registers `token` for our mailbox; `replaces`, if given, is revoked in the same step (rotation, relay.md §5). */
   registerToken(token: Bytes, replaces?: Bytes): Promise<void>;
   revokeToken(token: Bytes): Promise<void>;
-  /** Resolves once the relay has the envelope durably. */
-  send(recipient: RelayRecipient, data: Bytes): Promise<void>;
+  /**
+   * Resolves once the relay has the envelope durably. A RATE_LIMITED refusal rejects at once (with retryAfter):
+   * the outbox, not the connection, decides when to send again. `late` hears an answer that comes after TIMEOUT.
+   */
+  send(recipient: RelayRecipient, data: Bytes, late?: LateAnswer): Promise<void>;
   fanout(recipients: readonly RelayRecipient[], data: Bytes): Promise<readonly FanoutResult[]>;
   sendEphemeral(recipient: RelayRecipient, data: Bytes): Promise<void>;
   ack(ids: readonly number[]): Promise<void>;

@@ -7,6 +7,7 @@
  * a recipient (send, fanout, ephemeral, bundle) go over the sealed connection
  * (sealed-connection.ts), which never authenticates (client.md §6.4).
  */
+import { RELAY_MAX_ACK_IDS } from '../../constants.js';
 import { sign, type Bytes, type RandomSource } from '../../crypto/index.js';
 import { relayAuthPayload } from '../../wire/relay-auth.js';
 import type { RelayResult, RelayServerFrame } from '../../wire/relay-frames.js';
@@ -14,7 +15,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js
 import type { IdentityKeyPair } from '../../identity/index.js';
 import { ClientError } from '../errors.js';
 import type {
-  ConnectionState, FanoutResult, PreKeyCounts, PreKeyUpload, RelayApi, RelayHandlers, RelayRecipient,
+  ConnectionState, FanoutResult, LateAnswer, PreKeyCounts, PreKeyUpload, RelayApi, RelayHandlers, RelayRecipient,
 } from './relay-api.js';
 import { readServerFrame, RequestTable, retryRateLimited, type Request } from './requests.js';
 import { SealedConnection } from './sealed-connection.js';
@@ -55,6 +56,8 @@ class RelayConnection implements RelayApi {
   readonly #online = (): void => this.reconnectNow();
   #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Acks waiting for the end of this turn, with the socket their deliveries came on. */
+  #acks: { readonly ws: WebSocketLike | undefined; readonly ids: number[]; flushed: Promise<void> | undefined } | undefined;
   /** Deliveries are processed in order, after the connection's setup (onConnected). */
   #chain: Promise<void> = Promise.resolve();
 
@@ -108,8 +111,8 @@ class RelayConnection implements RelayApi {
     await this.#request({ type: 'token_revoke', token });
   }
 
-  async send(to: RelayRecipient, data: Bytes): Promise<void> {
-    await this.#sealed.request({ type: 'send', mailbox: to.mailbox, token: to.token, data });
+  async send(to: RelayRecipient, data: Bytes, late?: LateAnswer): Promise<void> {
+    await this.#sealed.request({ type: 'send', mailbox: to.mailbox, token: to.token, data }, { retryRateLimited: false, ...(late !== undefined && { late }) });
   }
 
   async fanout(to: readonly RelayRecipient[], data: Bytes): Promise<readonly FanoutResult[]> {
@@ -122,8 +125,23 @@ class RelayConnection implements RelayApi {
     await this.#sealed.request({ type: 'ephemeral', mailbox: to.mailbox, token: to.token, data });
   }
 
-  async ack(ids: readonly number[]): Promise<void> {
-    await this.#request({ type: 'ack', ids });
+  /**
+   * Acks asked for in one turn of the event loop go out as one frame (at most RELAY_MAX_ACK_IDS ids each), on the
+   * socket that delivered them: if it is gone by then, they fail NOT_CONNECTED (the relay delivers them again).
+   */
+  ack(ids: readonly number[]): Promise<void> {
+    const ws = this.#ws;
+    if (this.#acks === undefined || this.#acks.ws !== ws) this.#acks = { ws, ids: [], flushed: undefined };
+    const batch = this.#acks;
+    batch.ids.push(...ids);
+    batch.flushed ??= new Promise<void>((resolve) => setTimeout(resolve, 0)).then(async () => {
+      if (this.#acks === batch) this.#acks = undefined;
+      if (this.#ws !== ws) throw new ClientError('NOT_CONNECTED', 'the connection that delivered these envelopes was lost');
+      const frames: Promise<RelayResult>[] = [];
+      for (let i = 0; i < batch.ids.length; i += RELAY_MAX_ACK_IDS) frames.push(this.#request({ type: 'ack', ids: batch.ids.slice(i, i + RELAY_MAX_ACK_IDS) }));
+      await Promise.all(frames);
+    });
+    return batch.flushed;
   }
 
   interrupt(): void {

@@ -9,7 +9,9 @@ import { isProtocolError } from '../../errors.js';
 import {
   decodeRelayServerFrame, encodeRelayRequest, type RelayRequest, type RelayResult, type RelayServerFrame,
 } from '../../wire/relay-frames.js';
+import { LATE_ANSWERS_MAX } from '../../constants.js';
 import { ClientError } from '../errors.js';
+import type { LateAnswer } from './relay-api.js';
 import type { WebSocketLike } from './websocket.js';
 
 export type Request = RelayRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -27,6 +29,8 @@ const RATE_LIMIT_RETRIES = 5;
 export class RequestTable {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
+  /** Requests that timed out whose answer someone still wants (client.md §5.4), oldest first. */
+  readonly #late = new Map<number, LateAnswer>();
   readonly #timeoutMs: number;
 
   constructor(timeoutMs: number | undefined) {
@@ -37,12 +41,14 @@ export class RequestTable {
     return this.#pending.size;
   }
 
-  send(ws: WebSocketLike, r: Request): Promise<RelayResult> {
+  /** Sends `r`; `late`, if given, hears the answer should it come after the request failed with TIMEOUT. */
+  send(ws: WebSocketLike, r: Request, late?: LateAnswer): Promise<RelayResult> {
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
+        if (late !== undefined) this.#keepLate(id, late);
         reject(new ClientError('TIMEOUT', 'the relay did not answer in time', { request: r.type }));
       }, this.#timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
@@ -58,10 +64,12 @@ export class RequestTable {
   answer(frame: RelayServerFrame): boolean {
     if (frame.type === 'ok') {
       this.#settle(frame.id, (p) => p.resolve(frame.result));
+      this.#answerLate(frame.id, 'ok');
       return true;
     }
     if (frame.type !== 'error') return false;
     if (frame.id === 0) return true;
+    this.#answerLate(frame.id, 'refused');
     const error = new ClientError('RELAY_ERROR', `the relay refused the request: ${frame.code}`, {
       relayCode: frame.code, ...(frame.retryAfter !== undefined && { retryAfter: frame.retryAfter }),
     });
@@ -72,10 +80,23 @@ export class RequestTable {
   failAll(error: unknown): void {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
+    this.#late.clear(); // their answers cannot come on a closed socket
     for (const p of pending) {
       clearTimeout(p.timer);
       p.reject(error);
     }
+  }
+
+  #keepLate(id: number, late: LateAnswer): void {
+    this.#late.set(id, late);
+    if (this.#late.size > LATE_ANSWERS_MAX) this.#late.delete(this.#late.keys().next().value as number);
+  }
+
+  #answerLate(id: number, answer: 'ok' | 'refused'): void {
+    const late = this.#late.get(id);
+    if (late === undefined) return;
+    this.#late.delete(id);
+    late(answer);
   }
 
   #settle(id: number, f: (p: Pending) => void): void {

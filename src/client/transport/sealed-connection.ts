@@ -17,6 +17,7 @@
 import type { RandomSource } from '../../crypto/index.js';
 import type { RelayResult } from '../../wire/relay-frames.js';
 import { ClientError } from '../errors.js';
+import type { LateAnswer } from './relay-api.js';
 import { backoffDelay, DEFAULT_BACKOFF, uniformDelay, type BackoffOptions } from './backoff.js';
 import { readServerFrame, RequestTable, retryRateLimited, type Request } from './requests.js';
 import { connectionFailure, frameBytes, type ConnectionFailure, type WebSocketFactory, type WebSocketLike } from './websocket.js';
@@ -30,6 +31,11 @@ export interface SealedConnectionOptions {
   /** Upper bound of the random delay before a socket is opened (default 300 ms), so it does not open in step with the authenticated one. */
   readonly openJitterMs?: number;
   readonly onReady?: () => void;
+}
+
+export interface RequestOptions {
+  readonly retryRateLimited?: boolean;
+  readonly late?: LateAnswer;
 }
 
 /** The relay's close code for an unauthenticated connection left idle (relay.md §7.2). */
@@ -61,18 +67,23 @@ export class SealedConnection {
   /** Sockets opened so far (tests). */
   opened = 0;
 
-  request(r: Request): Promise<RelayResult> {
-    return retryRateLimited(async () => {
+  /**
+   * Sends `r` and resolves with its answer. A RATE_LIMITED refusal is retried after the relay's retryAfter
+   * unless `options.retryRateLimited` is false; `options.late` hears an answer that comes after TIMEOUT.
+   */
+  request(r: Request, options: RequestOptions = {}): Promise<RelayResult> {
+    const once = async (): Promise<RelayResult> => {
       for (let idleRetry = false; ; idleRetry = true) {
         const ws = await this.#socket();
         try {
-          return await this.#requests.send(ws, r);
+          return await this.#requests.send(ws, r, options.late);
         } catch (e) {
           const idleClosed = e instanceof ClientError && e.code === 'NOT_CONNECTED' && e.details['closeCode'] === IDLE_CLOSE;
           if (!idleClosed || idleRetry) throw e;
         }
       }
-    });
+    };
+    return options.retryRateLimited === false ? once() : retryRateLimited(once);
   }
 
   /** Opens at once if a request is waiting for a socket (the network is back). */
