@@ -5,7 +5,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { fail } from '../errors.js';
-import type { Bytes } from './bytes.js';
+import { toHex, type Bytes } from './bytes.js';
 import { cryptoProvider } from './provider.js';
 import type { RandomSource } from './random.js';
 
@@ -46,16 +46,48 @@ export function verifyOrThrow(publicKey: Bytes, message: Bytes, signature: Bytes
 }
 
 /**
- * The X25519 (Montgomery u) form of an Ed25519 public key. Rejects keys that
- * do not decode as a curve point, with INVALID_KEY.
+ * Encodings already found to be prime-order points (hex), most recent last.
+ * The check costs a scalar multiplication by L (~2.5 ms in noble), while a
+ * device meets the same few identity keys on every message; a hit only skips
+ * recomputing a pure function of public bytes, so it cannot change a result.
+ */
+const primeOrderKeys = new Map<string, true>();
+const PRIME_ORDER_MEMO_SIZE = 1024;
+
+/**
+ * True iff `publicKey` is the canonical encoding (y < p, and not x = 0 with the
+ * sign bit set) of a point of the prime-order subgroup other than the identity
+ * (spec/protocol.md §4.1): no small-order point, no torsion component. An
+ * honest key ([a]B) always is; A + T (T of order 2…8) is refused, so one
+ * private key cannot pose as eight identity keys with one X25519 key.
+ */
+export function isPrimeOrderEd25519(publicKey: Bytes): boolean {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) return false;
+  const hex = toHex(publicKey);
+  if (primeOrderKeys.has(hex)) return true;
+  let ok: boolean;
+  try {
+    const point = ed25519.Point.fromBytes(publicKey, false);
+    ok = !point.isSmallOrder() && point.isTorsionFree();
+  } catch {
+    ok = false;
+  }
+  if (ok) {
+    if (primeOrderKeys.size >= PRIME_ORDER_MEMO_SIZE) primeOrderKeys.delete(primeOrderKeys.keys().next().value as string);
+    primeOrderKeys.set(hex, true);
+  }
+  return ok;
+}
+
+/**
+ * The X25519 (Montgomery u) form of an Ed25519 identity key, u = (1 + y) / (1 − y).
+ * INVALID_KEY unless the key passes `isPrimeOrderEd25519` (which also rules out
+ * y = 1, where the map divides by zero, and y = −1, which maps to u = 0).
  */
 export function ed25519PublicToX25519(publicKey: Bytes): Bytes {
   if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) fail('INVALID_KEY', 'Ed25519 public key must be 32 bytes');
-  try {
-    return ed25519.utils.toMontgomery(publicKey);
-  } catch {
-    return fail('INVALID_KEY', 'Ed25519 public key is not a valid point');
-  }
+  if (!isPrimeOrderEd25519(publicKey)) fail('INVALID_KEY', 'Ed25519 public key is not a canonical point of the prime-order subgroup');
+  return ed25519.utils.toMontgomery(publicKey);
 }
 
 /** The X25519 private scalar of an Ed25519 seed: the clamped first half of SHA-512(seed). */

@@ -24,12 +24,30 @@ export function x25519PublicKey(privateKey: Bytes): Bytes {
 }
 
 /**
- * DH(privateKey, publicKey). Rejects an all-zero output (a low-order peer key),
- * as RFC 7748 §6.1 allows and Signal's specs require, with INVALID_KEY.
+ * True iff `u` (32 bytes, little-endian) is below p = 2^255 − 19: the one
+ * encoding of its value, with the top bit clear. RFC 7748 would mask the top
+ * bit and reduce mod p, giving up to three encodings of one public key; Parley
+ * refuses the others (spec/protocol.md §2), as libsignal refuses
+ * non-canonical base keys, so a key is one byte string everywhere.
+ */
+export function isCanonicalX25519(u: Bytes): boolean {
+  if (u.length !== X25519_KEY_LENGTH) return false;
+  const top = u[31] as number;
+  if (top < 0x7f) return true;
+  if (top > 0x7f) return false;
+  for (let i = 30; i >= 1; i--) if (u[i] !== 0xff) return true;
+  return (u[0] as number) < 0xed;
+}
+
+/**
+ * DH(privateKey, publicKey). Rejects a non-canonical public key and an
+ * all-zero output (a low-order peer key), as RFC 7748 §6.1 allows and
+ * Signal's specs require, with INVALID_KEY.
  */
 export function x25519(privateKey: Bytes, publicKey: Bytes): Bytes {
   checkLength(privateKey, 'privateKey');
   checkLength(publicKey, 'publicKey');
+  if (!isCanonicalX25519(publicKey)) fail('INVALID_KEY', 'X25519 public key is not canonical (u ≥ p)');
   const shared = cryptoProvider().x25519(privateKey, publicKey);
   if (equalBytes(shared, ZERO_32)) fail('INVALID_KEY', 'X25519 output is all zero (low-order public key)');
   return shared;

@@ -10,7 +10,7 @@ import { decodeRatchetMessage } from '../wire/index.js';
 import { kdfChain } from './chain-key.js';
 import { tryDecryptHeader, type Header } from './header.js';
 import { openBody } from './message-key.js';
-import { dhRatchet, skipMessageKeys } from './receiving-chain.js';
+import { beginDhRatchet, completeDhRatchet, skipMessageKeys } from './receiving-chain.js';
 import { findSkipped, removeSkippedAt, skippedHeaderKeys } from './skipped-keys.js';
 import type { RatchetState } from './state.js';
 
@@ -43,8 +43,18 @@ function tooManySkipped(got: number): never {
   return fail('TOO_MANY_SKIPPED', 'message lies too far ahead in its chain', { got, max: MAX_SKIP });
 }
 
+/**
+ * A message key and the state after it. `ratchetPending`: the message began a
+ * DH ratchet step whose sending half is still to run, after authentication.
+ */
+interface Resolved {
+  readonly state: RatchetState;
+  readonly messageKey: Bytes;
+  readonly ratchetPending?: true;
+}
+
 /** Next message of the receiving chain: the message key and the state after it. */
-function stepReceiving(state: RatchetState): { state: RatchetState; messageKey: Bytes } {
+function stepReceiving(state: RatchetState): Resolved {
   if (state.receivingChainKey === null) return fail('INVALID_STATE', 'no receiving chain');
   const step = kdfChain(state.receivingChainKey);
   return {
@@ -54,7 +64,7 @@ function stepReceiving(state: RatchetState): { state: RatchetState; messageKey: 
 }
 
 /** A message of the current receiving chain (header under HKr). */
-function fromCurrentChain(state: RatchetState, header: Header): { state: RatchetState; messageKey: Bytes } {
+function fromCurrentChain(state: RatchetState, header: Header): Resolved {
   const n = header.messageNumber;
   if (n < state.receivingMessageNumber) fail('DUPLICATE_MESSAGE', 'message key already used or discarded', { got: n });
   if (state.receivingRatchetKey === null || !equalBytes(header.ratchetKey, state.receivingRatchetKey)) {
@@ -64,13 +74,13 @@ function fromCurrentChain(state: RatchetState, header: Header): { state: Ratchet
   return stepReceiving(skipMessageKeys(state, n));
 }
 
-/** The first message seen of the peer's next chain (header under NHKr): finish the old chain, DH ratchet. */
-function fromNextChain(state: RatchetState, header: Header, random: RandomSource): { state: RatchetState; messageKey: Bytes } {
+/** The first message seen of the peer's next chain (header under NHKr): finish the old chain, DH ratchet (receiving half). */
+function fromNextChain(state: RatchetState, header: Header): Resolved {
   const pn = header.previousChainLength;
   if (state.receivingChainKey !== null && pn - state.receivingMessageNumber > MAX_SKIP) tooManySkipped(pn - state.receivingMessageNumber);
   if (header.messageNumber > MAX_SKIP) tooManySkipped(header.messageNumber);
-  const ratcheted = dhRatchet(skipMessageKeys(state, pn), header, random);
-  return stepReceiving(skipMessageKeys(ratcheted, header.messageNumber));
+  const ratcheted = beginDhRatchet(skipMessageKeys(state, pn), header);
+  return { ...stepReceiving(skipMessageKeys(ratcheted, header.messageNumber)), ratchetPending: true };
 }
 
 /** A message of a previous chain whose key is not stored: a replay if that chain reached it, otherwise forged. */
@@ -82,7 +92,7 @@ function fromPreviousChain(state: RatchetState, opened: OpenedHeader): never {
   return fail('DECRYPT_FAILED', 'message number beyond the end of its chain');
 }
 
-function resolveMessageKey(state: RatchetState, opened: OpenedHeader, random: RandomSource): { state: RatchetState; messageKey: Bytes } {
+function resolveMessageKey(state: RatchetState, opened: OpenedHeader): Resolved {
   const { header, headerKey } = opened;
   const index = findSkipped(state.skippedMessageKeys, headerKey, header.messageNumber);
   if (index >= 0) {
@@ -90,18 +100,20 @@ function resolveMessageKey(state: RatchetState, opened: OpenedHeader, random: Ra
     return { state: { ...state, skippedMessageKeys: removeSkippedAt(state.skippedMessageKeys, index) }, messageKey: entry.messageKey };
   }
   if (state.receivingHeaderKey !== null && equalBytes(headerKey, state.receivingHeaderKey)) return fromCurrentChain(state, header);
-  if (equalBytes(headerKey, state.nextReceivingHeaderKey)) return fromNextChain(state, header, random);
+  if (equalBytes(headerKey, state.nextReceivingHeaderKey)) return fromNextChain(state, header);
   return fromPreviousChain(state, opened);
 }
 
 /**
  * Decrypts one message. Draws 32 bytes from `random` when the message starts
- * a new peer chain (a DH ratchet step), none otherwise.
+ * a new peer chain (a DH ratchet step) and decrypts; a failed decrypt draws
+ * nothing (§6.5.4), so a retry from the same state and source is identical.
  */
 export function ratchetDecrypt(state: RatchetState, message: Bytes, random: RandomSource): { state: RatchetState; plaintext: Bytes } {
   const { header: encryptedHeader, ciphertext } = decodeRatchetMessage(message);
   const opened = openHeader(state, encryptedHeader);
-  const next = resolveMessageKey(state, opened, random);
+  const next = resolveMessageKey(state, opened);
   const plaintext = openBody(next.messageKey, ciphertext, state.associatedData, encryptedHeader);
-  return { state: redact(next.state, 'RatchetState'), plaintext };
+  const after = next.ratchetPending === true ? completeDhRatchet(next.state, random) : next.state;
+  return { state: redact(after, 'RatchetState'), plaintext };
 }

@@ -6,6 +6,7 @@
  */
 import { MAX_PREVIOUS_RECEIVING_CHAINS } from '../constants.js';
 import { generateX25519KeyPair, x25519, type RandomSource } from '../crypto/index.js';
+import { fail } from '../errors.js';
 import { kdfChain } from './chain-key.js';
 import type { Header } from './header.js';
 import { kdfRootHE } from './root-key.js';
@@ -46,11 +47,15 @@ function retireReceivingChain(state: RatchetState): Pick<RatchetState, 'previous
   return { previousReceivingChains: all.slice(dropped.length), skippedMessageKeys: skipped };
 }
 
-/** DHRatchetHE: a new receiving chain for the peer's new ratchet key, then a new sending chain. Draws 32 bytes. */
-export function dhRatchet(state: RatchetState, header: Header, random: RandomSource): RatchetState {
+/**
+ * DHRatchetHE steps 1–3 (§6.5.2): retire the receiving chain and derive the
+ * new one for the peer's ratchet key. Draws nothing: the sending half
+ * (`completeDhRatchet`) runs only once the message has authenticated, so a
+ * failed decrypt consumes no randomness (§6.5.4). Until then the state's
+ * sending chain is the old one; it is never returned in between.
+ */
+export function beginDhRatchet(state: RatchetState, header: Header): RatchetState {
   const receiving = kdfRootHE(state.rootKey, x25519(state.sendingRatchetKey.privateKey, header.ratchetKey));
-  const sendingRatchetKey = generateX25519KeyPair(random);
-  const sending = kdfRootHE(receiving.rootKey, x25519(sendingRatchetKey.privateKey, header.ratchetKey));
   return {
     ...state,
     ...retireReceivingChain(state),
@@ -62,6 +67,23 @@ export function dhRatchet(state: RatchetState, header: Header, random: RandomSou
     receivingRatchetKey: header.ratchetKey,
     receivingChainKey: receiving.chainKey,
     nextReceivingHeaderKey: receiving.nextHeaderKey,
+    rootKey: receiving.rootKey,
+  };
+}
+
+/**
+ * DHRatchetHE steps 4–5: a new ratchet key pair (draws 32 bytes) and the new
+ * sending chain. Touches only sending fields and the root key, which the
+ * receiving derivations after `beginDhRatchet` leave alone, so deferring it
+ * gives the same state as the specification's order.
+ */
+export function completeDhRatchet(state: RatchetState, random: RandomSource): RatchetState {
+  const peer = state.receivingRatchetKey;
+  if (peer === null) return fail('INVALID_STATE', 'no peer ratchet key');
+  const sendingRatchetKey = generateX25519KeyPair(random);
+  const sending = kdfRootHE(state.rootKey, x25519(sendingRatchetKey.privateKey, peer));
+  return {
+    ...state,
     sendingRatchetKey,
     rootKey: sending.rootKey,
     sendingChainKey: sending.chainKey,
