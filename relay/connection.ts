@@ -38,6 +38,8 @@ export class Connection implements MailboxSession, ConnectionAuth {
   private lastPreKeysLowAt = -Infinity;
   /** The tail of this connection's charge chain (admit). */
   private charging: Promise<unknown> = Promise.resolve();
+  /** Charges queued on `charging` and not yet taken. */
+  private chargesWaiting = 0;
   private preKeysLowTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
@@ -150,7 +152,20 @@ export class Connection implements MailboxSession, ConnectionAuth {
   private async charge(now: number, cost: number): Promise<number> {
     const local = this.bucket.take(now, cost);
     if (local > 0) return local;
-    const shared = await this.ctx.limiter.takeAll([{ table: 'address', key: this.address }], cost, now);
+    return this.refundIfRefused(cost, await this.ctx.limiter.takeAll([{ table: 'address', key: this.address }], cost, now));
+  }
+
+  /** charge() without a promise, when the shared budgets are in this process; undefined when they are not. */
+  private chargeNow(now: number, cost: number): number | undefined {
+    const { limiter } = this.ctx;
+    if (limiter.takeAllNow === undefined) return undefined;
+    const local = this.bucket.take(now, cost);
+    if (local > 0) return local;
+    return this.refundIfRefused(cost, limiter.takeAllNow([{ table: 'address', key: this.address }], cost, now));
+  }
+
+  /** The address refused (`shared` > 0): the connection's units go back (both or neither). */
+  private refundIfRefused(cost: number, shared: number): number {
     if (shared > 0) this.bucket.refund(cost);
     return shared;
   }
@@ -165,27 +180,38 @@ export class Connection implements MailboxSession, ConnectionAuth {
   }
 
   /**
-   * Charges requests in arrival order — one chain per connection, which costs nothing with in-memory
-   * budgets and one Redis round trip per request with shared ones — so that consecutive refusals are
-   * counted exactly (close 4008) and pipelined requests are paid for in order.
+   * Charges requests in arrival order — one chain per connection, which costs one Redis round trip per
+   * request with shared budgets — so that consecutive refusals are counted exactly (close 4008) and
+   * pipelined requests are paid for in order. With in-process budgets and no charge waiting, the
+   * charge is taken at once (arrival order holds trivially): the single-node hot path makes no promise.
    */
-  private admit(req: RelayRequest): Promise<boolean> {
-    const turn = this.charging.then(async () => {
-      const wait = await this.charge(this.ctx.options.now(), req.type === 'fanout' ? req.to.length : 1);
-      if (wait > 0) {
-        this.rateLimited(req.id, wait);
-        return false;
-      }
-      this.rateLimitedRun = 0;
-      return true;
-    });
+  private admit(req: RelayRequest): boolean | Promise<boolean> {
+    const cost = req.type === 'fanout' ? req.to.length : 1;
+    if (this.chargesWaiting === 0) {
+      const wait = this.chargeNow(this.ctx.options.now(), cost);
+      if (wait !== undefined) return this.paid(req.id, wait);
+    }
+    this.chargesWaiting++;
+    const turn = this.charging.then(async () => this.paid(req.id, await this.charge(this.ctx.options.now(), cost)))
+      .finally(() => { this.chargesWaiting--; });
     this.charging = turn.catch(() => false);
     return turn;
   }
 
+  /** The outcome of a charge: true when paid; otherwise the request is refused RATE_LIMITED. */
+  private paid(id: number, wait: number): boolean {
+    if (wait > 0) {
+      this.rateLimited(id, wait);
+      return false;
+    }
+    this.rateLimitedRun = 0;
+    return true;
+  }
+
   /** The sender pays first; then the request is handled and answered. */
   private async admitAndHandle(req: RelayRequest): Promise<void> {
-    if (!(await this.admit(req))) return;
+    const admitted = this.admit(req);
+    if (!(typeof admitted === 'boolean' ? admitted : await admitted)) return;
     let handled: Handled;
     try {
       handled = await handleRequest(this.ctx, this, req);
@@ -287,6 +313,23 @@ export class Connection implements MailboxSession, ConnectionAuth {
       });
   }
 
+  offer(eid: number, data: Bytes): void {
+    if (this.mailbox === undefined || this.closed) return;
+    // Eids of a mailbox are consecutive: eid = cursor + 1 means every earlier one was pushed already.
+    if (this.pumping || this.outputBlocked || eid !== this.cursor + 1 || this.unacked.size >= this.ctx.options.limits.maxUnacked) {
+      this.notify();
+      return;
+    }
+    this.push(eid, data);
+  }
+
+  private push(eid: number, data: Bytes): void {
+    this.cursor = eid;
+    this.unacked.add(eid);
+    this.ctx.metrics.deliveries.inc();
+    this.send({ type: 'deliver', eid, data });
+  }
+
   /** Pushes stored envelopes in eid order while the unacked window and the socket buffer allow. */
   private async pump(): Promise<void> {
     const { maxUnacked } = this.ctx.options.limits;
@@ -297,10 +340,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
       if (page.length === 0 || this.closed) return;
       for (const e of page) {
         if (this.closed || this.outputBlocked) return; // resumes from the cursor on drain
-        this.cursor = e.eid;
-        this.unacked.add(e.eid);
-        this.ctx.metrics.deliveries.inc();
-        this.send({ type: 'deliver', eid: e.eid, data: e.data });
+        this.push(e.eid, e.data);
       }
     }
   }

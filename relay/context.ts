@@ -11,6 +11,11 @@ import type { RelayStore } from './store/types.js';
 export interface MailboxSession {
   /** New envelopes are durable for this mailbox: push them. */
   notify(): void;
+  /**
+   * This mailbox's envelope `eid` (holding `data`) has just been committed: pushed from memory when it
+   * is the next one the connection would read, so a caught-up recipient costs no re-read; else notify().
+   */
+  offer(eid: number, data: Bytes): void;
   /** Pushes an ephemeral payload; false when not delivered (backpressure). */
   pushEphemeral(data: Bytes): boolean;
   /** Pushes `prekeys_low`, at most once per preKeysLowIntervalMs on this connection. */

@@ -132,7 +132,7 @@ async function send(ctx: RelayContext, conn: ConnectionAuth, req: Req<'send'>): 
     if (result.code === 'STORAGE_FULL') ctx.attacks.note('storage-full', conn.address);
     throw new RelayError(result.code, 'refused');
   }
-  ctx.online.get(toHex(req.mailbox))?.notify();
+  ctx.online.get(toHex(req.mailbox))?.offer(result.eid, req.data);
   return { result: { re: 'send' } };
 }
 
@@ -158,7 +158,7 @@ async function fanout(ctx: RelayContext, conn: ConnectionAuth, req: Req<'fanout'
     const stored = await ctx.store.enqueue(req.data, expiresAt(ctx, req.ttl), admitted, quota(ctx));
     stored.forEach((s, j) => {
       const slot = slots[j] as number;
-      if (s.ok) ctx.online.get(toHex(admitted[j]?.mailbox ?? new Uint8Array()))?.notify();
+      if (s.ok) ctx.online.get(toHex(admitted[j]?.mailbox ?? new Uint8Array()))?.offer(s.eid, req.data);
       else results[slot] = s.code;
     });
     if (stored.some((s) => !s.ok && s.code === 'STORAGE_FULL')) ctx.attacks.note('storage-full', conn.address);
