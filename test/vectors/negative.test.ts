@@ -5,11 +5,14 @@
  * §Negative vectors).
  */
 import { describe, expect, it } from 'vitest';
-import { fromHex, mlKemEncapsulate, verifyOrThrow, x25519, type Bytes } from '../../src/crypto/index.js';
+import { fromHex, mlKemEncapsulate, toHex, verifyOrThrow, x25519, type Bytes } from '../../src/crypto/index.js';
 import { isProtocolError } from '../../src/errors.js';
-import { decodeIdentityKeyPair, identityDhPublicKey } from '../../src/identity/index.js';
+import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
+import { createPreKeyState, decodeIdentityKeyPair, identityDhPublicKey, identityKeyPairFromSeed, type PreKeyState } from '../../src/identity/index.js';
+import { unseal } from '../../src/session/index.js';
+import { decodeRatchetState, initReceiver, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
 import { seededRandom } from '../../src/testing/index.js';
-import { decodeOneTimePreKey, decodeSessionMessage, type IdentityKey } from '../../src/wire/index.js';
+import { decodeInitialMessage, decodeOneTimePreKey, decodePreKeyBundle, decodeSessionMessage, type IdentityKey } from '../../src/wire/index.js';
 import { committedVectors, regeneratedVectors } from './committed.js';
 
 interface Case { readonly name: string; readonly expected: string }
@@ -94,5 +97,92 @@ describe('negative-keys vectors', () => {
 
   it('ML-KEM-1024: the FIPS 203 encapsulation key check', () => {
     check(vectors.kemEncapsulationKeys, (c) => mlKemEncapsulate(fromHex(c.encapsulationKey), seededRandom(new Uint8Array(32))));
+  });
+});
+
+describe('negative-ratchet vectors', () => {
+  type Step = { op: 'deliver'; message: string; expected: string } | { op: 'reply'; plaintext: string; message: string };
+  interface Vectors {
+    parameters: Record<string, string>;
+    messages: { id: string; message: string }[];
+    cases: { name: string; steps: Step[] }[];
+    states: (Case & { input: string })[];
+  }
+  const { text, vectors } = loaded<Vectors>('negative-ratchet');
+  const p = (k: string): Bytes => fromHex(vectors.parameters[k]!);
+  const messages = new Map(vectors.messages.map((m) => [m.id, fromHex(m.message)]));
+
+  it('regenerate byte for byte', async () => {
+    expect(await regeneratedVectors('negative-ratchet')).toBe(text);
+  });
+
+  it('every delivery to a fresh Bob ends as stated, and his replies show a refusal drew nothing', () => {
+    for (const c of vectors.cases) {
+      const random = seededRandom(p('bobRandomSeed'));
+      let bob: RatchetState = initReceiver({
+        sharedSecret: p('sharedSecret'), associatedData: p('associatedData'),
+        ownRatchetKeyPair: { privateKey: p('bobRatchetPrivateKey'), publicKey: p('bobRatchetPublicKey') },
+      });
+      const got = c.steps.map((step) => {
+        if (step.op === 'reply') {
+          const r = ratchetEncrypt(bob, fromHex(step.plaintext), random);
+          bob = r.state;
+          return { ...step, message: toHex(r.message) };
+        }
+        return { ...step, expected: outcome(() => { bob = ratchetDecrypt(bob, messages.get(step.message)!, random).state; }) };
+      });
+      expect({ name: c.name, steps: got }).toEqual(c);
+    }
+  });
+
+  it('serialized ratchet states: versions, kinds, keys and invariants (§6.7)', () => {
+    check(vectors.states, (c) => decodeRatchetState(fromHex(c.input)));
+  });
+});
+
+describe('negative-pqxdh vectors', () => {
+  interface Vectors {
+    parameters: Record<string, string | number>;
+    initiator: (Case & { bundle: string })[];
+    responder: (Case & { state: 'fresh' | 'after-valid'; initialMessage: string })[];
+  }
+  const { text, vectors } = loaded<Vectors>('negative-pqxdh');
+  const p = (k: string): Bytes => fromHex(vectors.parameters[k] as string);
+
+  it('regenerate byte for byte', async () => {
+    expect(await regeneratedVectors('negative-pqxdh')).toBe(text);
+  });
+
+  it('initiator: signatures, then identity key, DH and KEM checks, each with its code', () => {
+    const alice = identityKeyPairFromSeed(p('aliceIdentitySeed'));
+    check(vectors.initiator, (c) => initiatePqxdh({ identity: alice, bundle: decodePreKeyBundle(fromHex(c.bundle)), random: seededRandom(p('aliceRandomSeed')) }));
+  });
+
+  it('responder: prekey lookups, identity and ephemeral keys, each with its code', () => {
+    // Bob's source: his identity seed, then the prekey state of protocol.md §4.6 (one one-time prekey, one one-time KEM prekey).
+    const random = seededRandom(p('seed'));
+    const bob = identityKeyPairFromSeed(random(32));
+    const fresh = createPreKeyState({ identity: bob, now: vectors.parameters['createdAt'] as number, random, oneTimePreKeys: 1, kemPreKeys: 1 });
+    const respond = (preKeys: PreKeyState, bytes: string) => respondPqxdh({ identity: bob, preKeys, header: decodeInitialMessage(fromHex(bytes)) });
+    const valid = respond(fresh, vectors.responder[0]!.initialMessage);
+    expect(toHex(valid.sharedSecret)).toBe(vectors.parameters['validSharedSecret']);
+    check(vectors.responder, (c) => respond(c.state === 'fresh' ? fresh : valid.preKeys, c.initialMessage));
+  });
+});
+
+describe('negative-sealed-sender vectors', () => {
+  const { text, vectors } = loaded<{ parameters: Record<string, string>; cases: (Case & { envelope: string })[] }>('negative-sealed-sender');
+
+  it('regenerate byte for byte', async () => {
+    expect(await regeneratedVectors('negative-sealed-sender')).toBe(text);
+  });
+
+  it('unseal: one code per failure (protocol.md §7.3), and the valid envelope opens to its sender and content', () => {
+    const recipient = identityKeyPairFromSeed(fromHex(vectors.parameters['recipientSeed']!));
+    const sender = identityKeyPairFromSeed(fromHex(vectors.parameters['senderSeed']!));
+    check(vectors.cases, (c) => {
+      const opened = unseal({ identity: recipient, envelope: fromHex(c.envelope) });
+      expect([toHex(opened.senderIdentityKey), toHex(opened.content)]).toEqual([toHex(sender.publicKey), vectors.parameters['content']]);
+    });
   });
 });
