@@ -1,0 +1,131 @@
+/**
+ * The web chat page (npm run web) in Chromium, two browser profiles against a
+ * real relay process: Alice creates an identity and an invitation link (with
+ * its QR code); Bob opens the link, creates his identity and accepts; they
+ * chat both ways with delivery state up to "read", compare safety numbers
+ * (digits and QR), talk in a group and a channel; both reload and find it all
+ * again; a second tab on Alice's profile is refused. Screenshots go to
+ * test-results/web-chat/ (gitignored).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPage } from '../../web/page.js';
+import { spawnRelay, type RelayProcess } from '../relay/process.js';
+import { tempDir } from '../scenario/helpers.js';
+import { browserAvailable, launchChromium, serve, type Served } from './harness.js';
+
+const shots = new URL('../../test-results/web-chat/', import.meta.url).pathname;
+const tmp = tempDir('parley-web-');
+let relay: RelayProcess;
+let served: Served;
+let browser: Browser;
+
+const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+async function createIdentity(page: Page, url: string, name: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('#name', name);
+  await page.click('#setup button');
+  await page.waitForSelector('#conn:text("connected")');
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+}
+
+/** Creates a group (or channel) with every ticked contact and waits until it can be posted to. */
+async function newGroup(page: Page, name: string, channel: boolean): Promise<void> {
+  await page.check('input[data-pick]');
+  await page.fill('#group-name', name);
+  await page.setChecked('#group-channel', channel);
+  await page.click('#new-group button');
+  await page.waitForSelector(`#chat-title:text("${channel ? 'channel' : 'group'} ${name}")`);
+  await page.waitForSelector('#text:enabled');
+}
+
+async function expectLine(page: Page, text: string, mine: boolean): Promise<void> {
+  await page.waitForSelector(`#messages li.${mine ? 'mine' : 'theirs'} .text:text-is("${text}")`);
+}
+
+describe.runIf(browserAvailable)('the web chat page (Chromium, two profiles, a relay process)', () => {
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    relay = await spawnRelay(join(tmp.dir, 'relay'), ['--metrics-port', 'off']);
+    served = await serve(await buildPage(relay.url, { minify: false }));
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.close();
+    relay?.child.kill('SIGTERM');
+    await relay?.exited;
+    tmp.remove();
+  });
+
+  it('invite by link, chat with delivery state, safety numbers, a group and a channel, reloads, and a refused second tab', async () => {
+    const alice = await (await browser.newContext()).newPage();
+    const bobContext = await browser.newContext();
+    const bob = await bobContext.newPage();
+    await createIdentity(alice, served.url, 'Alice');
+    await alice.click('#invite-btn');
+    await alice.waitForSelector('#invite-qr svg');
+    const link = await alice.inputValue('#invite-link');
+    expect(link).toMatch(/#invite=parley%3A/);
+    await shot(alice, '1-alice-invite');
+
+    await createIdentity(bob, link, 'Bob');
+    await bob.waitForSelector('#accept-name:text("Alice")');
+    await bob.click('#accept-btn');
+    await bob.waitForSelector('#chat-title:text("Alice")');
+
+    await alice.click('[data-contact="Bob"]');
+    await say(alice, 'hello Bob');
+    await expectLine(bob, 'hello Bob', false);
+    await alice.waitForSelector('#messages li.mine .state:text("read")');
+    await say(bob, 'hi Alice');
+    await expectLine(alice, 'hi Alice', false);
+    await bob.waitForSelector('#messages li.mine .state:text-matches("delivered|read")');
+
+    await alice.click('#safety-btn');
+    await bob.click('#safety-btn');
+    const digits = await alice.textContent('#safety-digits');
+    expect(digits).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(await bob.textContent('#safety-digits')).toBe(digits);
+    await alice.waitForSelector('#safety-qr svg');
+    await alice.click('#verify-btn');
+    await alice.waitForSelector('#verified:text("verified")');
+    await shot(alice, '2-alice-chat-safety');
+
+    await newGroup(alice, 'team', false);
+    await say(alice, 'hello team');
+    await bob.click('[data-group="team"]');
+    await expectLine(bob, 'hello team', false);
+
+    await newGroup(alice, 'news', true);
+    await say(alice, 'news 1');
+    await bob.click('[data-group="news"]');
+    await expectLine(bob, 'news 1', false);
+    expect(await bob.isDisabled('#text')).toBe(true);
+    await shot(bob, '3-bob-channel');
+
+    await Promise.all([alice.reload(), bob.reload()]);
+    await alice.waitForSelector('#conn:text("connected")');
+    await alice.click('[data-contact="Bob"]');
+    await expectLine(alice, 'hello Bob', true);
+    await expectLine(alice, 'hi Alice', false);
+    await alice.waitForSelector('#messages li.mine .state:text("read")');
+    await bob.click('[data-group="team"]');
+    await expectLine(bob, 'hello team', false);
+    await shot(alice, '4-alice-after-reload');
+
+    const second = await alice.context().newPage();
+    await second.goto(served.url);
+    await second.waitForSelector('#locked:visible');
+    expect(await second.isHidden('#app')).toBe(true);
+    await shot(second, '5-second-tab-refused');
+  });
+});
