@@ -17,6 +17,8 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_BOUND_MS = 5_000;
 /** A command's default bound; long workloads pass their own. */
 const CALL_TIMEOUT_MS = 60_000;
+/** Extra node flags for the client processes, e.g. PARLEY_E2E_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
+const NODE_ARGS = (process.env['PARLEY_E2E_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 
 /** Running client processes and their temp dirs: killed and removed if the parent exits first. */
 const live = new Map<ChildProcess, string>();
@@ -58,7 +60,7 @@ export class PeerProcess {
   /** Forks a client process on `provider`, its stores in a fresh temp dir; resolves once it listens. */
   static async start(label: string, provider: ProviderName, relayUrl: string): Promise<PeerProcess> {
     const dir = mkdtempSync(join(tmpdir(), `parley-e2e-${label}-`));
-    const child = fork(PEER, [provider, relayUrl, dir], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(PEER, [provider, relayUrl, dir], { execArgv: ['--import', tsx, ...NODE_ARGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     live.set(child, dir);
     const peer = new PeerProcess(label, child, dir);
     const ready = new Promise<void>((resolve) => child.on('message', (m: Reply) => { if ('ready' in m) resolve(); }));
