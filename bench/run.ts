@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { ATTACK_MS, attackMethod, attackTable, runAttackBench } from './attack.js';
+import { bundleSection, measureBundle } from './bundle-size.js';
 import { measureInterleaved, type Prepare, type Rate } from './harness.js';
 import { runE2eBench } from './e2e.js';
 import type { E2eRun } from './e2e-plan.js';
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
 
   log('crypto providers');
   const providerRows = await runProviderBench();
+  log('browser bundle');
+  const bundle = bundleSection(await measureBundle());
 
   const lsc = libsignalClientPeer();
   const lsp = lspTsPeer();
@@ -191,7 +194,10 @@ ${attackMethod()}
 ## Crypto providers (ops/s; the node provider takes an operation only where node:crypto is faster)
 
 ${providerTable(providerRows)}
-`;
+
+## Browser bundle (Client + IndexedDbStore as a web app imports them; esbuild, minified, gzip -9; bench/bundle-size.ts)
+
+${bundle}`;
   writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
   process.stdout.write(`\n${protocolTable}\n\n${endToEnd}\n\n${relayTable}\n\n${underAttack}\n\n${providerTable(providerRows)}\n\nbench/RESULTS.md written (${seconds.toFixed(0)} s)\n`);
 }
