@@ -7,10 +7,28 @@
  */
 
 // ── Versions ────────────────────────────────────────────────────────────────
-/** Version of every wire message in this spec revision (field `v`). */
-export const PROTOCOL_VERSION = 1;
-/** Version of serialized state (first element of the `[version, kind, body]` triple). */
+/**
+ * Version of every wire message in this spec revision (field `v`); it is
+ * bound into the keys or the associated data of what it versions (§5.3, §6.4,
+ * §6.5, §7.3). Version 1 messages are refused (UNSUPPORTED_VERSION).
+ */
+export const PROTOCOL_VERSION = 2;
+/** Version of serialized state (first element of the `[version, kind, body]` triple) whose layout did not change in protocol version 2. */
 export const STATE_VERSION = 1;
+/**
+ * Version of a serialized session record (§7.1). Version 1 records are
+ * upgraded when read: established sessions carry over, an unanswered
+ * initiator session is dropped (its key was derived under the version 1 KDF).
+ */
+export const SESSION_RECORD_VERSION = 2;
+/**
+ * Version (`v`) of signed prekeys, KEM prekeys, one-time prekeys and bundles
+ * (§4.3–§4.5): their format did not change in protocol version 2, so bundles
+ * published before an upgrade stay valid at the relay.
+ */
+export const PREKEY_VERSION = 1;
+/** Version (`v`) of relay frames (relay.md §2): unchanged by protocol version 2, which changed only end-to-end formats. */
+export const RELAY_FRAME_VERSION = 1;
 
 // ── Size bounds on decoding (bytes) ─────────────────────────────────────────
 /** Largest 1:1 ratchet message (header + body) a decoder accepts. */
@@ -58,8 +76,10 @@ export const SAFETY_NUMBER_ITERATIONS = 5200;
 export const SAFETY_NUMBER_VERSION = 1;
 /** Safety-number fingerprint domain label (§4.8). */
 export const SAFETY_NUMBER_LABEL = 'Parley_SafetyNumber_v1';
-/** HKDF info of the PQXDH KDF: curve, hash, KEM (§5.3). */
-export const PQXDH_INFO = 'Parley_PQXDH_CURVE25519_SHA-256_ML-KEM-1024_v1';
+/** HKDF info prefix of the PQXDH KDF: curve, hash, KEM; the transcript hash follows it (§5.3). */
+export const PQXDH_INFO = 'Parley_PQXDH_CURVE25519_SHA-256_ML-KEM-1024_v2';
+/** Domain label of the PQXDH transcript hash TH over the version, the keys and the KEM ciphertext (§5.3). */
+export const PQXDH_TRANSCRIPT_LABEL = 'Parley_PQXDH_Transcript_v2';
 
 // ── Double Ratchet (spec §6) ────────────────────────────────────────────────
 // (section owned by src/ratchet)

@@ -6,8 +6,10 @@
  * primitives (x25519, ML-KEM, HKDF), not taken from src/handshake; the test
  * checks that the public API reproduces them.
  */
-import { PQXDH_INFO } from '../../src/constants.js';
-import { concatBytes, ed25519SeedToX25519, ed25519PublicToX25519, hkdf, mlKemEncapsulate, toHex, utf8, x25519, x25519PublicKey, type Bytes } from '../../src/crypto/index.js';
+import { PQXDH_INFO, PQXDH_TRANSCRIPT_LABEL, PROTOCOL_VERSION } from '../../src/constants.js';
+import {
+  concatBytes, ed25519SeedToX25519, ed25519PublicToX25519, hkdf, mlKemEncapsulate, sha256, toHex, utf8, x25519, x25519PublicKey, type Bytes,
+} from '../../src/crypto/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { buildPreKeyBundle, createPreKeyState, identityKeyPairFromSeed, type PreKeyState } from '../../src/identity/index.js';
 import {
@@ -71,7 +73,13 @@ function handshake(name: string, seed: Bytes, alice: { privateKey: Bytes; public
   if (bundle.oneTimePreKey !== undefined) dh.push(x25519(ephemeralPrivateKey, bundle.oneTimePreKey.publicKey));
   const kem = mlKemEncapsulate(bundle.kemPreKey.publicKey, () => encapsulationSeed);
   const kdfInput = concatBytes(new Uint8Array(32).fill(0xff), ...dh, kem.sharedSecret);
-  const sharedSecret = hkdf(kdfInput, new Uint8Array(32), utf8(PQXDH_INFO), 32);
+  const opk = bundle.oneTimePreKey === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), bundle.oneTimePreKey.publicKey);
+  const transcript = concatBytes(
+    utf8(PQXDH_TRANSCRIPT_LABEL), Uint8Array.of(PROTOCOL_VERSION), alice.publicKey, bundle.identityKey, bundle.signedPreKey.publicKey,
+    bundle.kemPreKey.publicKey, ephemeralPublicKey, kem.ciphertext, opk,
+  );
+  const transcriptHash = sha256(transcript);
+  const sharedSecret = hkdf(kdfInput, new Uint8Array(32), concatBytes(utf8(PQXDH_INFO), transcriptHash), 32);
   const header = {
     identityKey: alice.publicKey, ephemeralKey: ephemeralPublicKey, signedPreKeyId: bundle.signedPreKey.id,
     kemPreKeyId: bundle.kemPreKey.id, kemCiphertext: kem.ciphertext,
@@ -88,6 +96,7 @@ function handshake(name: string, seed: Bytes, alice: { privateKey: Bytes; public
     kemCiphertext: hex(kem.ciphertext),
     kemSharedSecret: hex(kem.sharedSecret),
     kdfInput: hex(kdfInput),
+    transcriptHash: hex(transcriptHash),
     sharedSecret: hex(sharedSecret),
     associatedData: hex(concatBytes(alice.publicKey, bundle.identityKey)),
     firstMessage: hex(FIRST_MESSAGE),
@@ -104,6 +113,7 @@ export default function pqxdhVectors(): unknown {
   return {
     parameters: {
       aliceSeed: hex(ALICE_SEED), bobSeed: hex(BOB_SEED), createdAt: CREATED_AT, info: PQXDH_INFO,
+      transcriptLabel: PQXDH_TRANSCRIPT_LABEL, version: PROTOCOL_VERSION,
     },
     alice: {
       identitySeed: hex(alice.privateKey), identityKey: hex(alice.publicKey),

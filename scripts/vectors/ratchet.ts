@@ -11,7 +11,7 @@ import { generateX25519KeyPair, toHex, utf8, type Bytes, type RandomSource } fro
 import { seededRandom } from '../../src/testing/index.js';
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
 import { kdfChain } from '../../src/ratchet/chain-key.js';
-import { encodeHeader, tryDecryptHeader } from '../../src/ratchet/header.js';
+import { encodeHeader, headerAssociatedData, tryDecryptHeader } from '../../src/ratchet/header.js';
 import { deriveBodyKeys } from '../../src/ratchet/message-key.js';
 import { deriveInitialKeys } from '../../src/ratchet/root-key.js';
 import { decodeRatchetMessage } from '../../src/wire/index.js';
@@ -59,7 +59,7 @@ function sendRecord(id: string, sender: Party, before: RatchetState, message: By
   const step = kdfChain(chainKey);
   const body = deriveBodyKeys(step.messageKey);
   const { header: encryptedHeader, ciphertext } = decodeRatchetMessage(message);
-  const header = tryDecryptHeader(headerKey, encryptedHeader, before.associatedData);
+  const header = tryDecryptHeader(headerKey, encryptedHeader, headerAssociatedData(before.associatedData));
   if (header === null) throw new Error('vector generator: own header does not open');
   return {
     id,
@@ -78,7 +78,7 @@ function sendRecord(id: string, sender: Party, before: RatchetState, message: By
     aeadKey: toHex(body.key),
     aeadNonce: toHex(body.nonce),
     header: toHex(encodeHeader(header)),
-    headerNonce: toHex(encryptedHeader.subarray(0, 12)),
+    headerNonce: toHex(encryptedHeader.subarray(0, 24)),
     encryptedHeader: toHex(encryptedHeader),
     ciphertext: toHex(ciphertext),
     message: toHex(message),

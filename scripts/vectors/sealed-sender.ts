@@ -4,10 +4,12 @@
  * primitives; the test checks the public API (seal/unseal) against it.
  * Format: spec/test-vectors.md §Sealed sender.
  */
-import { SEALED_EPHEMERAL_INFO, SEALED_STATIC_INFO } from '../../src/constants.js';
+import { PROTOCOL_VERSION, SEALED_EPHEMERAL_INFO, SEALED_STATIC_INFO } from '../../src/constants.js';
 import { aeadSeal, concatBytes, ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, hkdf, split, toHex, utf8, x25519, x25519PublicKey, type Bytes } from '../../src/crypto/index.js';
 import { seededRandom } from '../../src/testing/index.js';
-import { encodeSealedEnvelope, encodeSessionMessage } from '../../src/wire/index.js';
+import { encodeSealedEnvelope, encodeSessionMessage, pad } from '../../src/wire/index.js';
+
+const VERSION = Uint8Array.of(PROTOCOL_VERSION);
 
 export const SEED = new Uint8Array(32).fill(0x5e);
 
@@ -21,12 +23,13 @@ function envelope(senderSeed: Bytes, recipientIdentityKey: Bytes, content: Bytes
   const [chainKey, key1, nonce1] = split(
     hkdf(dhEphemeral, concatBytes(ephemeralKey, recipientIdentityKey), utf8(SEALED_EPHEMERAL_INFO), 76), 32, 32, 12,
   ) as [Bytes, Bytes, Bytes];
-  const sealedSender = aeadSeal(key1, nonce1, senderIdentityKey, concatBytes(ephemeralKey, recipientIdentityKey));
+  const sealedSender = aeadSeal(key1, nonce1, senderIdentityKey, concatBytes(VERSION, ephemeralKey, recipientIdentityKey));
   const dhStatic = x25519(ed25519SeedToX25519(senderSeed), recipientX);
   const [key2, nonce2] = split(hkdf(dhStatic, concatBytes(chainKey, sealedSender), utf8(SEALED_STATIC_INFO), 44), 32, 12) as [Bytes, Bytes];
-  const ciphertext = aeadSeal(key2, nonce2, content, concatBytes(ephemeralKey, recipientIdentityKey, sealedSender));
+  const paddedContent = pad(content);
+  const ciphertext = aeadSeal(key2, nonce2, paddedContent, concatBytes(VERSION, ephemeralKey, recipientIdentityKey, sealedSender));
   return {
-    randomSeed: toHex(randomSeed), content: toHex(content),
+    randomSeed: toHex(randomSeed), content: toHex(content), paddedContent: toHex(paddedContent),
     ephemeralPrivateKey: toHex(ephemeralPrivateKey), ephemeralKey: toHex(ephemeralKey),
     dhEphemeral: toHex(dhEphemeral), chainKey: toHex(chainKey), key1: toHex(key1), nonce1: toHex(nonce1),
     sealedSender: toHex(sealedSender), dhStatic: toHex(dhStatic), key2: toHex(key2), nonce2: toHex(nonce2),
@@ -45,7 +48,7 @@ export default function sealedSenderVectors(): unknown {
   const initialKind = encodeSessionMessage({ kind: 'initial', body: utf8('an opaque initial message') });
   return {
     parameters: {
-      seed: toHex(SEED), ephemeralInfo: SEALED_EPHEMERAL_INFO, staticInfo: SEALED_STATIC_INFO,
+      seed: toHex(SEED), version: PROTOCOL_VERSION, ephemeralInfo: SEALED_EPHEMERAL_INFO, staticInfo: SEALED_STATIC_INFO,
       senderSeed: toHex(senderSeed), senderIdentityKey: toHex(ed25519PublicKey(senderSeed)),
       senderX25519PrivateKey: toHex(ed25519SeedToX25519(senderSeed)),
       recipientSeed: toHex(recipientSeed), recipientIdentityKey: toHex(recipientIdentityKey),

@@ -1,5 +1,6 @@
 /** The crypto facade: the only way the rest of Parley reaches primitives. */
 export * from './aead.js';
+export * from './xaead.js';
 export * from './bytes.js';
 export * from './ed25519.js';
 export * from './kdf.js';

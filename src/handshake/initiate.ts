@@ -8,7 +8,7 @@ import {
 } from '../crypto/index.js';
 import { identityDhPrivateKey, identityDhPublicKey, verifyBundle, type IdentityKeyPair } from '../identity/index.js';
 import type { InitialMessageHeader, PreKeyBundle } from '../wire/index.js';
-import { pqxdhAssociatedData, pqxdhKdfInput, pqxdhSharedSecret } from './key-agreement.js';
+import { pqxdhAssociatedData, pqxdhKdfInput, pqxdhSharedSecret, pqxdhTranscriptHash } from './key-agreement.js';
 
 export interface InitiateOptions {
   readonly identity: IdentityKeyPair;
@@ -40,7 +40,12 @@ export function initiatePqxdh({ identity, bundle, random }: InitiateOptions): In
   if (bundle.oneTimePreKey !== undefined) dh.push(x25519(ephemeral.privateKey, bundle.oneTimePreKey.publicKey)); // DH4
   const kem = mlKemEncapsulate(bundle.kemPreKey.publicKey, random);
   const kdfInput = pqxdhKdfInput(dh, kem.sharedSecret);
-  const sharedSecret = pqxdhSharedSecret(kdfInput);
+  const transcriptHash = pqxdhTranscriptHash({
+    initiatorIdentityKey: identity.publicKey, responderIdentityKey: bundle.identityKey, signedPreKey: bundle.signedPreKey.publicKey,
+    kemPreKey: bundle.kemPreKey.publicKey, ephemeralKey: ephemeral.publicKey, kemCiphertext: kem.ciphertext,
+    oneTimePreKey: bundle.oneTimePreKey?.publicKey,
+  });
+  const sharedSecret = pqxdhSharedSecret(kdfInput, transcriptHash);
   for (const secret of [...dh, kem.sharedSecret, kdfInput, ownIdentityDh, ephemeral.privateKey]) wipe(secret);
   const base = {
     identityKey: identity.publicKey,

@@ -1,9 +1,9 @@
 /**
- * The PQXDH secret and associated data (spec/protocol.md §5.3, §5.5), shared
- * by both sides.
+ * The PQXDH secret, transcript and associated data (spec/protocol.md §5.3,
+ * §5.5), shared by both sides.
  */
-import { PQXDH_INFO, ZERO_32 } from '../constants.js';
-import { concatBytes, hkdf, utf8, type Bytes } from '../crypto/index.js';
+import { PQXDH_INFO, PQXDH_TRANSCRIPT_LABEL, PROTOCOL_VERSION, ZERO_32 } from '../constants.js';
+import { concatBytes, hkdf, sha256, utf8, type Bytes } from '../crypto/index.js';
 
 export const SHARED_SECRET_LENGTH = 32;
 /** F: 32 bytes 0xFF, PQXDH's domain-separation prefix for curve25519 (§5.3). */
@@ -14,9 +14,33 @@ export function pqxdhKdfInput(dh: readonly Bytes[], kemSharedSecret: Bytes): Byt
   return concatBytes(F, ...dh, kemSharedSecret);
 }
 
-/** §5.3: SK = HKDF(ikm = KDF input, salt = 32 zero bytes, info = PQXDH_INFO, 32). */
-export function pqxdhSharedSecret(kdfInput: Bytes): Bytes {
-  return hkdf(kdfInput, ZERO_32, utf8(PQXDH_INFO), SHARED_SECRET_LENGTH);
+/** The public values of one handshake, as both sides see them. */
+export interface PqxdhTranscript {
+  readonly initiatorIdentityKey: Bytes;
+  readonly responderIdentityKey: Bytes;
+  readonly signedPreKey: Bytes;
+  readonly kemPreKey: Bytes;
+  readonly ephemeralKey: Bytes;
+  readonly kemCiphertext: Bytes;
+  readonly oneTimePreKey?: Bytes | undefined;
+}
+
+/**
+ * §5.3: TH = SHA256(label ‖ u8(v) ‖ IK_A ‖ IK_B ‖ SPK_B ‖ PQPK_B ‖ EK_A ‖ CT ‖ (u8(0) | u8(1) ‖ OPK_B)).
+ * Binding the KEM key and ciphertext into SK is what keeps the handshake safe
+ * with a KEM that does not bind them itself (re-encapsulation, §2).
+ */
+export function pqxdhTranscriptHash(t: PqxdhTranscript): Bytes {
+  const oneTime = t.oneTimePreKey === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), t.oneTimePreKey);
+  return sha256(concatBytes(
+    utf8(PQXDH_TRANSCRIPT_LABEL), Uint8Array.of(PROTOCOL_VERSION), t.initiatorIdentityKey, t.responderIdentityKey,
+    t.signedPreKey, t.kemPreKey, t.ephemeralKey, t.kemCiphertext, oneTime,
+  ));
+}
+
+/** §5.3: SK = HKDF(ikm = KDF input, salt = 32 zero bytes, info = PQXDH_INFO ‖ TH, 32). */
+export function pqxdhSharedSecret(kdfInput: Bytes, transcriptHash: Bytes): Bytes {
+  return hkdf(kdfInput, ZERO_32, concatBytes(utf8(PQXDH_INFO), transcriptHash), SHARED_SECRET_LENGTH);
 }
 
 /** §5.5: AD = IK_initiator (Ed25519, 32) ‖ IK_responder (Ed25519, 32). */

@@ -10,7 +10,7 @@ import {
   type IdentityKeyPair, type PreKeyState,
 } from '../identity/index.js';
 import type { InitialMessageHeader } from '../wire/index.js';
-import { pqxdhAssociatedData, pqxdhKdfInput, pqxdhSharedSecret } from './key-agreement.js';
+import { pqxdhAssociatedData, pqxdhKdfInput, pqxdhSharedSecret, pqxdhTranscriptHash } from './key-agreement.js';
 
 export interface RespondOptions {
   readonly identity: IdentityKeyPair;
@@ -42,7 +42,11 @@ export function respondPqxdh({ identity, preKeys, header }: RespondOptions): Res
   if (oneTimePreKey !== undefined) dh.push(x25519(oneTimePreKey.keyPair.privateKey, header.ephemeralKey)); // DH4
   const kemSharedSecret = mlKemDecapsulate(header.kemCiphertext, kemPreKey.keyPair.secretKey);
   const kdfInput = pqxdhKdfInput(dh, kemSharedSecret);
-  const sharedSecret = pqxdhSharedSecret(kdfInput);
+  const sharedSecret = pqxdhSharedSecret(kdfInput, pqxdhTranscriptHash({
+    initiatorIdentityKey: header.identityKey, responderIdentityKey: identity.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
+    kemPreKey: kemPreKey.keyPair.publicKey, ephemeralKey: header.ephemeralKey, kemCiphertext: header.kemCiphertext,
+    oneTimePreKey: oneTimePreKey?.keyPair.publicKey,
+  }));
   for (const secret of [...dh, kemSharedSecret, kdfInput, ownIdentityDh]) wipe(secret);
   return {
     preKeys: consumePreKeys(preKeys, { kemPreKeyId: kemPreKey.id, oneTimePreKeyId: oneTimePreKey?.id }),

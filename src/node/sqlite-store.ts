@@ -6,13 +6,20 @@
  * At rest, a record is (nsTag, keyTag, nonce, sealed) where
  *   nsTag  = HMAC(nameKey, "ns" || namespace)
  *   keyTag = HMAC(nameKey, "key" || u8(len(namespace)) || namespace || key)
- *   sealed = AEAD_SEAL(valueKey, nonce, msgpack {k: key, v: value}, nsTag || keyTag)
+ *   sealed = XAEAD_SEAL(valueKey, nonce, msgpack {k: key, v: value}, nsTag || keyTag)
  * so the file reveals neither the values nor the key names (peer ids, group
  * ids, message ids), and a record moved to another slot does not open.
+ *
+ * The nonce is random and 24 bytes (XChaCha20-Poly1305): one valueKey seals
+ * every write of the store's life, and random 96-bit nonces would near a
+ * 2⁻³² collision chance after 2³² writes. Rows written before with a 12-byte
+ * nonce (ChaCha20-Poly1305) still open, chosen by the nonce's length, and are
+ * rewritten with a 24-byte nonce the next time they are written.
  */
 import Database from 'better-sqlite3';
 import {
-  aeadOpen, aeadSeal, concatBytes, hkdf, hmacSha256, split, systemRandom, utf8, type Bytes, type RandomSource,
+  AEAD_NONCE_LENGTH, aeadOpen, aeadSeal, concatBytes, hkdf, hmacSha256, split, systemRandom, utf8, XAEAD_NONCE_LENGTH, xaeadOpen,
+  xaeadSeal, type Bytes, type RandomSource,
 } from '../crypto/index.js';
 import { STORE_CHECK_LABEL, STORE_CHECKPOINT_EVERY, STORE_KEYS_INFO } from '../constants.js';
 import { isProtocolError } from '../errors.js';
@@ -30,6 +37,7 @@ export interface SqliteStoreOptions {
   readonly random?: RandomSource;
 }
 
+/** The key-check record's nonce (§5.2): drawn once per store for its one seal, so 12 bytes are safe there. */
 const NONCE_LENGTH = 12;
 const SALT_LENGTH = 32;
 const FORMAT = 1;
@@ -128,9 +136,9 @@ export class SqliteStore implements Store {
           remove.run(nsTag, keyTag);
           continue;
         }
-        const nonce = this.#random(NONCE_LENGTH);
+        const nonce = this.#random(XAEAD_NONCE_LENGTH);
         const plaintext = encodeMsgpack({ k: w.key, v: w.value });
-        insert.run(nsTag, keyTag, nonce, aeadSeal(this.#keys.valueKey, nonce, plaintext, concatBytes(nsTag, keyTag)));
+        insert.run(nsTag, keyTag, nonce, xaeadSeal(this.#keys.valueKey, nonce, plaintext, concatBytes(nsTag, keyTag)));
       }
     })();
     // Deleted records are zeroed in the database (secure_delete); their old pages linger in the WAL until a checkpoint.
@@ -176,7 +184,7 @@ export class SqliteStore implements Store {
   #unsealRow(nsTag: Bytes, row: Row): StoreEntry {
     try {
       const keyTag = new Uint8Array(row.key_tag);
-      const plaintext = aeadOpen(this.#keys.valueKey, new Uint8Array(row.nonce), new Uint8Array(row.sealed), concatBytes(nsTag, keyTag));
+      const plaintext = openRow(this.#keys.valueKey, new Uint8Array(row.nonce), new Uint8Array(row.sealed), concatBytes(nsTag, keyTag));
       const map = readMap(decodeMsgpack(plaintext, MAX_RECORD, 'store record'), 'store record', ['k', 'v']);
       return { key: readString(map, 'store record', 'k', 256), value: readBytes(map, 'store record', 'v', { min: 0, max: MAX_RECORD }) };
     } catch (e) {
@@ -192,6 +200,11 @@ function isBusy(e: unknown): boolean {
 }
 
 /** Derives the keys, creating the salt and the key-check record on first use. */
+/** Opens a row by its nonce's length: 24 bytes XChaCha20-Poly1305, 12 bytes (rows of earlier versions) ChaCha20-Poly1305. */
+function openRow(key: Bytes, nonce: Bytes, sealed: Bytes, ad: Bytes): Bytes {
+  return nonce.length === AEAD_NONCE_LENGTH ? aeadOpen(key, nonce, sealed, ad) : xaeadOpen(key, nonce, sealed, ad);
+}
+
 function openKeys(db: Database.Database, key: Bytes, random: RandomSource): Keys {
   const getMeta = db.prepare('SELECT value FROM meta WHERE name = ?');
   const setMeta = db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)');

@@ -8,7 +8,7 @@ import { fail } from '../errors.js';
 import { equalBytes, redact, type Bytes, type RandomSource } from '../crypto/index.js';
 import { decodeRatchetMessage } from '../wire/index.js';
 import { kdfChain } from './chain-key.js';
-import { tryDecryptHeader, type Header } from './header.js';
+import { headerAssociatedData, tryDecryptHeader, type Header } from './header.js';
 import { openBody } from './message-key.js';
 import { beginDhRatchet, completeDhRatchet, skipMessageKeys } from './receiving-chain.js';
 import { findSkipped, removeSkippedAt, skippedHeaderKeys } from './skipped-keys.js';
@@ -32,8 +32,9 @@ function trialHeaderKeys(state: RatchetState): Bytes[] {
 }
 
 function openHeader(state: RatchetState, encryptedHeader: Bytes): OpenedHeader {
+  const headerAd = headerAssociatedData(state.associatedData);
   for (const headerKey of trialHeaderKeys(state)) {
-    const header = tryDecryptHeader(headerKey, encryptedHeader, state.associatedData);
+    const header = tryDecryptHeader(headerKey, encryptedHeader, headerAd);
     if (header !== null) return { header, headerKey };
   }
   return fail('DECRYPT_FAILED', 'the header opens under no header key of this session');

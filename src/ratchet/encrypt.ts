@@ -4,7 +4,7 @@ import { fail } from '../errors.js';
 import { AEAD_TAG_LENGTH, redact, type Bytes, type RandomSource } from '../crypto/index.js';
 import { encodeRatchetMessage, ENCRYPTED_HEADER_LENGTH } from '../wire/index.js';
 import { kdfChain } from './chain-key.js';
-import { encryptHeader } from './header.js';
+import { encryptHeader, headerAssociatedData } from './header.js';
 import { sealBody } from './message-key.js';
 import type { RatchetState } from './state.js';
 
@@ -18,7 +18,7 @@ function messageLength(plaintextLength: number): number {
   return withoutBody - binHeaderLength(0) + binHeaderLength(ciphertextLength) + ciphertextLength;
 }
 
-/** Encrypts one message. Draws 12 bytes (the header nonce) from `random`. */
+/** Encrypts one message. Draws 24 bytes (the header nonce) from `random`. */
 export function ratchetEncrypt(state: RatchetState, plaintext: Bytes, random: RandomSource): { state: RatchetState; message: Bytes } {
   const chainKey = state.sendingChainKey;
   const headerKey = state.sendingHeaderKey;
@@ -34,7 +34,7 @@ export function ratchetEncrypt(state: RatchetState, plaintext: Bytes, random: Ra
     previousChainLength: state.previousChainLength,
     messageNumber: state.sendingMessageNumber,
   };
-  const encryptedHeader = encryptHeader(headerKey, header, state.associatedData, random);
+  const encryptedHeader = encryptHeader(headerKey, header, headerAssociatedData(state.associatedData), random);
   const ciphertext = sealBody(step.messageKey, plaintext, state.associatedData, encryptedHeader);
   const message = encodeRatchetMessage({ header: encryptedHeader, ciphertext });
   if (message.length > MAX_MESSAGE_SIZE) {

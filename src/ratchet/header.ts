@@ -2,9 +2,14 @@
  * Message headers and their encryption (spec/protocol.md §6.4).
  *
  * Plain header, 40 bytes:  DHs public key (32) ‖ u32(PN) ‖ u32(N)
- * Encrypted header, 68 bytes:  nonce (12, random) ‖ AEAD(HK, nonce, header, AD)
+ * Encrypted header, 80 bytes:  nonce (24, random) ‖ XAEAD(HK, nonce, header, u8(v) ‖ AD)
+ *
+ * The nonce is random because the receiver must open the header before it
+ * knows anything to derive one from; XChaCha20's 192-bit nonce keeps random
+ * nonces unique for all 2³² messages of a chain under one header key.
  */
-import { AEAD_NONCE_LENGTH, aeadSeal, aeadTryOpen, concatBytes, type Bytes, type RandomSource } from '../crypto/index.js';
+import { PROTOCOL_VERSION } from '../constants.js';
+import { concatBytes, XAEAD_NONCE_LENGTH, xaeadSeal, xaeadTryOpen, type Bytes, type RandomSource } from '../crypto/index.js';
 
 export const HEADER_LENGTH = 40;
 
@@ -45,15 +50,20 @@ export function decodeHeader(bytes: Bytes): Header | null {
   return { ratchetKey: bytes.slice(0, 32), previousChainLength: readUint32(bytes, 32), messageNumber: readUint32(bytes, 36) };
 }
 
-/** HENCRYPT: draws the 12-byte nonce from `random`. */
-export function encryptHeader(headerKey: Bytes, header: Header, associatedData: Bytes, random: RandomSource): Bytes {
-  const nonce = random(AEAD_NONCE_LENGTH);
-  return concatBytes(nonce, aeadSeal(headerKey, nonce, encodeHeader(header), associatedData));
+/** §6.4: the header's associated data, u8(v) ‖ AD: the version is bound to every header. */
+export function headerAssociatedData(associatedData: Bytes): Bytes {
+  return concatBytes(Uint8Array.of(PROTOCOL_VERSION), associatedData);
 }
 
-/** HDECRYPT: the header, or null if `headerKey` does not open it. */
-export function tryDecryptHeader(headerKey: Bytes, encryptedHeader: Bytes, associatedData: Bytes): Header | null {
-  const nonce = encryptedHeader.subarray(0, AEAD_NONCE_LENGTH);
-  const opened = aeadTryOpen(headerKey, nonce, encryptedHeader.subarray(AEAD_NONCE_LENGTH), associatedData);
+/** HENCRYPT: draws the 24-byte nonce from `random`. `headerAd` is headerAssociatedData(AD). */
+export function encryptHeader(headerKey: Bytes, header: Header, headerAd: Bytes, random: RandomSource): Bytes {
+  const nonce = random(XAEAD_NONCE_LENGTH);
+  return concatBytes(nonce, xaeadSeal(headerKey, nonce, encodeHeader(header), headerAd));
+}
+
+/** HDECRYPT: the header, or null if `headerKey` does not open it. `headerAd` is headerAssociatedData(AD). */
+export function tryDecryptHeader(headerKey: Bytes, encryptedHeader: Bytes, headerAd: Bytes): Header | null {
+  const nonce = encryptedHeader.subarray(0, XAEAD_NONCE_LENGTH);
+  const opened = xaeadTryOpen(headerKey, nonce, encryptedHeader.subarray(XAEAD_NONCE_LENGTH), headerAd);
   return opened === null ? null : decodeHeader(opened);
 }

@@ -2,7 +2,7 @@
  * Message keys (spec/protocol.md §6.2, §6.5): a message key becomes one AEAD
  * key and nonce, used for exactly one body.
  */
-import { RATCHET_MESSAGE_KEYS_INFO } from '../constants.js';
+import { PROTOCOL_VERSION, RATCHET_MESSAGE_KEYS_INFO } from '../constants.js';
 import { aeadOpen, aeadSeal, concatBytes, messageAeadKeys, utf8, type Bytes, type MessageAeadKeys } from '../crypto/index.js';
 
 const MESSAGE_KEYS_INFO = utf8(RATCHET_MESSAGE_KEYS_INFO);
@@ -14,9 +14,9 @@ export function deriveBodyKeys(messageKey: Bytes): BodyKeys {
   return messageAeadKeys(messageKey, MESSAGE_KEYS_INFO);
 }
 
-/** The body's associated data: AD ‖ encrypted header (nonce included). */
+/** The body's associated data (§6.5.1): u8(v) ‖ AD ‖ encrypted header (nonce included). */
 function bodyAssociatedData(associatedData: Bytes, encryptedHeader: Bytes): Bytes {
-  return concatBytes(associatedData, encryptedHeader);
+  return concatBytes(Uint8Array.of(PROTOCOL_VERSION), associatedData, encryptedHeader);
 }
 
 export function sealBody(messageKey: Bytes, plaintext: Bytes, associatedData: Bytes, encryptedHeader: Bytes): Bytes {

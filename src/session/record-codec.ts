@@ -1,9 +1,15 @@
 /**
  * Serialized session records (spec/protocol.md §7.1):
- * `[STATE_VERSION, "session-record", { c: state | nil, a: [state…] }]`, where a
- * state is `{ peer, role, base, ratchet, pending, received }`. Decoded strictly.
+ * `[SESSION_RECORD_VERSION, "session-record", { c: state | nil, a: [state…], r: [base…] }]`,
+ * where a state is `{ peer, role, base, ratchet, pending, received }`. Decoded strictly.
+ *
+ * Version 1 records (protocol version 1) have the same layout and are
+ * upgraded as they are read (§7.1): an initiator session that never heard
+ * back was keyed under the version 1 PQXDH KDF, which no version 2 responder
+ * reproduces, so it is dropped (and the next send starts a new session);
+ * every other session carries over unchanged.
  */
-import { MAX_ARCHIVED_SESSIONS, MAX_RETIRED_BASES, MAX_STATE_SIZE } from '../constants.js';
+import { MAX_ARCHIVED_SESSIONS, MAX_RETIRED_BASES, MAX_STATE_SIZE, SESSION_RECORD_VERSION } from '../constants.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ML_KEM_1024_CIPHERTEXT_LENGTH, X25519_KEY_LENGTH, redact, type Bytes } from '../crypto/index.js';
 import { fail } from '../errors.js';
 import { decodeRatchetState, encodeRatchetState } from '../ratchet/index.js';
@@ -12,7 +18,8 @@ import {
   type InitialMessageHeader, type WireMap,
 } from '../wire/index.js';
 import type { SessionRecord, SessionState } from './session-state.js';
-import { decodeState, encodeState } from '../wire/state-envelope.js';
+import { encodeState, readVersionedState } from '../wire/state-envelope.js';
+import { decodeMsgpack } from '../wire/codec.js';
 
 const KIND = 'session-record';
 const WHAT = 'session record';
@@ -24,7 +31,7 @@ export function encodeSessionRecord(record: SessionRecord): Bytes {
     c: record.current === null ? null : stateToMap(record.current),
     a: record.archived.map(stateToMap),
     r: record.retired,
-  });
+  }, SESSION_RECORD_VERSION);
 }
 
 function stateToMap(s: SessionState): Record<string, unknown> {
@@ -43,12 +50,27 @@ function pendingToMap(h: InitialMessageHeader): Record<string, unknown> {
   return map;
 }
 
+/** The record versions decodeSessionRecord reads: 1 is upgraded (see the module comment). */
+const READABLE_VERSIONS = [1, SESSION_RECORD_VERSION];
+
 export function decodeSessionRecord(bytes: Bytes): SessionRecord {
-  const map = readMap(decodeState(bytes, KIND, MAX_STATE_SIZE, WHAT), WHAT, ['c', 'a', 'r']);
+  const { version, body } = readVersionedState(decodeMsgpack(bytes, MAX_STATE_SIZE, WHAT), KIND, WHAT, READABLE_VERSIONS);
+  const map = readMap(body, WHAT, ['c', 'a', 'r']);
   const current = map['c'] === null ? null : stateFromMap(map['c']);
   const archived = readArray(map, WHAT, 'a', MAX_ARCHIVED_SESSIONS).map(stateFromMap);
   const retired = readArray(map, WHAT, 'r', MAX_RETIRED_BASES).map((b) => checkBytes(b, WHAT, 'r', X25519_KEY_LENGTH));
-  return redact({ current, archived, retired }, 'SessionRecord');
+  const record = version === 1 ? upgradeFromVersion1({ current, archived, retired }) : { current, archived, retired };
+  return redact(record, 'SessionRecord');
+}
+
+/** §7.1 migration: drops version 1 sessions still waiting for their first answer. */
+export function upgradeFromVersion1(record: SessionRecord): SessionRecord {
+  const established = (s: SessionState): boolean => s.pending === null;
+  return {
+    current: record.current !== null && established(record.current) ? record.current : null,
+    archived: record.archived.filter(established),
+    retired: record.retired,
+  };
 }
 
 function stateFromMap(value: unknown): SessionState {

@@ -16,8 +16,9 @@ import {
   utf8, x25519, type Bytes, type RandomSource,
 } from '../crypto/index.js';
 import { fail } from '../errors.js';
-import { decodeSealedEnvelope, encodeSealedEnvelope } from '../wire/sealed-envelope.js';
-import { SEALED_EPHEMERAL_INFO, SEALED_STATIC_INFO } from '../constants.js';
+import { pad, paddedLength, unpad } from '../wire/padding.js';
+import { decodeSealedEnvelope, encodeSealedEnvelope, MAX_SEALED_CONTENT_SIZE } from '../wire/sealed-envelope.js';
+import { PROTOCOL_VERSION, SEALED_EPHEMERAL_INFO, SEALED_STATIC_INFO } from '../constants.js';
 import type { StaticSecretCache } from './static-secrets.js';
 
 /** An Ed25519 identity key pair (src/identity's IdentityKeyPair has this shape). */
@@ -25,6 +26,9 @@ interface IdentityKeys {
   readonly publicKey: Bytes;
   readonly privateKey: Bytes;
 }
+
+/** The version byte that starts both layers' associated data (§7.3): a relay can not re-label an envelope. */
+const VERSION = Uint8Array.of(PROTOCOL_VERSION);
 
 export interface UnsealedContent {
   readonly senderIdentityKey: Bytes;
@@ -58,22 +62,31 @@ export function seal(p: {
   const recipientX = ed25519PublicToX25519(p.recipientIdentityKey);
   const ephemeral = generateX25519KeyPair(p.random);
   const [chainKey, key1, nonce1] = ephemeralKeys(x25519(ephemeral.privateKey, recipientX), ephemeral.publicKey, p.recipientIdentityKey) as [Bytes, Bytes, Bytes];
-  const sealedSender = aeadSeal(key1, nonce1, p.identity.publicKey, concatBytes(ephemeral.publicKey, p.recipientIdentityKey));
+  const sealedSender = aeadSeal(key1, nonce1, p.identity.publicKey, concatBytes(VERSION, ephemeral.publicKey, p.recipientIdentityKey));
   const staticDh = staticSecret(p.identity, p.recipientIdentityKey, p.staticSecrets);
   const [key2, nonce2] = staticKeys(staticDh, chainKey, sealedSender) as [Bytes, Bytes];
-  const ad = concatBytes(ephemeral.publicKey, p.recipientIdentityKey, sealedSender);
-  return encodeSealedEnvelope({ ephemeralKey: ephemeral.publicKey, sealedSender, ciphertext: aeadSeal(key2, nonce2, p.content, ad) });
+  const ad = concatBytes(VERSION, ephemeral.publicKey, p.recipientIdentityKey, sealedSender);
+  const ciphertext = aeadSeal(key2, nonce2, padContent(p.content), ad);
+  return encodeSealedEnvelope({ ephemeralKey: ephemeral.publicKey, sealedSender, ciphertext });
 }
 
-/** Opens an envelope addressed to `identity`, or throws (MALFORMED, INVALID_KEY, DECRYPT_FAILED). */
+/** §7.3 step 5: pad(content) to its size class, capped at what one envelope carries. */
+function padContent(content: Bytes): Bytes {
+  if (content.length >= MAX_SEALED_CONTENT_SIZE) {
+    fail('OVERSIZE', 'content too large for a sealed envelope', { got: content.length, max: MAX_SEALED_CONTENT_SIZE - 1 });
+  }
+  return pad(content, Math.min(paddedLength(content.length), MAX_SEALED_CONTENT_SIZE));
+}
+
+/** Opens an envelope addressed to `identity` and strips its padding, or throws (MALFORMED, INVALID_KEY, DECRYPT_FAILED). */
 export function unseal(p: { identity: IdentityKeys; envelope: Bytes; staticSecrets?: StaticSecretCache }): UnsealedContent {
   const env = decodeSealedEnvelope(p.envelope);
   const ownX = ed25519SeedToX25519(p.identity.privateKey);
   const [chainKey, key1, nonce1] = ephemeralKeys(x25519(ownX, env.ephemeralKey), env.ephemeralKey, p.identity.publicKey) as [Bytes, Bytes, Bytes];
-  const senderIdentityKey = aeadOpen(key1, nonce1, env.sealedSender, concatBytes(env.ephemeralKey, p.identity.publicKey));
+  const senderIdentityKey = aeadOpen(key1, nonce1, env.sealedSender, concatBytes(VERSION, env.ephemeralKey, p.identity.publicKey));
   if (senderIdentityKey.length !== 32) fail('MALFORMED', 'sealed sender identity has a bad length');
   const [key2, nonce2] = staticKeys(staticSecret(p.identity, senderIdentityKey, p.staticSecrets), chainKey, env.sealedSender) as [Bytes, Bytes];
-  const ad = concatBytes(env.ephemeralKey, p.identity.publicKey, env.sealedSender);
-  const content = aeadOpen(key2, nonce2, env.ciphertext, ad);
+  const ad = concatBytes(VERSION, env.ephemeralKey, p.identity.publicKey, env.sealedSender);
+  const content = unpad(aeadOpen(key2, nonce2, env.ciphertext, ad));
   return { senderIdentityKey, content };
 }

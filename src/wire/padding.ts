@@ -41,8 +41,10 @@ export function paddedLength(contentLength: number): number {
   return Math.max(PADDING_MIN_LENGTH, padme(contentLength + 1));
 }
 
-export function pad(content: Bytes): Bytes {
-  const out = new Uint8Array(paddedLength(content.length));
+/** pad(m); `length` (default paddedLength(|m|)) lets a caller cap the size at a bound of its own. */
+export function pad(content: Bytes, length: number = paddedLength(content.length)): Bytes {
+  if (!Number.isSafeInteger(length) || length <= content.length) fail('OVERSIZE', 'padding: no room for the marker', { got: content.length, max: length - 1 });
+  const out = new Uint8Array(length);
   out.set(content);
   out[content.length] = PADDING_MARKER;
   return out;

@@ -11,7 +11,7 @@
  * (each with its `v`). Signatures are checked by verifySignedPreKey and
  * verifyKemPreKey, which never throw; decoding checks shapes only.
  */
-import { KEM_PREKEY_SIGNATURE_LABEL, MAX_BUNDLE_SIZE, PROTOCOL_VERSION, SIGNED_PREKEY_SIGNATURE_LABEL } from '../constants.js';
+import { KEM_PREKEY_SIGNATURE_LABEL, MAX_BUNDLE_SIZE, PREKEY_VERSION, SIGNED_PREKEY_SIGNATURE_LABEL } from '../constants.js';
 import {
   concatBytes, ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, ML_KEM_1024_PUBLIC_KEY_LENGTH, uintToBytes, utf8, verify,
   X25519_KEY_LENGTH, type Bytes,
@@ -109,15 +109,15 @@ export function verifyKemPreKey(identityKey: Bytes, k: KemPreKeyPublic): boolean
 // ── maps (shared by the standalone codecs and the bundle) ───────────────────
 
 function signedPreKeyMap(k: SignedPreKeyPublic): WireMap {
-  return { v: PROTOCOL_VERSION, id: k.id, createdAt: k.createdAt, publicKey: k.publicKey, signature: k.signature };
+  return { v: PREKEY_VERSION, id: k.id, createdAt: k.createdAt, publicKey: k.publicKey, signature: k.signature };
 }
 
 function kemPreKeyMap(k: KemPreKeyPublic): WireMap {
-  return { v: PROTOCOL_VERSION, id: k.id, createdAt: k.createdAt, publicKey: k.publicKey, signature: k.signature, lastResort: k.lastResort };
+  return { v: PREKEY_VERSION, id: k.id, createdAt: k.createdAt, publicKey: k.publicKey, signature: k.signature, lastResort: k.lastResort };
 }
 
 function oneTimePreKeyMap(k: OneTimePreKeyPublic): WireMap {
-  return { v: PROTOCOL_VERSION, id: k.id, publicKey: k.publicKey };
+  return { v: PREKEY_VERSION, id: k.id, publicKey: k.publicKey };
 }
 
 /** What a signed prekey and a KEM prekey share, in this order: v, id, createdAt, a public key of `keyLength`, the signature. */
@@ -125,7 +125,7 @@ function readSignedFields(
   value: unknown, what: string, keyLength: number, extra: readonly string[],
 ): { map: WireMap; fields: { id: number; createdAt: number; publicKey: Bytes; signature: Bytes } } {
   const map = readMap(value, what, ['v', 'id', 'createdAt', 'publicKey', 'signature', ...extra]);
-  readVersion(map, what, [PROTOCOL_VERSION]);
+  readVersion(map, what, [PREKEY_VERSION]);
   const fields = {
     id: readUint(map, what, 'id', MAX_PREKEY_ID),
     createdAt: readUint(map, what, 'createdAt'),
@@ -146,7 +146,7 @@ function readKemPreKey(value: unknown, what: string): KemPreKeyPublic {
 
 function readOneTimePreKey(value: unknown, what: string): OneTimePreKeyPublic {
   const map = readMap(value, what, ['v', 'id', 'publicKey']);
-  readVersion(map, what, [PROTOCOL_VERSION]);
+  readVersion(map, what, [PREKEY_VERSION]);
   return { id: readUint(map, what, 'id', MAX_PREKEY_ID), publicKey: readBytes(map, what, 'publicKey', X25519_KEY_LENGTH) };
 }
 
@@ -182,7 +182,7 @@ const BUNDLE = 'prekey bundle';
 
 export function encodePreKeyBundle(b: PreKeyBundle): Bytes {
   const map: Record<string, unknown> = {
-    v: PROTOCOL_VERSION,
+    v: PREKEY_VERSION,
     identityKey: b.identityKey,
     signedPreKey: signedPreKeyMap(b.signedPreKey),
     kemPreKey: kemPreKeyMap(b.kemPreKey),
@@ -193,7 +193,7 @@ export function encodePreKeyBundle(b: PreKeyBundle): Bytes {
 
 export function decodePreKeyBundle(bytes: Bytes): PreKeyBundle {
   const map = readMap(decodeMsgpack(bytes, MAX_BUNDLE_SIZE, BUNDLE), BUNDLE, ['v', 'identityKey', 'signedPreKey', 'kemPreKey'], ['oneTimePreKey']);
-  readVersion(map, BUNDLE, [PROTOCOL_VERSION]);
+  readVersion(map, BUNDLE, [PREKEY_VERSION]);
   const identityKey = readBytes(map, BUNDLE, 'identityKey', ED25519_PUBLIC_KEY_LENGTH);
   const signedPreKey = readSignedPreKey(map['signedPreKey'], `${BUNDLE} signed prekey`);
   const kemPreKey = readKemPreKey(map['kemPreKey'], `${BUNDLE} KEM prekey`);

@@ -12,7 +12,7 @@ import {
   ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, type Bytes,
 } from '../crypto/index.js';
 import {
-  PROTOCOL_VERSION, RELAY_ID_LENGTH, RELAY_MAILBOX_ID_LENGTH, RELAY_MAX_ACK_IDS, RELAY_MAX_ENVELOPE_SIZE,
+  RELAY_FRAME_VERSION, RELAY_ID_LENGTH, RELAY_MAILBOX_ID_LENGTH, RELAY_MAX_ACK_IDS, RELAY_MAX_ENVELOPE_SIZE,
   RELAY_MAX_EPHEMERAL_SIZE, RELAY_MAX_FANOUT, RELAY_MAX_FRAME_SIZE, RELAY_MAX_PREKEY_SIZE, RELAY_MAX_PUBLISH_KEM,
   RELAY_MAX_PUBLISH_ONE_TIME, RELAY_NONCE_LENGTH, RELAY_TOKEN_MAX_LENGTH, RELAY_TOKEN_MIN_LENGTH,
 } from '../constants.js';
@@ -84,7 +84,7 @@ const ENVELOPE = { min: 1, max: RELAY_MAX_ENVELOPE_SIZE } as const;
 const PREKEY = { min: 1, max: RELAY_MAX_PREKEY_SIZE } as const;
 
 function head(t: string, id: number): Record<string, unknown> {
-  return { v: PROTOCOL_VERSION, t, id };
+  return { v: RELAY_FRAME_VERSION, t, id };
 }
 
 // ── requests ────────────────────────────────────────────────────────────────
@@ -154,7 +154,7 @@ const fields = (...names: string[]): string[] => [...COMMON, ...names];
 export function readRelayRequest(value: unknown): RelayRequest {
   const pre = readMap(value, REQUEST, COMMON, ['identityKey', 'signature', 'signedPreKey', 'kemPreKey', 'oneTime',
     'kemOneTime', 'mailbox', 'token', 'replaces', 'data', 'ttl', 'to', 'ids']);
-  readVersion(pre, REQUEST, [PROTOCOL_VERSION]);
+  readVersion(pre, REQUEST, [RELAY_FRAME_VERSION]);
   const t = readString(pre, REQUEST, 't', 32);
   const id = readUint(pre, REQUEST, 'id', MAX_REQUEST_ID);
   if (id < 1) fail('MALFORMED', `${REQUEST}: id must be at least 1`, { what: REQUEST, field: 'id' });
@@ -321,7 +321,7 @@ export function decodeRelayServerFrame(bytes: Bytes, maxSize: number = RELAY_MAX
   const value = decodeMsgpack(bytes, maxSize, SERVER, RELAY_SERVER_FRAME_DECODE_LIMITS);
   const pre = readMap(value, SERVER, COMMON, ['relayId', 'nonce', 're', 'mailbox', 'oneTime', 'kem', 'bundle', 'results',
     'delivered', 'code', 'retryAfter', 'eid', 'data']);
-  readVersion(pre, SERVER, [PROTOCOL_VERSION]);
+  readVersion(pre, SERVER, [RELAY_FRAME_VERSION]);
   const t = readString(pre, SERVER, 't', 32);
   const id = readUint(pre, SERVER, 'id', MAX_REQUEST_ID);
   const push = (): void => { if (id !== 0) fail('MALFORMED', `${SERVER}: a push carries id 0`, { what: SERVER, field: 'id' }); };

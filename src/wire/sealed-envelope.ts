@@ -21,6 +21,8 @@ const WHAT = 'sealed envelope';
 const SEALED_SENDER_LENGTH = 48;
 /** Content bound: a session message plus room for its own framing. */
 export const MAX_SEALED_ENVELOPE_SIZE = MAX_MESSAGE_SIZE + 8192;
+/** Largest padded content (§7.3): the envelope bound less its tag, `e`, `s` and msgpack framing (128 bytes cover them). */
+export const MAX_SEALED_CONTENT_SIZE = MAX_SEALED_ENVELOPE_SIZE - 128;
 
 export function encodeSealedEnvelope(env: SealedEnvelope): Bytes {
   return encodeMsgpack({ v: PROTOCOL_VERSION, e: env.ephemeralKey, s: env.sealedSender, c: env.ciphertext });

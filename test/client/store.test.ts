@@ -3,9 +3,10 @@
  * trip, ordering, atomic batches); SqliteStore also rejects a wrong key with a
  * typed error and leaves no plaintext or key names in the file.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { utf8, type Bytes } from '../../src/crypto/index.js';
 import { seededRandom } from '../../src/testing/index.js';
@@ -94,7 +95,6 @@ describe('SqliteStore at rest', () => {
     const s = SqliteStore.open({ path, key });
     await s.write([put('sessions', 'a', utf8('A')), put('sessions', 'b', utf8('B'))]);
     await s.close();
-    const Database = (await import('better-sqlite3')).default;
     const db = new Database(path);
     const rows = db.prepare('SELECT key_tag, nonce, sealed FROM entries').all() as { key_tag: Buffer; nonce: Buffer; sealed: Buffer }[];
     const [r0, r1] = rows as [typeof rows[0], typeof rows[0]];
@@ -103,5 +103,29 @@ describe('SqliteStore at rest', () => {
     const t = SqliteStore.open({ path, key });
     await expect(t.list('sessions')).rejects.toSatisfy((e: unknown) => isStoreError(e, 'CORRUPT'));
     await t.close();
+  });
+});
+
+describe('SqliteStore nonces', () => {
+  it('seals new rows with 24-byte XChaCha20 nonces and still opens rows an earlier version sealed with 12-byte nonces', async () => {
+    // test/fixtures/store-v1.db: written by the store of commit 70a1c69 (key 32 × 0x07), every row with a 12-byte nonce.
+    const path = sqlitePath();
+    writeFileSync(path, readFileSync(new URL('../fixtures/store-v1.db', import.meta.url)));
+    const nonceLengths = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return (db.prepare('SELECT nonce FROM entries').all() as { nonce: Buffer }[]).map((r) => r.nonce.length).sort();
+      } finally {
+        db.close();
+      }
+    };
+    expect(nonceLengths()).toEqual([12, 12]);
+    const s = SqliteStore.open({ path, key });
+    expect(await s.get('sessions', 'alice')).toEqual(utf8('written by the version 1 store'));
+    await s.write([put('sessions', 'alice', utf8('rewritten'))]);
+    expect(await s.get('sessions', 'alice')).toEqual(utf8('rewritten'));
+    expect(await s.get('contacts', 'c1')).toEqual(utf8('a contact'));
+    await s.close();
+    expect(nonceLengths()).toEqual([12, 24]);
   });
 });

@@ -134,7 +134,7 @@ describe('duplicates and garbage', () => {
   it('an unsupported message version is UNSUPPORTED_VERSION', () => {
     const pair = makePair(10);
     const { header, ciphertext } = decodeRatchetMessage(sendMany(pair, 'alice', 1)[0] as Bytes);
-    expect(errorCodeOf(() => receive(pair, 'bob', encodeMsgpack({ v: 2, h: header, c: ciphertext })))).toBe('UNSUPPORTED_VERSION');
+    expect(errorCodeOf(() => receive(pair, 'bob', encodeMsgpack({ v: 1, h: header, c: ciphertext })))).toBe('UNSUPPORTED_VERSION');
     expect(receive(pair, 'bob', encodeRatchetMessage({ header, ciphertext }))).toBe('alice 0');
   });
 });
@@ -145,7 +145,7 @@ describe('header encryption and sizes', () => {
     const before = pair.states.alice;
     const [m] = sendMany(pair, 'alice', 1) as [Bytes];
     expect(toHex(m)).not.toContain(toHex(before.sendingRatchetKey.publicKey));
-    expect(decodeRatchetMessage(m).header.length).toBe(68);
+    expect(decodeRatchetMessage(m).header.length).toBe(80);
   });
 
   it('refuses a plaintext that would exceed MAX_MESSAGE_SIZE (OVERSIZE), state unchanged', () => {
