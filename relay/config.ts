@@ -67,6 +67,14 @@ export interface RelayLimits {
   readonly maxStrikes: number;
   /** Consecutive RATE_LIMITED answers before the connection is closed with 4008. */
   readonly maxRateLimited: number;
+  /** Largest blob (file ciphertext) one upload grant may be for; a larger request is TOO_LARGE (spec/relay.md §12). */
+  readonly maxBlobSize: number;
+  /** Blob bytes, pending and complete, one identity may hold; beyond it a grant is QUOTA_EXCEEDED. */
+  readonly blobQuotaPerIdentity: number;
+  /** Blob bytes the relay holds over all identities; beyond it a grant is STORAGE_FULL. */
+  readonly maxBlobBytes: number;
+  /** How long an upload grant is valid; an upload not complete by then is deleted. */
+  readonly blobUploadWindowMs: number;
 }
 
 export interface RelayOptions {
@@ -83,6 +91,8 @@ export interface RelayOptions {
   readonly sqliteSync: 'full' | 'normal';
   /** Default and longest envelope TTL (seconds); a sender may ask for less. */
   readonly ttlSeconds: number;
+  /** Lifetime of a complete blob (seconds from its upload's completion); defaults to ttlSeconds. */
+  readonly blobTtlSeconds: number;
   /** Interval of the expiry sweep. */
   readonly sweepIntervalMs: number;
   readonly limits: RelayLimits;
@@ -134,6 +144,10 @@ export const DEFAULT_LIMITS: RelayLimits = {
   highWaterMark: 1024 * 1024,
   maxStrikes: 10,
   maxRateLimited: 200,
+  maxBlobSize: 2 * 1024 * 1024 * 1024,
+  blobQuotaPerIdentity: 4 * 1024 * 1024 * 1024,
+  maxBlobBytes: 64 * 1024 * 1024 * 1024,
+  blobUploadWindowMs: 60 * 60 * 1000,
 };
 
 export const DEFAULT_TTL_SECONDS = 30 * 24 * 60 * 60;

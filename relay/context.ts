@@ -6,6 +6,7 @@ import type { AttackLog } from './attack-log.js';
 import type { RelayMetrics } from './metrics.js';
 import type { Limiter } from './limiter.js';
 import type { RelayStore } from './store/types.js';
+import type { BlobService } from './blobs/service.js';
 
 /** The part of a connection that other connections reach: pushes to its mailbox. */
 export interface MailboxSession {
@@ -36,5 +37,7 @@ export interface RelayContext {
   /** The shared budgets of spec/relay.md §7.3: in memory on one node, in Redis across several. */
   readonly limiter: Limiter;
   readonly attacks: AttackLog;
+  /** File blobs (spec/relay.md §12). */
+  readonly blobs: BlobService;
   draining: boolean;
 }

@@ -198,5 +198,7 @@ export async function handleRequest(ctx: RelayContext, conn: ConnectionAuth, req
       await ctx.store.ack(mailbox, req.ids);
       return { result: { re: 'ack' }, after: () => conn.acked(req.ids) };
     }
+    case 'blob_grant':
+      return { result: { re: 'blob_grant', ...(await ctx.blobs.grant(owner(conn).mailbox, req.size)) } };
   }
 }

@@ -29,6 +29,8 @@ import { RelayMemoryStore } from './store/memory.js';
 import { RelayPostgresStore } from './store/postgres.js';
 import { RelaySqliteStore } from './store/sqlite.js';
 import type { RelayStore } from './store/types.js';
+import { openBlobService } from './blobs/open.js';
+import { handleBlobHttp } from './blobs/http.js';
 
 export type StartRelayOptions = Partial<Omit<RelayOptions, 'limits'>> & {
   readonly limits?: Partial<RelayLimits>;
@@ -67,6 +69,7 @@ export function resolveOptions(o: StartRelayOptions): RelayOptions {
     redis: o.redis,
     sqliteSync: o.sqliteSync ?? 'full',
     ttlSeconds: o.ttlSeconds ?? DEFAULT_TTL_SECONDS,
+    blobTtlSeconds: o.blobTtlSeconds ?? o.ttlSeconds ?? DEFAULT_TTL_SECONDS,
     sweepIntervalMs: o.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
     limits: { ...DEFAULT_LIMITS, ...o.limits },
     logLevel: o.logLevel ?? 'info',
@@ -83,7 +86,7 @@ function httpHandler(ctx: RelayContext) {
     if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(ctx.draining ? 503 : 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: ctx.draining ? 'draining' : 'ok' }));
-    } else {
+    } else if (!handleBlobHttp(ctx.blobs, req, res)) {
       res.writeHead(404);
       res.end();
     }
@@ -114,7 +117,8 @@ async function createContext(options: RelayOptions, store: RelayStore, relaySecr
   const metrics = createMetrics(() => store.stats(), () => limiter.sizes());
   return {
     options: { ...options, limits }, store, log, relaySecret, relayId: deriveRelayId(relaySecret), metrics,
-    online: new Map(), limiter, attacks: new AttackLog(log, metrics.defences, options.logAddresses, options.now), draining: false,
+    online: new Map(), limiter, attacks: new AttackLog(log, metrics.defences, options.logAddresses, options.now),
+    blobs: await openBlobService({ ...options, limits }), draining: false,
   };
 }
 
@@ -188,6 +192,7 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
   const sweep = async (): Promise<number> => {
     const now = options.now();
     ctx.limiter.prune(now);
+    await ctx.blobs.sweep(now);
     return store.sweep(now);
   };
   const sweeper = setInterval(() => {

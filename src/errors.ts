@@ -33,7 +33,11 @@ export type ProtocolErrorCode =
   | 'NOT_AUTHORIZED' // the actor lacks the role the operation needs (e.g. a channel reader posting)
   | 'STALE_EPOCH' // a membership change for an epoch older than ours
   | 'EPOCH_FORK' // a membership change conflicting with one already applied at that epoch
-  | 'FUTURE_EPOCH'; // a membership change more than one epoch ahead: an earlier change is missing
+  | 'FUTURE_EPOCH' // a membership change more than one epoch ahead: an earlier change is missing
+  // files (src/file)
+  | 'FILE_TRUNCATED' // the blob ended before its last chunk
+  | 'FILE_TRAILING_DATA' // bytes after the blob's last chunk
+  | 'FILE_DIGEST_MISMATCH'; // the blob's SHA-256 differs from the pointer's digest
 
 export type ErrorDetails = Readonly<Record<string, string | number | boolean>>;
 

@@ -4,6 +4,7 @@ export * from './xaead.js';
 export * from './bytes.js';
 export * from './ed25519.js';
 export * from './kdf.js';
+export * from './hash-stream.js';
 export * from './mlkem.js';
 export { cryptoProvider, nobleProvider, useCryptoProvider, type CryptoProvider } from './provider.js';
 export * from './random.js';

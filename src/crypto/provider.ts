@@ -15,6 +15,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import type { Bytes } from './bytes.js';
+import type { Sha256Hasher } from './hash-stream.js';
 import { nobleHkdfSha256, nobleHmacSha256, nobleHmacSha256Each } from './noble-hmac.js';
 
 export interface CryptoProvider {
@@ -40,6 +41,11 @@ export interface CryptoProvider {
   hmacSha256Each?(key: Bytes, messages: readonly Bytes[]): Bytes[];
   hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: number): Bytes;
   sha256(data: Bytes): Bytes;
+  /**
+   * An incremental SHA-256: the digest of the concatenation of every update,
+   * equal to sha256 of those bytes. Optional: without it the facade uses noble's.
+   */
+  sha256Hasher?(): Sha256Hasher;
   sha512(data: Bytes): Bytes;
 }
 
@@ -76,6 +82,10 @@ export const nobleProvider: CryptoProvider = {
   hmacSha256Each: nobleHmacSha256Each,
   hkdfSha256: nobleHkdfSha256,
   sha256: (data) => sha256(data),
+  sha256Hasher: () => {
+    const h = sha256.create();
+    return { update: (data) => { h.update(data); }, digest: () => h.digest() };
+  },
   sha512: (data) => sha512(data),
 };
 

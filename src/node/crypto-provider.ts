@@ -209,5 +209,9 @@ export const nodeCryptoProvider: CryptoProvider = {
   hkdfSha256: nobleProvider.hkdfSha256,
   // node's per-call overhead loses to noble below one SHA-256 block (measured crossover: 32–64 bytes).
   sha256: (data) => (data.length < NODE_SHA256_MIN_LENGTH ? nobleProvider.sha256(data) : own(createHash('sha256').update(data).digest())),
+  sha256Hasher: () => {
+    const h = createHash('sha256');
+    return { update: (data) => { h.update(data); }, digest: () => own(h.digest()) };
+  },
   sha512: (data) => own(createHash('sha512').update(data).digest()),
 };

@@ -26,7 +26,7 @@ import {
 export const RELAY_ERROR_CODES = [
   'BAD_FRAME', 'UNSUPPORTED_VERSION', 'AUTH_REQUIRED', 'ALREADY_AUTHENTICATED', 'AUTH_FAILED', 'TOKEN_REFUSED',
   'NO_PREKEYS', 'BAD_PREKEY', 'TOO_MANY_PREKEYS', 'TOO_MANY_TOKENS', 'MAILBOX_FULL', 'STORAGE_FULL', 'TOO_LARGE',
-  'RATE_LIMITED', 'SHUTTING_DOWN', 'UNAVAILABLE', 'INTERNAL',
+  'RATE_LIMITED', 'SHUTTING_DOWN', 'UNAVAILABLE', 'INTERNAL', 'QUOTA_EXCEEDED',
 ] as const;
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 
@@ -34,6 +34,11 @@ export const MAX_REQUEST_ID = 0xffffffff;
 /** Longest error code string a decoder accepts. */
 const MAX_CODE_LENGTH = 64;
 const MAX_TTL_SECONDS = 0xffffffff;
+/** Blob ids and upload grants (spec/relay.md §12.1). */
+export const RELAY_BLOB_ID_LENGTH = 16;
+export const RELAY_BLOB_GRANT_LENGTH = 32;
+/** Largest blob size a grant request may name (the relay's own limit is usually lower): 2^40 + tags. */
+const MAX_BLOB_REQUEST_SIZE = 2 ** 41;
 
 export interface RelayRecipientRef {
   readonly mailbox: Bytes;
@@ -53,11 +58,12 @@ export type RelayRequest =
   | { readonly type: 'send'; readonly id: number; readonly mailbox: Bytes; readonly token: Bytes; readonly data: Bytes; readonly ttl?: number }
   | { readonly type: 'fanout'; readonly id: number; readonly to: readonly RelayRecipientRef[]; readonly data: Bytes; readonly ttl?: number }
   | { readonly type: 'ephemeral'; readonly id: number; readonly mailbox: Bytes; readonly token: Bytes; readonly data: Bytes }
-  | { readonly type: 'ack'; readonly id: number; readonly ids: readonly number[] };
+  | { readonly type: 'ack'; readonly id: number; readonly ids: readonly number[] }
+  | { readonly type: 'blob_grant'; readonly id: number; readonly size: number };
 
 export type RelayRequestType = RelayRequest['type'];
 export const RELAY_REQUEST_TYPES: readonly RelayRequestType[] = [
-  'auth', 'publish', 'counts', 'bundle', 'token_add', 'token_revoke', 'send', 'fanout', 'ephemeral', 'ack',
+  'auth', 'publish', 'counts', 'bundle', 'token_add', 'token_revoke', 'send', 'fanout', 'ephemeral', 'ack', 'blob_grant',
 ];
 
 /** `ok` results, keyed by the request type they answer (`re`). "ok" in a fanout result means stored. */
@@ -67,7 +73,8 @@ export type RelayResult =
   | { readonly re: 'bundle'; readonly bundle: Bytes }
   | { readonly re: 'token_add' | 'token_revoke' | 'send' | 'ack' }
   | { readonly re: 'fanout'; readonly results: readonly string[] }
-  | { readonly re: 'ephemeral'; readonly delivered: boolean };
+  | { readonly re: 'ephemeral'; readonly delivered: boolean }
+  | { readonly re: 'blob_grant'; readonly blob: Bytes; readonly grant: Bytes; readonly expires: number };
 
 export type RelayServerFrame =
   | { readonly type: 'challenge'; readonly relayId: Bytes; readonly nonce: Bytes }
@@ -109,6 +116,7 @@ export function encodeRelayRequest(r: RelayRequest): Bytes {
       if (r.ttl !== undefined) m['ttl'] = r.ttl; break;
     case 'ephemeral': m['mailbox'] = r.mailbox; m['token'] = r.token; m['data'] = r.data; break;
     case 'ack': m['ids'] = r.ids; break;
+    case 'blob_grant': m['size'] = r.size; break;
   }
   return encodeMsgpack(m);
 }
@@ -153,7 +161,7 @@ const fields = (...names: string[]): string[] => [...COMMON, ...names];
 /** Reads a request from an already-decoded msgpack value (the relay decodes once, to report the id). */
 export function readRelayRequest(value: unknown): RelayRequest {
   const pre = readMap(value, REQUEST, COMMON, ['identityKey', 'signature', 'signedPreKey', 'kemPreKey', 'oneTime',
-    'kemOneTime', 'mailbox', 'token', 'replaces', 'data', 'ttl', 'to', 'ids']);
+    'kemOneTime', 'mailbox', 'token', 'replaces', 'data', 'ttl', 'to', 'ids', 'size']);
   readVersion(pre, REQUEST, [RELAY_FRAME_VERSION]);
   const t = readString(pre, REQUEST, 't', 32);
   const id = readUint(pre, REQUEST, 'id', MAX_REQUEST_ID);
@@ -204,6 +212,12 @@ export function readRelayRequest(value: unknown): RelayRequest {
     case 'ack': {
       const m = readMap(value, REQUEST, fields('ids'));
       return { type: t, id, ids: readArray(m, REQUEST, 'ids', RELAY_MAX_ACK_IDS).map((x) => checkUint(x, REQUEST, 'ids')) };
+    }
+    case 'blob_grant': {
+      const m = readMap(value, REQUEST, fields('size'));
+      const size = readUint(m, REQUEST, 'size', MAX_BLOB_REQUEST_SIZE);
+      if (size < 1) fail('MALFORMED', `${REQUEST}: blob size must be at least 1`, { what: REQUEST, field: 'size' });
+      return { type: t, id, size };
     }
     default:
       return fail('MALFORMED', `${REQUEST}: unknown type`, { what: REQUEST, field: 't' });
@@ -300,6 +314,13 @@ function readResult(value: unknown, pre: WireMap): RelayResult {
       const m = readMap(value, SERVER, [...ok, 'delivered']);
       return { re, delivered: readBoolean(m, SERVER, 'delivered') };
     }
+    case 'blob_grant': {
+      const m = readMap(value, SERVER, [...ok, 'blob', 'grant', 'expires']);
+      return {
+        re, blob: readBytes(m, SERVER, 'blob', RELAY_BLOB_ID_LENGTH), grant: readBytes(m, SERVER, 'grant', RELAY_BLOB_GRANT_LENGTH),
+        expires: readUint(m, SERVER, 'expires'),
+      };
+    }
     default:
       return fail('MALFORMED', `${SERVER}: unknown result type`, { what: SERVER, field: 're' });
   }
@@ -320,7 +341,7 @@ export const RELAY_SERVER_FRAME_DECODE_LIMITS: DecodeLimits = {
 export function decodeRelayServerFrame(bytes: Bytes, maxSize: number = RELAY_MAX_FRAME_SIZE): RelayServerFrame {
   const value = decodeMsgpack(bytes, maxSize, SERVER, RELAY_SERVER_FRAME_DECODE_LIMITS);
   const pre = readMap(value, SERVER, COMMON, ['relayId', 'nonce', 're', 'mailbox', 'oneTime', 'kem', 'bundle', 'results',
-    'delivered', 'code', 'retryAfter', 'eid', 'data']);
+    'delivered', 'code', 'retryAfter', 'eid', 'data', 'blob', 'grant', 'expires']);
   readVersion(pre, SERVER, [RELAY_FRAME_VERSION]);
   const t = readString(pre, SERVER, 't', 32);
   const id = readUint(pre, SERVER, 'id', MAX_REQUEST_ID);

@@ -24,7 +24,7 @@ const examples: ContentBody[] = [
   { type: 'receipt', receipt: 'read', ids: [id(), id()] },
   { type: 'typing', active: true },
   { type: 'sticker', pack: random(16), packKey: random(32), sticker: 7 },
-  { type: 'attachment', id: random(16), key: random(32), digest: random(32), size: 123456, mime: 'image/jpeg', name: 'cat.jpg', caption: 'a cat' },
+  { type: 'attachment', id: random(16), key: random(32), digest: random(32), size: 123456, chunk: 65536, mime: 'image/jpeg', name: 'cat.jpg', caption: 'a cat' },
   { type: 'custom', custom: 'app.example/coupon', payload: new Uint8Array([1, 2, 3]) },
   { type: 'custom', custom: 'com.pay.wallet/payment-request', payload: new Uint8Array(0) },
 ];
@@ -68,7 +68,7 @@ describe('content', () => {
     expectCode(() => decodeContent(raw('receipt', { receipt: 'read', ids: [] })), 'MALFORMED');
     expectCode(() => decodeContent(raw('custom', { custom: 'coupon', payload: new Uint8Array(0) })), 'MALFORMED');
     expectCode(() => decodeContent(raw('custom', { custom: 'App.Example/x', payload: new Uint8Array(0) })), 'MALFORMED');
-    expectCode(() => decodeContent(raw('attachment', { id: new Uint8Array(16), key: new Uint8Array(32), digest: new Uint8Array(32), size: 1, mime: 'jpeg' })), 'MALFORMED');
+    expectCode(() => decodeContent(raw('attachment', { id: new Uint8Array(16), key: new Uint8Array(32), digest: new Uint8Array(32), size: 1, chunk: 65536, mime: 'jpeg' })), 'MALFORMED');
     expectCode(() => decodeContent(raw('typing', { active: 1 })), 'MALFORMED');
     expectCode(() => decodeContent(encodeMsgpack({ v: 1, id: new Uint8Array(16), ts: 1.5, t: 'typing', b: { active: true } })), 'MALFORMED');
     expectCode(() => decodeContent(new Uint8Array(200 * 1024)), 'OVERSIZE');

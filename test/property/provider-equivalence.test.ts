@@ -191,6 +191,17 @@ describe('nodeCryptoProvider ≡ nobleProvider', () => {
     }), fcParams(150));
   });
 
+  it('incremental SHA-256 over random splits equals the one-shot digest, under both providers', () => {
+    fc.assert(fc.property(fc.array(bytes(0, 300), { maxLength: 6 }), (parts) => {
+      const whole = parts.reduce<Uint8Array>((a, b) => concat(a, b), new Uint8Array(0));
+      for (const p of [nodeCryptoProvider, nobleProvider]) {
+        const h = p.sha256Hasher?.();
+        for (const part of parts) h?.update(part);
+        expect(h?.digest()).toStrictEqual(nobleProvider.sha256(whole));
+      }
+    }), fcParams(100));
+  });
+
   it('HKDF-SHA-256 across salt, info and output lengths, including the limits', () => {
     const length = fc.oneof(fc.integer({ min: 1, max: 200 }), fc.constantFrom(0, -1, 1.5, 8160, 8161));
     const info = fc.oneof(bytes(0, 80), fc.constantFrom(new Uint8Array(1024), new Uint8Array(1025)));

@@ -19,6 +19,7 @@ const SAMPLE_FRAMES: RelayServerFrame[] = [
   { type: 'ok', id: 2, result: { re: 'publish', oneTime: 3, kem: 4 } },
   { type: 'ok', id: 3, result: { re: 'counts', oneTime: 0, kem: 0 } },
   { type: 'ok', id: 4, result: { re: 'bundle', bundle: systemRandom(2000) } },
+  { type: 'ok', id: 5, result: { re: 'blob_grant', blob: systemRandom(16), grant: systemRandom(32), expires: 1_800_000_000_000 } },
   { type: 'ok', id: 5, result: { re: 'send' } },
   { type: 'ok', id: 6, result: { re: 'fanout', results: ['ok', 'TOKEN_REFUSED'] } },
   { type: 'ok', id: 7, result: { re: 'ephemeral', delivered: true } },

@@ -19,5 +19,6 @@ export const SAMPLE_REQUESTS: RelayRequest[] = [
   { type: 'fanout', id: 11, to: [{ mailbox: mb, token: tok }, { mailbox: systemRandom(16), token: systemRandom(16) }], data: systemRandom(10) },
   { type: 'ephemeral', id: 12, mailbox: mb, token: tok, data: systemRandom(5) },
   { type: 'ack', id: 0xffffffff, ids: [1, 2, 3] },
+  { type: 'blob_grant', id: 13, size: 2 ** 31 },
 ];
 

@@ -17,6 +17,9 @@ import {
 import {
   CONTENT_VERSION, MAX_CONTENT_SIZE, MAX_CUSTOM_PAYLOAD, MAX_RECEIPT_IDS, MAX_TEXT_LENGTH, MESSAGE_ID_LENGTH,
 } from '../../constants.js';
+import {
+  FILE_DIGEST_LENGTH, FILE_KEY_LENGTH, FILE_MAX_CHUNK_SIZE, FILE_MAX_PREVIEW_SIZE, FILE_MAX_SIZE, FILE_MIN_CHUNK_SIZE,
+} from '../file-bounds.js';
 
 export type ContentBody =
   | { readonly type: 'text'; readonly text: string; readonly replyTo?: Bytes; readonly quote?: string }
@@ -26,7 +29,7 @@ export type ContentBody =
   | { readonly type: 'sticker'; readonly pack: Bytes; readonly packKey: Bytes; readonly sticker: number }
   | {
       readonly type: 'attachment'; readonly id: Bytes; readonly key: Bytes; readonly digest: Bytes; readonly size: number;
-      readonly mime: string; readonly name?: string; readonly caption?: string;
+      readonly chunk: number; readonly mime: string; readonly name?: string; readonly caption?: string; readonly preview?: Bytes;
     }
   | { readonly type: 'custom'; readonly custom: string; readonly payload: Bytes };
 
@@ -54,7 +57,6 @@ const WHAT = 'content';
 /** `namespace/name`: a reverse-DNS or domain namespace, a slash, a name (client.md §2.2). */
 const CUSTOM_TYPE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+\/[a-z0-9][a-z0-9._-]{0,63}$/;
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/;
-const MAX_ATTACHMENT_SIZE = 2 ** 40;
 
 export function encodeContent(c: Content): Bytes {
   // Validate by decoding what we would send: one rule set for both directions.
@@ -76,9 +78,10 @@ function encodeBody(b: ContentBody): Record<string, unknown> {
     case 'typing': return { active: b.active };
     case 'sticker': return { pack: b.pack, packKey: b.packKey, sticker: b.sticker };
     case 'attachment': {
-      const out: Record<string, unknown> = { id: b.id, key: b.key, digest: b.digest, size: b.size, mime: b.mime };
+      const out: Record<string, unknown> = { id: b.id, key: b.key, digest: b.digest, size: b.size, chunk: b.chunk, mime: b.mime };
       if (b.name !== undefined) out['name'] = b.name;
       if (b.caption !== undefined) out['caption'] = b.caption;
+      if (b.preview !== undefined) out['preview'] = b.preview;
       return out;
     }
     case 'custom': return { custom: b.custom, payload: b.payload };
@@ -136,16 +139,20 @@ function decodeBody(type: string, value: unknown): ContentBody {
   }
 }
 
+/** The file pointer of protocol.md §11.1 (bounds §11.5). */
 function decodeAttachment(value: unknown, w: string): ContentBody {
-  const m = readMap(value, w, ['id', 'key', 'digest', 'size', 'mime'], ['name', 'caption']);
+  const m = readMap(value, w, ['id', 'key', 'digest', 'size', 'chunk', 'mime'], ['name', 'caption', 'preview']);
   const mime = readString(m, w, 'mime', 128);
   if (!MIME.test(mime)) fail('MALFORMED', `${w}: mime is not type/subtype`, { what: w });
   const name = readOptional(m, 'name', () => nonEmpty(m, w, 'name', 255));
   const caption = readOptional(m, 'caption', () => readString(m, w, 'caption', 4096));
+  const preview = readOptional(m, 'preview', () => readBytes(m, w, 'preview', { min: 1, max: FILE_MAX_PREVIEW_SIZE }));
+  const chunk = readUint(m, w, 'chunk', FILE_MAX_CHUNK_SIZE);
+  if (chunk < FILE_MIN_CHUNK_SIZE) fail('MALFORMED', `${w}: chunk size below ${FILE_MIN_CHUNK_SIZE}`, { what: w, field: 'chunk' });
   return {
-    type: 'attachment', id: readBytes(m, w, 'id', { min: 16, max: 64 }), key: readBytes(m, w, 'key', 32),
-    digest: readBytes(m, w, 'digest', 32), size: readUint(m, w, 'size', MAX_ATTACHMENT_SIZE), mime,
-    ...(name !== undefined && { name }), ...(caption !== undefined && { caption }),
+    type: 'attachment', id: readBytes(m, w, 'id', { min: 16, max: 64 }), key: readBytes(m, w, 'key', FILE_KEY_LENGTH),
+    digest: readBytes(m, w, 'digest', FILE_DIGEST_LENGTH), size: readUint(m, w, 'size', FILE_MAX_SIZE), chunk, mime,
+    ...(name !== undefined && { name }), ...(caption !== undefined && { caption }), ...(preview !== undefined && { preview }),
   };
 }
 

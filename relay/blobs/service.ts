@@ -1,0 +1,202 @@
+/**
+ * The blob store's rules (spec/relay.md §12): grants over the authenticated
+ * connection, quotas, resumable uploads checked for length and digest,
+ * reads of complete blobs only, expiry. The index of every blob's metadata
+ * lives here, in memory (a few hundred bytes per blob); the bytes and a copy
+ * of the metadata live in a BlobStore.
+ *
+ * Bounded cost: an upload is streamed to the store as it arrives, never more
+ * than the socket's buffer in memory, and never more bytes than granted; the
+ * digest check reads back only the uploader's own bytes.
+ */
+import { createSha256, equalBytes, fromHex, sha256, toHex, type Bytes, type RandomSource } from '../../src/crypto/index.js';
+import { RELAY_BLOB_GRANT_LENGTH, RELAY_BLOB_ID_LENGTH } from '../../src/wire/index.js';
+import { RelayError } from '../errors.js';
+import { BlobHttpError } from './errors.js';
+import type { BlobMeta, BlobStore } from './types.js';
+
+export interface BlobLimits {
+  /** Largest blob (ciphertext bytes) one grant may be for. */
+  readonly maxBlobSize: number;
+  /** Bytes of blobs, pending and complete, one identity may hold. */
+  readonly blobQuotaPerIdentity: number;
+  /** Bytes of blobs the relay holds over all identities. */
+  readonly maxBlobBytes: number;
+  /** How long a grant stays valid: an upload unfinished by then is deleted. */
+  readonly blobUploadWindowMs: number;
+}
+
+export interface BlobServiceOptions {
+  readonly limits: BlobLimits;
+  /** Lifetime of a complete blob, from its completion. */
+  readonly ttlSeconds: number;
+  readonly now: () => number;
+  readonly random: RandomSource;
+}
+
+export interface Grant {
+  readonly blob: Bytes;
+  readonly grant: Bytes;
+  /** The upload deadline, ms since the epoch. */
+  readonly expires: number;
+}
+
+export interface UploadRequest {
+  readonly id: string;
+  readonly grant: Bytes | undefined;
+  readonly offset: number;
+  readonly length: number;
+  readonly digest: Bytes | undefined;
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+export class BlobService {
+  readonly #store: BlobStore;
+  readonly #options: BlobServiceOptions;
+  readonly #index = new Map<string, BlobMeta>();
+  readonly #usage = new Map<string, number>();
+  readonly #busy = new Set<string>();
+  #total = 0;
+
+  private constructor(store: BlobStore, options: BlobServiceOptions) {
+    this.#store = store;
+    this.#options = options;
+  }
+
+  static async open(store: BlobStore, options: BlobServiceOptions): Promise<BlobService> {
+    const service = new BlobService(store, options);
+    for (const meta of await store.list()) service.#track(meta);
+    return service;
+  }
+
+  /** Bytes held (pending and complete) in total and by one owner (hex mailbox). */
+  usage(owner?: string): number {
+    return owner === undefined ? this.#total : this.#usage.get(owner) ?? 0;
+  }
+
+  /** A grant to upload `size` bytes, counted against `owner` at once (§12.2). */
+  async grant(owner: Bytes, size: number): Promise<Grant> {
+    const { limits, now, random } = this.#options;
+    const ownerHex = toHex(owner);
+    if (size > limits.maxBlobSize) throw new RelayError('TOO_LARGE', 'blob larger than the relay accepts');
+    if (this.usage(ownerHex) + size > limits.blobQuotaPerIdentity) throw new RelayError('QUOTA_EXCEEDED', 'blob quota');
+    if (this.#total + size > limits.maxBlobBytes) throw new RelayError('STORAGE_FULL', 'blob storage full');
+    const blob = random(RELAY_BLOB_ID_LENGTH);
+    const grant = random(RELAY_BLOB_GRANT_LENGTH);
+    const meta: BlobMeta = {
+      id: toHex(blob), owner: ownerHex, size, grantHash: toHex(sha256(grant)), expiresAt: now() + limits.blobUploadWindowMs, complete: false,
+    };
+    this.#track(meta);
+    try {
+      await this.#store.create(meta);
+    } catch (e) {
+      this.#untrack(meta);
+      throw e;
+    }
+    return { blob, grant, expires: meta.expiresAt };
+  }
+
+  /** Bytes of a pending upload the relay holds durably: where the uploader resumes. */
+  async received(id: string, grant: Bytes | undefined): Promise<number> {
+    const meta = this.#pending(id, grant);
+    return this.#store.received(meta.id);
+  }
+
+  /** Appends one request's body at `offset`; completes the blob when it reaches the granted size. */
+  async upload(r: UploadRequest): Promise<{ offset: number; complete: boolean }> {
+    const meta = this.#pending(r.id, r.grant);
+    if (this.#busy.has(meta.id)) throw new BlobHttpError('BUSY');
+    this.#busy.add(meta.id);
+    try {
+      const held = await this.#store.received(meta.id);
+      if (r.offset !== held) throw new BlobHttpError('OFFSET_MISMATCH', { offset: held });
+      if (r.offset + r.length > meta.size) throw new BlobHttpError('TOO_LARGE', { offset: held });
+      const end = r.offset + r.length;
+      if (end === meta.size && r.digest === undefined) throw new BlobHttpError('DIGEST_REQUIRED', { offset: held });
+      const offset = await this.#append(meta.id, r.body, r.length);
+      if (offset < end) throw new BlobHttpError('INCOMPLETE', { offset });
+      if (offset < meta.size) return { offset, complete: false };
+      await this.#complete(meta, r.digest as Bytes);
+      return { offset, complete: true };
+    } finally {
+      this.#busy.delete(meta.id);
+    }
+  }
+
+  /** A complete, unexpired blob, or NOT_FOUND. */
+  find(id: string): BlobMeta {
+    const meta = this.#index.get(id);
+    if (meta === undefined || !meta.complete || meta.expiresAt <= this.#options.now()) throw new BlobHttpError('NOT_FOUND');
+    return meta;
+  }
+
+  read(meta: BlobMeta, start: number, end: number): AsyncIterable<Uint8Array> {
+    return this.#store.read(meta.id, start, end);
+  }
+
+  /** Deletes expired blobs and expired unfinished uploads (not one being written). */
+  async sweep(now: number): Promise<number> {
+    const expired = [...this.#index.values()].filter((m) => m.expiresAt <= now && !this.#busy.has(m.id));
+    for (const meta of expired) await this.#delete(meta);
+    return expired.length;
+  }
+
+  /** Streams at most `length` bytes of `body` into the upload; a longer body is TOO_LARGE. */
+  async #append(id: string, body: AsyncIterable<Uint8Array>, length: number): Promise<number> {
+    const appender = await this.#store.appender(id);
+    let written = 0;
+    let failure: unknown;
+    try {
+      for await (const piece of body) {
+        if (written + piece.length > length) throw new BlobHttpError('TOO_LARGE');
+        await appender.write(piece);
+        written += piece.length;
+      }
+    } catch (e) {
+      // A dropped connection ends the body early: what arrived is kept (made durable below) for a resume.
+      failure = e instanceof BlobHttpError ? e : undefined;
+    }
+    const offset = await appender.close();
+    if (failure !== undefined) throw failure;
+    return offset;
+  }
+
+  async #complete(meta: BlobMeta, digest: Bytes): Promise<void> {
+    const hash = createSha256();
+    for await (const piece of this.#store.readPending(meta.id)) hash.update(piece);
+    if (!equalBytes(hash.digest(), digest)) {
+      await this.#delete(meta);
+      throw new BlobHttpError('DIGEST_MISMATCH');
+    }
+    const done: BlobMeta = { ...meta, complete: true, expiresAt: this.#options.now() + this.#options.ttlSeconds * 1000 };
+    await this.#store.commit(done);
+    this.#index.set(meta.id, done);
+  }
+
+  #pending(id: string, grant: Bytes | undefined): BlobMeta {
+    const meta = this.#index.get(id);
+    if (meta === undefined || meta.expiresAt <= this.#options.now()) throw new BlobHttpError('NOT_FOUND');
+    if (grant === undefined || !equalBytes(sha256(grant), fromHex(meta.grantHash))) throw new BlobHttpError('FORBIDDEN');
+    if (meta.complete) throw new BlobHttpError('ALREADY_COMPLETE', { offset: meta.size });
+    return meta;
+  }
+
+  async #delete(meta: BlobMeta): Promise<void> {
+    this.#untrack(meta);
+    await this.#store.delete(meta.id);
+  }
+
+  #track(meta: BlobMeta): void {
+    this.#index.set(meta.id, meta);
+    this.#usage.set(meta.owner, this.usage(meta.owner) + meta.size);
+    this.#total += meta.size;
+  }
+
+  #untrack(meta: BlobMeta): void {
+    if (!this.#index.delete(meta.id)) return;
+    const left = this.usage(meta.owner) - meta.size;
+    if (left > 0) this.#usage.set(meta.owner, left);
+    else this.#usage.delete(meta.owner);
+    this.#total -= meta.size;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Encrypting a file as a stream (spec/protocol.md §11.2): plaintext goes in
+ * in pieces of any size, sealed chunks come out as soon as each is full. At
+ * most one chunk of plaintext is held, so memory does not grow with the file.
+ * The digest of the ciphertext (§11.4) is computed on the way.
+ */
+import { aeadSeal, createSha256, utf8, type Bytes, type Sha256Hasher } from '../crypto/index.js';
+import { fail } from '../errors.js';
+import { FILE_CHUNK_LABEL, FILE_KEY_LENGTH } from './constants.js';
+import { chunkNonce, chunkPlainLength, fileLayout, type FileLayout } from './layout.js';
+
+const CHUNK_AD = utf8(FILE_CHUNK_LABEL);
+
+export class FileSealer {
+  readonly layout: FileLayout;
+  readonly #key: Bytes;
+  readonly #hash: Sha256Hasher = createSha256();
+  #buffer: Bytes;
+  #filled = 0;
+  #index = 0;
+  /** Plaintext bytes taken so far (padding excluded). */
+  #taken = 0;
+  #digest: Bytes | undefined;
+
+  constructor(key: Bytes, size: number, chunkSize: number) {
+    if (key.length !== FILE_KEY_LENGTH) fail('INVALID_KEY', 'file key must be 32 bytes', { got: key.length });
+    this.layout = fileLayout(size, chunkSize);
+    this.#key = Uint8Array.from(key);
+    this.#buffer = new Uint8Array(chunkPlainLength(this.layout, 0));
+  }
+
+  /** Takes plaintext; returns the chunks it completed, sealed. More than `size` bytes in total is INVALID_STATE. */
+  push(data: Bytes): Bytes[] {
+    if (this.#taken + data.length > this.layout.size) fail('INVALID_STATE', 'file: more bytes than its size', { max: this.layout.size });
+    this.#taken += data.length;
+    return this.#fill(data);
+  }
+
+  /** Pads, seals what is left and returns those chunks; fewer than `size` bytes pushed is INVALID_STATE. */
+  finish(): Bytes[] {
+    if (this.#taken !== this.layout.size) fail('INVALID_STATE', 'file: fewer bytes than its size', { got: this.#taken, expected: this.layout.size });
+    const out: Bytes[] = [];
+    // Padding is zeros: the unfilled rest of the buffer, then whole chunks of zeros.
+    while (this.#index < this.layout.chunkCount) {
+      this.#filled = this.#buffer.length;
+      out.push(this.#seal());
+    }
+    this.#digest = this.#hash.digest();
+    return out;
+  }
+
+  /** SHA-256 of the whole ciphertext, once finished. */
+  digest(): Bytes {
+    return this.#digest ?? fail('INVALID_STATE', 'file: digest before finish');
+  }
+
+  #fill(data: Bytes): Bytes[] {
+    const out: Bytes[] = [];
+    let at = 0;
+    while (at < data.length) {
+      const n = Math.min(data.length - at, this.#buffer.length - this.#filled);
+      this.#buffer.set(data.subarray(at, at + n), this.#filled);
+      this.#filled += n;
+      at += n;
+      // The last chunk is sealed by finish(), after its padding.
+      if (this.#filled === this.#buffer.length && this.#index < this.layout.chunkCount - 1) out.push(this.#seal());
+    }
+    return out;
+  }
+
+  #seal(): Bytes {
+    const last = this.#index === this.layout.chunkCount - 1;
+    const sealed = aeadSeal(this.#key, chunkNonce(this.#index, last), this.#buffer, CHUNK_AD);
+    this.#hash.update(sealed);
+    this.#index++;
+    this.#filled = 0;
+    if (this.#index < this.layout.chunkCount) this.#buffer = new Uint8Array(chunkPlainLength(this.layout, this.#index));
+    return sealed;
+  }
+}

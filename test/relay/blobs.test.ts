@@ -1,0 +1,176 @@
+/**
+ * The relay's blob store (spec/relay.md §12) over real HTTP and a real
+ * WebSocket grant: resumable uploads checked for offset, length and digest,
+ * ranged downloads of complete blobs only, quotas, expiry, and the disk
+ * layout (no half file under a final name, blobs survive a restart).
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { concatBytes, sha256, systemRandom, toHex, type Bytes } from '../../src/crypto/index.js';
+import type { RelayResult } from '../../src/wire/index.js';
+import { RelayRefusal } from './client.js';
+import { login, relay, tempDir, until } from './harness.js';
+
+type GrantResult = Extract<RelayResult, { re: 'blob_grant' }>;
+
+const randomBlob = (n: number): Bytes => new Uint8Array(randomBytes(n));
+const httpOf = (wsUrl: string): string => wsUrl.replace(/^ws/, 'http');
+
+async function grant(url: string, size: number): Promise<GrantResult> {
+  const c = await login(url);
+  return c.request<GrantResult>({ type: 'blob_grant', size });
+}
+
+function put(base: string, g: GrantResult, offset: number, body: Bytes, digest?: Bytes): Promise<Response> {
+  return fetch(`${base}/v1/uploads/${toHex(g.blob)}`, {
+    method: 'PUT', body: body as Uint8Array<ArrayBuffer>,
+    headers: {
+      authorization: `Bearer ${toHex(g.grant)}`, 'upload-offset': String(offset),
+      ...(digest !== undefined && { 'parley-digest': toHex(digest) }),
+    },
+  });
+}
+
+async function codeOf(res: Response): Promise<string> {
+  return ((await res.json()) as { code: string }).code;
+}
+
+async function get(base: string, g: GrantResult, range?: string): Promise<Response> {
+  return fetch(`${base}/v1/blobs/${toHex(g.blob)}`, { headers: range === undefined ? {} : { range } });
+}
+
+async function uploadAll(base: string, g: GrantResult, blob: Bytes): Promise<void> {
+  const half = Math.floor(blob.length / 2);
+  expect((await put(base, g, 0, blob.subarray(0, half))).status).toBe(204);
+  const done = await put(base, g, half, blob.subarray(half), sha256(blob));
+  expect(done.status).toBe(201);
+  expect(done.headers.get('upload-offset')).toBe(String(blob.length));
+}
+
+describe('blob store', () => {
+  it('uploads in two requests, then serves the whole blob, a range, and refuses a range past the end', async () => {
+    const r = await relay();
+    const base = httpOf(r.url);
+    const blob = randomBlob(100_000);
+    const g = await grant(r.url, blob.length);
+    expect(g.blob.length).toBe(16);
+    expect((await get(base, g)).status).toBe(404); // pending: nothing partial is served
+    await uploadAll(base, g, blob);
+    const whole = await get(base, g);
+    expect(whole.status).toBe(200);
+    expect(new Uint8Array(await whole.arrayBuffer())).toEqual(blob);
+    const part = await get(base, g, 'bytes=1000-1999');
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 1000-1999/${blob.length}`);
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(blob.subarray(1000, 2000));
+    const tail = await get(base, g, 'bytes=99990-');
+    expect(new Uint8Array(await tail.arrayBuffer())).toEqual(blob.subarray(99_990));
+    const beyond = await get(base, g, `bytes=${blob.length}-`);
+    expect([beyond.status, await codeOf(beyond)]).toEqual([416, 'RANGE_NOT_SATISFIABLE']);
+    const unknown = await fetch(`${base}/v1/blobs/${toHex(systemRandom(16))}`);
+    expect([unknown.status, await codeOf(unknown)]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('refuses a wrong grant, a wrong offset, a body past the size, a missing or wrong digest', async () => {
+    const r = await relay();
+    const base = httpOf(r.url);
+    const blob = randomBlob(5000);
+    const g = await grant(r.url, blob.length);
+    const forged = await put(base, { ...g, grant: systemRandom(32) }, 0, blob.subarray(0, 10));
+    expect([forged.status, await codeOf(forged)]).toEqual([403, 'FORBIDDEN']);
+    expect((await put(base, g, 0, blob.subarray(0, 1000))).status).toBe(204);
+    const skipped = await put(base, g, 2000, blob.subarray(2000, 3000));
+    expect([skipped.status, await codeOf(skipped), skipped.headers.get('upload-offset')]).toEqual([409, 'OFFSET_MISMATCH', '1000']);
+    const long = await put(base, g, 1000, concatBytes(blob.subarray(1000), new Uint8Array(1)), sha256(blob));
+    expect([long.status, await codeOf(long)]).toEqual([413, 'TOO_LARGE']);
+    const undigested = await put(base, g, 1000, blob.subarray(1000));
+    expect([undigested.status, await codeOf(undigested)]).toEqual([400, 'DIGEST_REQUIRED']);
+    const wrong = await put(base, g, 1000, blob.subarray(1000), sha256(blob.subarray(1)));
+    expect([wrong.status, await codeOf(wrong)]).toEqual([422, 'DIGEST_MISMATCH']);
+    // The bad upload is gone, with its reservation.
+    expect((await put(base, g, 0, blob.subarray(0, 10))).status).toBe(404);
+    expect(r.context.blobs.usage()).toBe(0);
+  });
+
+  it('a dropped upload resumes at the offset the relay reports', async () => {
+    const r = await relay();
+    const base = httpOf(r.url);
+    const blob = randomBlob(300_000);
+    const g = await grant(r.url, blob.length);
+    // Announce the whole body, send 100 KB, then cut the connection.
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(`${base}/v1/uploads/${toHex(g.blob)}`, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${toHex(g.grant)}`, 'upload-offset': '0', 'content-length': String(blob.length),
+          'parley-digest': toHex(sha256(blob)),
+        },
+      });
+      req.on('error', () => resolve());
+      req.write(blob.subarray(0, 100_000), () => setTimeout(() => { req.destroy(); resolve(); }, 50));
+    });
+    let held = 0;
+    await until(async () => {
+      const head = await fetch(`${base}/v1/uploads/${toHex(g.blob)}`, { method: 'HEAD', headers: { authorization: `Bearer ${toHex(g.grant)}` } });
+      held = Number(head.headers.get('upload-offset'));
+      return head.status === 204 && held === 100_000;
+    });
+    expect((await put(base, g, held, blob.subarray(held), sha256(blob))).status).toBe(201);
+    expect(new Uint8Array(await (await get(base, g)).arrayBuffer())).toEqual(blob);
+  });
+
+  it('enforces the size limit, the per-identity quota and the global quota at grant time', async () => {
+    const r = await relay({ limits: { maxBlobSize: 1000, blobQuotaPerIdentity: 1500, maxBlobBytes: 2400 } });
+    const refusal = async (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: unknown) => (e as RelayRefusal).code);
+    const alice = await login(r.url);
+    expect(await refusal(alice.request({ type: 'blob_grant', size: 1001 }))).toBe('TOO_LARGE');
+    expect(await refusal(alice.request({ type: 'blob_grant', size: 1000 }))).toBe('ok');
+    expect(await refusal(alice.request({ type: 'blob_grant', size: 501 }))).toBe('QUOTA_EXCEEDED');
+    expect(await refusal(alice.request({ type: 'blob_grant', size: 500 }))).toBe('ok');
+    const bob = await login(r.url);
+    expect(await refusal(bob.request({ type: 'blob_grant', size: 1000 }))).toBe('STORAGE_FULL');
+    expect(await refusal(bob.request({ type: 'blob_grant', size: 1 }))).toBe('ok');
+    const stranger = await (await import('./harness.js')).connect(r.url);
+    expect(await refusal(stranger.request({ type: 'blob_grant', size: 1 }))).toBe('AUTH_REQUIRED');
+  });
+
+  it('unfinished uploads expire after the upload window, complete blobs after their TTL', async () => {
+    let now = 1_800_000_000_000;
+    const r = await relay({ now: () => now, blobTtlSeconds: 60, limits: { blobUploadWindowMs: 10_000 } });
+    const base = httpOf(r.url);
+    const blob = randomBlob(2000);
+    const pending = await grant(r.url, 2000);
+    const done = await grant(r.url, 2000);
+    expect((await put(base, pending, 0, blob.subarray(0, 1000))).status).toBe(204);
+    await uploadAll(base, done, blob);
+    now += 10_000;
+    await r.sweep();
+    expect((await put(base, pending, 1000, blob.subarray(1000), sha256(blob))).status).toBe(404);
+    expect((await get(base, done)).status).toBe(200);
+    now += 60_000;
+    expect((await get(base, done)).status).toBe(404); // expired, even before the sweep
+    await r.sweep();
+    expect(r.context.blobs.usage()).toBe(0);
+  });
+
+  it('on disk: a final name only for a complete blob; blobs and pending uploads survive a restart', async () => {
+    const dataDir = tempDir();
+    const blob = randomBlob(50_000);
+    const first = await relay({ dataDir });
+    const done = await grant(first.url, blob.length);
+    const pending = await grant(first.url, blob.length);
+    await uploadAll(httpOf(first.url), done, blob);
+    expect((await put(httpOf(first.url), pending, 0, blob.subarray(0, 20_000))).status).toBe(204);
+    const names = readdirSync(join(dataDir, 'blobs')).sort();
+    expect(names).toEqual([`${toHex(done.blob)}.blob`, `${toHex(done.blob)}.json`, `${toHex(pending.blob)}.json`, `${toHex(pending.blob)}.part`].sort());
+    await first.close();
+    const second = await relay({ dataDir });
+    const base = httpOf(second.url);
+    expect(new Uint8Array(await (await get(base, done)).arrayBuffer())).toEqual(blob);
+    expect((await put(base, pending, 20_000, blob.subarray(20_000), sha256(blob))).status).toBe(201);
+    expect(second.context.blobs.usage()).toBe(2 * blob.length);
+  });
+});
