@@ -130,6 +130,12 @@ export const MAX_SENDER_KEYS_PER_MEMBER = 3;
 export const MAX_GROUP_MESSAGE_SIZE = MAX_MESSAGE_SIZE;
 /** Largest group control structure (distribution, change, welcome) a decoder accepts (§8.6, §8.7). */
 export const MAX_GROUP_CONTROL_SIZE = 128 * 1024;
+/** Signed changes a client keeps per group and resends, oldest first, to a member that missed them (client.md §6.5). */
+export const GROUP_CHANGE_LOG_MAX = 64;
+/** How long a claim of a later group epoch that nobody substantiates keeps a member from posting (client.md §6.5). */
+export const GROUP_BEHIND_TIMEOUT_MS = 30_000;
+/** Longest wait between two attempts to deliver a membership change to a member whose mailbox is full (client.md §6.5). */
+export const GROUP_CHANGE_RETRY_MAX_MS = 30_000;
 /** Largest serialized group session (§8.9). */
 export const MAX_GROUP_STATE_SIZE = 4 * 1024 * 1024;
 /** HMAC input byte of the sender chain step for the message key (§8.2). */
@@ -138,16 +144,16 @@ export const SENDER_CHAIN_MESSAGE_KEY_SEED = 0x01;
 export const SENDER_CHAIN_KEY_SEED = 0x02;
 /** HKDF info: group message key → AEAD key ‖ nonce (§8.2). */
 export const SENDER_KEY_MESSAGE_KEYS_INFO = 'Parley_SenderKey_MessageKeys_v1';
+/** HKDF info: group message key → key commitment carried in the signed body (§8.3). */
+export const SENDER_KEY_COMMITMENT_INFO = 'Parley_SenderKey_Commitment_v1';
+/** Length of a group message's key commitment (§8.3). */
+export const GROUP_KEY_COMMITMENT_LENGTH = 32;
 /** Signature domain label of a group message body (§8.3). */
 export const SENDER_KEY_MESSAGE_LABEL = 'Parley_SenderKey_Message_v1';
 /** Signature domain label of a sender key's proof of possession in a distribution (§8.4). */
 export const SENDER_KEY_DISTRIBUTION_LABEL = 'Parley_SenderKey_Distribution_v1';
 /** Signature domain label of a membership change body (§8.7). */
 export const GROUP_CHANGE_LABEL = 'Parley_Group_Change_v1';
-/** HKDF info: group message key → key commitment carried in the signed body (§8.3). */
-export const SENDER_KEY_COMMITMENT_INFO = 'Parley_SenderKey_Commitment_v1';
-/** Length of a group message's key commitment (§8.3). */
-export const GROUP_KEY_COMMITMENT_LENGTH = 32;
 /** Signature domain label of a welcome body (§8.8). */
 export const GROUP_WELCOME_LABEL = 'Parley_Group_Welcome_v1';
 /** Hash domain label of a group state (§8.6). */

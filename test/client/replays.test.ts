@@ -3,15 +3,12 @@
  * (spec/client.md §7.1): the recipient drops it silently — no message-lost,
  * no heal, no second message.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Client } from '../../src/client/client.js';
-import type { WebSocketFactory } from '../../src/client/transport/websocket.js';
-import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../../src/node/index.js';
-import { decodeRelayRequest, type RelayRequest } from '../../src/wire/relay-frames.js';
+import type { Client } from '../../src/client/client.js';
+import type { RelayRequest } from '../../src/wire/relay-frames.js';
 import { TestClient } from '../relay/client.js';
-import { befriend, relayPerFile, text } from '../scenario/helpers.js';
+import { befriend, openRecordingClient, relayPerFile, text } from '../scenario/helpers.js';
 
 const file = relayPerFile('parley-replay-');
 const { tmp, open } = file;
@@ -21,21 +18,7 @@ type SendRequest = Extract<RelayRequest, { type: 'send' }>;
 
 /** A client whose outgoing `send` requests are recorded (what a relay sees and could replay). */
 async function recordingClient(name: string, sent: SendRequest[]): Promise<Client> {
-  const dir = join(tmp.dir, name);
-  mkdirSync(dir, { recursive: true });
-  const webSocket: WebSocketFactory = (url) => {
-    const ws = nodeWebSocketFactory(url);
-    const send = ws.send.bind(ws);
-    ws.send = (data: Uint8Array) => {
-      const r = decodeRelayRequest(data);
-      if (r.type === 'send') sent.push(r);
-      send(data);
-    };
-    return ws;
-  };
-  const store = SqliteStore.open({ path: join(dir, 'store.db'), key: loadOrCreateKeyFile(join(dir, 'store.key')) });
-  const client = await Client.open({ relay: file.relay.url, store, webSocket, displayName: name, backoff: { baseMs: 20, maxMs: 300 } });
-  await client.ready();
+  const client = await openRecordingClient(join(tmp.dir, name), file.relay.url, name, (r) => { if (r.type === 'send') sent.push(r); });
   open.push(client);
   return client;
 }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { Client } from '../../src/client/client.js';
 import type { Contact } from '../../src/wire/client/contact.js';
+import type { WebSocketFactory } from '../../src/client/transport/websocket.js';
+import { decodeRelayRequest, type RelayRequest } from '../../src/wire/relay-frames.js';
 import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../../src/node/index.js';
 import { startRelayProcess, type RelayProcess } from '../../demo/harness.js';
 
@@ -26,6 +28,24 @@ export async function openClient(dir: string, relayUrl: string, name: string, li
     relay: relayUrl, store, webSocket: nodeWebSocketFactory, displayName: name, backoff: { baseMs: 20, maxMs: 300 }, requestTimeoutMs: 10_000,
   });
   listen?.(client); // before any delivery of the backlog can be processed
+  await client.ready();
+  return client;
+}
+
+/** Opens client `name` (as openClient) over sockets that show every relay request it writes to `onRequest`. */
+export async function openRecordingClient(dir: string, relayUrl: string, name: string, onRequest: (r: RelayRequest) => void): Promise<Client> {
+  mkdirSync(dir, { recursive: true });
+  const webSocket: WebSocketFactory = (url) => {
+    const ws = nodeWebSocketFactory(url);
+    const send = ws.send.bind(ws);
+    ws.send = (data: Uint8Array) => {
+      onRequest(decodeRelayRequest(data));
+      send(data);
+    };
+    return ws;
+  };
+  const store = SqliteStore.open({ path: join(dir, 'store.db'), key: loadOrCreateKeyFile(join(dir, 'store.key')) });
+  const client = await Client.open({ relay: relayUrl, store, webSocket, displayName: name, backoff: { baseMs: 20, maxMs: 300 } });
   await client.ready();
   return client;
 }

@@ -16,6 +16,7 @@ import { reach, sendControl } from './reach.js';
 import { rotate } from './rotation.js';
 import { entryOf } from './roster.js';
 import { commitGroup, groupInfo, selfEntry, type GroupInfo, type GroupOptions } from './state.js';
+import { deliverChange, memberPeer, withLogged } from './sync.js';
 
 export async function createGroupWith(ctx: ClientContext, name: string, members: readonly Contact[], options: GroupOptions): Promise<GroupInfo> {
   const token = ctx.random(TOKEN_LENGTH);
@@ -41,28 +42,40 @@ export async function createGroupWith(ctx: ClientContext, name: string, members:
 export async function addMember(ctx: ClientContext, id: string, contact: Contact): Promise<GroupInfo> {
   const { before, control, welcome } = await change(ctx, id, { operation: 'add', target: contact.identityKey }, (r, epoch) => [...r, entryOf(contact, epoch)]);
   const { record } = ctx.groups.get(id);
-  await Promise.all([
-    ...before.map((p) => sendControl(ctx, p, control)),
-    sendControl(ctx, contact, encodeGroupControl({ type: 'welcome', welcome: welcome as Bytes, name: record.name, roster: record.roster, rotation: record.rotation })),
-  ]);
+  announce(ctx, id, before, control);
+  await sendControl(ctx, contact, encodeGroupControl({ type: 'welcome', welcome: welcome as Bytes, name: record.name, roster: record.roster, rotation: record.rotation }));
   ctx.events.emit('group-change', { group: id, change: 'added', members: groupInfo(ctx, id).members });
   return groupInfo(ctx, id);
 }
 
+/**
+ * The removal is committed, then announced and our token rotated. The announcement does not hold the rotation
+ * up: a removed member keeping a mailbox full only delays its delivery (retried, §6.5), never our rotation.
+ */
 export async function removeMember(ctx: ClientContext, id: string, contact: Contact): Promise<GroupInfo> {
   const g = ctx.groups.get(id);
   const target = reach(ctx, g, contact.identityKey) ?? contact;
   const { before, control } = await change(ctx, id, { operation: 'remove', target: contact.identityKey }, (r) => r.filter((e) => !equalBytes(e.identityKey, contact.identityKey)));
-  await Promise.all([...before, target].map((p) => sendControl(ctx, p, control)));
+  announce(ctx, id, before, control);
+  // The removed member is told once (through the outbox's own retries): it has no claim on our persistence.
+  void sendControl(ctx, target, control).catch(() => undefined);
   ctx.events.emit('group-change', { group: id, change: 'removed', members: groupInfo(ctx, id).members });
   await rotate(ctx, id);
   return groupInfo(ctx, id);
 }
 
+/** Delivers a change to every member before it, each until delivered or refused for good (in the background). */
+function announce(ctx: ClientContext, id: string, before: readonly Bytes[], control: Bytes): void {
+  for (const m of before) {
+    void deliverChange(ctx, id, m, control, memberPeer(ctx, id, m)).catch((error: unknown) => ctx.events.emit('error', { error }));
+  }
+}
+
 export async function leaveGroup(ctx: ClientContext, id: string): Promise<void> {
   const g = ctx.groups.get(id);
   const { before, control } = await change(ctx, id, { operation: 'leave', target: ctx.identity.publicKey }, (r) => [...r]);
-  await Promise.all(before.map((p) => sendControl(ctx, p, control)));
+  const peers = before.map((m) => reach(ctx, g, m)).filter((p): p is Peer => p !== undefined && p.token !== undefined);
+  await Promise.allSettled(peers.map((p) => sendControl(ctx, p, control)));
   await ctx.lane.run(async () => {
     await ctx.store.write([del('groups', id)]);
     ctx.groups.delete(id);
@@ -73,20 +86,20 @@ export async function leaveGroup(ctx: ClientContext, id: string): Promise<void> 
 
 type ChangeRequest = { readonly operation: 'add' | 'remove' | 'leave'; readonly target: Bytes };
 
-/** Makes a membership change as ourselves; commits it; returns who must hear of it. */
+/** Makes a membership change as ourselves; commits it (and logs it, §6.5); returns who must hear of it (identity keys). */
 async function change(
   ctx: ClientContext, id: string, request: ChangeRequest, roster: (r: readonly RosterEntry[], epoch: number) => RosterEntry[],
-): Promise<{ before: Peer[]; control: Bytes; welcome: Bytes | null }> {
+): Promise<{ before: Bytes[]; control: Bytes; welcome: Bytes | null }> {
   return ctx.lane.run(async () => {
     const g = ctx.groups.get(id);
     const before = g.session.group.members
       .filter((m) => !equalBytes(m.identityKey, ctx.identity.publicKey) && !equalBytes(m.identityKey, request.target))
-      .map((m) => reach(ctx, g, m.identityKey))
-      .filter((p): p is Peer => p !== undefined && p.token !== undefined);
+      .map((m) => m.identityKey);
     const result = proposeChange(g.session, ctx.identity, { operation: request.operation, target: request.target });
     const epoch = result.session.group.epoch;
     // A removal or leave sets the rotation epoch (client.md §6.3); an addition keeps it.
-    const record = { ...g.record, roster: roster(g.record.roster, epoch), rotation: request.operation === 'add' ? g.record.rotation : epoch };
+    const rotation = request.operation === 'add' ? g.record.rotation : epoch;
+    const record = withLogged({ ...g.record, roster: roster(g.record.roster, epoch), rotation }, result.encoded);
     await commitGroup(ctx, id, { session: result.session, record }, []);
     return { before, control: encodeGroupControl({ type: 'change', change: result.encoded, roster: record.roster }), welcome: result.welcome };
   });

@@ -18,6 +18,8 @@ export class GroupBook {
   readonly #groups = new Map<string, Group>();
   /** Groups whose roster broadcast is scheduled: member tokens arriving together go out in one roster. */
   readonly rosterDue = new Set<string>();
+  /** Change resends already made, as `gid:member:theirEpoch:ourEpoch` (client.md §6.5): each is made once. */
+  readonly answered = new Set<string>();
 
   async load(store: Store): Promise<void> {
     for (const { key, value } of await store.list('groups')) {

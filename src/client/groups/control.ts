@@ -1,6 +1,7 @@
 /**
  * Inbound group control messages (spec/client.md §6.2), inside the lane: a
- * welcome, a membership change, a roster, a member's new token, a sender-key
+ * welcome, a membership change (from its actor, or forwarded), resent changes
+ * and requests for them (§6.5), a roster, a member's new token, a sender-key
  * distribution. Each stages the group's new state into the envelope's batch;
  * network work (registering a token, sending) is a follow-up after the commit.
  */
@@ -10,7 +11,7 @@ import { isProtocolError } from '../../errors.js';
 import { applyChange, encodeGroupSession, joinGroup, processDistribution, roleOf } from '../../group/index.js';
 import { del } from '../../store/index.js';
 import type { Contact } from '../../wire/client/contact.js';
-import { decodeGroupControl, encodeGroupControl, type GroupControl } from '../../wire/client/group-control.js';
+import { decodeGroupControl, encodeGroupControl, type GroupControl, type RosterEntry } from '../../wire/client/group-control.js';
 import { decodeGroupChange } from '../../wire/index.js';
 import type { ClientContext } from '../context.js';
 import type { GroupChangeKind } from '../events.js';
@@ -20,6 +21,7 @@ import { peerIn, sendControl } from './reach.js';
 import { rotate, scheduleRoster } from './rotation.js';
 import { mergeRoster } from './roster.js';
 import { selfEntry, stageGroup } from './state.js';
+import { adminsOf, askForChanges, sendChangesTo, withLogged, withSeen } from './sync.js';
 
 type Control<T extends GroupControl['type']> = Extract<GroupControl, { type: T }>;
 
@@ -39,6 +41,8 @@ export async function onGroupControl(ctx: ClientContext, sender: Bytes, contact:
       case 'roster': return onRoster(ctx, sender, contact, control, fx);
       case 'member-token': return onMemberToken(ctx, sender, control, fx);
       case 'distribution': return onDistribution(ctx, sender, control, fx);
+      case 'changes': return onChanges(ctx, sender, contact, control, fx);
+      case 'resync': return onResync(ctx, sender, control, fx);
     }
   } catch (e) {
     if (!isProtocolError(e)) throw e;
@@ -63,28 +67,94 @@ function onWelcome(ctx: ClientContext, sender: Bytes, contact: Contact | undefin
   });
 }
 
+/** A change from its actor or forwarded by any member (the signature binds the actor, §6.5). */
 function onChange(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, c: Control<'change'>, fx: InboundEffects): void {
   const body = decodeGroupChange(c.change).value;
   const id = toHex(body.groupId);
   const g = ctx.groups.find(id);
-  if (g === undefined || !equalBytes(body.actor, sender)) return;
-  const { session, change } = applyChange(g.session, c.change);
+  if (g === undefined || !mayRelay(g, sender, body.actor)) return;
+  const step = applyIncoming(ctx, id, g, c.change, c.roster, sender, contact, fx);
+  if (step.group !== undefined && step.group !== g) stageGroup(ctx, id, step.group, fx);
+}
+
+/** A member resends changes we missed, oldest first: applied in order; the ones we hold are skipped. */
+function onChanges(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, c: Control<'changes'>, fx: InboundEffects): void {
+  const id = toHex(c.groupId);
+  let g = ctx.groups.find(id);
+  if (g === undefined || roleOf(g.session.group, sender) === null) return;
+  const from = g;
+  for (const encoded of c.changes) {
+    const step = applyIncoming(ctx, id, g, encoded, undefined, sender, contact, fx);
+    if (step.group === undefined) return; // we were taken out
+    g = step.group;
+    if (step.stop) break; // a change we cannot apply: the rest cannot apply either
+  }
+  // The sender's word on its own epoch replaces a claim (a message's epoch) we could not confirm.
+  const seen = Math.max(g.session.group.epoch, Math.min(g.record.seen ?? 0, c.epoch));
+  if (g !== from || seen !== g.record.seen) stageGroup(ctx, id, { ...g, record: { ...g.record, seen } }, fx);
+}
+
+/** A member asks for the changes after its epoch (answered even when we have none: our epoch settles its doubt). */
+function onResync(ctx: ClientContext, sender: Bytes, c: Control<'resync'>, fx: InboundEffects): void {
+  const id = toHex(c.groupId);
+  const g = ctx.groups.find(id);
+  if (g === undefined || roleOf(g.session.group, sender) === null) return;
+  fx.followUps.push(() => sendChangesTo(ctx, id, sender, c.epoch));
+}
+
+/** A change may come from its actor or from a current member (who forwards it). */
+function mayRelay(g: Group, sender: Bytes, actor: Bytes): boolean {
+  return equalBytes(actor, sender) || roleOf(g.session.group, sender) !== null;
+}
+
+/**
+ * Applies one signed change to `g`. Returns the group to stage (unchanged for a change we hold), undefined if we
+ * were taken out (the deletion is staged here), and `stop` when the change cannot apply: a later epoch (we ask the
+ * sender and the admins for what we missed, and record that we are behind) or a fork (flagged).
+ */
+function applyIncoming(
+  ctx: ClientContext, id: string, g: Group, encoded: Bytes, incoming: readonly RosterEntry[] | undefined, sender: Bytes,
+  contact: Contact | undefined, fx: InboundEffects,
+): { group: Group | undefined; stop: boolean } {
+  let applied;
+  try {
+    applied = applyChange(g.session, encoded);
+  } catch (e) {
+    if (!isProtocolError(e) || !OUT_OF_STEP.has(e.code)) throw e;
+    return { group: onUnapplied(ctx, id, g, decodeGroupChange(encoded).value.epoch, e.code, sender, fx), stop: e.code !== 'STALE_EPOCH' };
+  }
+  const { session, change } = applied;
   const members = session.group.members.map((m) => toHex(m.identityKey));
   if (equalBytes(change.target, ctx.identity.publicKey) && change.role === null) {
     fx.writes.push(del('groups', id));
     fx.apply.push(() => ctx.groups.delete(id));
     fx.events.push(['group-change', { group: id, change: 'removed', ...byOf(contact), members: [] }]);
     fx.followUps.push(() => ctx.relay.revokeToken(g.record.token));
-    return;
+    return { group: undefined, stop: true };
   }
-  const roster = mergeRoster(c.roster, g.record.roster, session, ctx.identity.publicKey);
+  const roster = mergeRoster(incoming ?? g.record.roster, g.record.roster, session, ctx.identity.publicKey);
   // Someone left or was removed: every remaining member replaces its token (client.md §6.3).
   const rotation = change.role === null ? session.group.epoch : g.record.rotation;
-  stageGroup(ctx, id, { session, record: { ...g.record, roster, rotation } }, fx);
   if (rotation !== g.record.rotation) fx.followUps.push(() => rotate(ctx, id));
   const kind: GroupChangeKind = change.operation === 'add' || change.operation === 'subscribe' ? 'added'
     : change.operation === 'leave' ? 'left' : change.role === null ? 'removed' : 'updated';
   fx.events.push(['group-change', { group: id, change: kind, ...byOf(contact), members }]);
+  return { group: { session, record: withLogged({ ...g.record, roster, rotation }, encoded) }, stop: false };
+}
+
+/** Epoch refusals (protocol.md §8.7 step 3): a change we hold, one from a later epoch, a fork. */
+const OUT_OF_STEP: ReadonlySet<string> = new Set(['STALE_EPOCH', 'FUTURE_EPOCH', 'EPOCH_FORK']);
+
+/** A change we could not apply: a later epoch means we missed some (we ask for them); a fork is flagged. */
+function onUnapplied(ctx: ClientContext, id: string, g: Group, epoch: number, code: string, sender: Bytes, fx: InboundEffects): Group {
+  const ours = g.session.group.epoch;
+  if (code === 'FUTURE_EPOCH') {
+    fx.events.push(['group-mismatch', { group: id, from: toHex(sender), epoch, ours, agreement: 'behind' }]);
+    fx.followUps.push(() => askForChanges(ctx, id, [sender, ...adminsOf(ctx, g)]));
+    return { ...g, record: withSeen(g, epoch, ctx.now()) };
+  }
+  if (code === 'EPOCH_FORK') fx.events.push(['group-mismatch', { group: id, from: toHex(sender), epoch, ours, agreement: 'fork' }]);
+  return g;
 }
 
 function onRoster(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, c: Control<'roster'>, fx: InboundEffects): void {

@@ -1,11 +1,12 @@
 /**
  * An inbound group message envelope (spec/client.md §6.2, protocol.md §8.5),
- * inside the lane: decrypt with the sender's chain, stage the group, deliver
- * the content. Rule refusals are reported apart from tampering.
+ * inside the lane: decrypt with the sender's chain, compare its epoch with
+ * ours (§6.5), stage the group, deliver the content (not from a blocked
+ * contact). Rule refusals are reported apart from tampering.
  */
 import { toHex, type Bytes } from '../../crypto/index.js';
 import { isProtocolError } from '../../errors.js';
-import { groupDecrypt } from '../../group/index.js';
+import { groupDecrypt, type EpochAgreement } from '../../group/index.js';
 import { decodeContent } from '../../wire/client/content.js';
 import { decodeGroupMessage } from '../../wire/index.js';
 import type { ClientContext } from '../context.js';
@@ -13,7 +14,23 @@ import { deliverContent } from '../inbound/deliver.js';
 import type { InboundEffects } from '../inbound/effects.js';
 import { peerIn } from './reach.js';
 import { peerOf } from './roster.js';
+import type { Group } from './book.js';
 import { stageGroup } from './state.js';
+import { adminsOf, askForChanges, sendChangesTo, withSeen } from './sync.js';
+
+/**
+ * A message written in another state than ours is flagged (client.md §6.5): if the sender is ahead we record the
+ * later epoch (we refuse to post until we caught up) and ask it and the admins for the changes; if it is behind
+ * we send it the changes it missed.
+ */
+function onAgreement(ctx: ClientContext, id: string, g: Group, sender: Bytes, epoch: number, agreement: EpochAgreement, fx: InboundEffects): Group {
+  if (agreement === 'current') return g;
+  fx.events.push(['group-mismatch', { group: id, from: toHex(sender), epoch, ours: g.session.group.epoch, agreement }]);
+  if (agreement === 'ahead') fx.followUps.push(() => sendChangesTo(ctx, id, sender, epoch));
+  if (agreement !== 'behind') return g;
+  fx.followUps.push(() => askForChanges(ctx, id, [sender, ...adminsOf(ctx, g)]));
+  return { ...g, record: withSeen(g, epoch, ctx.now()) };
+}
 
 /** Group-rule refusals (not authentication failures): reported as group-message-refused, never as tampered. */
 const GROUP_RULE_REFUSALS: ReadonlySet<string> = new Set(['NOT_A_MEMBER', 'NOT_AUTHORIZED', 'UNKNOWN_SENDER_KEY']);
@@ -24,9 +41,12 @@ export async function onGroupMessage(ctx: ClientContext, data: Bytes, digest: st
     gid = toHex(decodeGroupMessage(data).groupId);
     const g = ctx.groups.find(gid);
     if (g === undefined) return;
-    const { session, sender, plaintext } = groupDecrypt(g.session, data);
-    stageGroup(ctx, gid, { ...g, session }, fx);
-    const from = ctx.contacts.byIdentityKey(sender) ?? peerIn(ctx, g, sender) ?? peerOf({ identityKey: sender, mailbox: new Uint8Array(1) });
+    const { session, sender, plaintext, epoch, agreement } = groupDecrypt(g.session, data);
+    const next = onAgreement(ctx, gid, { ...g, session }, sender, epoch, agreement, fx);
+    stageGroup(ctx, gid, next, fx);
+    const contact = ctx.contacts.byIdentityKey(sender);
+    if (contact?.blocked === true) return; // blocking silences a contact in shared groups too (its chain still advances)
+    const from = contact ?? peerIn(ctx, g, sender) ?? peerOf({ identityKey: sender, mailbox: new Uint8Array(1) });
     await deliverContent(ctx, from, decodeContent(plaintext), plaintext, gid, fx);
   } catch (e) {
     if (!isProtocolError(e)) throw e;

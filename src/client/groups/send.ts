@@ -14,10 +14,13 @@ import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
 import { othersIn, peerIn, sendControl } from './reach.js';
 import { commitGroup } from './state.js';
+import { adminsOf, askForChanges, isBehind } from './sync.js';
 
 export async function sendToGroup(ctx: ClientContext, id: string, content: Content): Promise<void> {
+  refuseWhileBehind(ctx, id);
   await distributeSenderKey(ctx, id);
   const key = await ctx.lane.run(async () => {
+    refuseWhileBehind(ctx, id);
     const g = ctx.groups.get(id);
     const { session, message } = groupEncrypt(g.session, encodeContent(content));
     const recipients = othersIn(ctx, g, peerIn).map((p) => ({ mailbox: p.mailbox, token: p.token as Bytes }));
@@ -34,6 +37,19 @@ export async function sendToGroup(ctx: ClientContext, id: string, content: Conte
   const done = ctx.outbox.waitFor(key);
   ctx.outbox.pump();
   await done;
+}
+
+/**
+ * A member that knows of a later epoch than its own does not post (client.md §6.5): the change it missed may
+ * have removed someone who still holds our sender key. It asks the admins again and fails BEHIND.
+ */
+function refuseWhileBehind(ctx: ClientContext, id: string): void {
+  const g = ctx.groups.get(id);
+  if (!isBehind(g, ctx.now())) return;
+  void askForChanges(ctx, id, adminsOf(ctx, g)).catch((error: unknown) => ctx.events.emit('error', { error }));
+  throw new ClientError('BEHIND', 'another member is at a later group epoch: the missing changes were requested', {
+    group: id, epoch: g.session.group.epoch, seen: g.record.seen ?? 0,
+  });
 }
 
 async function distributeSenderKey(ctx: ClientContext, id: string): Promise<void> {

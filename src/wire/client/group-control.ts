@@ -7,13 +7,16 @@
  *   roster        { v, t, gid: bin(16), roster }                        admin → members: who is reachable how
  *   member-token  { v, t, gid: bin(16), mb: bin, tok: bin, ep: uint }  member → admin: the token it registered for this group
  *   distribution  { v, t, d: bin }                                      sender → member: a sender key distribution (src/group)
+ *   changes       { v, t, gid: bin(16), cs: [bin], e: uint }           any member → member: signed changes, oldest first, and the sender's epoch
+ *   resync        { v, t, gid: bin(16), e: uint }                      member → member: "send me the changes after epoch e"
  *
  * roster = [[identityKey bin(32), mailbox bin(1..64), token bin(16..64) | nil, name str | nil, epoch uint], …]
  * A token is *current* when its epoch is at least the group's rotation epoch
  * (`rk`: the epoch of the last removal or leave); older tokens were replaced.
  */
 import {
-  CONTENT_VERSION, MAX_DISPLAY_NAME_LENGTH, MAX_GROUP_CONTROL_MESSAGE_SIZE, MAX_GROUP_MEMBERS, MAX_TOKEN_EPOCH,
+  CONTENT_VERSION, GROUP_CHANGE_LOG_MAX, MAX_DISPLAY_NAME_LENGTH, MAX_GROUP_CONTROL_MESSAGE_SIZE, MAX_GROUP_CONTROL_SIZE, MAX_GROUP_MEMBERS,
+  MAX_TOKEN_EPOCH,
 } from '../../constants.js';
 import type { Bytes } from '../../crypto/index.js';
 import { fail } from '../../errors.js';
@@ -40,7 +43,9 @@ export type GroupControl =
   | { readonly type: 'change'; readonly change: Bytes; readonly roster: readonly RosterEntry[] }
   | { readonly type: 'roster'; readonly groupId: Bytes; readonly roster: readonly RosterEntry[] }
   | { readonly type: 'member-token'; readonly groupId: Bytes; readonly mailbox: Bytes; readonly token: Bytes; readonly epoch: number }
-  | { readonly type: 'distribution'; readonly distribution: Bytes };
+  | { readonly type: 'distribution'; readonly distribution: Bytes }
+  | { readonly type: 'changes'; readonly groupId: Bytes; readonly changes: readonly Bytes[]; readonly epoch: number }
+  | { readonly type: 'resync'; readonly groupId: Bytes; readonly epoch: number };
 
 const WHAT = 'group control';
 const MAX = MAX_GROUP_CONTROL_MESSAGE_SIZE;
@@ -71,11 +76,13 @@ export function encodeGroupControl(c: GroupControl): Bytes {
     case 'roster': return encodeMsgpack({ ...head, gid: c.groupId, roster: encodeRoster(c.roster) });
     case 'member-token': return encodeMsgpack({ ...head, gid: c.groupId, mb: c.mailbox, tok: c.token, ep: c.epoch });
     case 'distribution': return encodeMsgpack({ ...head, d: c.distribution });
+    case 'changes': return encodeMsgpack({ ...head, gid: c.groupId, cs: c.changes, e: c.epoch });
+    case 'resync': return encodeMsgpack({ ...head, gid: c.groupId, e: c.epoch });
   }
 }
 
 export function decodeGroupControl(bytes: Bytes): GroupControl {
-  const pre = readMap(decodeMsgpack(bytes, MAX, WHAT), WHAT, ['v', 't'], ['w', 'name', 'roster', 'rk', 'c', 'gid', 'mb', 'tok', 'ep', 'd']);
+  const pre = readMap(decodeMsgpack(bytes, MAX, WHAT), WHAT, ['v', 't'], ['w', 'name', 'roster', 'rk', 'c', 'gid', 'mb', 'tok', 'ep', 'd', 'cs', 'e']);
   readVersion(pre, WHAT, [CONTENT_VERSION]);
   const t = readString(pre, WHAT, 't', 16);
   const only = (...f: string[]): WireMap => readMap(pre, WHAT, ['v', 't', ...f]);
@@ -107,11 +114,23 @@ export function decodeGroupControl(bytes: Bytes): GroupControl {
       const m = only('d');
       return { type: t, distribution: readBytes(m, WHAT, 'd', big) };
     }
+    case 'changes': {
+      const m = only('gid', 'cs', 'e');
+      const changes = readArray(m, WHAT, 'cs', GROUP_CHANGE_LOG_MAX).map((c) => checkBytes(c, WHAT, 'cs', { min: 1, max: MAX_GROUP_CONTROL_SIZE }));
+      return { type: t, groupId: readBytes(m, WHAT, 'gid', 16), changes, epoch: readUint(m, WHAT, 'e', MAX_TOKEN_EPOCH) };
+    }
+    case 'resync': {
+      const m = only('gid', 'e');
+      return { type: t, groupId: readBytes(m, WHAT, 'gid', 16), epoch: readUint(m, WHAT, 'e', MAX_TOKEN_EPOCH) };
+    }
     default: return fail('MALFORMED', `${WHAT}: unknown type`, { what: WHAT });
   }
 }
 
-/** groups/<gid hex>: [1, "group", { s: bin (src/group session), name, roster, tok: bin, owed: [[ik, distribution]], rk?: uint }] */
+/**
+ * groups/<gid hex>: [1, "group", { s: bin (src/group session), name, roster, tok: bin, owed: [[ik, distribution]], rk?: uint, log?: [bin],
+ * seen?: uint, sat?: uint }]
+ */
 export interface GroupRecord {
   readonly session: Bytes;
   readonly name: string;
@@ -122,16 +141,23 @@ export interface GroupRecord {
   readonly owed: readonly { readonly identityKey: Bytes; readonly distribution: Bytes }[];
   /** The rotation epoch: the epoch of the last removal or leave; tokens registered before it were replaced. */
   readonly rotation: number;
+  /** The last GROUP_CHANGE_LOG_MAX signed changes we applied, oldest first: resent to members who missed them. */
+  readonly log?: readonly Bytes[];
+  /** The highest group epoch another member showed us (a change or a message): above ours, we are behind. */
+  readonly seen?: number;
+  /** When (ms) `seen` last rose: a claim nobody substantiates lapses after GROUP_BEHIND_TIMEOUT_MS. */
+  readonly seenAt?: number;
 }
 
 export function encodeGroupRecord(g: GroupRecord): Bytes {
   return encodeState('group', {
     s: g.session, name: g.name, roster: encodeRoster(g.roster), tok: g.token, owed: g.owed.map((o) => [o.identityKey, o.distribution]), rk: g.rotation,
+    ...(g.log !== undefined && g.log.length > 0 && { log: g.log }), ...(g.seen !== undefined && g.seen > 0 && { seen: g.seen, sat: g.seenAt ?? 0 }),
   });
 }
 
 export function decodeGroupRecord(bytes: Bytes): GroupRecord {
-  const m = readMap(decodeState(bytes, 'group', 16 * MAX, 'group record'), 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk']);
+  const m = readMap(decodeState(bytes, 'group', 16 * MAX, 'group record'), 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk', 'log', 'seen', 'sat']);
   const owed = readArray(m, 'group record', 'owed', MAX_GROUP_MEMBERS).map((o) => {
     if (!Array.isArray(o) || o.length !== 2) return fail('INVALID_STATE', 'group record: bad owed entry');
     return { identityKey: checkBytes(o[0], 'group record', 'owed', 32), distribution: checkBytes(o[1], 'group record', 'owed', { min: 1, max: MAX }) };
@@ -140,5 +166,10 @@ export function decodeGroupRecord(bytes: Bytes): GroupRecord {
     session: readBytes(m, 'group record', 's', { min: 1, max: 16 * MAX }), name: readString(m, 'group record', 'name', MAX_DISPLAY_NAME_LENGTH),
     roster: decodeRoster(m['roster'], 'group record'), token: readBytes(m, 'group record', 'tok', TOKEN_RANGE), owed,
     rotation: m['rk'] === undefined ? 0 : readUint(m, 'group record', 'rk', MAX_TOKEN_EPOCH),
+    ...(m['log'] !== undefined && {
+      log: readArray(m, 'group record', 'log', GROUP_CHANGE_LOG_MAX).map((c) => checkBytes(c, 'group record', 'log', { min: 1, max: MAX_GROUP_CONTROL_SIZE })),
+    }),
+    ...(m['seen'] !== undefined && { seen: readUint(m, 'group record', 'seen', MAX_TOKEN_EPOCH) }),
+    ...(m['sat'] !== undefined && { seenAt: readUint(m, 'group record', 'sat') }),
   };
 }

@@ -160,6 +160,40 @@ describe('group messages', () => {
     expectCode(() => processDistribution(s[2]!, stranger.publicKey, payload), 'NOT_A_MEMBER');
   });
 
+  it('two colluding members cannot install one SPK at a third (DUPLICATE_MESSAGE whoever sent it, §8.4)', () => {
+    const { ids, s } = threeMembers();
+    // A and B draw the same sender key (shared randomness): each proof is valid for its own owner.
+    const a = prepareSend(s[0]!, seededRandom(seed(0x81)));
+    const b = prepareSend(s[1]!, seededRandom(seed(0x81)));
+    expect(toHex(a.session.senderKey!.signingKey.publicKey)).toBe(toHex(b.session.senderKey!.signingKey.publicKey));
+    const toC = (d: typeof a.distributions): Bytes => d.find((x) => toHex(x.recipient) === toHex(ids[2]!.publicKey))!.payload;
+    const c = processDistribution(s[2]!, ids[0]!.publicKey, toC(a.distributions)).session;
+    expectCode(() => processDistribution(c, ids[1]!.publicKey, toC(b.distributions)), 'DUPLICATE_MESSAGE');
+  });
+
+  it('a signed body whose key commitment does not match the message key is refused before opening (DECRYPT_FAILED, state unchanged)', () => {
+    const { ids, s } = threeMembers();
+    const sent = groupSend(s[0]!, text('m0'), random);
+    deliverDistributions(s, ids, ids[0]!.publicKey, sent.distributions);
+    const real = decodeGroupMessage(sent.message);
+    const body = encodeGroupMessageBody({ ...real, commitment: new Uint8Array(32).fill(9) });
+    const seedA = s[0]!.senderKey === null ? sent.session.senderKey!.signingKey.privateKey : s[0]!.senderKey.signingKey.privateKey;
+    const forged = encodeGroupMessage(body, sign(seedA, concatBytes(utf8('Parley_SenderKey_Message_v1'), body)));
+    const before = structuredClone(s[2]!);
+    expectCode(() => groupDecrypt(s[2]!, forged), 'DECRYPT_FAILED');
+    expect(s[2]).toEqual(before);
+    expect(groupDecrypt(s[2]!, sent.message).plaintext).toEqual(text('m0'));
+  });
+
+  it('reports how the message\'s epoch and state hash compare with ours (§8.5 step 8)', () => {
+    const { ids, s } = threeMembers();
+    const sent = groupSend(s[0]!, text('m0'), random);
+    deliverDistributions(s, ids, ids[0]!.publicKey, sent.distributions);
+    expect(groupDecrypt(s[1]!, sent.message).agreement).toBe('current');
+    expect(groupDecrypt({ ...s[1]!, group: { ...s[1]!.group, epoch: 1 } }, sent.message).agreement).toBe('ahead');
+    expect(groupDecrypt({ ...s[1]!, group: { ...s[1]!.group, changeDigest: new Uint8Array(32).fill(1) } }, sent.message).agreement).toBe('fork');
+  });
+
   it(`keeps at most MAX_SENDER_KEYS_PER_MEMBER (${MAX_SENDER_KEYS_PER_MEMBER}) sender keys per member`, () => {
     const { s } = threeMembers();
     let b = s[1]!;
