@@ -11,12 +11,13 @@
  */
 import { systemRandom, toHex, type Bytes, type RandomSource } from '../crypto/index.js';
 import { safetyNumber } from '../identity/index.js';
-import type { Store } from '../store/index.js';
+import { GuardedStore, type RestoreGuard, type Store } from '../store/index.js';
 import { decodeContact, type Contact } from '../wire/client/contact.js';
 import type { Content, ContentBody } from '../wire/client/content.js';
 import type { Invite } from '../wire/client/invite.js';
 import { onConnected } from './account/connect.js';
 import { loadOrCreateAccount } from './account/identity.js';
+import { dropRestoredSenderKeys, retireRestoredSessions } from './account/restore.js';
 import { onPreKeysLow } from './account/prekeys.js';
 import { ContactBook } from './contacts/book.js';
 import { acceptInvite, createInvite, type CreatedInvite, type InviteOptions } from './contacts/invitations.js';
@@ -55,20 +56,33 @@ export interface ClientOptions {
   readonly now?: () => number;
   /** Replaces the relay connection (tests). */
   readonly transport?: (handlers: RelayHandlers) => RelayApi;
+  /**
+   * Keeps the store's generation outside the store and its backups
+   * (client.md §5.7; in Node, FileRestoreGuard from 'parley/node'). With it,
+   * a store restored from a backup is detected at open, and no session or
+   * sender key in it sends again. Without it the app must never reopen a
+   * restored or copied store.
+   */
+  readonly restoreGuard?: RestoreGuard;
 }
 
 export class Client {
   readonly #ctx: ClientContext;
+  readonly #restored: boolean;
 
-  private constructor(ctx: ClientContext) {
+  private constructor(ctx: ClientContext, restored: boolean) {
     this.#ctx = ctx;
+    this.#restored = restored;
   }
 
   /** Loads (or creates) the identity from the store and starts connecting. */
   static async open(options: ClientOptions): Promise<Client> {
     const random = options.random ?? systemRandom;
     const now = options.now ?? (() => Date.now());
-    const store = options.store;
+    const { store, restored } = options.restoreGuard === undefined
+      ? { store: options.store, restored: false }
+      : await GuardedStore.open(options.store, options.restoreGuard);
+    if (restored) await retireRestoredSessions(store);
     const { identity, preKeys, mailbox } = await loadOrCreateAccount(store, random, now());
     const contacts = new ContactBook((await store.list('contacts')).map((e) => decodeContact(e.value)));
     const events = new TypedEmitter<ClientEvents>((error) => events.emit('error', { error }));
@@ -79,8 +93,14 @@ export class Client {
       ...(options.displayName !== undefined && { displayName: options.displayName }),
     });
     await ctx.groups.load(store);
+    if (restored) await dropRestoredSenderKeys(ctx);
     await ctx.outbox.load();
-    return new Client(ctx);
+    return new Client(ctx, restored);
+  }
+
+  /** True if this open found the store older than its RestoreGuard (restored from a backup): every session was retired (client.md §5.7). */
+  get restoredFromBackup(): boolean {
+    return this.#restored;
   }
 
   get identityKey(): Bytes {
@@ -231,7 +251,7 @@ export class Client {
     ctx.closed = true;
     ctx.outbox.rejectAll(new ClientError('CLOSED', 'the client was closed'));
     await ctx.relay.close();
-    await ctx.lane.run(async () => undefined);
+    await ctx.lane.run(() => ctx.outbox.flush());
     await ctx.store.close();
     ctx.staticSecrets.clear();
   }

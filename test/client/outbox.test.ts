@@ -3,7 +3,8 @@
  * process: slots are bounded per mailbox and in all and handed out in call
  * order, mailboxes taking turns; a request that timed out still hears its
  * late answer; a send whose every attempt times out at a relay that stored
- * it settles on the first late `ok` (under overload it never settled).
+ * it settles on the first late `ok` (under overload it never settled); a
+ * crash before a finished entry's deletion is written shows nothing twice.
  */
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
@@ -14,7 +15,7 @@ import { RequestTable } from '../../src/client/transport/requests.js';
 import type { WebSocketLike } from '../../src/client/transport/websocket.js';
 import { toHex, type Bytes } from '../../src/crypto/index.js';
 import { generateIdentityKeyPair, encodeIdentityKeyPair } from '../../src/identity/index.js';
-import { MemoryStore, put } from '../../src/store/index.js';
+import { MemoryStore, NAMESPACES, put, type Namespace } from '../../src/store/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { MemoryRelayHub } from './memory-relay.js';
 
@@ -97,6 +98,39 @@ describe('late answers (client.md §5.4)', () => {
   });
 });
 
+describe('lazy deletion of finished entries (client.md §5.4)', () => {
+  it('a crash before the deletion is written resends the envelope, and the recipient drops it: nothing shown twice', async () => {
+    const hub = new MemoryRelayHub();
+    const alice = await open(hub, 3);
+    const bob = await open(hub, 4);
+    const added = alice.next('contact-added');
+    await bob.acceptInvite((await alice.createInvite()).text);
+    const { contact } = await added;
+    const shown: string[] = [];
+    bob.on('message', (m) => shown.push((m.content.body as { text?: string }).text ?? ''));
+    const first = bob.next('message');
+    await alice.send(contact.id, { type: 'text', text: 'once' });
+    await first;
+    // The crash: Alice's disk as it is right after the send settled, its deletion not yet written.
+    const disk = await snapshot(storeOf.get(alice) as MemoryStore);
+    expect(disk.filter((e) => e.namespace === 'outbox').length).toBeGreaterThan(0);
+    await alice.close();
+    expect((await (storeOf.get(alice) as MemoryStore).list('outbox')).length).toBe(0); // close writes it
+    const again = await open(hub, 3, (r) => r, disk);
+    const next = bob.next('message');
+    await again.send(contact.id, { type: 'text', text: 'after' });
+    await next;
+    expect(shown).toEqual(['once', 'after']);
+    await Promise.all([again.close(), bob.close()]);
+  });
+});
+
+async function snapshot(store: MemoryStore): Promise<{ namespace: Namespace; key: string; value: Bytes }[]> {
+  const out: { namespace: Namespace; key: string; value: Bytes }[] = [];
+  for (const namespace of NAMESPACES) for (const e of await store.list(namespace)) out.push({ namespace, ...e });
+  return out;
+}
+
 /** Sends of the patched connection: the relay stores each one, its answer comes only after the TIMEOUT. */
 const attempts: Bytes[] = [];
 
@@ -111,12 +145,20 @@ function timingOut(api: RelayApi): RelayApi {
   return api;
 }
 
-async function open(hub: MemoryRelayHub, seed: number, patch: (r: RelayApi) => RelayApi = (r) => r): Promise<Client> {
+const storeOf = new Map<Client, MemoryStore>();
+
+async function open(
+  hub: MemoryRelayHub, seed: number, patch: (r: RelayApi) => RelayApi = (r) => r, disk?: readonly { namespace: Namespace; key: string; value: Bytes }[],
+): Promise<Client> {
   const store = new MemoryStore();
   const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(seed)));
-  await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
+  if (disk === undefined) await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
+  else await store.write(disk.map((e) => put(e.namespace, e.key, e.value)));
   const transport = hub.transport(identity.publicKey);
-  const client = await Client.open({ relay: 'ws://relay.test', store, transport: (h: RelayHandlers) => patch(transport(h)) });
+  // The store outlives the client (a disk does): its close is not passed on.
+  const kept = { get: store.get.bind(store), list: store.list.bind(store), write: store.write.bind(store), close: async () => undefined };
+  const client = await Client.open({ relay: 'ws://relay.test', store: kept, transport: (h: RelayHandlers) => patch(transport(h)) });
+  storeOf.set(client, store);
   await client.ready();
   return client;
 }

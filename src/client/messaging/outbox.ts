@@ -8,9 +8,11 @@
  * for its entry.
  *
  * The entries are mirrored in memory (read from the store once, at open), so
- * a pump lists nothing and decodes nothing; deletions of finished entries are
- * coalesced into one batch (a crash before it only resends envelopes the
- * recipient drops as duplicates, §5.1).
+ * a pump lists nothing and decodes nothing. Deletions of finished entries
+ * ride in the next send's batch (takeDeletions), or go alone after
+ * OUTBOX_DELETE_DELAY_MS: on a durable store that is one commit (an fsync)
+ * per message instead of two. A crash before they are written only resends
+ * envelopes the recipient drops as replays (§5.1, §7.1).
  */
 import { OUTBOX_FULL_ATTEMPTS, OUTBOX_RETRY_BASE_MS, OUTBOX_RETRY_MAX_MS, OUTBOX_WINDOW } from '../../constants.js';
 import { toHex } from '../../crypto/index.js';
@@ -45,6 +47,8 @@ const TRANSIENT: ReadonlySet<string> = new Set(['RATE_LIMITED', 'SHUTTING_DOWN',
 const FULL: ReadonlySet<string> = new Set(['MAILBOX_FULL', 'STORAGE_FULL']);
 /** Entries staged by entry() whose batch never committed (a failed write) are forgotten beyond this many. */
 const STAGED_MAX = 64;
+/** How long deletions of finished entries wait for a send's batch to ride in before they are written alone. */
+const OUTBOX_DELETE_DELAY_MS = 500;
 
 /** What to do after a failed attempt: wait for the next connection, try again after `delayMs`, or give up with `code`. */
 type Verdict = { readonly kind: 'offline' } | { readonly kind: 'retry'; readonly delayMs: number } | { readonly kind: 'final'; readonly code: string };
@@ -79,7 +83,7 @@ export class Outbox {
   readonly #waiters = new Map<string, Waiter>();
   /** Keys of finished entries whose deletion is not yet written. */
   #deletions: string[] = [];
-  #flushing = false;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #loaded: Promise<void> | undefined;
   #seq = 0;
   #pumpQueued = false;
@@ -149,6 +153,8 @@ export class Outbox {
   }
 
   rejectAll(error: unknown): void {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     for (const w of this.#waiters.values()) w.reject(error);
@@ -302,25 +308,36 @@ export class Outbox {
     if (waiter === undefined) this.#ctx.events.emit('error', { error: e });
   }
 
-  /** Deletes finished entries from the store, many in one batch. */
-  #delete(key: string): void {
-    this.#deletions.push(key);
-    if (this.#flushing) return;
-    this.#flushing = true;
-    setTimeout(() => void this.#flush(), 0);
+  /** The pending deletions, for a batch about to be written; give them back with returnDeletions if it fails. */
+  takeDeletions(): StoreWrite[] {
+    const keys = this.#deletions;
+    this.#deletions = [];
+    return keys.map((k) => del('outbox', k));
   }
 
-  async #flush(): Promise<void> {
-    while (this.#deletions.length > 0 && !this.#ctx.closed) {
-      const keys = this.#deletions;
-      this.#deletions = [];
-      try {
-        await this.#ctx.store.write(keys.map((k) => del('outbox', k)));
-      } catch (e) {
-        this.#report(e); // kept in the store: sent again after a restart, dropped by the recipient as a duplicate
-      }
+  returnDeletions(writes: readonly StoreWrite[]): void {
+    for (const w of writes) this.#delete(w.key);
+  }
+
+  /** Writes the pending deletions now (before the store closes). */
+  async flush(): Promise<void> {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const writes = this.takeDeletions();
+    if (writes.length === 0) return;
+    try {
+      await this.#ctx.store.write(writes);
+    } catch (e) {
+      this.#report(e); // kept in the store: sent again after a restart, dropped by the recipient as a replay
     }
-    this.#flushing = false;
+  }
+
+  #delete(key: string): void {
+    this.#deletions.push(key);
+    this.#flushTimer ??= setTimeout(() => {
+      this.#flushTimer = undefined;
+      if (!this.#ctx.closed) void this.flush();
+    }, OUTBOX_DELETE_DELAY_MS);
   }
 
   #report(error: unknown): void {
