@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, mlKemEncapsulate, toHex, verifyOrThrow, x25519, type Bytes } from '../../src/crypto/index.js';
 import { isProtocolError } from '../../src/errors.js';
+import { applyChange, groupDecrypt, joinGroup, processDistribution, type GroupSession } from '../../src/group/index.js';
 import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
 import { createPreKeyState, decodeIdentityKeyPair, identityDhPublicKey, identityKeyPairFromSeed, type PreKeyState } from '../../src/identity/index.js';
 import { unseal } from '../../src/session/index.js';
@@ -184,5 +185,39 @@ describe('negative-sealed-sender vectors', () => {
       const opened = unseal({ identity: recipient, envelope: fromHex(c.envelope) });
       expect([toHex(opened.senderIdentityKey), toHex(opened.content)]).toEqual([toHex(sender.publicKey), vectors.parameters['content']]);
     });
+  });
+});
+
+describe('negative-group vectors', () => {
+  type GroupEvent =
+    | { op: 'create'; actor: string; welcome: string }
+    | { op: 'join'; member: string; from: string; welcome: string }
+    | { op: 'distribute'; from: string; to: string; payload: string; expected: string }
+    | { op: 'deliver'; name: string; message: string; to: string; expected: string }
+    | { op: 'apply'; name: string; change: string; to: string; expected: string };
+  const { text, vectors } = loaded<{ parameters: { identitySeeds: Record<string, string> }; events: GroupEvent[] }>('negative-group');
+
+  it('regenerate byte for byte', async () => {
+    expect(await regeneratedVectors('negative-group')).toBe(text);
+  });
+
+  it('distributions, messages and changes at the receivers end as stated (§8.4, §8.5, §8.7)', () => {
+    const key = (n: string): Bytes => identityKeyPairFromSeed(fromHex(vectors.parameters.identitySeeds[n]!)).publicKey;
+    const sessions = new Map<string, GroupSession>();
+    const run = (to: string, f: (s: GroupSession) => GroupSession) => () => { sessions.set(to, f(sessions.get(to)!)); };
+    const got = vectors.events.map((e) => {
+      switch (e.op) {
+        case 'create': return e;
+        case 'join': sessions.set(e.member, joinGroup(key(e.member), key(e.from), fromHex(e.welcome))); return e;
+        case 'distribute': return { ...e, expected: outcome(run(e.to, (s) => processDistribution(s, key(e.from), fromHex(e.payload)).session)) };
+        case 'deliver': return { ...e, expected: outcome(run(e.to, (s) => groupDecrypt(s, fromHex(e.message)).session)) };
+        case 'apply': return { ...e, expected: outcome(run(e.to, (s) => applyChange(s, fromHex(e.change)).session)) };
+      }
+    });
+    expect(got).toEqual(vectors.events);
+    const codes = new Set(vectors.events.flatMap((e) => ('expected' in e ? [e.expected] : [])));
+    for (const code of ['UNKNOWN_SENDER_KEY', 'NOT_A_MEMBER', 'NOT_AUTHORIZED', 'STALE_EPOCH', 'EPOCH_FORK', 'FUTURE_EPOCH', 'DUPLICATE_MESSAGE', 'TOO_MANY_SKIPPED']) {
+      expect(codes).toContain(code);
+    }
   });
 });
