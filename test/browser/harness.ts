@@ -23,6 +23,24 @@ export async function bundle(entry: string, options: { minify?: boolean } = {}):
   return out.outputFiles[0]!.text;
 }
 
+const root = new URL('../..', import.meta.url).pathname;
+const PACKAGE_ENTRIES: Record<string, string> = { parley: 'src/index.ts', 'parley/browser': 'src/browser/index.ts' };
+
+/** Bundles module source that imports 'parley' and 'parley/browser' as an app would (resolved to src/). */
+export async function bundleAppSource(contents: string): Promise<string> {
+  const out = await build({
+    stdin: { contents, resolveDir: root, loader: 'js' }, bundle: true, platform: 'browser', format: 'esm', target: 'es2022', write: false, logLevel: 'silent',
+    plugins: [{
+      name: 'parley-package',
+      setup: (b) => b.onResolve({ filter: /^parley(\/|$)/ }, (args) => {
+        const entry = PACKAGE_ENTRIES[args.path];
+        return entry === undefined ? { errors: [{ text: `${args.path} is not an entry point of parley` }] } : { path: `${root}${entry}` };
+      }),
+    }],
+  });
+  return out.outputFiles[0]!.text;
+}
+
 export interface Served {
   readonly url: string;
   close(): Promise<void>;

@@ -5,16 +5,18 @@
  * chat both ways with delivery state up to "read", compare safety numbers
  * (digits and QR), talk in a group and a channel; both reload and find it all
  * again; a second tab on Alice's profile is refused. Screenshots go to
- * test-results/web-chat/ (gitignored).
+ * test-results/web-chat/ (gitignored). Also the README's browser page, run as
+ * written with its relay URL pointed at the test relay.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPage } from '../../web/page.js';
 import { spawnRelay, type RelayProcess } from '../relay/process.js';
 import { tempDir } from '../scenario/helpers.js';
-import { browserAvailable, launchChromium, serve, type Served } from './harness.js';
+import { readmeBlocks } from '../package/readme.js';
+import { browserAvailable, bundleAppSource, launchChromium, serve, type Served } from './harness.js';
 
 const shots = new URL('../../test-results/web-chat/', import.meta.url).pathname;
 const tmp = tempDir('parley-web-');
@@ -50,7 +52,7 @@ async function expectLine(page: Page, text: string, mine: boolean): Promise<void
   await page.waitForSelector(`#messages li.${mine ? 'mine' : 'theirs'} .text:text-is("${text}")`);
 }
 
-describe.runIf(browserAvailable)('the web chat page (Chromium, two profiles, a relay process)', () => {
+describe.runIf(browserAvailable)('web apps in Chromium against a relay process', () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     relay = await spawnRelay(join(tmp.dir, 'relay'), ['--metrics-port', 'off']);
@@ -127,5 +129,21 @@ describe.runIf(browserAvailable)('the web chat page (Chromium, two profiles, a r
     await second.waitForSelector('#locked:visible');
     expect(await second.isHidden('#app')).toBe(true);
     await shot(second, '5-second-tab-refused');
+  });
+
+  it("the README's browser page runs as written: an IndexedDbStore profile, a connected client, an invitation", async () => {
+    const [html] = readmeBlocks(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'), 'html');
+    const script = /<script type="module">([\s\S]*?)<\/script>/.exec(html!)![1]!.replace("'wss://relay.example'", JSON.stringify(relay.url));
+    const page = await (await browser.newContext()).newPage();
+    const readme = await serve({ '/': ['text/html', html!.replace(/<script type="module">[\s\S]*?<\/script>/, '<script type="module" src="/app.js"></script>')], '/app.js': ['text/javascript', await bundleAppSource(script)] });
+    try {
+      await page.goto(readme.url);
+      await page.waitForFunction(() => document.body.textContent?.startsWith('parley:'));
+      const second = await page.context().newPage();
+      await second.goto(readme.url);
+      await second.waitForFunction(() => document.body.textContent === 'Parley is open in another tab.');
+    } finally {
+      await readme.close();
+    }
   });
 });

@@ -22,6 +22,9 @@ import { readmeBlocks } from './readme.js';
 const root = new URL('../..', import.meta.url).pathname;
 const tmp = tempDir('parley-pack-');
 const tarballs: Record<string, string> = {};
+const app = join(tmp.dir, 'app');
+const ops = join(tmp.dir, 'ops');
+let installs: { app: Promise<void>; ops: Promise<void> };
 
 function run(command: string, args: readonly string[], cwd: string): string {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
@@ -29,10 +32,12 @@ function run(command: string, args: readonly string[], cwd: string): string {
   return r.stdout;
 }
 
-function npmInstall(dir: string, specs: readonly string[]): void {
+/** `npm install` into a fresh folder; the two folders install at the same time. */
+async function npmInstall(dir: string, specs: readonly string[]): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  run('npm', ['install', ...specs, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+  const r = await runIn(dir, 'npm', ['install', ...specs, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { npm_config_update_notifier: 'false' });
+  if (r.code !== 0) throw new Error(`npm install failed in ${dir} (${r.code}):\n${r.out}\n${r.err}`);
 }
 
 /** Every installed package (scoped ones as @scope/name). */
@@ -85,6 +90,13 @@ beforeAll(() => {
   run(process.execPath, [join(root, 'scripts/build-packages.mjs')], root);
   const packed = JSON.parse(run('npm', ['pack', './packages/parley', './packages/parley-relay', '--pack-destination', tmp.dir, '--json', '--loglevel=error'], root)) as Array<{ name: string; filename: string }>;
   for (const p of packed) tarballs[p.name] = join(tmp.dir, p.filename);
+  const wsRange = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['ws']!;
+  installs = {
+    app: npmInstall(app, [tarballs['parley']!]),
+    ops: npmInstall(ops, [tarballs['parley-relay']!, tarballs['parley']!, `ws@${wsRange}`]),
+  };
+  // Awaited by the tests; a failure is reported there, not as an unhandled rejection.
+  for (const p of Object.values(installs)) p.catch(() => undefined);
 }, 120_000);
 
 afterAll(() => tmp.remove());
@@ -99,8 +111,7 @@ describe('the packages, installed from their tarballs in fresh folders', () => {
   });
 
   it('an app embedding the client installs parley and its five pure-JavaScript dependencies, nothing else, and imports it from plain Node', async () => {
-    const app = join(tmp.dir, 'app');
-    npmInstall(app, [tarballs['parley']!]);
+    await installs.app;
     expect(installed(app)).toEqual(['@msgpack/msgpack', '@noble/ciphers', '@noble/curves', '@noble/hashes', '@noble/post-quantum', 'parley']);
     for (const name of installed(app)) {
       const pkg = JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
@@ -114,9 +125,7 @@ describe('the packages, installed from their tarballs in fresh folders', () => {
   });
 
   it('parley-relay and `npx parley chat` run compiled JavaScript; the README examples run against that relay; SIGTERM drains the relay', async () => {
-    const ops = join(tmp.dir, 'ops');
-    const wsRange = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['ws']!;
-    npmInstall(ops, [tarballs['parley-relay']!, tarballs['parley']!, `ws@${wsRange}`]);
+    await installs.ops;
     linkNativeAddon(ops);
     expect(installed(ops)).not.toContain('tsx');
     expect(installed(ops)).not.toContain('esbuild');
