@@ -11,7 +11,7 @@ import {
   kdfSenderChain, processDistribution,
   prepareSend, proposeChange, type GroupSession,
 } from '../../src/group/index.js';
-import { decodeGroupChange, decodeGroupMessage } from '../../src/wire/index.js';
+import { decodeGroupChange, decodeGroupMessage, pad } from '../../src/wire/index.js';
 
 type Name = 'alice' | 'bob' | 'carol' | 'dave';
 const NAMES: Name[] = ['alice', 'bob', 'carol', 'dave'];
@@ -64,7 +64,7 @@ export default function generate(): unknown {
       op: 'send', id, sender, plaintext: toHex(plaintext), epoch: decoded.epoch, stateHash: toHex(decoded.stateHash), keyId: decoded.keyId,
       iteration: decoded.iteration, signingPublicKey: toHex(key.signingKey.publicKey),
       chainKey: toHex(chainKey), messageKey: toHex(step.messageKey), nextChainKey: toHex(step.chainKey), aeadKey: toHex(keys.key), aeadNonce: toHex(keys.nonce),
-      commitment: toHex(groupKeyCommitment(step.messageKey)),
+      paddedPlaintext: toHex(pad(plaintext)), commitment: toHex(groupKeyCommitment(step.messageKey)),
       associatedData: toHex(groupAssociatedData({ ...decoded, sender: ids[sender].publicKey })),
       ciphertext: toHex(decoded.ciphertext), body: toHex(decoded.body), signature: toHex(decoded.signature), message: toHex(out.message),
       distributions: out.distributions.map((d) => ({ to: nameOf(d.recipient), payload: toHex(d.payload) })),

@@ -6,7 +6,7 @@
 import { MAX_SENDER_KEYS_PER_MEMBER } from '../constants.js';
 import { fail } from '../errors.js';
 import { equalBytes, redact, verify, verifyOrThrow, type Bytes } from '../crypto/index.js';
-import { decodeGroupMessage, decodeSenderKeyDistribution } from '../wire/index.js';
+import { decodeGroupMessage, decodeSenderKeyDistribution, unpad } from '../wire/index.js';
 import { groupStateHash, mayPost, roleOf } from './group-state.js';
 import type { GroupSession } from './group-session.js';
 import { groupMessageSignaturePayload } from './group-send.js';
@@ -75,7 +75,7 @@ export function groupDecrypt(session: GroupSession, message: Bytes): GroupDecryp
   if (!mayPost(session.group.mode, role)) fail('NOT_AUTHORIZED', 'the sender may not post in this group', { role });
   const found = messageKeyFor(chain, session.skippedMessageKeys, m.iteration);
   const context = { ...m, sender: chain.sender };
-  const plaintext = openGroupBody(found.messageKey, m.commitment, m.ciphertext, groupAssociatedData(context));
+  const plaintext = unpad(openGroupBody(found.messageKey, m.commitment, m.ciphertext, groupAssociatedData(context)));
   const receiverChains = session.receiverChains.map((c) => (c === chain ? found.chain : c));
   return {
     session: redact({ ...session, receiverChains, skippedMessageKeys: found.skipped }, 'GroupSession'), sender: chain.sender.slice(), plaintext,

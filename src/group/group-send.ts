@@ -8,7 +8,7 @@
 import { MAX_CHAIN_INDEX, MAX_GROUP_MESSAGE_SIZE, PROTOCOL_VERSION, SENDER_KEY_MESSAGE_LABEL } from '../constants.js';
 import { fail } from '../errors.js';
 import { concatBytes, equalBytes, redact, sign, utf8, type Bytes, type RandomSource } from '../crypto/index.js';
-import { encodeGroupMessage, encodeGroupMessageBody } from '../wire/index.js';
+import { encodeGroupMessage, encodeGroupMessageBody, pad } from '../wire/index.js';
 import { kdfSenderChain } from './chain-key.js';
 import { groupStateHash, mayPost, roleOf } from './group-state.js';
 import type { GroupSession } from './group-session.js';
@@ -49,7 +49,7 @@ export function prepareSend(session: GroupSession, random: RandomSource): { sess
 }
 
 /**
- * §8.3: encrypts one message for every member, under our current epoch and state hash. INVALID_STATE until
+ * §8.3: encrypts one message for every member, padded (§3.1), under our current epoch and state hash. INVALID_STATE until
  * `prepareSend` has been called.
  */
 export function groupEncrypt(session: GroupSession, plaintext: Bytes): { session: GroupSession; message: Bytes } {
@@ -61,7 +61,7 @@ export function groupEncrypt(session: GroupSession, plaintext: Bytes): { session
   const { epoch } = session.group;
   const stateHash = groupStateHash(session.group);
   const context = { version: PROTOCOL_VERSION, groupId: key.groupId, sender: session.self, epoch, stateHash, keyId: key.keyId, iteration: key.iteration };
-  const ciphertext = sealGroupBody(step.messageKey, plaintext, groupAssociatedData(context));
+  const ciphertext = sealGroupBody(step.messageKey, pad(plaintext), groupAssociatedData(context));
   const commitment = groupKeyCommitment(step.messageKey);
   const body = encodeGroupMessageBody({ groupId: key.groupId, epoch, stateHash, keyId: key.keyId, iteration: key.iteration, commitment, ciphertext });
   const message = encodeGroupMessage(body, sign(key.signingKey.privateKey, groupMessageSignaturePayload(body)));
