@@ -15,7 +15,7 @@
  * Each seal has its own key, so no nonce budget runs out over the store's
  * life: a (key, nonce) pair repeats only if two 256-bit salts collide, below
  * n²/2^257 after n writes — where one key with random 96-bit nonces would be
- * good for only 2^32 writes (NIST SP 800-38D §8.3).
+ * good for only 2^32 writes (NIST SP 800-38D, section 8.3).
  */
 import { concatBytes, systemRandom, utf8, type Bytes, type RandomSource } from '../crypto/index.js';
 import { StoreError } from '../store/index.js';
