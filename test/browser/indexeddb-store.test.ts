@@ -89,7 +89,7 @@ describe.runIf(browserAvailable)('IndexedDbStore in a browser (Chromium)', () =>
   it('a batch interrupted by closing or crashing its tab is all or nothing', async () => {
     const N = 100;
     const outcomes: string[] = [];
-    for (const [trial, delayMs] of [0, 3, 8, 20].entries()) {
+    for (const [trial, delayMs] of [0, 4, 12].entries()) {
       const name = `atomic-${trial}`;
       const p = await page();
       await p.evaluate((n) => window.storeApi.open(n), name);

@@ -119,6 +119,8 @@ describe('the packages, installed from their tarballs in fresh folders', () => {
       expect(existsSync(join(app, 'node_modules', name, 'binding.gyp')), name).toBe(false);
     }
     writeFileSync(join(app, 'check.js'), "import { Client, MemoryStore } from 'parley';\nimport { IndexedDbStore } from 'parley/browser';\nconsole.log(typeof Client.open, typeof MemoryStore, typeof IndexedDbStore);\n");
+    const map = JSON.parse(readFileSync(join(app, 'node_modules/parley/dist/client/client.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
+    expect(map.sourcesContent?.[0], 'source maps carry the sources they point to (src/ is not shipped)').toContain('export class Client');
     const r = await runIn(app, process.execPath, ['check.js'], {});
     expect(r.err).toBe('');
     expect(r.out.trim()).toBe('function function function');
