@@ -10,7 +10,7 @@ import { isProtocolError } from '../../src/errors.js';
 import { applyChange, groupDecrypt, joinGroup, processDistribution, type GroupSession } from '../../src/group/index.js';
 import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
 import { createPreKeyState, decodeIdentityKeyPair, identityDhPublicKey, identityKeyPairFromSeed, type PreKeyState } from '../../src/identity/index.js';
-import { unseal } from '../../src/session/index.js';
+import { EMPTY_RECORD, sessionDecrypt, sessionEncrypt, unseal, type SessionRecord } from '../../src/session/index.js';
 import { decodeRatchetState, initReceiver, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { decodeInitialMessage, decodeOneTimePreKey, decodePreKeyBundle, decodeSessionMessage, type IdentityKey } from '../../src/wire/index.js';
@@ -218,6 +218,42 @@ describe('negative-group vectors', () => {
     const codes = new Set(vectors.events.flatMap((e) => ('expected' in e ? [e.expected] : [])));
     for (const code of ['UNKNOWN_SENDER_KEY', 'NOT_A_MEMBER', 'NOT_AUTHORIZED', 'STALE_EPOCH', 'EPOCH_FORK', 'FUTURE_EPOCH', 'DUPLICATE_MESSAGE', 'TOO_MANY_SKIPPED']) {
       expect(codes).toContain(code);
+    }
+  });
+});
+
+describe('negative-session vectors', () => {
+  interface Vectors {
+    parameters: Record<string, string | number>;
+    encryptOnEmptyRecord: string;
+    cases: { name: string; steps: { from: 'alice' | 'mallory'; message: string; expected: string }[] }[];
+  }
+  const { text, vectors } = loaded<Vectors>('negative-session');
+  const p = (k: string): Bytes => fromHex(vectors.parameters[k] as string);
+
+  it('regenerate byte for byte', async () => {
+    expect(await regeneratedVectors('negative-session')).toBe(text);
+  });
+
+  it('Bob receives each case from an empty record: NO_SESSION, UNTRUSTED_IDENTITY, DUPLICATE_MESSAGE, nothing consumed on failure (§7.2)', () => {
+    const random = seededRandom(p('seed'));
+    const bob = identityKeyPairFromSeed(random(32));
+    const preKeys = createPreKeyState({ identity: bob, now: vectors.parameters['createdAt'] as number, random, oneTimePreKeys: 1, kemPreKeys: 1 });
+    const peers = { alice: identityKeyPairFromSeed(p('aliceIdentitySeed')).publicKey, mallory: identityKeyPairFromSeed(p('malloryIdentitySeed')).publicKey };
+    expect(outcome(() => sessionEncrypt(EMPTY_RECORD, new Uint8Array(1), seededRandom(p('bobRandomSeed'))))).toBe(vectors.encryptOnEmptyRecord);
+    for (const c of vectors.cases) {
+      const bobRandom = seededRandom(p('bobRandomSeed'));
+      let record: SessionRecord = EMPTY_RECORD;
+      let keys = preKeys;
+      const steps = c.steps.map((s) => ({
+        ...s,
+        expected: outcome(() => {
+          const out = sessionDecrypt({ record, identity: bob, preKeys: keys, peer: peers[s.from], message: fromHex(s.message), random: bobRandom });
+          record = out.record;
+          keys = out.preKeys;
+        }),
+      }));
+      expect({ name: c.name, steps }).toEqual(c);
     }
   });
 });
