@@ -1,9 +1,12 @@
 /** Relay authentication (relay.md §3–§4): challenge binding, replay refusal, mailbox ids. */
 import { describe, expect, it } from 'vitest';
-import { equalBytes, generateEd25519KeyPair, sign, systemRandom } from '../../src/crypto/index.js';
+import { concatBytes, equalBytes, fromHex, generateEd25519KeyPair, sign, systemRandom, verify } from '../../src/crypto/index.js';
 import { authPayload, deriveMailboxId, deriveRelayId, hashToken } from '../../relay/auth.js';
 import { CLOSE_REPLACED } from '../../relay/close-codes.js';
+import { addPoints, bigintToLe, challenge, decodePoint, encodePoint, L, mod, secretScalar } from '../property/ed25519-points.js';
 import { connect, login, relay } from './harness.js';
+
+const ORDER_8 = '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05';
 
 describe('relay authentication', () => {
   it('authenticates a device and returns its mailbox id, stable across connections and opaque', async () => {
@@ -53,6 +56,20 @@ describe('relay authentication', () => {
     await expect(c.request({ type: 'auth', identityKey: id.publicKey, signature: forged })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
     await c.auth();
     await expect(c.auth()).rejects.toMatchObject({ code: 'ALREADY_AUTHENTICATED' });
+  });
+
+  it('refuses a mixed-order identity key A + T8 whose signature the cofactored rule accepts: one key cannot open a second mailbox (AUTH_FAILED)', async () => {
+    const r = await relay();
+    const c = await connect(r.url);
+    const id = generateEd25519KeyPair(systemRandom);
+    const nonce = generateEd25519KeyPair(systemRandom);
+    const mixed = encodePoint(addPoints(decodePoint(id.publicKey), decodePoint(fromHex(ORDER_8))));
+    const payload = authPayload(c.challenge.relayId, c.challenge.nonce, mixed);
+    const s = mod(secretScalar(nonce.privateKey) + challenge(nonce.publicKey, mixed, payload) * secretScalar(id.privateKey), L);
+    const signature = concatBytes(nonce.publicKey, bigintToLe(s));
+    expect(verify(mixed, payload, signature)).toBe(true); // VERIFY alone accepts it (protocol.md §2)
+    await expect(c.request({ type: 'auth', identityKey: mixed, signature })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(c.auth()).resolves.toBeDefined(); // the connection may try again, with a valid key
   });
 
   it('requires authentication for owner operations (AUTH_REQUIRED)', async () => {
