@@ -40,6 +40,16 @@ function archive(record: SessionRecord, current: SessionState | null, session: S
 }
 
 /**
+ * Moves the current session to the archived ones (§7.1, client.md §5.7): it
+ * still decrypts late messages but never sends again, so the next send starts
+ * a new session. For a state that may have been restored from a backup, whose
+ * sending chain would derive message keys (and nonces) already used.
+ */
+export function archiveCurrent(record: SessionRecord): SessionRecord {
+  return record.current === null ? record : archive(record, null, record.current);
+}
+
+/**
  * Installs a session created by a sender's initiation (ours or the peer's).
  * §7.4: a pending initiation of ours that has heard nothing keeps its place
  * against a peer's initiation with a larger base key; otherwise the newer wins.

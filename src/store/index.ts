@@ -3,3 +3,4 @@ export { NAMESPACES, MAX_STORE_KEY_LENGTH, put, del, type Namespace, type Store,
 export { StoreError, isStoreError, type StoreErrorCode } from './store-error.js';
 export { MemoryStore } from './memory-store.js';
 export { checkKey, checkNamespace, checkWrite } from './validate.js';
+export { GuardedStore, MemoryRestoreGuard, type RestoreGuard } from './restore-guard.js';

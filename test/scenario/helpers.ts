@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { Client } from '../../src/client/client.js';
+import { Client, type ClientOptions } from '../../src/client/client.js';
 import type { Contact } from '../../src/wire/client/contact.js';
 import type { WebSocketFactory } from '../../src/client/transport/websocket.js';
 import { decodeRelayRequest, type RelayRequest } from '../../src/wire/relay-frames.js';
@@ -33,7 +33,9 @@ export async function openClient(dir: string, relayUrl: string, name: string, li
 }
 
 /** Opens client `name` (as openClient) over sockets that show every relay request it writes to `onRequest`. */
-export async function openRecordingClient(dir: string, relayUrl: string, name: string, onRequest: (r: RelayRequest) => void): Promise<Client> {
+export async function openRecordingClient(
+  dir: string, relayUrl: string, name: string, onRequest: (r: RelayRequest) => void, options: Partial<ClientOptions> = {},
+): Promise<Client> {
   mkdirSync(dir, { recursive: true });
   const webSocket: WebSocketFactory = (url) => {
     const ws = nodeWebSocketFactory(url);
@@ -45,7 +47,7 @@ export async function openRecordingClient(dir: string, relayUrl: string, name: s
     return ws;
   };
   const store = SqliteStore.open({ path: join(dir, 'store.db'), key: loadOrCreateKeyFile(join(dir, 'store.key')) });
-  const client = await Client.open({ relay: relayUrl, store, webSocket, displayName: name, backoff: { baseMs: 20, maxMs: 300 } });
+  const client = await Client.open({ relay: relayUrl, store, webSocket, displayName: name, backoff: { baseMs: 20, maxMs: 300 }, ...options });
   await client.ready();
   return client;
 }
