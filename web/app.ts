@@ -9,7 +9,7 @@ import { encodeQR } from 'qr';
 import { IndexedDbStore } from '../src/browser/index.js';
 import { systemRandom, toHex } from '../src/crypto/index.js';
 import { Client, isStoreError, newContent, parseInvite, type Contact, type MessageEvent } from '../src/index.js';
-import { $, h, show } from './dom.js';
+import { $, show } from './dom.js';
 import { SentLog } from './sent-log.js';
 import { renderChat, renderSidebar, type Selection } from './view.js';
 
@@ -25,7 +25,12 @@ interface App {
 }
 
 function fail(e: unknown): void {
-  $('error').textContent = e instanceof Error ? e.message : String(e);
+  notice(e instanceof Error ? e.message : String(e));
+}
+
+/** Something the user should know (an error, a changed safety number), in the banner. */
+function notice(text: string): void {
+  $('error').textContent = text;
   show('error', true);
 }
 
@@ -80,6 +85,8 @@ function wire(app: App): void {
   client.on('message', (m) => void onMessage(app, m).catch(fail));
   client.on('receipt', (r) => void Promise.all(r.ids.map((id) => app.sent.mark(toHex(id), r.receipt))).then(rerender, fail));
   client.on('send-failed', (e) => void app.sent.mark(toHex(e.id), 'failed').then(rerender, fail));
+  client.on('identity-changed', (e) => notice(`${e.contact.name ?? 'A contact'}'s safety number changed${e.wasVerified ? ': compare it again before you trust this contact' : ''}.`));
+  client.on('message-lost', (e) => notice(`A message${e.contact?.name === undefined ? '' : ` from ${e.contact.name}`} could not be decrypted; the session was re-established.`));
   $('invite-btn').onclick = () => void invite(app).catch(fail);
   $<HTMLFormElement>('compose').onsubmit = (ev) => {
     ev.preventDefault();

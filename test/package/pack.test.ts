@@ -111,7 +111,7 @@ describe('the packages, installed from their tarballs in fresh folders', () => {
     }
   });
 
-  it('an app embedding the client installs parley and its five pure-JavaScript dependencies, nothing else, and imports it from plain Node', async () => {
+  it('an app embedding the client installs parley and its five pure-JavaScript dependencies, nothing else, and imports it from plain Node; the CLI names the peers it lacks', async () => {
     await installs.app;
     expect(installed(app)).toEqual(['@msgpack/msgpack', '@noble/ciphers', '@noble/curves', '@noble/hashes', '@noble/post-quantum', 'parley']);
     for (const name of installed(app)) {
@@ -125,6 +125,10 @@ describe('the packages, installed from their tarballs in fresh folders', () => {
     const r = await runIn(app, process.execPath, ['check.js'], {});
     expect(r.err).toBe('');
     expect(r.out.trim()).toBe('function function function');
+
+    const chat = await runIn(app, 'npx', ['--offline', 'parley', 'chat', '--relay', 'ws://127.0.0.1:1', '--profile', 'x', '--dir', join(app, 'x')], {});
+    expect(chat.code, 'without the optional peers the CLI says what to install').toBe(1);
+    expect(chat.err).toContain('npm install ws better-sqlite3');
   });
 
   it('parley-relay and `npx parley chat` run compiled JavaScript; the README examples run against that relay; SIGTERM drains the relay', async () => {
