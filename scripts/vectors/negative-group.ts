@@ -11,7 +11,7 @@
 import { GROUP_MAX_SKIP } from '../../src/constants.js';
 import { generateEd25519KeyPair, sign, utf8, type Bytes, type Ed25519KeyPair, type RandomSource } from '../../src/crypto/index.js';
 import {
-  applyChange, createGroup, groupDecrypt, groupEncrypt, groupStateHash, joinGroup, prepareSend, processDistribution, proposeChange,
+  applyChange, createGroup, groupDecrypt, groupEncrypt, groupStateHash, joinGroup, kdfSenderChain, prepareSend, processDistribution, proposeChange,
   type GroupSession,
 } from '../../src/group/index.js';
 import { changeSignaturePayload } from '../../src/group/membership.js';
@@ -26,7 +26,7 @@ const NAMES: Name[] = ['alice', 'bob', 'carol', 'dave'];
 
 type Event =
   | { op: 'create'; actor: Name; members: Name[]; welcome: string }
-  | { op: 'join'; member: Name; from: Name; welcome: string }
+  | { op: 'join'; member: Name; from: Name; welcome: string; expected: Expected }
   | { op: 'distribute'; from: Name; to: Name; payload: string; expected: Expected }
   | { op: 'deliver'; message: string; to: Name; name: string; expected: Expected }
   | { op: 'apply'; change: string; to: Name; name: string; expected: Expected };
@@ -78,36 +78,45 @@ export default function negativeGroup(): unknown {
   });
   sessions.set('alice', created.session);
   events.push({ op: 'create', actor: 'alice', members: ['bob', 'carol'], welcome: hex(created.welcome) });
-  for (const n of ['bob', 'carol'] as const) {
-    sessions.set(n, joinGroup(ids[n].publicKey, ids.alice.publicKey, created.welcome));
-    events.push({ op: 'join', member: n, from: 'alice', welcome: hex(created.welcome) });
-  }
+  const join = (member: Name, from: Name, welcome: Bytes, expected: Expected): void =>
+    step({ op: 'join', member, from, welcome: hex(welcome), expected }, () => joinGroup(ids[member].publicKey, ids[from].publicKey, welcome), member);
+  const w = readLoose(created.welcome);
+  join('carol', 'bob', created.welcome, 'NOT_AUTHORIZED'); // a welcome is accepted only from its actor (§8.8)
+  join('carol', 'alice', encodeMsgpack({ ...w, s: flipBit(w['s'] as Bytes, 0) }), 'BAD_SIGNATURE');
+  join('dave', 'alice', created.welcome, 'NOT_A_MEMBER'); // Dave is not listed in it
+  join('bob', 'alice', created.welcome, 'ok');
+  join('carol', 'alice', created.welcome, 'ok');
   const epoch0 = at('alice');
 
-  // Alice's sender key and messages a0 … a(GROUP_MAX_SKIP + 2).
+  // Alice's sender key and messages a0, a1, a(GROUP_MAX_SKIP + 1), a(GROUP_MAX_SKIP + 2). The iterations in
+  // between are stepped over with the chain KDF alone (§8.2): the same chain, without signing a thousand messages.
   const prepared = prepareSend(at('alice'), randoms.alice);
   let alice = prepared.session;
-  const a: Bytes[] = [];
-  for (let i = 0; i <= GROUP_MAX_SKIP + 2; i++) {
-    const out = groupEncrypt(alice, utf8(`Parley negative group vector a${i}`));
+  const a = new Map<number, Bytes>();
+  const send = (i: number): void => {
+    const key = alice.senderKey!;
+    let chainKey = key.chainKey;
+    for (let j = key.iteration; j < i; j++) chainKey = kdfSenderChain(chainKey).chainKey;
+    const out = groupEncrypt({ ...alice, senderKey: { ...key, iteration: i, chainKey } }, utf8(`Parley negative group vector a${i}`));
     alice = out.session;
-    a.push(out.message);
-  }
+    a.set(i, out.message);
+  };
+  for (const i of [0, 1, GROUP_MAX_SKIP + 1, GROUP_MAX_SKIP + 2]) send(i);
   const payloadFor = (n: Name): Bytes => prepared.distributions.find((d) => hex(d.recipient) === hex(ids[n].publicKey))!.payload;
 
-  deliver('a0 before its sender key arrived', a[0]!, 'bob', 'UNKNOWN_SENDER_KEY');
+  deliver('a0 before its sender key arrived', a.get(0)!, 'bob', 'UNKNOWN_SENDER_KEY');
   distribute('dave', 'bob', payloadFor('bob'), 'NOT_A_MEMBER'); // a non-member handing on Alice's key
   distribute('alice', 'bob', payloadFor('bob'), 'ok');
   distribute('alice', 'bob', payloadFor('bob'), 'DUPLICATE_MESSAGE');
   distribute('alice', 'carol', payloadFor('carol'), 'ok');
-  const a0 = readLoose(a[0]!);
+  const a0 = readLoose(a.get(0)!);
   deliver('a0 with its body changed (signature)', encodeMsgpack({ ...a0, b: flipBit(a0['b'] as Bytes, -1) }), 'bob', 'BAD_SIGNATURE');
-  deliver('a0', a[0]!, 'bob', 'ok');
-  deliver('a0 again', a[0]!, 'bob', 'DUPLICATE_MESSAGE');
-  deliver(`a${GROUP_MAX_SKIP + 2}: i − iteration = GROUP_MAX_SKIP + 1`, a[GROUP_MAX_SKIP + 2]!, 'bob', 'TOO_MANY_SKIPPED');
-  deliver(`a${GROUP_MAX_SKIP + 1}: i − iteration = GROUP_MAX_SKIP`, a[GROUP_MAX_SKIP + 1]!, 'bob', 'ok');
-  deliver('a1 from the skipped keys', a[1]!, 'bob', 'ok');
-  deliver('a1 again', a[1]!, 'bob', 'DUPLICATE_MESSAGE');
+  deliver('a0', a.get(0)!, 'bob', 'ok');
+  deliver('a0 again', a.get(0)!, 'bob', 'DUPLICATE_MESSAGE');
+  deliver(`a${GROUP_MAX_SKIP + 2}: i − iteration = GROUP_MAX_SKIP + 1`, a.get(GROUP_MAX_SKIP + 2)!, 'bob', 'TOO_MANY_SKIPPED');
+  deliver(`a${GROUP_MAX_SKIP + 1}: i − iteration = GROUP_MAX_SKIP`, a.get(GROUP_MAX_SKIP + 1)!, 'bob', 'ok');
+  deliver('a1 from the skipped keys', a.get(1)!, 'bob', 'ok');
+  deliver('a1 again', a.get(1)!, 'bob', 'DUPLICATE_MESSAGE');
 
   // Membership changes. c1: Alice adds Dave (epoch 1); c1x: Alice removes Carol, also for epoch 1 (a fork);
   // c2: Alice promotes Bob (epoch 2).

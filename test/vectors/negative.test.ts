@@ -191,7 +191,7 @@ describe('negative-sealed-sender vectors', () => {
 describe('negative-group vectors', () => {
   type GroupEvent =
     | { op: 'create'; actor: string; welcome: string }
-    | { op: 'join'; member: string; from: string; welcome: string }
+    | { op: 'join'; member: string; from: string; welcome: string; expected: string }
     | { op: 'distribute'; from: string; to: string; payload: string; expected: string }
     | { op: 'deliver'; name: string; message: string; to: string; expected: string }
     | { op: 'apply'; name: string; change: string; to: string; expected: string };
@@ -208,7 +208,7 @@ describe('negative-group vectors', () => {
     const got = vectors.events.map((e) => {
       switch (e.op) {
         case 'create': return e;
-        case 'join': sessions.set(e.member, joinGroup(key(e.member), key(e.from), fromHex(e.welcome))); return e;
+        case 'join': return { ...e, expected: outcome(() => { sessions.set(e.member, joinGroup(key(e.member), key(e.from), fromHex(e.welcome))); }) };
         case 'distribute': return { ...e, expected: outcome(run(e.to, (s) => processDistribution(s, key(e.from), fromHex(e.payload)).session)) };
         case 'deliver': return { ...e, expected: outcome(run(e.to, (s) => groupDecrypt(s, fromHex(e.message)).session)) };
         case 'apply': return { ...e, expected: outcome(run(e.to, (s) => applyChange(s, fromHex(e.change)).session)) };
@@ -216,7 +216,7 @@ describe('negative-group vectors', () => {
     });
     expect(got).toEqual(vectors.events);
     const codes = new Set(vectors.events.flatMap((e) => ('expected' in e ? [e.expected] : [])));
-    for (const code of ['UNKNOWN_SENDER_KEY', 'NOT_A_MEMBER', 'NOT_AUTHORIZED', 'STALE_EPOCH', 'EPOCH_FORK', 'FUTURE_EPOCH', 'DUPLICATE_MESSAGE', 'TOO_MANY_SKIPPED']) {
+    for (const code of ['BAD_SIGNATURE', 'MALFORMED', 'INVALID_STATE', 'UNKNOWN_SENDER_KEY', 'NOT_A_MEMBER', 'NOT_AUTHORIZED', 'STALE_EPOCH', 'EPOCH_FORK', 'FUTURE_EPOCH', 'DUPLICATE_MESSAGE', 'TOO_MANY_SKIPPED']) {
       expect(codes).toContain(code);
     }
   });
