@@ -49,6 +49,13 @@ export function storeFailure(e: unknown): unknown {
 export class PostgresBatcher {
   private queue: QueuedWrite[] = [];
   private scheduled = false;
+  /**
+   * One batch at a time per node: writes queue up while a batch commits and go together in the next
+   * (group commit under load). Two batches of one node in flight at once would lock the same rows in
+   * different orders (an enqueue's usage rows, another batch's acks) and deadlock each other, each
+   * deadlock costing PostgreSQL's deadlock_timeout (1 s) before the retry.
+   */
+  private committing = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly pool: Pool) {}
@@ -56,11 +63,14 @@ export class PostgresBatcher {
   write<T>(run: (sql: Sql) => Promise<T>, isolated: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, isolated, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.committing || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   /** Resolves when every write queued so far has settled. */
@@ -74,10 +84,16 @@ export class PostgresBatcher {
 
   private flush(): void {
     this.scheduled = false;
+    if (this.committing) return; // the running batch schedules the next when it ends
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const done = this.commit(batch).finally(() => this.inFlight.delete(done));
+    this.committing = true;
+    const done = this.commit(batch).finally(() => {
+      this.inFlight.delete(done);
+      this.committing = false;
+      this.schedule();
+    });
     this.inFlight.add(done);
   }
 
