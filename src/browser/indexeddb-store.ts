@@ -121,8 +121,13 @@ export class IndexedDbStore implements Store {
   }
 
   #tx(mode: IDBTransactionMode): IDBTransaction {
-    // strict: the batch is on disk when write() resolves (client.md §5.1 acknowledges only after that).
-    return this.#db.transaction(ENTRIES, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' });
+    try {
+      // strict: the batch is on disk when write() resolves (client.md §5.1 acknowledges only after that).
+      return this.#db.transaction(ENTRIES, mode, { durability: mode === 'readwrite' ? 'strict' : 'default' });
+    } catch {
+      // The browser closed the connection under us (storage cleared, database deleted).
+      throw new StoreError('CLOSED', 'the browser closed the database');
+    }
   }
 
   async #slot(namespace: Namespace, key: string): Promise<Slot> {

@@ -86,6 +86,16 @@ describe.runIf(browserAvailable)('IndexedDbStore in a browser (Chromium)', () =>
     await second.close();
   });
 
+  it('a database deleted under an open store (site data cleared) is let go: every later call fails CLOSED', async () => {
+    const p = await page();
+    expect(await p.evaluate(() => window.storeApi.open('cleared'))).toEqual({ ok: true });
+    expect(await p.evaluate(() => window.storeApi.write('cleared', [['put', 'contacts', 'a', '01']]))).toEqual({ ok: true });
+    expect(await p.evaluate(() => window.storeApi.deleteDatabase('cleared'))).toBe(true);
+    expect(await p.evaluate(() => window.storeApi.get('cleared', 'contacts', 'a'))).toEqual({ code: 'CLOSED' });
+    expect(await p.evaluate(() => window.storeApi.write('cleared', [['put', 'contacts', 'a', '02']]))).toEqual({ code: 'CLOSED' });
+    await p.close();
+  });
+
   it('a batch interrupted by closing or crashing its tab is all or nothing', async () => {
     const N = 100;
     const outcomes: string[] = [];

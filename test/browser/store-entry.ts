@@ -99,6 +99,12 @@ const api = {
   }),
   raw,
   moveRecord,
+  /** Deletes the database as "clear site data" would; an open store must let go of it. */
+  deleteDatabase: (name: string) => new Promise<boolean>((resolve, reject) => {
+    const req = indexedDB.deleteDatabase(name);
+    req.onsuccess = () => resolve(true);
+    req.onerror = () => reject(req.error);
+  }),
 };
 
 declare global {
