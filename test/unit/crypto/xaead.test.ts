@@ -1,8 +1,11 @@
 /** XChaCha20-Poly1305 through src/crypto (spec/protocol.md §2): the draft's vector, under both providers. */
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nobleProvider, useCryptoProvider, xaeadOpen, xaeadSeal, xaeadTryOpen } from '../../../src/crypto/index.js';
 import { isProtocolError } from '../../../src/errors.js';
 import { nodeCryptoProvider } from '../../../src/node/index.js';
+import { fcParams } from '../../property/fc.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 // draft-irtf-cfrg-xchacha-03 §A.3.1
@@ -24,6 +27,17 @@ describe('XChaCha20-Poly1305', () => {
       expect(xaeadOpen(KEY, NONCE, hex(SEALED), AD)).toEqual(PLAINTEXT);
     });
   }
+
+  it('equals @noble\'s xchacha20poly1305 on arbitrary inputs under both providers', () => {
+    const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+    fc.assert(fc.property(bytes(32), bytes(24), fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 80 }), (key, nonce, plaintext, ad) => {
+      const expected = Buffer.from(xchacha20poly1305(key, nonce, ad).encrypt(plaintext)).toString('hex');
+      return [nobleProvider, nodeCryptoProvider].every((provider) => {
+        useCryptoProvider(provider);
+        return Buffer.from(xaeadSeal(key, nonce, plaintext, ad)).toString('hex') === expected;
+      });
+    }), fcParams(100));
+  });
 
   it('refuses a flipped bit, a wrong AD and a short input; checks key and nonce lengths', () => {
     const sealed = hex(SEALED);
