@@ -224,6 +224,8 @@ export const OUTBOX_RETRY_MAX_MS = 30_000;
 export const OUTBOX_FULL_ATTEMPTS = 8;
 /** Envelopes in flight to one mailbox at once. */
 export const OUTBOX_WINDOW = 8;
+/** Envelopes (sends and fan-outs) in flight at once in all: half the relay's default maxInFlight per connection (client.md §5.5). */
+export const OUTBOX_IN_FLIGHT_MAX = 32;
 /** Sends admitted (committed to the outbox or being committed) for one mailbox at once; more wait before encrypting (client.md §5.5). */
 export const OUTBOX_QUEUE_PER_MAILBOX = 32;
 /** Sends admitted for all mailboxes at once (client.md §5.5). */

@@ -15,6 +15,7 @@ import { RequestTable } from '../../src/client/transport/requests.js';
 import type { WebSocketLike } from '../../src/client/transport/websocket.js';
 import { toHex, type Bytes } from '../../src/crypto/index.js';
 import { generateIdentityKeyPair, encodeIdentityKeyPair } from '../../src/identity/index.js';
+import { OUTBOX_IN_FLIGHT_MAX, OUTBOX_WINDOW } from '../../src/constants.js';
 import { MemoryStore, NAMESPACES, put, type Namespace } from '../../src/store/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { MemoryRelayHub } from './memory-relay.js';
@@ -95,6 +96,40 @@ describe('late answers (client.md §5.4)', () => {
     expect(sent.filter((e) => toHex((e as { id: Bytes }).id) === toHex(content.id)).length).toBe(1);
     await got;
     await Promise.all([alice.close(), bob.close()]);
+  });
+});
+
+describe('in flight (client.md §5.5)', () => {
+  it('sends to five contacts at once keep at most OUTBOX_WINDOW in flight per mailbox and OUTBOX_IN_FLIGHT_MAX in all', async () => {
+    const hub = new MemoryRelayHub();
+    // A slow relay once `hold` is set: it answers no send until released.
+    let hold = Promise.resolve();
+    let release = (): void => undefined;
+    const alice = await open(hub, 10, (api) => {
+      const send = api.send.bind(api);
+      api.send = async (to, data) => { await hold; await send(to, data); };
+      return api;
+    });
+    const contacts: string[] = [];
+    const others: Client[] = [];
+    for (let i = 0; i < 5; i++) {
+      const other = await open(hub, 11 + i);
+      const added = alice.next('contact-added');
+      await other.acceptInvite((await alice.createInvite()).text);
+      contacts.push((await added).contact.id);
+      others.push(other);
+    }
+    hold = new Promise<void>((resolve) => { release = resolve; });
+    const sends = contacts.flatMap((id) => Array.from({ length: 10 }, (_, i) => alice.send(id, { type: 'text', text: `m${i}` })));
+    while (alice.outboxCounts().entries < 50) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20)); // every pump asked for has drained
+    const counts = alice.outboxCounts();
+    expect(counts.inFlight).toBe(OUTBOX_IN_FLIGHT_MAX); // 5 × 8 would be 40
+    expect(counts.peakInFlightMailbox).toBe(OUTBOX_WINDOW);
+    release();
+    await Promise.all(sends);
+    expect(alice.outboxCounts()).toMatchObject({ peakInFlight: OUTBOX_IN_FLIGHT_MAX, inFlight: 0, entries: 0 });
+    await Promise.all([alice, ...others].map((c) => c.close()));
   });
 });
 

@@ -14,7 +14,7 @@
  * per message instead of two. A crash before they are written only resends
  * envelopes the recipient drops as replays (§5.1, §7.1).
  */
-import { OUTBOX_FULL_ATTEMPTS, OUTBOX_RETRY_BASE_MS, OUTBOX_RETRY_MAX_MS, OUTBOX_WINDOW } from '../../constants.js';
+import { OUTBOX_FULL_ATTEMPTS, OUTBOX_IN_FLIGHT_MAX, OUTBOX_RETRY_BASE_MS, OUTBOX_RETRY_MAX_MS, OUTBOX_WINDOW } from '../../constants.js';
 import { toHex } from '../../crypto/index.js';
 import { del, put, type StoreWrite } from '../../store/index.js';
 import { decodeOutboxRecord, encodeOutboxRecord, type OutboxRecord } from '../../wire/client/records.js';
@@ -63,6 +63,7 @@ interface FanoutProgress {
 export interface OutboxCounts extends AdmissionCounts {
   readonly entries: number;
   readonly inFlight: number;
+  readonly peakInFlight: number;
   readonly peakInFlightMailbox: number;
 }
 
@@ -76,6 +77,7 @@ export class Outbox {
   /** Entries in flight per mailbox (hex). */
   readonly #perMailbox = new Map<string, number>();
   #inFlight = 0;
+  #peakInFlight = 0;
   #peakInFlightMailbox = 0;
   /** Mailboxes (hex) the relay asked us to leave alone for a while (RATE_LIMITED with retryAfter). */
   readonly #paused = new Set<string>();
@@ -106,7 +108,10 @@ export class Outbox {
   }
 
   counts(): OutboxCounts {
-    return { ...this.#admission.counts(), entries: this.#entries.size, inFlight: this.#inFlight, peakInFlightMailbox: this.#peakInFlightMailbox };
+    return {
+      ...this.#admission.counts(), entries: this.#entries.size,
+      inFlight: this.#inFlight, peakInFlight: this.#peakInFlight, peakInFlightMailbox: this.#peakInFlightMailbox,
+    };
   }
 
   /** A new outbox key: ordered by time of commit, then by a counter. */
@@ -170,6 +175,8 @@ export class Outbox {
   #drain(): void {
     if (this.#ctx.closed || this.#ctx.relay.state !== 'connected') return;
     for (const [key, entry] of this.#entries) {
+      // Beyond the relay's requests-in-flight limit it would stop reading the socket, stalling everything behind.
+      if (this.#inFlight >= OUTBOX_IN_FLIGHT_MAX) return;
       if (entry.state !== 'queued') continue;
       const mailbox = entry.mailbox;
       if (mailbox !== undefined) {
@@ -179,7 +186,7 @@ export class Outbox {
         this.#peakInFlightMailbox = Math.max(this.#peakInFlightMailbox, n + 1);
       }
       entry.state = 'sending';
-      this.#inFlight++;
+      this.#peakInFlight = Math.max(this.#peakInFlight, ++this.#inFlight);
       void this.#transmit(key, entry).finally(() => {
         this.#inFlight--;
         if (mailbox !== undefined) this.#perMailbox.set(mailbox, (this.#perMailbox.get(mailbox) ?? 1) - 1);
