@@ -11,7 +11,7 @@ import type { Bytes } from '../crypto/index.js';
 
 /** The namespaces the client uses; a store implementation keeps them apart. */
 export const NAMESPACES = [
-  'identity', // the identity key pair (key "self"), our mailbox id ("mailbox"), prekeys published once ("published")
+  'identity', // the identity key pair (key "self"), our mailbox id ("mailbox"), prekeys published once ("published"), the store generation of a RestoreGuard ("generation", client.md §5.7)
   'prekeys', // the private prekey state (key "state")
   'sessions', // one session record per peer (key: peer identity key, hex)
   'contacts', // one contact record (key: the contact's local id, 16 random bytes, hex)

@@ -33,6 +33,14 @@ describe('padding', () => {
     expect([...unpad(Uint8Array.of(0x80))]).toEqual([]);
   });
 
+  it('pads to a larger length on request (a cap of the caller\'s), and refuses one with no room for the marker as OVERSIZE', () => {
+    expect([...unpad(pad(Uint8Array.of(7), 1000))]).toEqual([7]);
+    expect(pad(Uint8Array.of(7), 2)).toEqual(Uint8Array.of(7, 0x80));
+    let code: string | undefined;
+    try { pad(Uint8Array.of(7), 1); } catch (e) { if (isProtocolError(e)) code = e.code; }
+    expect(code).toBe('OVERSIZE');
+  });
+
   it('refuses padding without its 0x80 marker as MALFORMED', () => {
     for (const bad of [new Uint8Array(0), new Uint8Array(16), Uint8Array.of(1, 2, 3), Uint8Array.of(0x80, 0x7f, 0)]) {
       let code: string | undefined;
