@@ -36,6 +36,10 @@ import { contentOf, sendContent, sendTyping } from './messaging/send.js';
 import type { BackoffOptions } from './transport/backoff.js';
 import type { ConnectionState, RelayApi, RelayHandlers } from './transport/relay-api.js';
 import { connectRelay } from './transport/relay-connection.js';
+import {
+  attachmentFor, downloadBytes, downloadFile, isFileSink, writableStreamSink, type FilePointer, type FileSink, type FileSource,
+  type SendFileOptions, type TransferOptions,
+} from './files/index.js';
 import { platformWebSocketFactory, type WebSocketFactory } from './transport/websocket.js';
 
 export type { StoredMessageView, OutboxCounts };
@@ -194,6 +198,31 @@ export class Client {
   /** Stored messages (received), oldest first; optionally only from one contact or group. */
   messages(filter: { contact?: string; group?: string } = {}): Promise<StoredMessageView[]> {
     return storedMessages(this.#ctx, filter);
+  }
+
+  // ── files ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Encrypts and uploads a file (one upload, whatever the number of recipients), then sends its pointer as an
+   * `attachment` to a contact or a group (`target` is a contact id or a group id); resolves with the content once
+   * the blob is durable and the message is sent. Progress and cancel through `options` (client.md §2, protocol.md §11).
+   */
+  async sendFile(target: string, source: FileSource, options: SendFileOptions): Promise<Content> {
+    const ctx = this.#open();
+    const toGroup = ctx.groups.ids().includes(target);
+    if (!toGroup) sendableContact(ctx, target);
+    const body = await attachmentFor(ctx, source, options);
+    return toGroup ? this.sendToGroup(target, body) : this.send(target, body);
+  }
+
+  /** Streams a received file into `sink`, every chunk verified before it is written; on failure the sink is aborted. */
+  download(pointer: FilePointer, sink: FileSink | WritableStream<Uint8Array>, options: TransferOptions = {}): Promise<void> {
+    return downloadFile(this.#open(), pointer, isFileSink(sink) ? sink : writableStreamSink(sink), options);
+  }
+
+  /** A small received file, whole, in memory (at most DOWNLOAD_BYTES_MAX). */
+  downloadBytes(pointer: FilePointer, options: TransferOptions = {}): Promise<Uint8Array> {
+    return downloadBytes(this.#open(), pointer, options);
   }
 
   // ── groups ────────────────────────────────────────────────────────────────

@@ -16,7 +16,9 @@ export type ClientErrorCode =
   | 'INVALID_ARGUMENT' // an argument of the wrong shape
   | 'NOT_READY' // a group post no member can receive yet (their group tokens have not arrived): nothing was sent
   | 'BEHIND' // a group post while another member showed a later epoch: the missing changes were requested, nothing was sent
-  | 'INVITE_INVALID'; // the invitation was already used, or its owner revoked it: nothing was recorded
+  | 'INVITE_INVALID' // the invitation was already used, or its owner revoked it: nothing was recorded
+  | 'ABORTED' // a file transfer was cancelled by its AbortSignal
+  | 'BLOB_REFUSED'; // the relay's blob endpoint refused (details: status, blobCode; relay.md §12.3)
 
 export type ClientErrorDetails = Readonly<Record<string, string | number | boolean>>;
 

@@ -11,3 +11,7 @@ export { decodeInvite, encodeInvite, inviteToString, parseInvite, type Invite } 
 export type { ConnectionState } from './transport/relay-api.js';
 export { platformWebSocketFactory, type WebSocketFactory, type WebSocketLike } from './transport/websocket.js';
 export type { BackoffOptions } from './transport/backoff.js';
+export {
+  DOWNLOAD_BYTES_MAX, writableStreamSink, type FilePointer, type FileSink, type FileSource, type SendFileOptions, type TransferOptions,
+  type TransferProgress,
+} from './files/index.js';

@@ -4,3 +4,4 @@ export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { loadOrCreateKeyFile } from './file-key.js';
 export { nodeWebSocketFactory } from './websocket.js';
 export { FileRestoreGuard } from './file-restore-guard.js';
+export { nodeWritableSink } from './file-sink.js';

@@ -41,6 +41,14 @@ export interface PreKeyCounts {
   readonly kem: number;
 }
 
+/** An upload grant for a file blob (relay.md §12.2). */
+export interface BlobGrant {
+  readonly blob: Bytes;
+  readonly grant: Bytes;
+  /** The upload deadline, ms since the epoch. */
+  readonly expires: number;
+}
+
 export interface RelayHandlers {
   /** Called after each successful authentication, before deliveries of that connection are processed. */
   onConnected(mailbox: Bytes): Promise<void>;
@@ -70,6 +78,8 @@ export interface RelayApi {
   fanout(recipients: readonly RelayRecipient[], data: Bytes): Promise<readonly FanoutResult[]>;
   sendEphemeral(recipient: RelayRecipient, data: Bytes): Promise<void>;
   ack(ids: readonly number[]): Promise<void>;
+  /** Reserves `size` bytes for a file blob, over the authenticated connection (relay.md §12.2). Optional: test transports may lack it. */
+  blobGrant?(size: number): Promise<BlobGrant>;
   /** Drops the connection as a network loss would (it reconnects). */
   interrupt(): void;
   /** Reconnects at once instead of waiting out the backoff (the network is back); no-op while connected. */

@@ -15,7 +15,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js
 import type { IdentityKeyPair } from '../../identity/index.js';
 import { ClientError } from '../errors.js';
 import type {
-  ConnectionState, FanoutResult, LateAnswer, PreKeyCounts, PreKeyUpload, RelayApi, RelayHandlers, RelayRecipient,
+  BlobGrant, ConnectionState, FanoutResult, LateAnswer, PreKeyCounts, PreKeyUpload, RelayApi, RelayHandlers, RelayRecipient,
 } from './relay-api.js';
 import { readServerFrame, RequestTable, retryRateLimited, type Request } from './requests.js';
 import { SealedConnection } from './sealed-connection.js';
@@ -101,6 +101,12 @@ class RelayConnection implements RelayApi {
     const r = await this.#sealed.request({ type: 'bundle', mailbox: to.mailbox, token: to.token });
     if (r.re !== 'bundle') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
     return r.bundle;
+  }
+
+  async blobGrant(size: number): Promise<BlobGrant> {
+    const r = await this.#request({ type: 'blob_grant', size });
+    if (r.re !== 'blob_grant') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
+    return { blob: r.blob, grant: r.grant, expires: r.expires };
   }
 
   async registerToken(token: Bytes, replaces?: Bytes): Promise<void> {
