@@ -109,8 +109,8 @@ function identityStateCases(seed: Bytes, other: Bytes): DecoderCase[] {
   const identity = identityKeyPairFromSeed(seed);
   const stateVersion = (readMsgpack(encodeIdentityKeyPair(identity), 'vector', WIDE) as unknown[])[0] as number;
   const body = { publicKey: identity.publicKey, privateKey: identity.privateKey };
-  const c = (name: string, value: unknown, expected: Expected): DecoderCase =>
-    ({ name, decoder: 'identity-state', input: hex(value instanceof Uint8Array ? value : encodeMsgpack(value)), expected });
+  const c = (name: string, value: unknown, expected: Expected, padTo?: number): DecoderCase =>
+    ({ name, decoder: 'identity-state', input: hex(value instanceof Uint8Array ? value : encodeMsgpack(value)), ...(padTo === undefined ? {} : { padTo }), expected });
   return [
     c('valid', encodeIdentityKeyPair(identity), 'ok'),
     c('STATE_VERSION + 1', [stateVersion + 1, 'identity', body], 'UNSUPPORTED_VERSION'),
@@ -121,6 +121,7 @@ function identityStateCases(seed: Bytes, other: Bytes): DecoderCase[] {
     c('kind as bin', [stateVersion, new TextEncoder().encode('identity'), body], 'MALFORMED'),
     c('a map, not an array', { version: stateVersion, kind: 'identity', body }, 'MALFORMED'),
     c('public key of another seed', [stateVersion, 'identity', { ...body, publicKey: identityKeyPairFromSeed(other).publicKey }], 'INVALID_STATE'),
+    c('257 bytes (valid, then zero bytes)', encodeIdentityKeyPair(identity), 'OVERSIZE', 257),
   ];
 }
 
