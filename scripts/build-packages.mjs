@@ -5,7 +5,7 @@
 //   packages/parley-relay  the relay: relay/cli.ts bundled by esbuild with our own code inlined; npm dependencies stay imports
 // `npm run packages` packs both into dist/. `--no-types` skips the declarations (the package test, which runs the JS only).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -24,6 +24,7 @@ function sources(dir) {
 
 rmSync(join(client, 'dist'), { recursive: true, force: true });
 rmSync(join(relay, 'dist'), { recursive: true, force: true });
+mkdirSync(join(root, 'dist'), { recursive: true }); // where `npm run packages` puts the tarballs
 
 await build({
   entryPoints: sources(join(root, 'src')), outdir: join(client, 'dist'), outbase: join(root, 'src'),
