@@ -60,13 +60,14 @@ export function seal(p: {
   staticSecrets?: StaticSecretCache;
 }): Bytes {
   const recipientX = ed25519PublicToX25519(p.recipientIdentityKey);
+  const padded = padContent(p.content); // OVERSIZE before the draw: a failed seal draws nothing (§6.5.4)
   const ephemeral = generateX25519KeyPair(p.random);
   const [chainKey, key1, nonce1] = ephemeralKeys(x25519(ephemeral.privateKey, recipientX), ephemeral.publicKey, p.recipientIdentityKey) as [Bytes, Bytes, Bytes];
   const sealedSender = aeadSeal(key1, nonce1, p.identity.publicKey, concatBytes(VERSION, ephemeral.publicKey, p.recipientIdentityKey));
   const staticDh = staticSecret(p.identity, p.recipientIdentityKey, p.staticSecrets);
   const [key2, nonce2] = staticKeys(staticDh, chainKey, sealedSender) as [Bytes, Bytes];
   const ad = concatBytes(VERSION, ephemeral.publicKey, p.recipientIdentityKey, sealedSender);
-  const ciphertext = aeadSeal(key2, nonce2, padContent(p.content), ad);
+  const ciphertext = aeadSeal(key2, nonce2, padded, ad);
   return encodeSealedEnvelope({ ephemeralKey: ephemeral.publicKey, sealedSender, ciphertext });
 }
 

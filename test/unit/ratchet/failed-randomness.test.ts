@@ -1,14 +1,18 @@
 /**
  * A failed ratchet operation draws no randomness (spec/protocol.md §6.5.4):
  * ratchetEncrypt refuses OVERSIZE before it draws the header nonce, and
- * ratchetDecrypt draws its new ratchet key only after the body authenticates.
+ * ratchetDecrypt draws its new ratchet key only after the body authenticates;
+ * seal (§7.3) refuses an oversized content before it draws its ephemeral key.
  * So a retry from the same state and random source is byte for byte the
  * operation that would have happened without the failure.
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_SIZE } from '../../../src/constants.js';
 import { utf8, type Bytes, type RandomSource } from '../../../src/crypto/index.js';
+import { identityKeyPairFromSeed } from '../../../src/identity/index.js';
 import { encodeRatchetState, ratchetDecrypt, ratchetEncrypt } from '../../../src/ratchet/index.js';
+import { seal } from '../../../src/session/index.js';
+import { MAX_SEALED_CONTENT_SIZE } from '../../../src/wire/sealed-envelope.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import { errorCodeOf, makePair } from '../../property/ratchet-harness.js';
 
@@ -46,5 +50,14 @@ describe('a failed ratchet operation draws nothing', () => {
     const fresh = ratchetDecrypt(pair.states.bob, sent.message, seededRandom(seed));
     expect(source.drawn()).toBe(32);
     expect(encodeRatchetState(retried.state)).toEqual(encodeRatchetState(fresh.state));
+  });
+
+  it('seal: a content too large for one envelope is OVERSIZE and draws no byte', () => {
+    const sender = identityKeyPairFromSeed(new Uint8Array(32).fill(1));
+    const recipient = identityKeyPairFromSeed(new Uint8Array(32).fill(2));
+    const source = counting(seededRandom(new Uint8Array(32)));
+    const attempt = () => seal({ identity: sender, recipientIdentityKey: recipient.publicKey, content: new Uint8Array(MAX_SEALED_CONTENT_SIZE), random: source.random });
+    expect(errorCodeOf(attempt)).toBe('OVERSIZE');
+    expect(source.drawn()).toBe(0);
   });
 });
