@@ -13,6 +13,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,26 @@ async function npmInstall(dir: string, specs: readonly string[]): Promise<void> 
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   const r = await runIn(dir, 'npm', ['install', ...specs, '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { npm_config_update_notifier: 'false' });
   if (r.code !== 0) throw new Error(`npm install failed in ${dir} (${r.code}):\n${r.out}\n${r.err}`);
+}
+
+/** The npm packages the .ts files under `dir` import (builtins left out), by package name. */
+function bareImports(dir: string, keep: (file: string) => boolean): Set<string> {
+  const out = new Set<string>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, name.name);
+      if (name.isDirectory()) walk(p);
+      else if (p.endsWith('.ts') && keep(p)) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^'.][^']*)'/g)) {
+          const spec = m[1]!;
+          if (spec.startsWith('node:') || builtinModules.includes(spec)) continue;
+          out.add(spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/'));
+        }
+      }
+    }
+  };
+  walk(dir);
+  return out;
 }
 
 /** Every installed package (scoped ones as @scope/name). */
@@ -103,6 +124,19 @@ beforeAll(() => {
 afterAll(() => tmp.remove());
 
 describe('the packages, installed from their tarballs in fresh folders', () => {
+  it('declare every package their code imports, and nothing else (peers only for src/node)', () => {
+    const manifest = (name: string): { dependencies: Record<string, string>; peerDependencies?: Record<string, string> } =>
+      JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'));
+    const client = manifest('parley');
+    const relayPkg = manifest('parley-relay');
+    const portable = bareImports(join(root, 'src'), (f) => !f.includes('/src/node/'));
+    const nodeOnly = bareImports(join(root, 'src/node'), () => true);
+    expect([...portable].sort()).toEqual(Object.keys(client.dependencies).sort());
+    expect([...nodeOnly].filter((d) => !(d in client.dependencies)).sort()).toEqual(Object.keys(client.peerDependencies ?? {}).sort());
+    const relayImports = new Set([...bareImports(join(root, 'relay'), () => true), ...portable]);
+    expect([...relayImports].sort()).toEqual(Object.keys(relayPkg.dependencies).sort());
+  });
+
   it('declare the same dependency ranges as the repository that tests them', () => {
     const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     for (const name of ['parley', 'parley-relay']) {
