@@ -15,6 +15,8 @@ import { encodeMsgpack } from '../../src/wire/index.js';
 import { flipBit, hex, readLoose, type Expected } from './_negative.js';
 
 export const SEED = new Uint8Array(32).fill(0x72); // 'r'
+/** An X25519 u of order 8: DH with it is all zero for every clamped scalar. */
+const LOW_ORDER_U = Uint8Array.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'.match(/../g)!.map((b) => parseInt(b, 16)));
 
 interface Parameters {
   sharedSecret: Bytes; associatedData: Bytes; bobPrivate: Bytes; bobPublic: Bytes; aliceSeed: Bytes; bobSeed: Bytes;
@@ -41,6 +43,19 @@ function aliceMessages(p: Parameters, count: number): Bytes[] {
     out.push(r.message);
   }
   return out;
+}
+
+/**
+ * Alice's a0 as sent by a hostile Alice whose header names `ratchetKey`
+ * instead of her real ratchet public key: the header and the body
+ * authenticate, and only Bob's DH-RATCHET can refuse it (§2: a non-canonical
+ * or low-order X25519 key is INVALID_KEY). Uses a fresh source of Alice's seed.
+ */
+function aliceWithRatchetKey(p: Parameters, ratchetKey: Bytes): Bytes {
+  const random = seededRandom(p.aliceSeed);
+  const state = initSender({ sharedSecret: p.sharedSecret, peerRatchetKey: p.bobPublic, associatedData: p.associatedData, random });
+  const hostile = { ...state, sendingRatchetKey: { ...state.sendingRatchetKey, publicKey: ratchetKey } };
+  return ratchetEncrypt(hostile, plaintextOf(0), random).message;
 }
 
 /**
@@ -108,6 +123,9 @@ export default function negativeRatchet(): unknown {
   messages.set('a0 body bit flipped', encodeMsgpack({ ...a0Fields, c: flipBit(a0Fields['c'] as Bytes, -1) }));
   messages.set('a0 version + 1', encodeMsgpack({ ...a0Fields, v: (a0Fields['v'] as number) + 1 }));
   messages.set('a0 truncated', a0.slice(0, -1));
+  const aliceKey = x25519PublicKey(seededRandom(p.aliceSeed)(32)); // initSender's first draw (§6.3)
+  messages.set('a0 naming its ratchet key with bit 255 set', aliceWithRatchetKey(p, flipBit(aliceKey, 31, 7)));
+  messages.set('a0 naming a low-order ratchet key', aliceWithRatchetKey(p, LOW_ORDER_U));
   const reply = { reply: 'Parley negative ratchet vector b0' };
   const ok = (n: number): [string, Expected] => [`a${n}`, 'ok'];
   const plans: Record<string, ([string, Expected] | { reply: string })[]> = {
@@ -121,6 +139,8 @@ export default function negativeRatchet(): unknown {
     'a tampered body (after the DH ratchet step) is DECRYPT_FAILED; nothing was drawn': [['a0 body bit flipped', 'DECRYPT_FAILED'], ok(0), reply],
     'another version is UNSUPPORTED_VERSION': [['a0 version + 1', 'UNSUPPORTED_VERSION'], ok(0)],
     'a truncated message is MALFORMED': [['a0 truncated', 'MALFORMED'], ok(0)],
+    'an authentic header naming a non-canonical ratchet key (u + 2^255) is INVALID_KEY; nothing was drawn': [['a0 naming its ratchet key with bit 255 set', 'INVALID_KEY'], ok(0), reply],
+    'an authentic header naming a low-order ratchet key is INVALID_KEY (all-zero DH)': [['a0 naming a low-order ratchet key', 'INVALID_KEY'], ok(0), reply],
   };
   return {
     parameters: {
