@@ -4,9 +4,10 @@
  * WebCrypto and Web Locks need). Open it in two browser profiles (or one
  * normal and one private window) to chat with yourself. Ctrl-C drains both.
  *
- *   npm run web -- [--port 8080] [--relay-port 8787] [--data ./data/web]
+ *   npm run web -- [--port 8080] [--relay-port 8787] [--data ./data/web]   (0: any free port)
  */
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parseCli } from '../relay/cli.js';
 import { startRelay } from '../relay/server.js';
@@ -18,12 +19,15 @@ const { values } = parseArgs({
 const relayOptions = parseCli(['--port', values['relay-port']!, '--data', values.data!, '--metrics-port', 'off', '--log-level', 'warn'], process.env);
 if (relayOptions === 'help') throw new Error('unreachable');
 const relay = await startRelay(relayOptions);
-const files = await buildPage(`ws://127.0.0.1:${values['relay-port']}`);
+const files = await buildPage(relay.url);
 const server = createServer((req, res) => {
   const [type, body] = files[(req.url ?? '/').split(/[?#]/)[0]!] ?? files['/']!;
   res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
 });
-server.listen(Number(values.port), '127.0.0.1', () => process.stdout.write(`Parley web chat: http://127.0.0.1:${values.port}/ (relay ws://127.0.0.1:${values['relay-port']})\n`));
+server.listen(Number(values.port), '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`Parley web chat: http://127.0.0.1:${port}/ (relay ${relay.url})\n`);
+});
 
 let stopping = false;
 const stop = (): void => {

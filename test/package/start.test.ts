@@ -1,13 +1,15 @@
 /**
- * `npm start` as an operator uses it: SIGTERM (a service manager, `kill`) or
- * SIGINT (Ctrl-C) sent to the npm process reaches the relay, which drains and
- * closes; nothing keeps serving after npm has exited (the script execs node, so
- * no shell or tsx parent sits between npm and the relay).
+ * `npm start` and `npm run web` as an operator or a developer uses them:
+ * SIGTERM (a service manager, `kill`) or SIGINT (Ctrl-C) sent to the npm
+ * process reaches what it started, which drains and closes; nothing keeps
+ * serving after npm has exited (the scripts exec node, so no shell or tsx
+ * parent sits between npm and the server).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../scenario/helpers.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -25,28 +27,53 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Runs `npm <args>` until a stdout line matches `ready`; returns the match, the lines, and the exit to come. */
+async function npm(args: readonly string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; lines: string[]; exited: Promise<[number | null, NodeJS.Signals | null]> }> {
+  const child = spawn('npm', args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const lines: string[] = [];
+  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      const m = line.match(ready);
+      if (m !== null) resolve(m);
+    });
+    void exited.then(() => reject(new Error(`npm ${args.join(' ')} exited before it was ready`)));
+  });
+  return { child, match, lines, exited };
+}
+
+/** Sends `signal` to npm and expects a clean exit with nothing it started left running. */
+async function stopWith(child: ChildProcess, exited: Promise<[number | null, NodeJS.Signals | null]>, signal: NodeJS.Signals): Promise<void> {
+  const started = childrenOf(child.pid!);
+  expect(started.length).toBeGreaterThan(0);
+  child.kill(signal);
+  const [code] = await exited;
+  expect(code).toBe(0);
+  expect(started.filter(alive)).toEqual([]);
+}
+
 describe('npm start', () => {
   it.concurrent.each(['SIGTERM', 'SIGINT'] as const)('%s to the npm process drains and closes the relay, and leaves no process behind', async (signal) => {
-    const npm = spawn('npm', ['start', '--', '--port', '0', '--metrics-port', 'off', '--memory'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = once(npm, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    const log: Array<{ msg?: string }> = [];
-    const listening = new Promise<void>((resolve, reject) => {
-      createInterface({ input: npm.stdout! }).on('line', (line) => {
-        try {
-          const entry = JSON.parse(line) as { msg?: string };
-          log.push(entry);
-          if (entry.msg === 'listening') resolve();
-        } catch { /* npm's own lines */ }
-      });
-      void exited.then(() => reject(new Error('npm start exited before listening')));
-    });
-    await listening;
-    const started = childrenOf(npm.pid!);
-    expect(started.length).toBeGreaterThan(0);
-    npm.kill(signal);
-    const [code] = await exited;
-    expect(code).toBe(0);
-    expect(log.map((l) => l.msg)).toContain('closed');
-    expect(started.filter(alive)).toEqual([]);
+    const { child, lines, exited } = await npm(['start', '--', '--port', '0', '--metrics-port', 'off', '--memory'], /"msg":"listening"/);
+    await stopWith(child, exited, signal);
+    expect(lines.some((l) => l.includes('"msg":"closed"'))).toBe(true);
+  });
+});
+
+describe('npm run web', () => {
+  it('serves the chat page pointing at its own relay; SIGTERM stops both', async () => {
+    const tmp = tempDir('parley-web-run-');
+    try {
+      const { child, match, exited } = await npm(['run', 'web', '--', '--port', '0', '--relay-port', '0', '--data', tmp.dir], /web chat: (http:\S+) \(relay (ws:\S+)\)/);
+      const [, page, relay] = match as unknown as [string, string, string];
+      const html = await (await fetch(page)).text();
+      expect(html).toContain(`<meta name="parley-relay" content="${relay}">`);
+      expect((await fetch(`${page}app.js`)).headers.get('content-type')).toBe('text/javascript');
+      expect((await fetch(`${relay.replace('ws:', 'http:')}/healthz`)).status).toBe(200);
+      await stopWith(child, exited, 'SIGTERM');
+    } finally {
+      tmp.remove();
+    }
   });
 });
