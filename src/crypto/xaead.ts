@@ -27,7 +27,7 @@ function words(bytes: Bytes): Uint32Array {
   return new Uint32Array(bytes.slice().buffer);
 }
 
-/** draft-irtf-cfrg-xchacha §2.3: subkey = HChaCha20(key, n[0..16)), nonce = 0x00000000 ‖ n[16..24). */
+/** draft-irtf-cfrg-xchacha, section 2.3: subkey = HChaCha20(key, n[0..16)), nonce = 0x00000000 ‖ n[16..24). */
 function subkeyAndNonce(key: Bytes, nonce: Bytes): { subkey: Bytes; chachaNonce: Bytes } {
   const out = new Uint32Array(8);
   hchacha(SIGMA, words(key), words(nonce.subarray(0, 16)), out);
