@@ -48,6 +48,8 @@ export class Connection implements MailboxSession, ConnectionAuth {
   private readonly unacked = new Set<number>();
   private pumping = false;
   private pumpAgain = false;
+  /** The store may hold envelopes past the cursor (false once a read found none and every later one was offered). */
+  private behind = true;
   private outputBlocked = false;
   private readonly cork = new TickCork();
 
@@ -291,13 +293,14 @@ export class Connection implements MailboxSession, ConnectionAuth {
 
   acked(eids: readonly number[]): void {
     for (const eid of eids) this.unacked.delete(eid);
-    this.notify();
+    if (this.behind) this.notify(); // caught up: nothing to read, the next envelope is offered
   }
 
   // ── MailboxSession (pushes) ───────────────────────────────────────────────
 
   notify(): void {
     if (this.mailbox === undefined || this.closed) return;
+    this.behind = true;
     if (this.pumping) {
       this.pumpAgain = true;
       return;
@@ -336,11 +339,17 @@ export class Connection implements MailboxSession, ConnectionAuth {
     const mailbox = this.mailbox;
     if (mailbox === undefined) return;
     while (!this.closed && !this.outputBlocked && this.unacked.size < maxUnacked) {
-      const page = await this.ctx.store.pending(mailbox, this.cursor, Math.min(PUMP_PAGE, maxUnacked - this.unacked.size), this.ctx.options.now());
-      if (page.length === 0 || this.closed) return;
+      const limit = Math.min(PUMP_PAGE, maxUnacked - this.unacked.size);
+      const page = await this.ctx.store.pending(mailbox, this.cursor, limit, this.ctx.options.now());
+      if (this.closed) return;
       for (const e of page) {
         if (this.closed || this.outputBlocked) return; // resumes from the cursor on drain
         this.push(e.eid, e.data);
+      }
+      if (page.length < limit) {
+        // The end of the mailbox: a notify() meanwhile set pumpAgain, which reads again.
+        this.behind = false;
+        return;
       }
     }
   }

@@ -25,6 +25,7 @@ import type {
   TakenBundle,
 } from './types.js';
 import { SWEEP_BATCH } from './types.js';
+import { TokenCache } from './token-cache.js';
 
 type Db = Database.Database;
 
@@ -57,6 +58,8 @@ export class RelaySqliteStore implements RelayStore {
    * write or batch rolls back, so it never drifts from what is committed.
    */
   private totals = { deliveries: 0, bytes: 0 };
+  /** Token pairs known to be held: this process is the only writer of the tokens table. */
+  private readonly tokens = new TokenCache();
 
   constructor(dir: string, sync: 'full' | 'normal' = 'full') {
     mkdirSync(dir, { recursive: true });
@@ -211,7 +214,10 @@ export class RelaySqliteStore implements RelayStore {
 
   async addToken(mailbox: Bytes, tokenHash: Bytes, replaces: Bytes | undefined, max: number): Promise<void> {
     return this.write(() => {
-      if (replaces !== undefined) this.st.deleteToken.run(mailbox, replaces);
+      if (replaces !== undefined) {
+        this.tokens.delete(mailbox, replaces);
+        this.st.deleteToken.run(mailbox, replaces);
+      }
       this.st.addToken.run(mailbox, tokenHash);
       if ((this.st.countTokens.get(mailbox) as { n: number }).n > max) throw new RelayError('TOO_MANY_TOKENS', 'token cap exceeded');
     });
@@ -219,16 +225,24 @@ export class RelaySqliteStore implements RelayStore {
 
   async revokeToken(mailbox: Bytes, tokenHash: Bytes): Promise<void> {
     return this.write(() => {
+      this.tokens.delete(mailbox, tokenHash);
       this.st.deleteToken.run(mailbox, tokenHash);
     });
   }
 
+  private tokenHeld(mailbox: Bytes, tokenHash: Bytes): boolean {
+    if (this.tokens.has(mailbox, tokenHash)) return true;
+    const held = this.st.hasToken.get(mailbox, tokenHash) !== undefined;
+    if (held) this.tokens.add(mailbox, tokenHash);
+    return held;
+  }
+
   async hasToken(mailbox: Bytes, tokenHash: Bytes): Promise<boolean> {
-    return this.st.hasToken.get(mailbox, tokenHash) !== undefined;
+    return this.tokenHeld(mailbox, tokenHash);
   }
 
   async hasTokens(refs: readonly Recipient[]): Promise<boolean[]> {
-    return refs.map((r) => this.st.hasToken.get(r.mailbox, r.tokenHash) !== undefined);
+    return refs.map((r) => this.tokenHeld(r.mailbox, r.tokenHash));
   }
 
   async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
