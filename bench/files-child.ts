@@ -1,0 +1,82 @@
+/**
+ * The client side of bench/files.ts, in its own process so that its RSS is
+ * its own: two clients (node crypto provider, memory stores) befriend on the
+ * relay; per size, Alice sends a generated file to Bob (encrypt + upload +
+ * message) and Bob downloads it into a counting sink (download + verify +
+ * decrypt); then the same bytes go through a plain HTTP PUT and GET. Reports
+ * each duration and the client's RSS growth over its baseline, by IPC.
+ */
+import { request } from 'node:http';
+import { Client } from '../src/client/client.js';
+import type { FilePointer, FileSink } from '../src/client/files/index.js';
+import { useCryptoProvider } from '../src/crypto/index.js';
+import { nodeCryptoProvider, nodeWebSocketFactory } from '../src/node/index.js';
+import { MemoryStore } from '../src/store/index.js';
+
+const [relayUrl, plainUrl, sizesArg] = process.argv.slice(2) as [string, string, string];
+const PIECE = 1024 * 1024;
+const piece = new Uint8Array(PIECE).map((_, i) => (i * 131) & 0xff);
+
+async function* generated(size: number): AsyncIterable<Uint8Array> {
+  for (let at = 0; at < size; at += PIECE) yield piece.subarray(0, Math.min(PIECE, size - at));
+}
+
+const discard: FileSink = { write: async () => undefined, close: async () => undefined, abort: async () => undefined };
+
+function rssSampler(): { stop: () => number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 10);
+  return { stop: () => { clearInterval(timer); peak = Math.max(peak, process.memoryUsage().rss); return peak - base; } };
+}
+
+async function plainCopy(size: number): Promise<{ upMs: number; downMs: number }> {
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const req = request(`${plainUrl}/copy`, { method: 'PUT', headers: { 'content-length': String(size) } }, (res) => { res.resume(); res.on('end', resolve); });
+    req.on('error', reject);
+    void (async () => {
+      for await (const p of generated(size)) if (!req.write(p)) await new Promise((r) => req.once('drain', r));
+      req.end();
+    })();
+  });
+  const t1 = performance.now();
+  const res = await fetch(`${plainUrl}/copy`);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  while (!(await reader.read()).done) { /* discard */ }
+  return { upMs: t1 - t0, downMs: performance.now() - t1 };
+}
+
+async function open(name: string): Promise<Client> {
+  const c = await Client.open({ relay: relayUrl, store: new MemoryStore(), webSocket: nodeWebSocketFactory, displayName: name });
+  await c.ready();
+  return c;
+}
+
+useCryptoProvider(nodeCryptoProvider);
+const alice = await open('alice');
+const bob = await open('bob');
+const added = alice.next('contact-added');
+await bob.acceptInvite((await alice.createInvite()).text);
+const bobId = (await added).contact.id;
+
+for (const size of sizesArg.split(',').map(Number)) {
+  process.send?.({ phase: 'begin', size });
+  const rss = rssSampler();
+  const received = bob.next('message', (m) => m.content.body.type === 'attachment');
+  const t0 = performance.now();
+  await alice.sendFile(bobId, generated(size), { type: 'application/octet-stream', size });
+  const pointer = (await received).content.body as FilePointer;
+  const t1 = performance.now();
+  await bob.download(pointer, discard);
+  const t2 = performance.now();
+  const clientRss = rss.stop();
+  process.send?.({ phase: 'parley-end', size });
+  const plain = await plainCopy(size);
+  process.send?.({ phase: 'end', size, uploadMs: t1 - t0, downloadMs: t2 - t1, plainUpMs: plain.upMs, plainDownMs: plain.downMs, clientRss });
+}
+await alice.close();
+await bob.close();
+process.exit(0);
