@@ -4,7 +4,7 @@
  * /metrics listener on a free loopback port, and every rate limit raised so
  * that the bench measures cost, not throttling. The per-connection limits
  * (requests in flight, unacknowledged deliveries) keep their defaults: what
- * they do to a client without backpressure is part of what is measured.
+ * they do to a client under load is part of what is measured.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

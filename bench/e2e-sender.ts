@@ -3,8 +3,9 @@
  * messages sent one at a time, on a fixed schedule (open loop), or in
  * windows. A send's outcome is 'ok' once the relay holds it, the client's
  * error code if it was refused, 'unsettled' if it had not settled by the
- * deadline — the client has no backpressure and keeps a send that timed out
- * in its outbox, so an overloaded run shows up here, not as an exception.
+ * deadline — above what the relay accepts, the client's backpressure holds
+ * sends waiting for an outbox slot (client.md §5.5), so an overloaded run
+ * shows up here, not as an exception.
  */
 import type { Client } from '../src/index.js';
 import { onSchedule } from './schedule.js';
