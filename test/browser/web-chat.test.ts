@@ -132,7 +132,9 @@ describe.runIf(browserAvailable)('web apps in Chromium against a relay process',
   });
 
   it("the README's browser page runs as written: an IndexedDbStore profile, a connected client, an invitation", async () => {
-    const [html] = readmeBlocks(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'), 'html');
+    const blocks = readmeBlocks(readFileSync(new URL('../../README.md', import.meta.url), 'utf8'), 'html');
+    expect(blocks, 'every html block of the README is run here').toHaveLength(1);
+    const [html] = blocks;
     const script = /<script type="module">([\s\S]*?)<\/script>/.exec(html!)![1]!.replace("'wss://relay.example'", JSON.stringify(relay.url));
     const page = await (await browser.newContext()).newPage();
     const readme = await serve({ '/': ['text/html', html!.replace(/<script type="module">[\s\S]*?<\/script>/, '<script type="module" src="/app.js"></script>')], '/app.js': ['text/javascript', await bundleAppSource(script)] });

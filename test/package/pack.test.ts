@@ -179,7 +179,7 @@ describe('the packages, installed from their tarballs in fresh folders', () => {
         writeFileSync(join(ops, `readme-${i}.js`), code);
         const r = await runIn(ops, process.execPath, [`readme-${i}.js`], { PARLEY_RELAY: relay.url });
         expect({ code: r.code, err: r.err }, `README js block ${i}`).toEqual({ code: 0, err: '' });
-        expect(r.out).toMatch(/Alice: hi!/);
+        if (i === 0) expect(r.out, 'the embedding example delivers its message').toMatch(/Alice: hi!/);
       }
 
       const chat = await runIn(ops, 'npx', ['--offline', 'parley', 'chat', '--relay', relay.url, '--profile', 'carol', '--dir', join(ops, 'carol')], {}, '/invite\n/quit\n');
