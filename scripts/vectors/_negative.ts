@@ -8,10 +8,11 @@
  * protocol.md §10. Inputs are built by mutating what the current encoders
  * produce, so the files follow the wire formats when they change.
  */
-import { toHex, type Bytes } from '../../src/crypto/index.js';
-import type { ProtocolErrorCode } from '../../src/errors.js';
+import { fromHex, toHex, type Bytes } from '../../src/crypto/index.js';
+import { isProtocolError, type ProtocolErrorCode } from '../../src/errors.js';
 import { encodeMsgpack } from '../../src/wire/index.js';
 import { readMsgpack } from '../../src/wire/msgpack-reader.js';
+import { addPoints, bigintToLe, decodePoint, encodePoint } from '../../test/property/ed25519-points.js';
 
 export type Expected = 'ok' | ProtocolErrorCode;
 
@@ -59,4 +60,51 @@ export const mp = {
 
 export function bytesOf(parts: readonly (number | ArrayLike<number>)[]): Bytes {
   return Uint8Array.from(parts.flatMap((p) => (typeof p === 'number' ? [p] : Array.from(p))));
+}
+
+// ── outcomes ────────────────────────────────────────────────────────────────
+
+/** "ok" if `f` returns, else the code of the ProtocolError it throws (anything else is a generator bug, rethrown). */
+export function outcomeOf(f: () => unknown): Expected {
+  try {
+    f();
+    return 'ok';
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    return e.code;
+  }
+}
+
+/**
+ * Runs `f` and returns `expected` if that is how it ends; otherwise throws, so
+ * that no file records an outcome the spec does not prescribe.
+ */
+export function expectOutcome(file: string, what: string, expected: Expected, f: () => unknown): Expected {
+  const got = outcomeOf(f);
+  if (got !== expected) throw new Error(`${file}: ${what} gave ${got}, the spec says ${expected}`);
+  return expected;
+}
+
+// ── adversarial points (bigint arithmetic of test/property/ed25519-points.ts) ──
+
+/** The canonical encoding of a point of order 8 (T8). */
+export const ORDER_8_ENCODING = '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05';
+/** An X25519 u of order 8: DH with it is all zero for every clamped scalar. */
+export const LOW_ORDER_U: Bytes = fromHex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800');
+
+/** A + T8: a mixed-order point that X25519 and the cofactored VERIFY treat like A. */
+export function mixedOrder(publicKey: Bytes): Bytes {
+  return encodePoint(addPoints(decodePoint(publicKey), decodePoint(fromHex(ORDER_8_ENCODING))));
+}
+
+/** The smallest y ≥ 2 that is no curve point's y, encoded (sign bit clear). */
+export function offCurve(): Bytes {
+  for (let y = 2n; ; y++) {
+    const e = bigintToLe(y);
+    try {
+      decodePoint(e);
+    } catch {
+      return e;
+    }
+  }
 }

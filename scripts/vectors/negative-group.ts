@@ -17,7 +17,7 @@ import {
 import { changeSignaturePayload } from '../../src/group/membership.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { encodeGroupChangeBody, encodeMsgpack, encodeSignedGroupControl, type GroupChangeBody } from '../../src/wire/index.js';
-import { bytesOf, flipBit, hex, mp, readLoose, type Expected } from './_negative.js';
+import { bytesOf, flipBit, hex, mp, outcomeOf, readLoose, type Expected } from './_negative.js';
 
 export const SEED = new Uint8Array(32).fill(0x67); // 'g'
 
@@ -30,15 +30,6 @@ type Event =
   | { op: 'distribute'; from: Name; to: Name; payload: string; expected: Expected }
   | { op: 'deliver'; message: string; to: Name; name: string; expected: Expected }
   | { op: 'apply'; change: string; to: Name; name: string; expected: Expected };
-
-function outcomeOf(f: () => void): Expected {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    return (e as { code: Expected }).code;
-  }
-}
 
 /** Signs a change body as `actor` and encodes the signed change (§8.7). */
 function signedChange(body: Bytes, actor: Ed25519KeyPair): Bytes {

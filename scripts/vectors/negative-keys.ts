@@ -8,17 +8,16 @@
  * (test/property/ed25519-points.ts), since the library cannot make them.
  */
 import {
-  ed25519PublicKey, ed25519PublicToX25519, generateMlKemKeyPair, sign, utf8, x25519, x25519PublicKey, type Bytes,
+  ed25519PublicKey, ed25519PublicToX25519, fromHex, generateMlKemKeyPair, sign, utf8, x25519, x25519PublicKey, type Bytes,
 } from '../../src/crypto/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import {
   addPoints, bigintToLe, challenge, decodePoint, encodePoint, L, mod, P, secretScalar,
 } from '../../test/property/ed25519-points.js';
-import { hex, type Expected } from './_negative.js';
+import { hex, LOW_ORDER_U, mixedOrder, offCurve, ORDER_8_ENCODING, type Expected } from './_negative.js';
 
 export const SEED = new Uint8Array(32).fill(0x4b); // 'K'
 
-const fromHexString = (h: string): Bytes => Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
 const withSign = (e: Bytes): Bytes => Uint8Array.from(e, (b, i) => (i === 31 ? b | 0x80 : b));
 const concat = (a: Bytes, b: Bytes): Bytes => Uint8Array.from([...a, ...b]);
 
@@ -28,25 +27,12 @@ const SMALL_ORDER: Record<string, string> = {
   'order 2': 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   'order 4': '0000000000000000000000000000000000000000000000000000000000000000',
   'order 4, other sign': '0000000000000000000000000000000000000000000000000000000000000080',
-  'order 8': '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'order 8': ORDER_8_ENCODING,
   'order 8, other sign': '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
   'order 8, second': 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
   'order 8, second, other sign': 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
 };
-const ORDER_8 = decodePoint(fromHexString(SMALL_ORDER['order 8']!));
 const IDENTITY_NON_CANONICAL = bigintToLe(P + 1n); // y = p + 1 ≡ 1: the identity point, y not reduced
-
-/** The smallest y ≥ 2 for which no x satisfies the curve equation. */
-function offCurve(): Bytes {
-  for (let y = 2n; ; y++) {
-    const e = bigintToLe(y);
-    try {
-      decodePoint(e);
-    } catch {
-      return e;
-    }
-  }
-}
 
 interface VerifyCase { name: string; publicKey: string; message: string; signature: string; expected: Expected }
 
@@ -61,22 +47,22 @@ function verifyCases(aSeed: Bytes, rSeed: Bytes): VerifyCase[] {
     concat(rBytes, bigintToLe(mod(rScalar + challenge(rBytes, aBytes, message) * aScalar, L)));
   const honest = sign(aSeed, message);
   const sOf = (sig: Bytes): bigint => BigInt(`0x${hex(sig.slice(32).reverse())}`);
-  const mixedA = encodePoint(addPoints(decodePoint(A), ORDER_8));
-  const mixedR = encodePoint(addPoints(decodePoint(R), ORDER_8));
+  const mixedA = mixedOrder(A);
+  const mixedR = mixedOrder(R);
   const c = (name: string, publicKey: Bytes, signature: Bytes, expected: Expected, m = message): VerifyCase =>
     ({ name, publicKey: hex(publicKey), message: hex(m), signature: hex(signature), expected });
-  const smallA = fromHexString(SMALL_ORDER['order 8']!);
+  const smallA = fromHex(SMALL_ORDER['order 8']!);
   return [
     c('valid signature', A, honest, 'ok'),
     c('valid signature, other message', A, honest, 'BAD_SIGNATURE', utf8('Parley negative VERIFY vector.')),
     c('S + L (S not reduced)', A, concat(honest.slice(0, 32), bigintToLe(sOf(honest) + L)), 'BAD_SIGNATURE'),
     c('S = L', A, concat(honest.slice(0, 32), bigintToLe(L)), 'BAD_SIGNATURE'),
-    c('small-order A (order 8), S = 0, R = identity: holds for any message', smallA, concat(fromHexString(SMALL_ORDER['identity (order 1)']!), new Uint8Array(32)), 'BAD_SIGNATURE'),
+    c('small-order A (order 8), S = 0, R = identity: holds for any message', smallA, concat(fromHex(SMALL_ORDER['identity (order 1)']!), new Uint8Array(32)), 'BAD_SIGNATURE'),
     c('small-order A (order 8), R = A, S = 0', smallA, concat(smallA, new Uint8Array(32)), 'BAD_SIGNATURE'),
-    c('A = identity point, S = r, R = [r]B', fromHexString(SMALL_ORDER['identity (order 1)']!), concat(R, bigintToLe(r)), 'BAD_SIGNATURE'),
+    c('A = identity point, S = r, R = [r]B', fromHex(SMALL_ORDER['identity (order 1)']!), concat(R, bigintToLe(r)), 'BAD_SIGNATURE'),
     c('non-canonical A (y = p + 1), S = r, R = [r]B', IDENTITY_NON_CANONICAL, concat(R, bigintToLe(r)), 'BAD_SIGNATURE'),
     c('non-canonical R (the identity as y = p + 1), S = k·a', A, sigFor(IDENTITY_NON_CANONICAL, A, 0n), 'BAD_SIGNATURE'),
-    c('R with x = 0 and the sign bit set, S = k·a', A, sigFor(withSign(fromHexString(SMALL_ORDER['identity (order 1)']!)), A, 0n), 'BAD_SIGNATURE'),
+    c('R with x = 0 and the sign bit set, S = k·a', A, sigFor(withSign(fromHex(SMALL_ORDER['identity (order 1)']!)), A, 0n), 'BAD_SIGNATURE'),
     c('mixed-order A (A + T8): the cofactored equation holds', mixedA, sigFor(R, mixedA), 'ok'),
     c('mixed-order R (R + T8): the cofactored equation holds', A, sigFor(mixedR, A), 'ok'),
     c('A not on the curve', offCurve(), honest, 'BAD_SIGNATURE'),
@@ -90,17 +76,17 @@ function identityCases(seed: Bytes): IdentityCase[] {
   const A = ed25519PublicKey(seed);
   const point = decodePoint(A);
   const negated = encodePoint({ x: mod(-point.x), y: point.y });
-  const order2 = decodePoint(fromHexString(SMALL_ORDER['order 2']!));
+  const order2 = decodePoint(fromHex(SMALL_ORDER['order 2']!));
   const c = (name: string, key: Bytes, expected: Expected): IdentityCase =>
     ({ name, identityKey: hex(key), expected, dhPublicKey: expected === 'ok' ? hex(ed25519PublicToX25519(key)) : null });
   return [
     c('honest identity key', A, 'ok'),
     c('its negation −A (same X25519 key; see protocol.md §4.1)', negated, 'ok'),
-    c('A + T8 (mixed order)', encodePoint(addPoints(point, ORDER_8)), 'INVALID_KEY'),
+    c('A + T8 (mixed order)', mixedOrder(A), 'INVALID_KEY'),
     c('A + T2 (mixed order, order-2 component)', encodePoint(addPoints(point, order2)), 'INVALID_KEY'),
-    ...Object.entries(SMALL_ORDER).map(([name, h]) => c(`small order: ${name}`, fromHexString(h), 'INVALID_KEY')),
-    c('identity point with the sign bit set (x = 0)', withSign(fromHexString(SMALL_ORDER['identity (order 1)']!)), 'INVALID_KEY'),
-    c('order-2 point with the sign bit set (x = 0)', withSign(fromHexString(SMALL_ORDER['order 2']!)), 'INVALID_KEY'),
+    ...Object.entries(SMALL_ORDER).map(([name, h]) => c(`small order: ${name}`, fromHex(h), 'INVALID_KEY')),
+    c('identity point with the sign bit set (x = 0)', withSign(fromHex(SMALL_ORDER['identity (order 1)']!)), 'INVALID_KEY'),
+    c('order-2 point with the sign bit set (x = 0)', withSign(fromHex(SMALL_ORDER['order 2']!)), 'INVALID_KEY'),
     c('non-canonical y = p + 1', IDENTITY_NON_CANONICAL, 'INVALID_KEY'),
     c('non-canonical y = p (the order-4 point, y = 0)', bigintToLe(P), 'INVALID_KEY'),
     c('not on the curve', offCurve(), 'INVALID_KEY'),
@@ -125,8 +111,8 @@ function x25519Cases(privateKey: Bytes, peerPrivate: Bytes): X25519Case[] {
     c('u = 0: all-zero output', u(0n), 'INVALID_KEY'),
     c('u = 1: all-zero output', u(1n), 'INVALID_KEY'),
     c('u = p − 1 (order 2): all-zero output', u(P - 1n), 'INVALID_KEY'),
-    c('order-8 u: all-zero output', fromHexString('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'), 'INVALID_KEY'),
-    c('second order-8 u: all-zero output', fromHexString('5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157'), 'INVALID_KEY'),
+    c('order-8 u: all-zero output', LOW_ORDER_U, 'INVALID_KEY'),
+    c('second order-8 u: all-zero output', fromHex('5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157'), 'INVALID_KEY'),
     c('31 bytes', honest.slice(0, 31), 'INVALID_KEY'),
   ];
 }

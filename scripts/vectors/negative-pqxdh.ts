@@ -6,7 +6,7 @@
  * still carry valid signatures, the generator signs it with Bob's identity
  * key (or, for a mixed-order identity key, with a signature crafted for it).
  */
-import { sign, utf8, type Bytes } from '../../src/crypto/index.js';
+import { fromHex, sign, utf8, type Bytes } from '../../src/crypto/index.js';
 import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
 import { buildPreKeyBundle, createPreKeyState, identityKeyPairFromSeed, type IdentityKeyPair, type PreKeyState } from '../../src/identity/index.js';
 import { seededRandom } from '../../src/testing/index.js';
@@ -14,22 +14,12 @@ import {
   decodeInitialMessage, decodePreKeyBundle, encodeInitialMessage, encodeMsgpack, encodePreKeyBundle, kemPreKeySignaturePayload,
   signedPreKeySignaturePayload, type InitialMessage, type PreKeyBundle,
 } from '../../src/wire/index.js';
-import { addPoints, bigintToLe, challenge, decodePoint, encodePoint, L, mod, secretScalar } from '../../test/property/ed25519-points.js';
-import { flipBit, hex, readLoose, type Expected } from './_negative.js';
+import { bigintToLe, challenge, L, mod, secretScalar } from '../../test/property/ed25519-points.js';
+import { expectOutcome, flipBit, hex, LOW_ORDER_U, mixedOrder, ORDER_8_ENCODING, readLoose, type Expected } from './_negative.js';
 
 export const SEED = new Uint8Array(32).fill(0x70); // 'p'
 export const CREATED_AT = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const FIRST_MESSAGE = utf8('Parley negative PQXDH vector: opaque first ratchet message');
-const ORDER_8_HEX = '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05';
-const LOW_ORDER_U_HEX = 'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800';
-
-function toBytes(h: string): Bytes {
-  return Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
-}
-
-const ORDER_8 = decodePoint(toBytes(ORDER_8_HEX));
-const LOW_ORDER_U = toBytes(LOW_ORDER_U_HEX);
-
 const withTopBit = (u: Bytes): Bytes => Uint8Array.from(u, (b, i) => (i === 31 ? b | 0x80 : b));
 
 /** Re-signs both prekeys of `bundle` under `identity` (after a change to a signed field). */
@@ -48,7 +38,7 @@ function mixedOrderBundle(bundle: PreKeyBundle, seed: Bytes, nonceSeed: Bytes): 
   const a = secretScalar(seed);
   const r = secretScalar(nonceSeed);
   const rBytes = identityKeyPairFromSeed(nonceSeed).publicKey;
-  const identityKey = encodePoint(addPoints(decodePoint(bundle.identityKey), ORDER_8));
+  const identityKey = mixedOrder(bundle.identityKey);
   const crafted = (message: Bytes): Bytes => Uint8Array.from([...rBytes, ...bigintToLe(mod(r + challenge(rBytes, identityKey, message) * a, L))]);
   const spk = bundle.signedPreKey;
   const kem = bundle.kemPreKey;
@@ -69,24 +59,12 @@ function initiate(s: Setup, bundleBytes: Bytes): { message: Bytes; sharedSecret:
   return { message: encodeInitialMessage({ ...r.initialHeader, message: FIRST_MESSAGE }), sharedSecret: r.sharedSecret };
 }
 
-/** Runs `f` and checks it ends as the spec says (the generator refuses to write a disagreement). */
-function expectOutcome(what: string, expected: Expected, f: () => unknown): Expected {
-  let got: Expected = 'ok';
-  try {
-    f();
-  } catch (e) {
-    got = (e as { code: Expected }).code;
-  }
-  if (got !== expected) throw new Error(`negative-pqxdh: ${what} gave ${got}, the spec says ${expected}`);
-  return expected;
-}
-
 function initiatorCases(s: Setup, valid: PreKeyBundle): { name: string; bundle: string; expected: Expected }[] {
   const kem = valid.kemPreKey;
   const badKem = kem.publicKey.slice();
   badKem[0] = 0xff;
   badKem[1] = (badKem[1] as number) | 0x0f; // first coefficient 4095 ≥ q
-  const smallOrderIdentity = { ...valid, identityKey: toBytes(ORDER_8_HEX) as PreKeyBundle['identityKey'] };
+  const smallOrderIdentity = { ...valid, identityKey: fromHex(ORDER_8_ENCODING) as PreKeyBundle['identityKey'] };
   const changes: [string, Bytes, Expected][] = [
     ['valid bundle', encodePreKeyBundle(valid), 'ok'],
     ['signed prekey signature bit flipped', encodePreKeyBundle({ ...valid, signedPreKey: { ...valid.signedPreKey, signature: flipBit(valid.signedPreKey.signature, 0) } }), 'BAD_SIGNATURE'],
@@ -99,7 +77,7 @@ function initiatorCases(s: Setup, valid: PreKeyBundle): { name: string; bundle: 
     ['one-time prekey of low order: DH4 all zero', encodePreKeyBundle({ ...valid, oneTimePreKey: { ...valid.oneTimePreKey!, publicKey: LOW_ORDER_U } }), 'INVALID_KEY'],
     ['KEM prekey failing the FIPS 203 modulus check (signed)', encodePreKeyBundle(resign({ ...valid, kemPreKey: { ...kem, publicKey: badKem } }, s.bob)), 'INVALID_KEY'],
   ];
-  return changes.map(([name, bundle, expected]) => ({ name, bundle: hex(bundle), expected: expectOutcome(name, expected, () => initiate(s, bundle)) }));
+  return changes.map(([name, bundle, expected]) => ({ name, bundle: hex(bundle), expected: expectOutcome('negative-pqxdh', name, expected, () => initiate(s, bundle)) }));
 }
 
 function responderCases(s: Setup, validMessage: Bytes): { name: string; state: 'fresh' | 'after-valid'; initialMessage: string; expected: Expected }[] {
@@ -107,7 +85,7 @@ function responderCases(s: Setup, validMessage: Bytes): { name: string; state: '
   const enc = (change: Partial<InitialMessage>): Bytes => encodeInitialMessage({ ...m, ...change });
   const after = respondPqxdh({ identity: s.bob, preKeys: s.preKeys, header: m }).preKeys;
   const respond = (state: PreKeyState, bytes: Bytes) => () => respondPqxdh({ identity: s.bob, preKeys: state, header: decodeInitialMessage(bytes) });
-  const mixed = encodePoint(addPoints(decodePoint(s.alice.publicKey), ORDER_8));
+  const mixed = mixedOrder(s.alice.publicKey);
   const changes: [string, 'fresh' | 'after-valid', Bytes, Expected][] = [
     ['valid initial message', 'fresh', validMessage, 'ok'],
     ['the same message after it was accepted: its one-time prekeys are consumed', 'after-valid', validMessage, 'PREKEY_CONSUMED'],
@@ -117,12 +95,12 @@ function responderCases(s: Setup, validMessage: Bytes): { name: string; state: '
     ['ephemeral key of low order', 'fresh', enc({ ephemeralKey: LOW_ORDER_U as never }), 'INVALID_KEY'],
     ['ephemeral key with bit 255 set: not canonical', 'fresh', enc({ ephemeralKey: withTopBit(m.ephemeralKey) as never }), 'INVALID_KEY'],
     ['initiator identity key A + T8 (mixed order)', 'fresh', enc({ identityKey: mixed as never }), 'INVALID_KEY'],
-    ['initiator identity key of small order', 'fresh', enc({ identityKey: toBytes('0000000000000000000000000000000000000000000000000000000000000000') as never }), 'INVALID_KEY'],
+    ['initiator identity key of small order', 'fresh', enc({ identityKey: new Uint8Array(32) as never }), 'INVALID_KEY'],
     ['initial message version + 1', 'fresh', encodeMsgpack({ ...readLoose(validMessage), v: (readLoose(validMessage)['v'] as number) + 1 }), 'UNSUPPORTED_VERSION'],
     ['KEM ciphertext one byte short', 'fresh', encodeMsgpack({ ...readLoose(validMessage), kemCiphertext: m.kemCiphertext.slice(1) }), 'MALFORMED'],
   ];
   return changes.map(([name, state, bytes, expected]) => ({
-    name, state, initialMessage: hex(bytes), expected: expectOutcome(name, expected, respond(state === 'fresh' ? s.preKeys : after, bytes)),
+    name, state, initialMessage: hex(bytes), expected: expectOutcome('negative-pqxdh', name, expected, respond(state === 'fresh' ? s.preKeys : after, bytes)),
   }));
 }
 

@@ -11,7 +11,7 @@ import { buildPreKeyBundle, createPreKeyState, identityKeyPairFromSeed, type Ide
 import { EMPTY_RECORD, sessionDecrypt, sessionEncrypt, startSession, type SessionRecord } from '../../src/session/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { decodeInitialMessage, decodeSessionMessage, encodeInitialMessage, encodeSessionMessage } from '../../src/wire/index.js';
-import { flipBit, hex, type Expected } from './_negative.js';
+import { expectOutcome, flipBit, hex, type Expected } from './_negative.js';
 
 export const SEED = new Uint8Array(32).fill(0x6e); // 'n'
 export const CREATED_AT = 1_767_225_600_000;
@@ -64,27 +64,17 @@ export default function negativeSession(): unknown {
     const bobRandom = seededRandom(bobSeed);
     let record: SessionRecord = EMPTY_RECORD;
     let keys = preKeys;
-    const steps: Step[] = plan.map(([from, message, expected]) => {
-      let got: Expected = 'ok';
-      try {
+    const steps: Step[] = plan.map(([from, message, expected]) => ({
+      from, message: hex(message),
+      expected: expectOutcome('negative-session', name, expected, () => {
         const out = sessionDecrypt({ record, identity: bob, preKeys: keys, peer: peers[from], message, random: bobRandom });
         record = out.record;
         keys = out.preKeys;
-      } catch (e) {
-        got = (e as { code: Expected }).code;
-      }
-      if (got !== expected) throw new Error(`negative-session: ${name} gave ${got}, the spec says ${expected}`);
-      return { from, message: hex(message), expected };
-    });
+      }),
+    }));
     return { name, steps };
   });
-  let sendCode: Expected = 'ok';
-  try {
-    sessionEncrypt(EMPTY_RECORD, utf8('x'), seededRandom(bobSeed));
-  } catch (e) {
-    sendCode = (e as { code: Expected }).code;
-  }
-  if (sendCode !== 'NO_SESSION') throw new Error('negative-session: encrypting on an empty record must be NO_SESSION');
+  const sendCode = expectOutcome('negative-session', 'encrypting on an empty record', 'NO_SESSION', () => sessionEncrypt(EMPTY_RECORD, utf8('x'), seededRandom(bobSeed)));
   return {
     parameters: {
       seed: hex(SEED), createdAt: CREATED_AT, bobIdentitySeed: hex(bob.privateKey), aliceIdentitySeed: hex(alice.privateKey),

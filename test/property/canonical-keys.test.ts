@@ -9,24 +9,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cryptoProvider, ed25519PublicKey, ed25519PublicToX25519, fromHex, toHex, x25519 } from '../../src/crypto/index.js';
-import { isProtocolError } from '../../src/errors.js';
 import { addPoints, bigintToLe, decodePoint, encodePoint, leToBigint, mod, P, type Point } from './ed25519-points.js';
 import { fcParams } from './fc.js';
+import { errorCodeOf } from './ratchet-harness.js';
 
 const T8 = decodePoint(fromHex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'));
 /** k·T8 for k = 0 … 7: the whole torsion subgroup. */
 const TORSION: Point[] = [{ x: 0n, y: 1n }];
 for (let k = 1; k < 8; k++) TORSION.push(addPoints(TORSION[k - 1]!, T8));
-
-function code(f: () => unknown): string {
-  try {
-    f();
-    return 'ok';
-  } catch (e) {
-    if (!isProtocolError(e)) throw e;
-    return e.code;
-  }
-}
 
 describe('canonical keys', () => {
   it('identity keys: A + T is valid iff T = O; −A is valid and has the same X25519 key', () => {
@@ -34,7 +24,7 @@ describe('canonical keys', () => {
       const a = ed25519PublicKey(seed);
       const point = decodePoint(a);
       const shifted = encodePoint(addPoints(point, TORSION[k]!));
-      expect(code(() => ed25519PublicToX25519(shifted))).toBe(k === 0 ? 'ok' : 'INVALID_KEY');
+      expect(errorCodeOf(() => ed25519PublicToX25519(shifted))).toBe(k === 0 ? 'ok' : 'INVALID_KEY');
       const negated = encodePoint({ x: mod(-point.x), y: point.y });
       expect(toHex(ed25519PublicToX25519(negated))).toBe(toHex(ed25519PublicToX25519(a)));
     }), fcParams(40));
@@ -48,7 +38,7 @@ describe('canonical keys', () => {
     );
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), u, (privateKey, value) => {
       const publicKey = bigintToLe(value);
-      const got = code(() => x25519(privateKey, publicKey));
+      const got = errorCodeOf(() => x25519(privateKey, publicKey));
       if (value >= P) {
         expect(got).toBe('INVALID_KEY');
         return;
