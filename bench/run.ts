@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { ATTACK_MS, attackMethod, attackTable, runAttackBench } from './attack.js';
 import { bundleSection, measureBundle } from './bundle-size.js';
+import { channelSection, runChannelBench } from './channel.js';
 import { measureInterleaved, type Prepare, type Rate } from './harness.js';
 import { runE2eBench } from './e2e.js';
 import { filesSection, FILE_SIZES_MIB, runFilesBench } from './files.js';
@@ -141,6 +142,9 @@ async function main(): Promise<void> {
   log('end to end: client → relay → client');
   const endToEnd = e2eSection(await runE2eBench(log).catch((e: unknown) => (e instanceof Error ? e.message : String(e))));
 
+  log('channels: the account\'s costs');
+  const channels = channelSection(runChannelBench(log));
+
   log('files end to end');
   const files = filesSection(await runFilesBench(log).catch((e: unknown) => (e instanceof Error ? e.message : String(e))));
   const seconds = (performance.now() - started) / 1000;
@@ -188,6 +192,10 @@ ${endToEnd}
 ${relayTable}
 
 The relay (bench/relay-load.ts) runs with durable SQLite storage (synchronous=FULL, group commit), authenticated clients and delivery tokens; a message counts when it was stored, pushed to the connected recipient and acknowledged. The bare forwarder (bench/bare-ws.ts) routes a frame to the connection registered under its first bytes, with no auth, parsing or storage: the physical limit of \`ws\` on this machine. A round trip is A → B, B answers → A. RSS is the server process's growth over ${RELAY_LOAD.idleConnections.toLocaleString('en-US')} idle connections, measured on a fresh server process.
+
+## Channels: the account's post and subscription costs (same run; bench/channel.ts)
+
+${channels}
 
 ## Files end to end (same run; ${FILE_SIZES_MIB.join(' and ')} MiB; bench/files.ts)
 

@@ -27,6 +27,7 @@ import { TypedEmitter, type Listener } from './emitter.js';
 import { ClientError } from './errors.js';
 import type { ClientEvents } from './events.js';
 import { addMember, createGroupWith, leaveGroup, removeMember } from './groups/admin.js';
+import { createChannelInvite, subscribe, unsubscribe } from './groups/channel.js';
 import { sendToGroup } from './groups/send.js';
 import { groupInfo, type GroupInfo, type GroupOptions } from './groups/state.js';
 import { receiveEnvelope } from './inbound/receive.js';
@@ -243,6 +244,21 @@ export class Client {
 
   leaveGroup(groupId: string): Promise<void> {
     return leaveGroup(this.#open(), groupId);
+  }
+
+  /** A channel admin's invitation to subscribe (text, for a link or QR code; spec/client.md §6.6). */
+  createChannelInvite(channelId: string): Promise<{ readonly text: string }> {
+    return createChannelInvite(this.#open(), channelId);
+  }
+
+  /** Subscribes through a channel invitation; the channel arrives as group-change `joined`. */
+  subscribe(channelInvite: string): Promise<{ readonly channel: string; readonly contact: Contact }> {
+    return subscribe(this.#open(), channelInvite);
+  }
+
+  /** A reader leaves a channel. */
+  unsubscribe(channelId: string): Promise<void> {
+    return unsubscribe(this.#open(), channelId);
   }
 
   /** Sends content to a group: one upload, fanned out by the relay. */

@@ -22,6 +22,18 @@ const ROLE_BYTE: Record<GroupRole, number> = { admin: 0, member: 1, reader: 2 };
  * (IK ‖ u8(role)) for each member in ascending IK order).
  */
 export function groupStateHash(s: GroupState): Bytes {
+  // States are immutable: each is hashed once, so a post costs the same whatever the number of members (§8.3).
+  let h = HASHES.get(s);
+  if (h === undefined) {
+    h = computeStateHash(s);
+    HASHES.set(s, h);
+  }
+  return h.slice();
+}
+
+const HASHES = new WeakMap<GroupState, Bytes>();
+
+function computeStateHash(s: GroupState): Bytes {
   const parts: Bytes[] = [
     utf8(GROUP_STATE_HASH_LABEL), s.groupId, Uint8Array.of(MODE_BYTE[s.mode]), uintToBytes(s.epoch, 4),
     s.parentHash, s.changeDigest, uintToBytes(s.members.length, 4),

@@ -1,6 +1,6 @@
 /**
- * Our own membership operations (spec/client.md §6.2): creating a group or
- * channel, adding and removing members, leaving. Each change is committed
+ * Our own membership operations (spec/client.md §6.2, §6.6): creating a group
+ * or channel, adding and removing members and subscribers, leaving. Each change is committed
  * first, then announced in pairwise control messages to everyone who was a
  * member before it; a removal or leave starts a token rotation (§6.3).
  */
@@ -12,11 +12,17 @@ import type { Contact } from '../../wire/client/contact.js';
 import { encodeGroupControl, encodeGroupRecord, type GroupRecord, type RosterEntry } from '../../wire/client/group-control.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
+import { isClientError } from '../errors.js';
 import { reach, sendControl } from './reach.js';
 import { rotate } from './rotation.js';
 import { entryOf } from './roster.js';
 import { commitGroup, groupInfo, selfEntry, type GroupInfo, type GroupOptions } from './state.js';
 import { deliverChange, memberPeer, withLogged } from './sync.js';
+import { readerWelcome, rosterFor } from './channel.js';
+
+function takesOut(operation: ChangeRequest['operation']): boolean {
+  return operation === 'remove' || operation === 'leave' || operation === 'unsubscribe';
+}
 
 export async function createGroupWith(ctx: ClientContext, name: string, members: readonly Contact[], options: GroupOptions): Promise<GroupInfo> {
   const token = ctx.random(TOKEN_LENGTH);
@@ -33,13 +39,19 @@ export async function createGroupWith(ctx: ClientContext, name: string, members:
     await ctx.store.write([put('groups', id, encodeGroupRecord(record))]);
     ctx.groups.set(id, { record, session });
   });
-  const control = encodeGroupControl({ type: 'welcome', welcome, name, roster, rotation: 0 });
-  await Promise.all(members.map((c) => sendControl(ctx, c, control)));
+  const g = ctx.groups.get(id);
+  // A channel's readers each get their own view (the admins and themselves, §6.6); a group's members one welcome.
+  const welcomeFor = (c: Contact): Bytes => encodeGroupControl({
+    type: 'welcome', welcome: mode === 'channel' ? readerWelcome(ctx, session.group, c.identityKey) : welcome, name,
+    roster: rosterFor(g, c.identityKey), rotation: 0,
+  });
+  await Promise.all(members.map((c) => sendControl(ctx, c, welcomeFor(c))));
   ctx.events.emit('group-change', { group: id, change: 'created', members: groupInfo(ctx, id).members });
   return groupInfo(ctx, id);
 }
 
 export async function addMember(ctx: ClientContext, id: string, contact: Contact): Promise<GroupInfo> {
+  if (ctx.groups.get(id).session.group.mode === 'channel') return addSubscriber(ctx, id, contact);
   const { before, control, welcome } = await change(ctx, id, { operation: 'add', target: contact.identityKey }, (r, epoch) => [...r, entryOf(contact, epoch)]);
   const { record } = ctx.groups.get(id);
   announce(ctx, id, before, control);
@@ -60,7 +72,8 @@ export async function removeMember(ctx: ClientContext, id: string, contact: Cont
   // The removed member is told once (through the outbox's own retries): it has no claim on our persistence.
   void sendControl(ctx, target, control).catch(() => undefined);
   ctx.events.emit('group-change', { group: id, change: 'removed', members: groupInfo(ctx, id).members });
-  await rotate(ctx, id);
+  // Committed: a lost connection only defers the rotation to the next authentication (§6.3, resumeRotations).
+  await rotate(ctx, id).catch((e: unknown) => { if (!isClientError(e, 'NOT_CONNECTED')) throw e; });
   return groupInfo(ctx, id);
 }
 
@@ -84,7 +97,28 @@ export async function leaveGroup(ctx: ClientContext, id: string): Promise<void> 
   ctx.events.emit('group-change', { group: id, change: 'left', members: [] });
 }
 
-type ChangeRequest = { readonly operation: 'add' | 'remove' | 'leave'; readonly target: Bytes };
+/** A channel's admin makes `contact` a reader (§6.6): the change goes to the admins, the reader gets its own view. */
+export async function addSubscriber(ctx: ClientContext, id: string, contact: Contact): Promise<GroupInfo> {
+  const { before, control } = await change(ctx, id, { operation: 'subscribe', target: contact.identityKey }, (r, epoch) => [...r, entryOf(contact, epoch)]);
+  const g = ctx.groups.get(id);
+  announce(ctx, id, before, control);
+  await sendControl(ctx, contact, encodeGroupControl({
+    type: 'welcome', welcome: readerWelcome(ctx, g.session.group, contact.identityKey), name: g.record.name,
+    roster: rosterFor(g, contact.identityKey), rotation: g.record.rotation,
+  }));
+  ctx.events.emit('group-change', { group: id, change: 'added', members: groupInfo(ctx, id).members });
+  return groupInfo(ctx, id);
+}
+
+/** A channel's admin takes a reader out (at its request): our next post rotates our sender key (protocol §8.9). */
+export async function removeSubscriber(ctx: ClientContext, id: string, reader: Bytes): Promise<GroupInfo> {
+  const { before, control } = await change(ctx, id, { operation: 'unsubscribe', target: reader }, (r) => r.filter((e) => !equalBytes(e.identityKey, reader)));
+  announce(ctx, id, before, control);
+  ctx.events.emit('group-change', { group: id, change: 'removed', members: groupInfo(ctx, id).members });
+  return groupInfo(ctx, id);
+}
+
+type ChangeRequest = { readonly operation: 'add' | 'remove' | 'leave' | 'subscribe' | 'unsubscribe'; readonly target: Bytes };
 
 /** Makes a membership change as ourselves; commits it (and logs it, §6.5); returns who must hear of it (identity keys). */
 async function change(
@@ -92,13 +126,16 @@ async function change(
 ): Promise<{ before: Bytes[]; control: Bytes; welcome: Bytes | null }> {
   return ctx.lane.run(async () => {
     const g = ctx.groups.get(id);
+    // In a channel only the admins hear of changes: a reader never learns of another (§6.6).
     const before = g.session.group.members
       .filter((m) => !equalBytes(m.identityKey, ctx.identity.publicKey) && !equalBytes(m.identityKey, request.target))
+      .filter((m) => g.session.group.mode !== 'channel' || m.role === 'admin')
       .map((m) => m.identityKey);
     const result = proposeChange(g.session, ctx.identity, { operation: request.operation, target: request.target });
     const epoch = result.session.group.epoch;
-    // A removal or leave sets the rotation epoch (client.md §6.3); an addition keeps it.
-    const rotation = request.operation === 'add' ? g.record.rotation : epoch;
+    // A removal or leave sets the rotation epoch (client.md §6.3); an addition keeps it, and so does any change
+    // in a channel, whose readers never see changes and so never rotate (§6.6).
+    const rotation = takesOut(request.operation) && g.session.group.mode !== 'channel' ? epoch : g.record.rotation;
     const record = withLogged({ ...g.record, roster: roster(g.record.roster, epoch), rotation }, result.encoded);
     await commitGroup(ctx, id, { session: result.session, record }, []);
     return { before, control: encodeGroupControl({ type: 'change', change: result.encoded, roster: record.roster }), welcome: result.welcome };

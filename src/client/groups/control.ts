@@ -22,6 +22,8 @@ import { rotate, scheduleRoster } from './rotation.js';
 import { mergeRoster } from './roster.js';
 import { selfEntry, stageGroup } from './state.js';
 import { adminsOf, askForChanges, sendChangesTo, withLogged, withSeen } from './sync.js';
+import { addSubscriber, removeSubscriber } from './admin.js';
+import { onSubscription } from './channel.js';
 
 type Control<T extends GroupControl['type']> = Extract<GroupControl, { type: T }>;
 
@@ -43,6 +45,11 @@ export async function onGroupControl(ctx: ClientContext, sender: Bytes, contact:
       case 'distribution': return onDistribution(ctx, sender, control, fx);
       case 'changes': return onChanges(ctx, sender, contact, control, fx);
       case 'resync': return onResync(ctx, sender, control, fx);
+      case 'subscribe':
+      case 'unsubscribe':
+        return onSubscription(ctx, sender, contact, control.type, control.groupId, fx, {
+          subscribe: (id, c) => addSubscriber(ctx, id, c), unsubscribe: (id, r) => removeSubscriber(ctx, id, r),
+        });
     }
   } catch (e) {
     if (!isProtocolError(e)) throw e;
@@ -133,8 +140,9 @@ function applyIncoming(
     return { group: undefined, stop: true };
   }
   const roster = mergeRoster(incoming ?? g.record.roster, g.record.roster, session, ctx.identity.publicKey);
-  // Someone left or was removed: every remaining member replaces its token (client.md §6.3).
-  const rotation = change.role === null ? session.group.epoch : g.record.rotation;
+  // Someone left or was removed: every remaining member replaces its token (client.md §6.3) — not in a channel,
+  // whose readers never see changes (§6.6).
+  const rotation = change.role === null && session.group.mode !== 'channel' ? session.group.epoch : g.record.rotation;
   if (rotation !== g.record.rotation) fx.followUps.push(() => rotate(ctx, id));
   const kind: GroupChangeKind = change.operation === 'add' || change.operation === 'subscribe' ? 'added'
     : change.operation === 'leave' ? 'left' : change.role === null ? 'removed' : 'updated';

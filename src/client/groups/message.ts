@@ -17,6 +17,7 @@ import { peerOf } from './roster.js';
 import type { Group } from './book.js';
 import { stageGroup } from './state.js';
 import { adminsOf, askForChanges, sendChangesTo, withSeen } from './sync.js';
+import { isReaderIn } from './channel.js';
 
 /**
  * A message written in another state than ours is flagged (client.md §6.5): if the sender is ahead we record the
@@ -24,7 +25,8 @@ import { adminsOf, askForChanges, sendChangesTo, withSeen } from './sync.js';
  * we send it the changes it missed.
  */
 function onAgreement(ctx: ClientContext, id: string, g: Group, sender: Bytes, epoch: number, agreement: EpochAgreement, fx: InboundEffects): Group {
-  if (agreement === 'current') return g;
+  // A channel reader holds a view (the admins and itself, §6.6): it never agrees with the admins' full state.
+  if (agreement === 'current' || isReaderIn(g, ctx.identity.publicKey)) return g;
   fx.events.push(['group-mismatch', { group: id, from: toHex(sender), epoch, ours: g.session.group.epoch, agreement }]);
   if (agreement === 'ahead') fx.followUps.push(() => sendChangesTo(ctx, id, sender, epoch));
   if (agreement !== 'behind') return g;

@@ -12,6 +12,7 @@ import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { othersIn, peerIn, reach, sendControl } from './reach.js';
 import { commitGroup, selfEntry } from './state.js';
+import { rosterFor } from './channel.js';
 
 /**
  * Replaces our group token if it predates the group's rotation epoch, then
@@ -57,6 +58,7 @@ async function broadcastRoster(ctx: ClientContext, id: string): Promise<void> {
   const g = ctx.groups.get(id);
   // A token from an epoch we have not reached: the change is on its way, and its rotation broadcasts again.
   if (g.record.roster.some((e) => e.epoch > g.session.group.epoch)) return;
-  const control = encodeGroupControl({ type: 'roster', groupId: g.session.group.groupId, roster: g.record.roster });
-  await Promise.all(othersIn(ctx, g, peerIn).map((p) => sendControl(ctx, p, control)));
+  // A channel's readers get the admins' entries and their own only (§6.6).
+  const control = (to: Peer): Bytes => encodeGroupControl({ type: 'roster', groupId: g.session.group.groupId, roster: rosterFor(g, to.identityKey) });
+  await Promise.all(othersIn(ctx, g, peerIn).map((p) => sendControl(ctx, p, control(p))));
 }

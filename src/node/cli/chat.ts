@@ -36,6 +36,10 @@ const HELP = `commands:
   /group create <name> <c1,c2…>   create a group with contacts
   /group add|remove <group> <contact>
   /group leave <group>
+  /channel create <name>          create a channel (you post, subscribers read)
+  /channel invite <channel>       print the channel's invitation (a link or QR text to publish)
+  /subscribe <channel invitation> subscribe to a channel
+  /unsubscribe <channel>          leave a channel you read
   /groups                         list groups
   /safety <contact>               show the safety number
   /verify <contact>               mark the contact verified
@@ -112,12 +116,22 @@ export async function runChat(o: ChatOptions): Promise<number> {
         }
         return true;
       case '/group': await groupCommand(rest); return true;
+      case '/channel': await channelCommand(rest); return true;
+      case '/subscribe': say(`* subscribed through ${name((await client.subscribe(arg)).contact)}: the channel arrives shortly`); return true;
+      case '/unsubscribe': await client.unsubscribe(findGroup(arg).id); say('* unsubscribed'); return true;
       default:
         if (cmd.startsWith('/')) throw new Error(`unknown command ${cmd} (/help lists them)`);
         if (target === undefined) throw new Error('no conversation: /to <contact> first, or /msg <contact> <text>');
         await sendTo(target, line.trim());
         return true;
     }
+  };
+
+  const channelCommand = async (rest: string[]): Promise<void> => {
+    const [sub, c] = rest;
+    if (sub === 'create') say(`* channel ${(await client.createGroup(c ?? 'channel', [], { channel: true })).name} created`);
+    else if (sub === 'invite') say(`channel invite: ${(await client.createChannelInvite(findGroup(c ?? '').id)).text}`);
+    else throw new Error('usage: /channel create <name> | /channel invite <channel>');
   };
 
   const groupCommand = async (rest: string[]): Promise<void> => {

@@ -9,6 +9,8 @@
  *   distribution  { v, t, d: bin }                                      sender → member: a sender key distribution (src/group)
  *   changes       { v, t, gid: bin(16), cs: [bin], e: uint }           any member → member: signed changes, oldest first, and the sender's epoch
  *   resync        { v, t, gid: bin(16), e: uint }                      member → member: "send me the changes after epoch e"
+ *   subscribe     { v, t, gid: bin(16) }                                contact → channel admin: "make me a reader"
+ *   unsubscribe   { v, t, gid: bin(16) }                                reader → channel admins: "take me out"
  *
  * roster = [[identityKey bin(32), mailbox bin(1..64), token bin(16..64) | nil, name str | nil, epoch uint], …]
  * A token is *current* when its epoch is at least the group's rotation epoch
@@ -45,7 +47,8 @@ export type GroupControl =
   | { readonly type: 'member-token'; readonly groupId: Bytes; readonly mailbox: Bytes; readonly token: Bytes; readonly epoch: number }
   | { readonly type: 'distribution'; readonly distribution: Bytes }
   | { readonly type: 'changes'; readonly groupId: Bytes; readonly changes: readonly Bytes[]; readonly epoch: number }
-  | { readonly type: 'resync'; readonly groupId: Bytes; readonly epoch: number };
+  | { readonly type: 'resync'; readonly groupId: Bytes; readonly epoch: number }
+  | { readonly type: 'subscribe' | 'unsubscribe'; readonly groupId: Bytes };
 
 const WHAT = 'group control';
 const MAX = MAX_GROUP_CONTROL_MESSAGE_SIZE;
@@ -78,6 +81,8 @@ export function encodeGroupControl(c: GroupControl): Bytes {
     case 'distribution': return encodeMsgpack({ ...head, d: c.distribution });
     case 'changes': return encodeMsgpack({ ...head, gid: c.groupId, cs: c.changes, e: c.epoch });
     case 'resync': return encodeMsgpack({ ...head, gid: c.groupId, e: c.epoch });
+    case 'subscribe':
+    case 'unsubscribe': return encodeMsgpack({ ...head, gid: c.groupId });
   }
 }
 
@@ -123,6 +128,9 @@ export function decodeGroupControl(bytes: Bytes): GroupControl {
       const m = only('gid', 'e');
       return { type: t, groupId: readBytes(m, WHAT, 'gid', 16), epoch: readUint(m, WHAT, 'e', MAX_TOKEN_EPOCH) };
     }
+    case 'subscribe':
+    case 'unsubscribe':
+      return { type: t, groupId: readBytes(only('gid'), WHAT, 'gid', 16) };
     default: return fail('MALFORMED', `${WHAT}: unknown type`, { what: WHAT });
   }
 }
