@@ -83,6 +83,39 @@ describe('groups (relay double)', () => {
     await Promise.all([alice.close(), bob.close(), carol.close()]);
   });
 
+  it('a member that missed a change learns it from the next message: it refuses to post (BEHIND) until the changes it asked for arrive', async () => {
+    const hub = new MemoryRelayHub();
+    const [alice, bob, dave] = [await person(hub, 'Alice'), await person(hub, 'Bob'), await person(hub, 'Dave')];
+    const bobId = await befriend(alice, bob);
+    const daveId = await befriend(alice, dave);
+    const [b, d] = [texts(bob), texts(dave)];
+    const group = await alice.createGroup('catch-up', [bobId]);
+    await until(readyAt(bob, group.id));
+    await until(readyAt(alice, group.id));
+    await alice.sendToGroup(group.id, { type: 'text', text: 'before' });
+    await until(() => b.includes('before'));
+    // The relay loses the change that adds Dave on its way to Bob (accepted, never delivered).
+    const bobBox = hub.mailboxOf(bob.identityKey);
+    const enqueue = hub.enqueue.bind(hub);
+    let lose = true;
+    hub.enqueue = (m, data) => { if (lose && m === bobBox) { lose = false; return; } enqueue(m, data); };
+    const mismatch = bob.next('group-mismatch', (e) => e.agreement === 'behind');
+    await alice.addMember(group.id, daveId);
+    expect(lose).toBe(false);
+    await until(readyAt(alice, group.id));
+    await alice.sendToGroup(group.id, { type: 'text', text: 'with dave' });
+    await mismatch; // Bob read a message of epoch 1 while at epoch 0
+    await until(() => b.includes('with dave'));
+    const refused = await bob.sendToGroup(group.id, { type: 'text', text: 'too early' }).then(() => 'sent', (e: unknown) => e);
+    // Either still behind (BEHIND, nothing sent) or already caught up; never sent at the old epoch.
+    if (refused !== 'sent') expect(isClientError(refused, 'BEHIND')).toBe(true);
+    await until(() => bob.group(group.id).epoch === 1 && bob.group(group.id).members.length === 3);
+    await until(readyAt(bob, group.id));
+    await bob.sendToGroup(group.id, { type: 'text', text: 'bob caught up' });
+    await until(() => d.includes('bob caught up'));
+    await Promise.all([alice.close(), bob.close(), dave.close()]);
+  });
+
   it('channels: the admin posts, readers read and cannot post', async () => {
     const hub = new MemoryRelayHub();
     const [admin, reader] = [await person(hub, 'Admin'), await person(hub, 'Reader')];
