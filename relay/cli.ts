@@ -45,6 +45,10 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [keyof RelayLimits, string]> = [
   ['highWaterMark', 'send-buffer bytes before backpressure'],
   ['maxStrikes', 'protocol violations before close 4000'],
   ['maxRateLimited', 'consecutive RATE_LIMITED before close 4008'],
+  ['maxBlobSize', 'largest file blob in bytes (relay.md §12)'],
+  ['blobQuotaPerIdentity', 'blob bytes one identity may hold'],
+  ['maxBlobBytes', 'blob bytes, all identities'],
+  ['blobUploadWindowMs', 'an upload grant is valid this long; unfinished uploads are then deleted (ms)'],
 ];
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -60,6 +64,7 @@ const FLAGS: Flag[] = [
   { name: 'redis-prefix', env: 'PARLEY_RELAY_REDIS_PREFIX', help: 'prefix of the relay keys in Redis', fallback: 'parley_relay' },
   { name: 'sync', env: 'PARLEY_RELAY_SYNC', help: "SQLite synchronous mode: 'full' or 'normal'", fallback: 'full' },
   { name: 'ttl', env: 'PARLEY_RELAY_TTL', help: 'default and longest envelope TTL (seconds)', fallback: String(DEFAULT_TTL_SECONDS) },
+  { name: 'blob-ttl', env: 'PARLEY_RELAY_BLOB_TTL', help: 'lifetime of a complete file blob (seconds; empty = --ttl)', fallback: '' },
   { name: 'sweep-interval', env: 'PARLEY_RELAY_SWEEP_INTERVAL', help: 'expiry sweep interval (ms)', fallback: String(DEFAULT_SWEEP_INTERVAL_MS) },
   { name: 'log-level', env: 'PARLEY_RELAY_LOG_LEVEL', help: 'pino level (fatal … trace, silent)', fallback: 'info' },
   { name: 'metrics-host', env: 'PARLEY_RELAY_METRICS_HOST', help: 'interface of the /metrics listener', fallback: '127.0.0.1' },
@@ -101,6 +106,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): Start
     postgres: postgresOf(value('store'), value('postgres-schema')),
     redis: redisOf(value('redis'), value('redis-prefix')),
     ttlSeconds: integer('ttl', value('ttl')), sweepIntervalMs: integer('sweep-interval', value('sweep-interval')),
+    ...(value('blob-ttl') !== '' && { blobTtlSeconds: integer('blob-ttl', value('blob-ttl')) }),
     logLevel: value('log-level'), logAddresses: values['log-addresses'] === true, limits,
     metrics: metricsListen(value('metrics-host'), value('metrics-port'), value('metrics-token')),
   };

@@ -12,6 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes, sha256, systemRandom, toHex, type Bytes } from '../../src/crypto/index.js';
 import type { RelayResult } from '../../src/wire/index.js';
 import { RelayRefusal } from './client.js';
+import { parseCli } from '../../relay/cli.js';
+import { resolveOptions } from '../../relay/server.js';
 import { login, relay, tempDir, until } from './harness.js';
 
 type GrantResult = Extract<RelayResult, { re: 'blob_grant' }>;
@@ -135,6 +137,15 @@ describe('blob store', () => {
     expect(await refusal(bob.request({ type: 'blob_grant', size: 1 }))).toBe('ok');
     const stranger = await (await import('./harness.js')).connect(r.url);
     expect(await refusal(stranger.request({ type: 'blob_grant', size: 1 }))).toBe('AUTH_REQUIRED');
+  });
+
+  it('the CLI sets the blob TTL (default: the envelope TTL) and the blob limits', () => {
+    const set = parseCli(['--blob-ttl', '60', '--max-blob-size', '1000', '--blob-upload-window-ms', '5000'], {});
+    const unset = parseCli(['--ttl', '90'], {});
+    if (set === 'help' || unset === 'help') throw new Error('help');
+    expect([set.blobTtlSeconds, set.limits?.maxBlobSize, set.limits?.blobUploadWindowMs]).toEqual([60, 1000, 5000]);
+    expect(unset.blobTtlSeconds).toBeUndefined();
+    expect(resolveOptions(unset).blobTtlSeconds).toBe(90);
   });
 
   it('unfinished uploads expire after the upload window, complete blobs after their TTL', async () => {
