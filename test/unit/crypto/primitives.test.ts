@@ -61,6 +61,13 @@ describe('Ed25519 (RFC 8032 §7.1, test 2)', () => {
     const xPriv = ed25519SeedToX25519(seed);
     expect(toHex(x25519PublicKey(xPriv))).toBe(toHex(ed25519PublicToX25519(fromHex(pub))));
   });
+
+  it('a memoised X25519 form is the caller\'s copy: changing one leaves the next answer intact', () => {
+    const first = ed25519PublicToX25519(fromHex(pub));
+    const expected = toHex(first);
+    first.fill(0);
+    expect(toHex(ed25519PublicToX25519(fromHex(pub)))).toBe(expected);
+  });
 });
 
 describe('HKDF-SHA-256 (RFC 5869 A.1)', () => {
