@@ -3,6 +3,8 @@
  * relay process: invite, accept, send both ways, quit cleanly.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -80,6 +82,34 @@ describe('parley chat (scripted stdin)', () => {
     expect(a).toBe(b);
     alice.type('/nonsense');
     await alice.waitFor(/^error: unknown command/);
+    alice.type('/quit');
+    bob.type('/quit');
+    expect(await alice.exit).toBe(0);
+    expect(await bob.exit).toBe(0);
+  }, 60_000);
+
+  it('sends a file with /file and a progress bar; /save writes it only once verified', async () => {
+    const alice = chat('alice-files');
+    const bob = chat('bob-files');
+    await Promise.all([alice.waitFor(/^\* ready as alice-files$/), bob.waitFor(/^\* ready as bob-files$/)]);
+    alice.type('/invite');
+    const [, invite] = await alice.waitFor(/^invite: (parley:\S+)$/);
+    bob.type(`/accept ${invite ?? ''}`);
+    await alice.waitFor(/^\* bob-files added as a contact$/);
+    const data = randomBytes(300_000);
+    const source = join(tmp.dir, 'photo.png');
+    writeFileSync(source, data);
+    alice.type(`/file bob-files ${source}`);
+    await alice.waitFor(/^\[#{20}\] 100%$/);
+    await alice.waitFor(/^> sent photo\.png \(300000 bytes\)$/);
+    await bob.waitFor(/^alice-files: \[attachment image\/png, 300000 bytes: photo\.png\] \(\/save 1\)$/);
+    const saved = join(tmp.dir, 'saved.png');
+    bob.type(`/save 1 ${saved}`);
+    await bob.waitFor(/^\* saved .*saved\.png \(300000 bytes, verified\)$/);
+    expect(readFileSync(saved).equals(data)).toBe(true);
+    expect(existsSync(`${saved}.part`)).toBe(false);
+    bob.type('/save 2');
+    await bob.waitFor(/^error: no attachment 2/);
     alice.type('/quit');
     bob.type('/quit');
     expect(await alice.exit).toBe(0);

@@ -17,6 +17,7 @@ import { isProtocolError } from '../../errors.js';
 import { loadOrCreateKeyFile } from '../file-key.js';
 import { SqliteStore } from '../sqlite-store.js';
 import { nodeWebSocketFactory } from '../websocket.js';
+import { fileCommands } from './files.js';
 
 export interface ChatOptions {
   readonly relay: string;
@@ -46,6 +47,8 @@ const HELP = `commands:
   /approve <contact>              accept a changed identity key
   /block <contact>                block the contact
   /history [contact]              stored messages
+  /file <contact|#group> <path>   send a file (end-to-end encrypted, with a progress bar)
+  /save <n> [path]                save received attachment n (numbered as they arrive)
   /quit`;
 
 export async function runChat(o: ChatOptions): Promise<number> {
@@ -55,7 +58,8 @@ export async function runChat(o: ChatOptions): Promise<number> {
   const say = (line: string): void => void o.output.write(`${line}\n`);
   const name = (c: Contact | Peer): string => c.name ?? c.id.slice(0, 8);
   const groupName = (id: string): string => client.groups().find((g) => g.id === id)?.name ?? id.slice(0, 8);
-  client.on('message', (m) => say(`${name(m.from)}${m.group === undefined ? '' : `@${groupName(m.group)}`}: ${render(m.content)}`));
+  const files = fileCommands(client, say, (t) => (t.startsWith('#') ? findGroup(t).id : findContact(t).id));
+  client.on('message', (m) => say(`${name(m.from)}${m.group === undefined ? '' : `@${groupName(m.group)}`}: ${render(m.content)}${files.received(m.content)}`));
   client.on('contact-added', (e) => say(`* ${name(e.contact)} added as a contact`));
   client.on('identity-changed', (e) => say(`! ${name(e.contact)}'s identity key changed${e.wasVerified ? ' (was verified: /approve to keep talking)' : ''}`));
   client.on('message-lost', (e) => say(`! a message from ${e.contact === undefined ? 'an unknown sender' : name(e.contact)} could not be decrypted (${e.reason}); session re-established`));
@@ -116,6 +120,8 @@ export async function runChat(o: ChatOptions): Promise<number> {
         }
         return true;
       case '/group': await groupCommand(rest); return true;
+      case '/file': await files.send(rest[0] ?? '', rest.slice(1).join(' ')); return true;
+      case '/save': await files.save(rest[0] ?? '', rest.slice(1).join(' ')); return true;
       case '/channel': await channelCommand(rest); return true;
       case '/subscribe': say(`* subscribed through ${name((await client.subscribe(arg)).contact)}: the channel arrives shortly`); return true;
       case '/unsubscribe': await client.unsubscribe(findGroup(arg).id); say('* unsubscribed'); return true;
