@@ -2,7 +2,8 @@
  * The Parley web chat (npm run web): one profile per browser profile, kept in
  * IndexedDB (IndexedDbStore, sealed at rest); a second tab on the same
  * profile is refused. Create an identity, invite by link or QR, accept in
- * another window, chat 1:1 with delivery state, groups and channels, compare
+ * another window, chat 1:1 with delivery state, groups and channels (with a
+ * subscription link anyone can open, client.md §6.6), compare
  * safety numbers. Files are a later addition (a slot is left in the chat pane).
  */
 import { encodeQR } from 'qr';
@@ -22,6 +23,8 @@ interface App {
   /** Message ids already receipted as read in this page's life. */
   readonly read: Set<string>;
   selected?: Selection;
+  /** A channel subscribed to whose welcome has not arrived yet: opened when it does. */
+  awaited?: string;
 }
 
 function fail(e: unknown): void {
@@ -65,6 +68,7 @@ async function render(app: App): Promise<void> {
 async function select(app: App, s: Selection): Promise<void> {
   app.selected = s;
   show('safety', false);
+  show('channel-invite', false);
   await render(app);
   if (s.kind === 'contact') await markRead(app, s.id);
 }
@@ -81,7 +85,12 @@ function wire(app: App): void {
   const rerender = (): void => void render(app).catch(fail);
   client.on('connection-state', (e) => void ($('conn').textContent = e.state));
   client.on('contact-added', rerender);
-  client.on('group-change', rerender);
+  client.on('group-change', (e) => {
+    if (e.group === app.awaited && e.change === 'joined') {
+      app.awaited = undefined;
+      void select(app, { kind: 'group', id: e.group }).catch(fail);
+    } else rerender();
+  });
   client.on('message', (m) => void onMessage(app, m).catch(fail));
   client.on('receipt', (r) => void Promise.all(r.ids.map((id) => app.sent.mark(toHex(id), r.receipt))).then(rerender, fail));
   client.on('send-failed', (e) => void app.sent.mark(toHex(e.id), 'failed').then(rerender, fail));
@@ -97,6 +106,8 @@ function wire(app: App): void {
     void createGroup(app).catch(fail);
   };
   $('safety-btn').onclick = () => safety(app);
+  $('channel-invite-btn').onclick = () => void channelInvite(app).catch(fail);
+  $('unsubscribe-btn').onclick = () => void unsubscribe(app).catch(fail);
   $('verify-btn').onclick = () => {
     if (app.selected?.kind === 'contact') void client.setVerified(app.selected.id).then(() => safety(app), fail);
   };
@@ -132,29 +143,64 @@ async function send(app: App): Promise<void> {
 }
 
 async function invite(app: App): Promise<void> {
-  const { text } = await app.client.createInvite();
-  const link = `${location.origin}${location.pathname}#invite=${encodeURIComponent(text)}`;
-  $<HTMLInputElement>('invite-link').value = link;
-  $('invite-qr').innerHTML = encodeQR(link, 'svg');
-  show('invite', true);
+  showLink('invite', (await app.client.createInvite()).text, 'invite');
 }
 
-/** An invitation in the address (#invite=…): ask before accepting it. */
+/** The link and QR code a channel's admin hands out: whoever opens it may subscribe (client.md §6.6). */
+async function channelInvite(app: App): Promise<void> {
+  if (app.selected?.kind !== 'group') return;
+  showLink('channel', (await app.client.createChannelInvite(app.selected.id)).text, 'channel-invite');
+}
+
+/** Shows an invitation as a link to this page (#invite=… or #channel=…) and as its QR code. */
+function showLink(kind: 'invite' | 'channel', text: string, box: string): void {
+  const link = `${location.origin}${location.pathname}#${kind}=${encodeURIComponent(text)}`;
+  $<HTMLInputElement>(`${kind}-link`).value = link;
+  $(`${kind}-qr`).innerHTML = encodeQR(link, 'svg');
+  show(box, true);
+}
+
+async function unsubscribe(app: App): Promise<void> {
+  if (app.selected?.kind !== 'group') return;
+  await app.client.unsubscribe(app.selected.id);
+  app.selected = undefined;
+  show('chat', false);
+  await render(app);
+}
+
+/** An invitation in the address (#invite=… or #channel=…): ask before accepting it. */
 function offerInvite(app: App): void {
-  const text = new URLSearchParams(location.hash.slice(1)).get('invite');
-  if (text === null) return;
+  const params = new URLSearchParams(location.hash.slice(1));
+  const channel = params.get('channel');
+  const text = params.get('invite');
+  if (channel !== null) {
+    // parley-channel:<channel id>:<the admin's contact invitation> (client.md §6.6)
+    offer('subscribe', channel.slice(channel.indexOf(':', 'parley-channel:'.length) + 1), async () => {
+      const { channel: id } = await app.client.subscribe(channel);
+      // The channel arrives as group-change 'joined' once its admin has added us (usually after this).
+      if (app.client.groups().some((g) => g.id === id)) await select(app, { kind: 'group', id });
+      else app.awaited = id;
+    });
+  } else if (text !== null) {
+    offer('accept', text, async () => {
+      const contact = await app.client.acceptInvite(text);
+      await select(app, { kind: 'contact', id: contact.id });
+    });
+  }
+}
+
+/** Shows the banner `banner` naming the inviter; its button runs `act` and clears the address. */
+function offer(banner: 'accept' | 'subscribe', invite: string, act: () => Promise<void>): void {
   try {
-    $('accept-name').textContent = parseInvite(text).name ?? 'someone';
+    $(`${banner}-name`).textContent = parseInvite(invite).name ?? 'someone';
   } catch (e) {
     return fail(e);
   }
-  show('accept', true);
-  $('accept-btn').onclick = () => void (async () => {
-    const contact = await app.client.acceptInvite(text);
+  show(banner, true);
+  $(`${banner}-btn`).onclick = () => void act().then(() => {
     history.replaceState(null, '', location.pathname);
-    show('accept', false);
-    await select(app, { kind: 'contact', id: contact.id });
-  })().catch(fail);
+    show(banner, false);
+  }, fail);
 }
 
 async function createGroup(app: App): Promise<void> {

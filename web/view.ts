@@ -30,6 +30,8 @@ export async function renderChat(client: Client, sent: SentLog, s: Selection): P
   const title = group?.name ?? label(client.contact(s.id));
   $('chat-title').textContent = group === undefined ? title : `${group.mode === 'channel' ? 'channel' : 'group'} ${title} (${group.members.length} members)`;
   show('safety-btn', group === undefined);
+  show('channel-invite-btn', group?.mode === 'channel' && group.admin);
+  show('unsubscribe-btn', group?.mode === 'channel' && !group.admin);
   const names = new Map(client.contacts().map((c) => [c.id, label(c)]));
   const received = await client.messages(group === undefined ? { contact: s.id } : { group: s.id });
   const lines: Line[] = [

@@ -3,7 +3,8 @@
  * real relay process: Alice creates an identity and an invitation link (with
  * its QR code); Bob opens the link, creates his identity and accepts; they
  * chat both ways with delivery state up to "read", compare safety numbers
- * (digits and QR), talk in a group and a channel; both reload and find it all
+ * (digits and QR), talk in a group and a channel; Carol, a stranger,
+ * subscribes to the channel through its link, reads a post and unsubscribes; both reload and find it all
  * again; a second tab on Alice's profile is refused. Screenshots go to
  * test-results/web-chat/ (gitignored). Also the README's browser page, run as
  * written with its relay URL pointed at the test relay.
@@ -31,6 +32,13 @@ async function createIdentity(page: Page, url: string, name: string): Promise<vo
   await page.fill('#name', name);
   await page.click('#setup button');
   await page.waitForSelector('#conn:text("connected")');
+}
+
+/** Clicks `button` and reads the invitation link it shows (with its QR code drawn). */
+async function linkFrom(page: Page, button: string, kind: 'invite' | 'channel'): Promise<string> {
+  await page.click(button);
+  await page.waitForSelector(`#${kind}-qr svg`);
+  return page.inputValue(`#${kind}-link`);
 }
 
 async function say(page: Page, text: string): Promise<void> {
@@ -73,9 +81,7 @@ describe.runIf(browserAvailable)('web apps in Chromium against a relay process',
     const bobContext = await browser.newContext();
     const bob = await bobContext.newPage();
     await createIdentity(alice, served.url, 'Alice');
-    await alice.click('#invite-btn');
-    await alice.waitForSelector('#invite-qr svg');
-    const link = await alice.inputValue('#invite-link');
+    const link = await linkFrom(alice, '#invite-btn', 'invite');
     expect(link).toMatch(/#invite=parley%3A/);
     await shot(alice, '1-alice-invite');
 
@@ -114,6 +120,22 @@ describe.runIf(browserAvailable)('web apps in Chromium against a relay process',
     expect(await bob.isDisabled('#text')).toBe(true);
     await shot(bob, '3-bob-channel');
 
+    const channelLink = await linkFrom(alice, '#channel-invite-btn', 'channel');
+    const carol = await (await browser.newContext()).newPage();
+    await createIdentity(carol, channelLink, 'Carol');
+    await carol.waitForSelector('#subscribe-name:text("Alice")');
+    await carol.click('#subscribe-btn');
+    await carol.waitForSelector('#chat-title:text("channel news")');
+    expect(await carol.isDisabled('#text')).toBe(true);
+    await alice.waitForSelector('#chat-title:text("channel news (3 members)")');
+    await alice.waitForSelector('#text:enabled');
+    await say(alice, 'news 2');
+    await expectLine(carol, 'news 2', false);
+    await shot(carol, '4-carol-subscribed');
+    await carol.click('#unsubscribe-btn');
+    await carol.waitForSelector('#chat', { state: 'hidden' });
+    expect(await carol.locator('[data-group="news"]').count()).toBe(0);
+
     await Promise.all([alice.reload(), bob.reload()]);
     await alice.waitForSelector('#conn:text("connected")');
     await alice.click('[data-contact="Bob"]');
@@ -122,13 +144,13 @@ describe.runIf(browserAvailable)('web apps in Chromium against a relay process',
     await alice.waitForSelector('#messages li.mine .state:text("read")');
     await bob.click('[data-group="team"]');
     await expectLine(bob, 'hello team', false);
-    await shot(alice, '4-alice-after-reload');
+    await shot(alice, '5-alice-after-reload');
 
     const second = await alice.context().newPage();
     await second.goto(served.url);
     await second.waitForSelector('#locked:visible');
     expect(await second.isHidden('#app')).toBe(true);
-    await shot(second, '5-second-tab-refused');
+    await shot(second, '6-second-tab-refused');
   });
 
   it("the README's browser page runs as written: an IndexedDbStore profile, a connected client, an invitation", async () => {
