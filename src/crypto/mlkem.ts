@@ -3,7 +3,7 @@
  * Key generation and encapsulation draw their seeds from the caller's
  * RandomSource (64 and 32 bytes), so vectors are reproducible.
  */
-import { ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
+import { ml_kem1024, type KEMPrepared } from '@noble/post-quantum/ml-kem.js';
 import { fail } from '../errors.js';
 import type { Bytes } from './bytes.js';
 import type { RandomSource } from './random.js';
@@ -23,17 +23,41 @@ export function generateMlKemKeyPair(random: RandomSource): MlKemKeyPair {
   return { publicKey, secretKey };
 }
 
-export function mlKemEncapsulate(publicKey: Bytes, random: RandomSource): { ciphertext: Bytes; sharedSecret: Bytes } {
+/** An encapsulation key that passed the FIPS 203 checks, ready to encapsulate to. */
+export interface MlKemEncapsulator {
+  /** Draws the 32-byte message `m` from `random`. Once only: the expanded key is wiped after. */
+  encapsulate(random: RandomSource): { ciphertext: Bytes; sharedSecret: Bytes };
+}
+
+/**
+ * Checks an encapsulation key — its length and the FIPS 203 §7.2 modulus check
+ * (every coefficient reduced mod q) — before anything is drawn, INVALID_KEY
+ * otherwise; the result encapsulates to it (the same bytes as the one-shot form).
+ */
+export function mlKemEncapsulator(publicKey: Bytes): MlKemEncapsulator {
   if (publicKey.length !== ML_KEM_1024_PUBLIC_KEY_LENGTH) {
     fail('INVALID_KEY', 'ML-KEM-1024 public key has the wrong length', { got: publicKey.length });
   }
+  let prepared: KEMPrepared;
   try {
-    const { cipherText, sharedSecret } = ml_kem1024.encapsulate(publicKey, random(32));
-    return { ciphertext: cipherText, sharedSecret };
+    prepared = ml_kem1024.prepare(publicKey);
   } catch {
-    // FIPS 203 §7.2 input check: coefficients of the key must be reduced mod q.
     return fail('INVALID_KEY', 'ML-KEM-1024 public key fails the modulus check');
   }
+  return {
+    encapsulate: (random) => {
+      try {
+        const { cipherText, sharedSecret } = prepared.encapsulate(random(32));
+        return { ciphertext: cipherText, sharedSecret };
+      } finally {
+        prepared.clean();
+      }
+    },
+  };
+}
+
+export function mlKemEncapsulate(publicKey: Bytes, random: RandomSource): { ciphertext: Bytes; sharedSecret: Bytes } {
+  return mlKemEncapsulator(publicKey).encapsulate(random);
 }
 
 /** Decapsulation never fails on a well-sized ciphertext (implicit rejection, FIPS 203). */

@@ -1,7 +1,7 @@
 /** X25519 key agreement (RFC 7748). */
 import { ZERO_32 } from '../constants.js';
 import { fail } from '../errors.js';
-import { equalBytes, type Bytes } from './bytes.js';
+import { equalBytes, toHex, type Bytes } from './bytes.js';
 import { cryptoProvider } from './provider.js';
 import type { RandomSource } from './random.js';
 
@@ -37,6 +37,27 @@ export function isCanonicalX25519(u: Bytes): boolean {
   if (top > 0x7f) return false;
   for (let i = 30; i >= 1; i--) if (u[i] !== 0xff) return true;
   return (u[0] as number) < 0xed;
+}
+
+/**
+ * The canonical u-coordinates of small order on the curve and its twist (the
+ * list libsodium blocks, less its non-canonical p and p + 1): exactly the
+ * public keys whose X25519 output is all zero for every clamped scalar.
+ */
+const LOW_ORDER_U = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
+
+/**
+ * True iff DH with the canonical key `u` would be all zero whatever the private
+ * key: lets a caller refuse such a key before it draws one (spec/protocol.md §5.4).
+ */
+export function isLowOrderX25519(u: Bytes): boolean {
+  return LOW_ORDER_U.includes(toHex(u));
 }
 
 /**

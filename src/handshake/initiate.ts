@@ -4,8 +4,9 @@
  * responder needs.
  */
 import {
-  generateX25519KeyPair, mlKemEncapsulate, wipe, x25519, type Bytes, type RandomSource,
+  generateX25519KeyPair, isCanonicalX25519, isLowOrderX25519, mlKemEncapsulator, wipe, x25519, type Bytes, type RandomSource,
 } from '../crypto/index.js';
+import { fail } from '../errors.js';
 import { identityDhPrivateKey, identityDhPublicKey, verifyBundle, type IdentityKeyPair } from '../identity/index.js';
 import type { InitialMessageHeader, PreKeyBundle } from '../wire/index.js';
 import { pqxdhAssociatedData, pqxdhKdfInput, pqxdhSharedSecret, pqxdhTranscriptHash } from './key-agreement.js';
@@ -29,16 +30,23 @@ export interface InitiateResult {
 
 export function initiatePqxdh({ identity, bundle, random }: InitiateOptions): InitiateResult {
   verifyBundle(bundle); // step 1: both signatures, before any key is used
-  const peerIdentityDh = identityDhPublicKey(bundle.identityKey);
-  const ephemeral = generateX25519KeyPair(random);
+  const peerIdentityDh = identityDhPublicKey(bundle.identityKey); // step 2
+  // Step 3: every key checked before anything is drawn, so a refused bundle draws nothing (§6.5.4).
   const ownIdentityDh = identityDhPrivateKey(identity);
+  const dh1 = x25519(ownIdentityDh, bundle.signedPreKey.publicKey); // DH1 = DH(IK_A, SPK_B): refuses a bad SPK_B
+  const oneTimePreKey = bundle.oneTimePreKey?.publicKey;
+  if (oneTimePreKey !== undefined && (!isCanonicalX25519(oneTimePreKey) || isLowOrderX25519(oneTimePreKey))) {
+    fail('INVALID_KEY', 'one-time prekey is not canonical or of low order (DH4 would be all zero)');
+  }
+  const encapsulator = mlKemEncapsulator(bundle.kemPreKey.publicKey); // FIPS 203 checks
+  const ephemeral = generateX25519KeyPair(random); // step 4
   const dh = [
-    x25519(ownIdentityDh, bundle.signedPreKey.publicKey), // DH1 = DH(IK_A, SPK_B)
+    dh1,
     x25519(ephemeral.privateKey, peerIdentityDh), // DH2 = DH(EK_A, IK_B)
     x25519(ephemeral.privateKey, bundle.signedPreKey.publicKey), // DH3 = DH(EK_A, SPK_B)
   ];
-  if (bundle.oneTimePreKey !== undefined) dh.push(x25519(ephemeral.privateKey, bundle.oneTimePreKey.publicKey)); // DH4
-  const kem = mlKemEncapsulate(bundle.kemPreKey.publicKey, random);
+  if (oneTimePreKey !== undefined) dh.push(x25519(ephemeral.privateKey, oneTimePreKey)); // DH4
+  const kem = encapsulator.encapsulate(random); // step 6
   const kdfInput = pqxdhKdfInput(dh, kem.sharedSecret);
   const transcriptHash = pqxdhTranscriptHash({
     initiatorIdentityKey: identity.publicKey, responderIdentityKey: bundle.identityKey, signedPreKey: bundle.signedPreKey.publicKey,

@@ -8,11 +8,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cryptoProvider, ed25519PublicKey, ed25519PublicToX25519, fromHex, toHex, x25519 } from '../../src/crypto/index.js';
+import { cryptoProvider, ed25519PublicKey, ed25519PublicToX25519, fromHex, isLowOrderX25519, toHex, x25519 } from '../../src/crypto/index.js';
 import { addPoints, bigintToLe, decodePoint, encodePoint, leToBigint, mod, P, type Point } from './ed25519-points.js';
 import { fcParams } from './fc.js';
 import { errorCodeOf } from './ratchet-harness.js';
 
+/** Small-order u on the curve and its twist (RFC 7748 §6.1's concern), canonical: 0, 1, the two of order 8, p − 1. */
+const LOW_ORDER_U = [
+  '0000000000000000000000000000000000000000000000000000000000000000', '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
 const T8 = decodePoint(fromHex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'));
 /** k·T8 for k = 0 … 7: the whole torsion subgroup. */
 const TORSION: Point[] = [{ x: 0n, y: 1n }];
@@ -35,6 +41,7 @@ describe('canonical keys', () => {
       fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
       fc.bigInt({ min: P - 8n, max: P + 40n }),
       fc.bigInt({ min: 0n, max: 2n ** 255n - 20n }).map((v) => v | (1n << 255n)),
+      fc.constantFrom(...LOW_ORDER_U.map((h) => leToBigint(fromHex(h)))),
     );
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), u, (privateKey, value) => {
       const publicKey = bigintToLe(value);
@@ -45,6 +52,7 @@ describe('canonical keys', () => {
       }
       const raw = cryptoProvider().x25519(privateKey, publicKey);
       expect(got).toBe(leToBigint(raw) === 0n ? 'INVALID_KEY' : 'ok');
+      expect(isLowOrderX25519(publicKey)).toBe(leToBigint(raw) === 0n); // the no-draw check of §5.4 step 3
       if (got === 'ok') expect(toHex(x25519(privateKey, publicKey))).toBe(toHex(raw));
     }), fcParams(200));
   });

@@ -146,9 +146,18 @@ describe('negative-pqxdh vectors', () => {
     expect(await regeneratedVectors('negative-pqxdh')).toBe(text);
   });
 
-  it('initiator: signatures, then identity key, DH and KEM checks, each with its code', () => {
+  it('initiator: signatures, then identity key, DH and KEM checks, each with its code, and a refused bundle draws nothing', () => {
     const alice = identityKeyPairFromSeed(p('aliceIdentitySeed'));
-    check(vectors.initiator, (c) => initiatePqxdh({ identity: alice, bundle: decodePreKeyBundle(fromHex(c.bundle)), random: seededRandom(p('aliceRandomSeed')) }));
+    const drawn: number[] = [];
+    check(vectors.initiator, (c) => {
+      const source = seededRandom(p('aliceRandomSeed'));
+      let count = 0;
+      drawn.push(0);
+      const random = (n: number): Bytes => { count += n; drawn[drawn.length - 1] = count; return source(n); };
+      return initiatePqxdh({ identity: alice, bundle: decodePreKeyBundle(fromHex(c.bundle)), random });
+    });
+    // protocol.md §5.4 step 3, §6.5.4: every check before the first draw (64 bytes: EK_A, then m).
+    expect(drawn).toEqual(vectors.initiator.map((c) => (c.expected === 'ok' ? 64 : 0)));
   });
 
   it('responder: prekey lookups, identity and ephemeral keys, each with its code', () => {
