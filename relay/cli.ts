@@ -49,6 +49,8 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [keyof RelayLimits, string]> = [
   ['blobQuotaPerIdentity', 'blob bytes one identity may hold'],
   ['maxBlobBytes', 'blob bytes, all identities'],
   ['blobUploadWindowMs', 'an upload grant is valid this long; unfinished uploads are then deleted (ms)'],
+  ['maxBlobsPerIdentity', 'blobs one identity may hold'],
+  ['maxBlobs', 'blobs, all identities'],
 ];
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -75,6 +75,10 @@ export interface RelayLimits {
   readonly maxBlobBytes: number;
   /** How long an upload grant is valid; an upload not complete by then is deleted. */
   readonly blobUploadWindowMs: number;
+  /** Blobs, pending and complete, one identity may hold (each costs index memory and a file, whatever its size). */
+  readonly maxBlobsPerIdentity: number;
+  /** Blobs the relay holds over all identities; beyond it a grant is STORAGE_FULL. */
+  readonly maxBlobs: number;
 }
 
 export interface RelayOptions {
@@ -148,6 +152,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   blobQuotaPerIdentity: 4 * 1024 * 1024 * 1024,
   maxBlobBytes: 64 * 1024 * 1024 * 1024,
   blobUploadWindowMs: 60 * 60 * 1000,
+  maxBlobsPerIdentity: 10_000,
+  maxBlobs: 200_000,
 };
 
 export const DEFAULT_TTL_SECONDS = 30 * 24 * 60 * 60;

@@ -24,6 +24,9 @@ export interface BlobLimits {
   readonly maxBlobBytes: number;
   /** How long a grant stays valid: an upload unfinished by then is deleted. */
   readonly blobUploadWindowMs: number;
+  /** Blobs one identity may hold, and all identities: every blob costs an index entry and a file, however small. */
+  readonly maxBlobsPerIdentity: number;
+  readonly maxBlobs: number;
 }
 
 export interface BlobServiceOptions {
@@ -54,7 +57,7 @@ export class BlobService {
   readonly #store: BlobStore;
   readonly #options: BlobServiceOptions;
   readonly #index = new Map<string, BlobMeta>();
-  readonly #usage = new Map<string, number>();
+  readonly #usage = new Map<string, { bytes: number; count: number }>();
   readonly #busy = new Set<string>();
   #total = 0;
 
@@ -71,7 +74,7 @@ export class BlobService {
 
   /** Bytes held (pending and complete) in total and by one owner (hex mailbox). */
   usage(owner?: string): number {
-    return owner === undefined ? this.#total : this.#usage.get(owner) ?? 0;
+    return owner === undefined ? this.#total : this.#usage.get(owner)?.bytes ?? 0;
   }
 
   /** A grant to upload `size` bytes, counted against `owner` at once (§12.2). */
@@ -79,8 +82,9 @@ export class BlobService {
     const { limits, now, random } = this.#options;
     const ownerHex = toHex(owner);
     if (size > limits.maxBlobSize) throw new RelayError('TOO_LARGE', 'blob larger than the relay accepts');
-    if (this.usage(ownerHex) + size > limits.blobQuotaPerIdentity) throw new RelayError('QUOTA_EXCEEDED', 'blob quota');
-    if (this.#total + size > limits.maxBlobBytes) throw new RelayError('STORAGE_FULL', 'blob storage full');
+    const held = this.#usage.get(ownerHex) ?? { bytes: 0, count: 0 };
+    if (held.bytes + size > limits.blobQuotaPerIdentity || held.count >= limits.maxBlobsPerIdentity) throw new RelayError('QUOTA_EXCEEDED', 'blob quota');
+    if (this.#total + size > limits.maxBlobBytes || this.#index.size >= limits.maxBlobs) throw new RelayError('STORAGE_FULL', 'blob storage full');
     const blob = random(RELAY_BLOB_ID_LENGTH);
     const grant = random(RELAY_BLOB_GRANT_LENGTH);
     const meta: BlobMeta = {
@@ -188,14 +192,15 @@ export class BlobService {
 
   #track(meta: BlobMeta): void {
     this.#index.set(meta.id, meta);
-    this.#usage.set(meta.owner, this.usage(meta.owner) + meta.size);
+    const held = this.#usage.get(meta.owner) ?? { bytes: 0, count: 0 };
+    this.#usage.set(meta.owner, { bytes: held.bytes + meta.size, count: held.count + 1 });
     this.#total += meta.size;
   }
 
   #untrack(meta: BlobMeta): void {
     if (!this.#index.delete(meta.id)) return;
-    const left = this.usage(meta.owner) - meta.size;
-    if (left > 0) this.#usage.set(meta.owner, left);
+    const held = this.#usage.get(meta.owner) ?? { bytes: meta.size, count: 1 };
+    if (held.count > 1) this.#usage.set(meta.owner, { bytes: held.bytes - meta.size, count: held.count - 1 });
     else this.#usage.delete(meta.owner);
     this.#total -= meta.size;
   }

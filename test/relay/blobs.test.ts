@@ -124,7 +124,7 @@ describe('blob store', () => {
     expect(new Uint8Array(await (await get(base, g)).arrayBuffer())).toEqual(blob);
   });
 
-  it('enforces the size limit, the per-identity quota and the global quota at grant time', async () => {
+  it('enforces the size limit, the per-identity quota and the global quota at grant time, in bytes and in blobs', async () => {
     const r = await relay({ limits: { maxBlobSize: 1000, blobQuotaPerIdentity: 1500, maxBlobBytes: 2400 } });
     const refusal = async (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: unknown) => (e as RelayRefusal).code);
     const alice = await login(r.url);
@@ -135,6 +135,14 @@ describe('blob store', () => {
     const bob = await login(r.url);
     expect(await refusal(bob.request({ type: 'blob_grant', size: 1000 }))).toBe('STORAGE_FULL');
     expect(await refusal(bob.request({ type: 'blob_grant', size: 1 }))).toBe('ok');
+    const counted = await relay({ limits: { maxBlobsPerIdentity: 2, maxBlobs: 3 } });
+    const carol = await login(counted.url);
+    const dave = await login(counted.url);
+    expect(await refusal(carol.request({ type: 'blob_grant', size: 1 }))).toBe('ok');
+    expect(await refusal(carol.request({ type: 'blob_grant', size: 1 }))).toBe('ok');
+    expect(await refusal(carol.request({ type: 'blob_grant', size: 1 }))).toBe('QUOTA_EXCEEDED'); // one blob costs a file and an index entry, however small
+    expect(await refusal(dave.request({ type: 'blob_grant', size: 1 }))).toBe('ok');
+    expect(await refusal(dave.request({ type: 'blob_grant', size: 1 }))).toBe('STORAGE_FULL');
     const stranger = await (await import('./harness.js')).connect(r.url);
     expect(await refusal(stranger.request({ type: 'blob_grant', size: 1 }))).toBe('AUTH_REQUIRED');
   });
