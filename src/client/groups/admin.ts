@@ -110,7 +110,7 @@ export async function addSubscriber(ctx: ClientContext, id: string, contact: Con
   return groupInfo(ctx, id);
 }
 
-/** A channel's admin takes a reader out (at its request): our next post rotates our sender key (protocol §8.9). */
+/** A channel's admin takes a reader out (at its request): our next post rotates our sender key (protocol.md §8.9). */
 export async function removeSubscriber(ctx: ClientContext, id: string, reader: Bytes): Promise<GroupInfo> {
   const { before, control } = await change(ctx, id, { operation: 'unsubscribe', target: reader }, (r) => r.filter((e) => !equalBytes(e.identityKey, reader)));
   announce(ctx, id, before, control);

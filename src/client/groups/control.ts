@@ -98,7 +98,10 @@ function onChanges(ctx: ClientContext, sender: Bytes, contact: Contact | undefin
   }
   // The sender's word on its own epoch replaces a claim (a message's epoch) we could not confirm.
   const seen = Math.max(g.session.group.epoch, Math.min(g.record.seen ?? 0, c.epoch));
-  if (g !== from || seen !== g.record.seen) stageGroup(ctx, id, { ...g, record: { ...g.record, seen } }, fx);
+  // An admin's roster comes along (§6.5): merged as a roster control is (the newer token wins).
+  const roster = c.roster !== undefined && roleOf(g.session.group, sender) === 'admin'
+    ? mergeRoster(c.roster, g.record.roster, g.session, ctx.identity.publicKey) : g.record.roster;
+  if (g !== from || seen !== g.record.seen || roster !== g.record.roster) stageWithOwed(ctx, id, { ...g, record: { ...g.record, seen, roster } }, fx);
 }
 
 /** A member asks for the changes after its epoch (answered even when we have none: our epoch settles its doubt). */

@@ -16,6 +16,7 @@ import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { isClientError } from '../errors.js';
 import type { Group } from './book.js';
+import { rosterFor } from './channel.js';
 import { reach, sendControl } from './reach.js';
 
 /** Refusals after which a change is tried again: the member may drain its mailbox, the relay may come back. */
@@ -72,7 +73,9 @@ export async function sendChangesTo(ctx: ClientContext, id: string, member: Byte
   if (ctx.groups.answered.size >= ANSWERED_MAX) ctx.groups.answered.clear();
   ctx.groups.answered.add(key);
   const changes = changesSince(g, after); // possibly none: our epoch still answers a member misled about a later one
-  const control = encodeGroupControl({ type: 'changes', groupId: g.session.group.groupId, changes, epoch: g.session.group.epoch });
+  // An admin adds its roster: a member catching up learns how to reach those the changes added.
+  const roster = roleOf(g.session.group, ctx.identity.publicKey) === 'admin' ? { roster: rosterFor(g, member) } : {};
+  const control = encodeGroupControl({ type: 'changes', groupId: g.session.group.groupId, changes, epoch: g.session.group.epoch, ...roster });
   await deliverChange(ctx, id, member, control, memberPeer(ctx, id, member));
 }
 

@@ -7,7 +7,8 @@
  *   roster        { v, t, gid: bin(16), roster }                        admin → members: who is reachable how
  *   member-token  { v, t, gid: bin(16), mb: bin, tok: bin, ep: uint }  member → admin: the token it registered for this group
  *   distribution  { v, t, d: bin }                                      sender → member: a sender key distribution (src/group)
- *   changes       { v, t, gid: bin(16), cs: [bin], e: uint }           any member → member: signed changes, oldest first, and the sender's epoch
+ *   changes       { v, t, gid: bin(16), cs: [bin], e: uint, roster? }  any member → member: signed changes, oldest first, the sender's epoch
+ *                                                                      (and, from an admin, its roster)
  *   resync        { v, t, gid: bin(16), e: uint }                      member → member: "send me the changes after epoch e"
  *   subscribe     { v, t, gid: bin(16) }                                contact → channel admin: "make me a reader"
  *   unsubscribe   { v, t, gid: bin(16) }                                reader → channel admins: "take me out"
@@ -46,7 +47,7 @@ export type GroupControl =
   | { readonly type: 'roster'; readonly groupId: Bytes; readonly roster: readonly RosterEntry[] }
   | { readonly type: 'member-token'; readonly groupId: Bytes; readonly mailbox: Bytes; readonly token: Bytes; readonly epoch: number }
   | { readonly type: 'distribution'; readonly distribution: Bytes }
-  | { readonly type: 'changes'; readonly groupId: Bytes; readonly changes: readonly Bytes[]; readonly epoch: number }
+  | { readonly type: 'changes'; readonly groupId: Bytes; readonly changes: readonly Bytes[]; readonly epoch: number; readonly roster?: readonly RosterEntry[] }
   | { readonly type: 'resync'; readonly groupId: Bytes; readonly epoch: number }
   | { readonly type: 'subscribe' | 'unsubscribe'; readonly groupId: Bytes };
 
@@ -79,7 +80,7 @@ export function encodeGroupControl(c: GroupControl): Bytes {
     case 'roster': return encodeMsgpack({ ...head, gid: c.groupId, roster: encodeRoster(c.roster) });
     case 'member-token': return encodeMsgpack({ ...head, gid: c.groupId, mb: c.mailbox, tok: c.token, ep: c.epoch });
     case 'distribution': return encodeMsgpack({ ...head, d: c.distribution });
-    case 'changes': return encodeMsgpack({ ...head, gid: c.groupId, cs: c.changes, e: c.epoch });
+    case 'changes': return encodeMsgpack({ ...head, gid: c.groupId, cs: c.changes, e: c.epoch, ...(c.roster !== undefined && { roster: encodeRoster(c.roster) }) });
     case 'resync': return encodeMsgpack({ ...head, gid: c.groupId, e: c.epoch });
     case 'subscribe':
     case 'unsubscribe': return encodeMsgpack({ ...head, gid: c.groupId });
@@ -120,9 +121,10 @@ export function decodeGroupControl(bytes: Bytes): GroupControl {
       return { type: t, distribution: readBytes(m, WHAT, 'd', big) };
     }
     case 'changes': {
-      const m = only('gid', 'cs', 'e');
+      const m = readMap(pre, WHAT, ['v', 't', 'gid', 'cs', 'e'], ['roster']);
       const changes = readArray(m, WHAT, 'cs', GROUP_CHANGE_LOG_MAX).map((c) => checkBytes(c, WHAT, 'cs', { min: 1, max: MAX_GROUP_CONTROL_SIZE }));
-      return { type: t, groupId: readBytes(m, WHAT, 'gid', 16), changes, epoch: readUint(m, WHAT, 'e', MAX_TOKEN_EPOCH) };
+      const roster = m['roster'] === undefined ? undefined : decodeRoster(m['roster'], WHAT);
+      return { type: t, groupId: readBytes(m, WHAT, 'gid', 16), changes, epoch: readUint(m, WHAT, 'e', MAX_TOKEN_EPOCH), ...(roster !== undefined && { roster }) };
     }
     case 'resync': {
       const m = only('gid', 'e');
