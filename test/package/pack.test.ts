@@ -173,14 +173,13 @@ describe('the packages, installed from their tarballs in fresh folders', () => {
 
     const relay = await startRelay(ops);
     try {
+      // The README's js blocks read as one program (each continues the one before): run them so, in order.
       const blocks = readmeBlocks(readFileSync(join(root, 'README.md'), 'utf8'), 'js');
       expect(blocks.length).toBeGreaterThan(0);
-      for (const [i, code] of blocks.entries()) {
-        writeFileSync(join(ops, `readme-${i}.js`), code);
-        const r = await runIn(ops, process.execPath, [`readme-${i}.js`], { PARLEY_RELAY: relay.url });
-        expect({ code: r.code, err: r.err }, `README js block ${i}`).toEqual({ code: 0, err: '' });
-        if (i === 0) expect(r.out, 'the embedding example delivers its message').toMatch(/Alice: hi!/);
-      }
+      writeFileSync(join(ops, 'readme.js'), blocks.join('\n'));
+      const readme = await runIn(ops, process.execPath, ['readme.js'], { PARLEY_RELAY: relay.url });
+      expect({ code: readme.code, err: readme.err }, 'the README js blocks').toEqual({ code: 0, err: '' });
+      expect(readme.out, 'the embedding example delivers its message').toMatch(/Alice: hi!/);
 
       const chat = await runIn(ops, 'npx', ['--offline', 'parley', 'chat', '--relay', relay.url, '--profile', 'carol', '--dir', join(ops, 'carol')], {}, '/invite\n/quit\n');
       expect(chat.code).toBe(0);
