@@ -22,7 +22,8 @@ import { libsignalClientPeer } from './peers/libsignal-client.js';
 import { lspTsPeer } from './peers/lsp-ts.js';
 import { parleyPeers } from './peers/parley.js';
 import { runProviderBench, type ProviderRow } from './provider.js';
-import { BARE_LOAD, runRelayBench, RELAY_LOAD, type RelayResults } from './relay.js';
+import { BARE_LOAD, CLUSTER_LOAD, runRelayBench, RELAY_LOAD, type RelayResults } from './relay.js';
+import { clusterMethod, clusterTable } from './relay-cluster.js';
 import { markdownTable, resultsTable, type Ratio, type Row } from './report.js';
 
 const PARLEY_NOBLE = 'Parley (noble)';
@@ -192,6 +193,10 @@ ${endToEnd}
 ${relayTable}
 
 The relay (bench/relay-load.ts) runs with durable SQLite storage (synchronous=FULL, group commit), authenticated clients and delivery tokens; a message counts when it was stored, pushed to the connected recipient and acknowledged. The bare forwarder (bench/bare-ws.ts) routes a frame to the connection registered under its first bytes, with no auth, parsing or storage: the physical limit of \`ws\` on this machine. A round trip is A → B, B answers → A. RSS is the server process's growth over ${RELAY_LOAD.idleConnections.toLocaleString('en-US')} idle connections, measured on a fresh server process.
+
+## Relay on PostgreSQL, one to three nodes (same run)
+
+${typeof relay.cluster === 'string' ? `Could not run: ${relay.cluster}` : `${clusterTable(relay.cluster)}\n\n${clusterMethod(CLUSTER_LOAD)}`}
 
 ## Channels: the account's post and subscription costs (same run; bench/channel.ts)
 
