@@ -53,11 +53,22 @@ async function stopWith(child: ChildProcess, exited: Promise<[number | null, Nod
   expect(started.filter(alive)).toEqual([]);
 }
 
+/** After a failed test: nothing it started keeps running. */
+function killAll(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  for (const pid of childrenOf(child.pid!)) process.kill(pid, 'SIGKILL');
+  child.kill('SIGKILL');
+}
+
 describe('npm start', () => {
   it.concurrent.each(['SIGTERM', 'SIGINT'] as const)('%s to the npm process drains and closes the relay, and leaves no process behind', async (signal) => {
     const { child, lines, exited } = await npm(['start', '--', '--port', '0', '--metrics-port', 'off', '--memory'], /"msg":"listening"/);
-    await stopWith(child, exited, signal);
-    expect(lines.some((l) => l.includes('"msg":"closed"'))).toBe(true);
+    try {
+      await stopWith(child, exited, signal);
+      expect(lines.some((l) => l.includes('"msg":"closed"'))).toBe(true);
+    } finally {
+      killAll(child);
+    }
   });
 });
 
@@ -67,11 +78,15 @@ describe('npm run web', () => {
     try {
       const { child, match, exited } = await npm(['run', 'web', '--', '--port', '0', '--relay-port', '0', '--data', tmp.dir], /web chat: (http:\S+) \(relay (ws:\S+)\)/);
       const [, page, relay] = match as unknown as [string, string, string];
-      const html = await (await fetch(page)).text();
-      expect(html).toContain(`<meta name="parley-relay" content="${relay}">`);
-      expect((await fetch(`${page}app.js`)).headers.get('content-type')).toBe('text/javascript');
-      expect((await fetch(`${relay.replace('ws:', 'http:')}/healthz`)).status).toBe(200);
-      await stopWith(child, exited, 'SIGTERM');
+      try {
+        const html = await (await fetch(page)).text();
+        expect(html).toContain(`<meta name="parley-relay" content="${relay}">`);
+        expect((await fetch(`${page}app.js`)).headers.get('content-type')).toBe('text/javascript');
+        expect((await fetch(`${relay.replace('ws:', 'http:')}/healthz`)).status).toBe(200);
+        await stopWith(child, exited, 'SIGTERM');
+      } finally {
+        killAll(child);
+      }
     } finally {
       tmp.remove();
     }
