@@ -9,7 +9,7 @@
  * than the socket's buffer in memory, and never more bytes than granted; the
  * digest check reads back only the uploader's own bytes.
  */
-import { createSha256, equalBytes, fromHex, sha256, toHex, type Bytes, type RandomSource } from '../../src/crypto/index.js';
+import { createSha256, equalBytes, fromHex, sha256, toHex, type Bytes, type RandomSource, type Sha256Hasher } from '../../src/crypto/index.js';
 import { RELAY_BLOB_GRANT_LENGTH, RELAY_BLOB_ID_LENGTH } from '../../src/wire/index.js';
 import { RelayError } from '../errors.js';
 import { BlobHttpError } from './errors.js';
@@ -59,6 +59,12 @@ export class BlobService {
   readonly #index = new Map<string, BlobMeta>();
   readonly #usage = new Map<string, { bytes: number; count: number }>();
   readonly #busy = new Set<string>();
+  /**
+   * The digest of each pending upload so far, updated as its bytes are written: the check at completion
+   * then costs no second pass over the blob, and the hashing overlaps the waits for the disk. Lost at a
+   * restart (or if a write failed halfway): then the blob is read back once at completion.
+   */
+  readonly #hashing = new Map<string, { hash: Sha256Hasher; offset: number }>();
   #total = 0;
 
   private constructor(store: BlobStore, options: BlobServiceOptions) {
@@ -117,7 +123,7 @@ export class BlobService {
       if (r.offset + r.length > meta.size) throw new BlobHttpError('TOO_LARGE', { offset: held });
       const end = r.offset + r.length;
       if (end === meta.size && r.digest === undefined) throw new BlobHttpError('DIGEST_REQUIRED', { offset: held });
-      const offset = await this.#append(meta.id, r.body, r.length);
+      const offset = await this.#append(meta.id, r.body, r.length, held);
       if (offset < end) throw new BlobHttpError('INCOMPLETE', { offset });
       if (offset < meta.size) return { offset, complete: false };
       await this.#complete(meta, r.digest as Bytes);
@@ -145,9 +151,11 @@ export class BlobService {
     return expired.length;
   }
 
-  /** Streams at most `length` bytes of `body` into the upload; a longer body is TOO_LARGE. */
-  async #append(id: string, body: AsyncIterable<Uint8Array>, length: number): Promise<number> {
+  /** Streams at most `length` bytes of `body` into the upload at `held`; a longer body is TOO_LARGE. */
+  async #append(id: string, body: AsyncIterable<Uint8Array>, length: number, held: number): Promise<number> {
     const appender = await this.#store.appender(id);
+    if (held === 0) this.#hashing.set(id, { hash: createSha256(), offset: 0 });
+    const hashing = this.#hashing.get(id);
     let written = 0;
     let failure: unknown;
     try {
@@ -155,6 +163,10 @@ export class BlobService {
         if (written + piece.length > length) throw new BlobHttpError('TOO_LARGE');
         await appender.write(piece);
         written += piece.length;
+        if (hashing !== undefined && hashing.offset === held + written - piece.length) {
+          hashing.hash.update(piece);
+          hashing.offset += piece.length;
+        }
       }
     } catch (e) {
       // A dropped connection ends the body early: what arrived is kept (made durable below) for a resume.
@@ -166,8 +178,13 @@ export class BlobService {
   }
 
   async #complete(meta: BlobMeta, digest: Bytes): Promise<void> {
-    const hash = createSha256();
-    for await (const piece of this.#store.readPending(meta.id)) hash.update(piece);
+    const hashing = this.#hashing.get(meta.id);
+    this.#hashing.delete(meta.id);
+    let hash = hashing?.hash;
+    if (hash === undefined || hashing?.offset !== meta.size) {
+      hash = createSha256();
+      for await (const piece of this.#store.readPending(meta.id)) hash.update(piece);
+    }
     if (!equalBytes(hash.digest(), digest)) {
       await this.#delete(meta);
       throw new BlobHttpError('DIGEST_MISMATCH');
@@ -187,6 +204,7 @@ export class BlobService {
 
   async #delete(meta: BlobMeta): Promise<void> {
     this.#untrack(meta);
+    this.#hashing.delete(meta.id);
     await this.#store.delete(meta.id);
   }
 
