@@ -10,14 +10,17 @@
  * - X25519, Ed25519 sign/verify/public keys, ChaCha20-Poly1305, HMAC,
  *   SHA-512 and SHA-256 from 64 bytes measured faster in node:crypto on
  *   Node 20; HKDF did not (hkdfSync builds a KeyObject per call: equal at
- *   best for the ratchet's 44-byte outputs), nor SHA-256 of short inputs, so
+ *   best for the ratchet's 44-byte outputs, and within noise for a whole
+ *   message in bench/e2e-client-path.ts), nor SHA-256 of short inputs, so
  *   those stay noble's (bench/provider.ts measures each; bench/RESULTS.md
  *   records the figures).
  * - Inputs outside the fast path's domain (wrong lengths) go to
  *   nobleProvider, so errors and rejections match too.
  * - Raw keys are imported as JWK (12x faster than PKCS#8 DER import here);
- *   an imported key (private or public) is reused while the caller's array
- *   is unchanged.
+ *   an imported private key is reused while the caller's array is unchanged,
+ *   an imported public key while its bytes are among the last
+ *   PUBLIC_KEY_CACHE_SIZE used (public bytes: a contact's key hits whatever
+ *   array carries it).
  *   Public keys are never exported as JWK: on Node 20.20 `export({format:
  *   'jwk'})` in a hot loop deadlocked the process. An X25519 public key is
  *   computed as X25519(k, 9), the definition of the public key (RFC 7748 §6.1),
@@ -81,20 +84,28 @@ function privateKey(crv: 'X25519' | 'Ed25519', d: Bytes): KeyObject {
   return key;
 }
 
-interface CachedPublicKey {
-  readonly crv: 'X25519' | 'Ed25519';
-  readonly bytes: Buffer;
-  readonly key: KeyObject;
-}
+/** How many imported public keys are kept: a device's contacts, its peers' current ratchet keys, and the base point. */
+const PUBLIC_KEY_CACHE_SIZE = 1024;
 
-/** Imported public keys by the identity of the caller's array (a sender's signing key verifies every message), checked against a copy. */
-const importedPublicKeys = new WeakMap<Bytes, CachedPublicKey>();
+/**
+ * Imported public keys by curve and bytes, least recently used first. Sealing
+ * to a contact imports the contact's X25519 form (a fresh array each time)
+ * and a sender's signing key verifies every group message; both hit here.
+ * Public bytes only, so keeping them costs nothing in secrecy.
+ */
+const importedPublicKeys = new Map<string, KeyObject>();
 
 function publicKey(crv: 'X25519' | 'Ed25519', x: Bytes): KeyObject {
-  const cached = importedPublicKeys.get(x);
-  if (cached !== undefined && cached.crv === crv && cached.bytes.equals(x)) return cached.key;
+  const id = crv + Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex');
+  const cached = importedPublicKeys.get(id);
+  if (cached !== undefined) {
+    importedPublicKeys.delete(id);
+    importedPublicKeys.set(id, cached); // most recently used last
+    return cached;
+  }
   const key = createPublicKey({ key: { kty: 'OKP', crv, x: b64url(x) }, format: 'jwk' });
-  importedPublicKeys.set(x, { crv, bytes: Buffer.from(x), key });
+  if (importedPublicKeys.size >= PUBLIC_KEY_CACHE_SIZE) importedPublicKeys.delete(importedPublicKeys.keys().next().value as string);
+  importedPublicKeys.set(id, key);
   return key;
 }
 
@@ -205,7 +216,8 @@ export const nodeCryptoProvider: CryptoProvider = {
   aeadSeal,
   aeadOpen,
   hmacSha256: (key, data) => own(createHmac('sha256', key).update(data).digest()),
-  // Measured slower in node:crypto (hkdfSync builds a KeyObject per call): noble's stays.
+  // node's HKDF measured no faster here in situ (hkdfSync builds a KeyObject per call; A/B in
+  // bench/e2e-client-path.ts, within noise), so noble's stays.
   hkdfSha256: nobleProvider.hkdfSha256,
   // node's per-call overhead loses to noble below one SHA-256 block (measured crossover: 32–64 bytes).
   sha256: (data) => (data.length < NODE_SHA256_MIN_LENGTH ? nobleProvider.sha256(data) : own(createHash('sha256').update(data).digest())),

@@ -45,10 +45,16 @@ function staticKeys(dh: Bytes, chainKey: Bytes, sealedSender: Bytes): Bytes[] {
   return split(okm, 32, 12); // key, nonce
 }
 
+/** IK_self^x, the X25519 form of our identity key: derived once per cache (see StaticSecretCache), else per call. */
+function ownSecret(identity: IdentityKeys, cache: StaticSecretCache | undefined): Bytes {
+  const derive = () => ed25519SeedToX25519(identity.privateKey);
+  return cache === undefined ? derive() : cache.ownSecret(identity.publicKey, derive);
+}
+
 /** Step 4's DH(IK_self^x, IK_peer^x), through the cache when one is given. */
 function staticSecret(identity: IdentityKeys, peer: Bytes, cache: StaticSecretCache | undefined): Bytes {
-  const compute = () => x25519(ed25519SeedToX25519(identity.privateKey), ed25519PublicToX25519(peer));
-  return cache === undefined ? compute() : cache.get(peer, compute);
+  const compute = () => x25519(ownSecret(identity, cache), ed25519PublicToX25519(peer));
+  return cache === undefined ? compute() : cache.get(identity.publicKey, peer, compute);
 }
 
 export function seal(p: {
@@ -56,7 +62,7 @@ export function seal(p: {
   recipientIdentityKey: Bytes;
   content: Bytes;
   random: RandomSource;
-  /** Optional memo of static secrets belonging to `identity` (same bytes, fewer DH operations). */
+  /** Optional memo of `identity`'s sealed-sender secrets (same bytes, fewer DH and key derivations). */
   staticSecrets?: StaticSecretCache;
 }): Bytes {
   const recipientX = ed25519PublicToX25519(p.recipientIdentityKey);
@@ -82,7 +88,7 @@ function padContent(content: Bytes): Bytes {
 /** Opens an envelope addressed to `identity` and strips its padding, or throws (MALFORMED, INVALID_KEY, DECRYPT_FAILED). */
 export function unseal(p: { identity: IdentityKeys; envelope: Bytes; staticSecrets?: StaticSecretCache }): UnsealedContent {
   const env = decodeSealedEnvelope(p.envelope);
-  const ownX = ed25519SeedToX25519(p.identity.privateKey);
+  const ownX = ownSecret(p.identity, p.staticSecrets);
   const [chainKey, key1, nonce1] = ephemeralKeys(x25519(ownX, env.ephemeralKey), env.ephemeralKey, p.identity.publicKey) as [Bytes, Bytes, Bytes];
   const senderIdentityKey = aeadOpen(key1, nonce1, env.sealedSender, concatBytes(VERSION, env.ephemeralKey, p.identity.publicKey));
   if (senderIdentityKey.length !== 32) fail('MALFORMED', 'sealed sender identity has a bad length');

@@ -93,4 +93,26 @@ describe('sealed sender with a static-secret cache', () => {
     const fromCarol = seal({ identity: carol, recipientIdentityKey: bob.publicKey, content, random });
     expect(unseal({ identity: bob, envelope: fromCarol, staticSecrets: recipientCache }).senderIdentityKey).toEqual(carol.publicKey);
   });
+
+  it('derives its own X25519 key once, wipes it on clear, and starts over when shown another identity', () => {
+    const cache = new StaticSecretCache();
+    let derivations = 0;
+    const derive = () => { derivations++; return new Uint8Array(32).fill(7); };
+    const own = cache.ownSecret(bob.publicKey, derive);
+    expect(cache.ownSecret(bob.publicKey, derive)).toBe(own); // one stable array: the node provider's import cache hits
+    expect(derivations).toBe(1);
+    cache.get(bob.publicKey, alice.publicKey, () => new Uint8Array(32).fill(1));
+    // Alice's secrets never come from Bob's: the cache wipes Bob's and derives afresh.
+    expect(cache.ownSecret(alice.publicKey, derive)).not.toBe(own);
+    expect(own).toEqual(new Uint8Array(32));
+    expect(derivations).toBe(2);
+    expect(JSON.stringify(cache)).toContain('0 entries');
+    const mine = cache.ownSecret(alice.publicKey, derive);
+    cache.clear();
+    expect(mine).toEqual(new Uint8Array(32));
+    // Misused across identities, it still seals and opens correctly.
+    const sealed = seal({ identity: alice, recipientIdentityKey: bob.publicKey, content, random, staticSecrets: cache });
+    expect(unseal({ identity: bob, envelope: sealed, staticSecrets: cache }).content).toEqual(content);
+    expect(unseal({ identity: bob, envelope: sealed, staticSecrets: cache }).senderIdentityKey).toEqual(alice.publicKey);
+  });
 });
