@@ -35,6 +35,23 @@ describe.each(stores)('%s relay store', (_, make) => {
     await s.close();
   });
 
+  it('refuses a token at once after it is revoked or replaced, though it was just checked and held', async () => {
+    const s = await make();
+    const mailbox = systemRandom(16);
+    const [revoked, replaced, successor] = [systemRandom(32), systemRandom(32), systemRandom(32)];
+    await s.addToken(mailbox, revoked, undefined, 10);
+    await s.addToken(mailbox, replaced, undefined, 10);
+    await expect(s.hasTokens([{ mailbox, tokenHash: revoked }, { mailbox, tokenHash: replaced }])).resolves.toEqual([true, true]);
+    await expect(s.hasToken(mailbox, revoked)).resolves.toBe(true);
+    await Promise.all([s.revokeToken(mailbox, revoked), s.addToken(mailbox, successor, replaced, 10)]);
+    await expect(s.hasToken(mailbox, revoked)).resolves.toBe(false);
+    await expect(s.hasTokens([{ mailbox, tokenHash: replaced }, { mailbox, tokenHash: successor }])).resolves.toEqual([false, true]);
+    const quota = { maxEnvelopes: 100, maxBytes: 1 << 20, maxTotalDeliveries: 1000, maxTotalBytes: 1 << 30 };
+    const results = await s.enqueue(systemRandom(10), Number.MAX_SAFE_INTEGER, [{ mailbox, tokenHash: revoked }, { mailbox, tokenHash: replaced }], quota);
+    expect(results).toEqual([{ ok: false, code: 'TOKEN_REFUSED' }, { ok: false, code: 'TOKEN_REFUSED' }]);
+    await s.close();
+  });
+
   it('never reuses a delivery id after acks and stores a fan-out once', async () => {
     const s = await make();
     const a = { mailbox: systemRandom(16), tokenHash: systemRandom(32) };
