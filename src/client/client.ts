@@ -38,8 +38,8 @@ import type { BackoffOptions } from './transport/backoff.js';
 import type { ConnectionState, RelayApi, RelayHandlers } from './transport/relay-api.js';
 import { connectRelay } from './transport/relay-connection.js';
 import {
-  attachmentFor, downloadBytes, downloadFile, isFileSink, writableStreamSink, type FilePointer, type FileSink, type FileSource,
-  type SendFileOptions, type TransferOptions,
+  attachmentFor, createStickerPack, downloadBytes, downloadFile, isFileSink, StickerCache, writableStreamSink, type FilePointer,
+  type FileSink, type FileSource, type SendFileOptions, type StickerImage, type StickerInput, type StickerPackRef, type TransferOptions,
 } from './files/index.js';
 import { platformWebSocketFactory, type WebSocketFactory } from './transport/websocket.js';
 
@@ -73,6 +73,7 @@ export interface ClientOptions {
 
 export class Client {
   readonly #ctx: ClientContext;
+  readonly #stickers = new StickerCache();
   readonly #restored: boolean;
 
   private constructor(ctx: ClientContext, restored: boolean) {
@@ -224,6 +225,22 @@ export class Client {
   /** A small received file, whole, in memory (at most DOWNLOAD_BYTES_MAX). */
   downloadBytes(pointer: FilePointer, options: TransferOptions = {}): Promise<Uint8Array> {
     return downloadBytes(this.#open(), pointer, options);
+  }
+
+  /** Uploads a sticker pack (each image, then its manifest; client.md §2.5) to send stickers from. */
+  createStickerPack(title: string, stickers: readonly StickerInput[], options: TransferOptions = {}): Promise<StickerPackRef> {
+    return createStickerPack(this.#open(), title, stickers, options);
+  }
+
+  /** Sends sticker `index` of `pack` to a contact or a group. */
+  async sendSticker(target: string, pack: StickerPackRef, index: number): Promise<Content> {
+    const body: ContentBody = { type: 'sticker', pack: pack.pack, sticker: index };
+    return this.#open().groups.ids().includes(target) ? this.sendToGroup(target, body) : this.send(target, body);
+  }
+
+  /** The image of a received sticker (its pack's manifest and images are fetched once, then cached). */
+  stickerImage(sticker: Extract<ContentBody, { type: 'sticker' }>, options: TransferOptions = {}): Promise<StickerImage> {
+    return this.#stickers.image(this.#open(), sticker, options);
   }
 
   // ── groups ────────────────────────────────────────────────────────────────

@@ -13,5 +13,6 @@ export { platformWebSocketFactory, type WebSocketFactory, type WebSocketLike } f
 export type { BackoffOptions } from './transport/backoff.js';
 export {
   DOWNLOAD_BYTES_MAX, writableStreamSink, type FilePointer, type FileSink, type FileSource, type SendFileOptions, type TransferOptions,
-  type TransferProgress,
+  type TransferProgress, type StickerImage, type StickerInput, type StickerPackRef,
 } from './files/index.js';
+export type { FileRef } from '../wire/client/file-ref.js';

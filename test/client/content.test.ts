@@ -23,7 +23,7 @@ const examples: ContentBody[] = [
   { type: 'reaction', target: id(), emoji: '👍', remove: false },
   { type: 'receipt', receipt: 'read', ids: [id(), id()] },
   { type: 'typing', active: true },
-  { type: 'sticker', pack: random(16), packKey: random(32), sticker: 7 },
+  { type: 'sticker', pack: { id: random(16), key: random(32), digest: random(32), size: 1000, chunk: 65536, mime: 'application/vnd.parley.sticker-pack' }, sticker: 7 },
   { type: 'attachment', id: random(16), key: random(32), digest: random(32), size: 123456, chunk: 65536, mime: 'image/jpeg', name: 'cat.jpg', caption: 'a cat' },
   { type: 'custom', custom: 'app.example/coupon', payload: new Uint8Array([1, 2, 3]) },
   { type: 'custom', custom: 'com.pay.wallet/payment-request', payload: new Uint8Array(0) },

@@ -88,7 +88,7 @@ describe('parley chat (scripted stdin)', () => {
     expect(await bob.exit).toBe(0);
   }, 60_000);
 
-  it('sends a file with /file and a progress bar; /save writes it only once verified', async () => {
+  it('sends a file with /file and a progress bar; /save writes it only once verified; /stickerpack and /sticker send a sticker', async () => {
     const alice = chat('alice-files');
     const bob = chat('bob-files');
     await Promise.all([alice.waitFor(/^\* ready as alice-files$/), bob.waitFor(/^\* ready as bob-files$/)]);
@@ -110,6 +110,12 @@ describe('parley chat (scripted stdin)', () => {
     expect(existsSync(`${saved}.part`)).toBe(false);
     bob.type('/save 2');
     await bob.waitFor(/^error: no attachment 2/);
+    const sticker = join(tmp.dir, 'wave.webp');
+    writeFileSync(sticker, randomBytes(5000));
+    alice.type(`/stickerpack waves ${sticker} ${source}`);
+    await alice.waitFor(/^\* sticker pack waves: 2 stickers/);
+    alice.type('/sticker bob-files 2');
+    await bob.waitFor(/^\* sticker 😀: image\/png, 300000 bytes$/);
     alice.type('/quit');
     bob.type('/quit');
     expect(await alice.exit).toBe(0);

@@ -206,6 +206,40 @@ describe('files', () => {
     expect(sink.closed).toBe(false);
   });
 
+  it('sticker packs: the images and the manifest are uploaded once, a sticker arrives as pack + index, and the receiver fetches each blob once', async () => {
+    const images = [randomFile(3000), randomFile(70_000)];
+    const pack = await alice.createStickerPack('cats', [
+      { emoji: '😺', data: images[0] as Bytes, type: 'image/webp' },
+      { emoji: '😹', data: images[1] as Bytes, type: 'image/png' },
+    ]);
+    expect([pack.title, pack.count, pack.pack.mime]).toEqual(['cats', 2, 'application/vnd.parley.sticker-pack']);
+    const received = bob.next('message', (m) => m.content.body.type === 'sticker');
+    await alice.sendSticker(bobAtAlice, pack, 1);
+    const body = (await received).content.body;
+    if (body.type !== 'sticker') throw new Error('not a sticker');
+    expect(body.sticker).toBe(1);
+    const fetched: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+      fetched.push(String(input));
+      return realFetch(input, init);
+    }) as typeof fetch;
+    try {
+      const first = await bob.stickerImage(body);
+      expect([first.emoji, first.mime, same(first.bytes, images[1] as Bytes)]).toEqual(['😹', 'image/png', true]);
+      expect(fetched.length).toBe(2); // the manifest, then the image
+      const again = await bob.stickerImage(body);
+      expect(same(again.bytes, images[1] as Bytes)).toBe(true);
+      expect(fetched.length).toBe(2); // cached: no transfer
+      const other = await bob.stickerImage({ ...body, sticker: 0 });
+      expect([other.emoji, same(other.bytes, images[0] as Bytes)]).toEqual(['😺', true]);
+      expect(fetched.length).toBe(3); // the image only: the manifest is cached
+      expect(await bob.stickerImage({ ...body, sticker: 2 }).then(() => 'ok', (e: unknown) => (isClientError(e) ? e.code : String(e)))).toBe('INVALID_ARGUMENT');
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
   it('streams: the source is read at most one segment ahead of the relay, the sink trails verification by at most two chunks', async () => {
     const data = randomFile(40 * FILE_CHUNK_SIZE);
     let pulled = 0;

@@ -5,3 +5,4 @@ export { isFileSink, writableStreamSink, type FileSink } from './sink.js';
 export { sourceSize, type FileSource } from './source.js';
 export type { TransferOptions, TransferProgress } from './transfer.js';
 export { attachmentFor, type SendFileOptions } from './attachment.js';
+export { createStickerPack, MAX_STICKER_IMAGE_SIZE, StickerCache, type StickerImage, type StickerInput, type StickerPackRef } from './stickers.js';

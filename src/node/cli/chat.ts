@@ -49,6 +49,8 @@ const HELP = `commands:
   /history [contact]              stored messages
   /file <contact|#group> <path>   send a file (end-to-end encrypted, with a progress bar)
   /save <n> [path]                save received attachment n (numbered as they arrive)
+  /stickerpack <title> <image>…   upload a sticker pack
+  /sticker <contact|#group> <n>   send sticker n of your last pack
   /quit`;
 
 export async function runChat(o: ChatOptions): Promise<number> {
@@ -122,6 +124,8 @@ export async function runChat(o: ChatOptions): Promise<number> {
       case '/group': await groupCommand(rest); return true;
       case '/file': await files.send(rest[0] ?? '', rest.slice(1).join(' ')); return true;
       case '/save': await files.save(rest[0] ?? '', rest.slice(1).join(' ')); return true;
+      case '/stickerpack': await files.pack(rest[0] ?? '', rest.slice(1)); return true;
+      case '/sticker': await files.sticker(rest[0] ?? '', rest[1] ?? ''); return true;
       case '/channel': await channelCommand(rest); return true;
       case '/subscribe': say(`* subscribed through ${name((await client.subscribe(arg)).contact)}: the channel arrives shortly`); return true;
       case '/unsubscribe': await client.unsubscribe(findGroup(arg).id); say('* unsubscribed'); return true;

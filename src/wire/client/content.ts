@@ -17,16 +17,15 @@ import {
 import {
   CONTENT_VERSION, MAX_CONTENT_SIZE, MAX_CUSTOM_PAYLOAD, MAX_RECEIPT_IDS, MAX_TEXT_LENGTH, MESSAGE_ID_LENGTH,
 } from '../../constants.js';
-import {
-  FILE_DIGEST_LENGTH, FILE_KEY_LENGTH, FILE_MAX_CHUNK_SIZE, FILE_MAX_PREVIEW_SIZE, FILE_MAX_SIZE, FILE_MIN_CHUNK_SIZE,
-} from '../file-bounds.js';
+import { FILE_MAX_PREVIEW_SIZE } from '../file-bounds.js';
+import { FILE_REF_KEYS, fileRefFields, readFileRef, type FileRef } from './file-ref.js';
 
 export type ContentBody =
   | { readonly type: 'text'; readonly text: string; readonly replyTo?: Bytes; readonly quote?: string }
   | { readonly type: 'reaction'; readonly target: Bytes; readonly emoji: string; readonly remove: boolean }
   | { readonly type: 'receipt'; readonly receipt: 'delivered' | 'read'; readonly ids: readonly Bytes[] }
   | { readonly type: 'typing'; readonly active: boolean }
-  | { readonly type: 'sticker'; readonly pack: Bytes; readonly packKey: Bytes; readonly sticker: number }
+  | { readonly type: 'sticker'; readonly pack: FileRef; readonly sticker: number }
   | {
       readonly type: 'attachment'; readonly id: Bytes; readonly key: Bytes; readonly digest: Bytes; readonly size: number;
       readonly chunk: number; readonly mime: string; readonly name?: string; readonly caption?: string; readonly preview?: Bytes;
@@ -56,7 +55,6 @@ export function newContent(body: ContentBody, random: RandomSource, now: number 
 const WHAT = 'content';
 /** `namespace/name`: a reverse-DNS or domain namespace, a slash, a name (client.md §2.2). */
 const CUSTOM_TYPE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+\/[a-z0-9][a-z0-9._-]{0,63}$/;
-const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/;
 
 export function encodeContent(c: Content): Bytes {
   // Validate by decoding what we would send: one rule set for both directions.
@@ -76,9 +74,9 @@ function encodeBody(b: ContentBody): Record<string, unknown> {
     case 'reaction': return { target: b.target, emoji: b.emoji, remove: b.remove };
     case 'receipt': return { receipt: b.receipt, ids: [...b.ids] };
     case 'typing': return { active: b.active };
-    case 'sticker': return { pack: b.pack, packKey: b.packKey, sticker: b.sticker };
+    case 'sticker': return { pack: fileRefFields(b.pack), sticker: b.sticker };
     case 'attachment': {
-      const out: Record<string, unknown> = { id: b.id, key: b.key, digest: b.digest, size: b.size, chunk: b.chunk, mime: b.mime };
+      const out: Record<string, unknown> = fileRefFields(b);
       if (b.name !== undefined) out['name'] = b.name;
       if (b.caption !== undefined) out['caption'] = b.caption;
       if (b.preview !== undefined) out['preview'] = b.preview;
@@ -125,8 +123,10 @@ function decodeBody(type: string, value: unknown): ContentBody {
       return { type, active: readBoolean(m, w, 'active') };
     }
     case 'sticker': {
-      const m = readMap(value, w, ['pack', 'packKey', 'sticker']);
-      return { type, pack: readBytes(m, w, 'pack', 16), packKey: readBytes(m, w, 'packKey', 32), sticker: readUint(m, w, 'sticker', 0xffff) };
+      // The pack is its manifest's file (client.md §2.5); `sticker` indexes the manifest's list.
+      const m = readMap(value, w, ['pack', 'sticker']);
+      const pack = readFileRef(readMap(m['pack'], w, [...FILE_REF_KEYS]), w);
+      return { type, pack, sticker: readUint(m, w, 'sticker', 0xffff) };
     }
     case 'attachment': return decodeAttachment(value, w);
     case 'custom': {
@@ -141,17 +141,13 @@ function decodeBody(type: string, value: unknown): ContentBody {
 
 /** The file pointer of protocol.md §11.1 (bounds §11.5). */
 function decodeAttachment(value: unknown, w: string): ContentBody {
-  const m = readMap(value, w, ['id', 'key', 'digest', 'size', 'chunk', 'mime'], ['name', 'caption', 'preview']);
-  const mime = readString(m, w, 'mime', 128);
-  if (!MIME.test(mime)) fail('MALFORMED', `${w}: mime is not type/subtype`, { what: w });
+  const m = readMap(value, w, [...FILE_REF_KEYS], ['name', 'caption', 'preview']);
+  const file = readFileRef(m, w);
   const name = readOptional(m, 'name', () => nonEmpty(m, w, 'name', 255));
   const caption = readOptional(m, 'caption', () => readString(m, w, 'caption', 4096));
   const preview = readOptional(m, 'preview', () => readBytes(m, w, 'preview', { min: 1, max: FILE_MAX_PREVIEW_SIZE }));
-  const chunk = readUint(m, w, 'chunk', FILE_MAX_CHUNK_SIZE);
-  if (chunk < FILE_MIN_CHUNK_SIZE) fail('MALFORMED', `${w}: chunk size below ${FILE_MIN_CHUNK_SIZE}`, { what: w, field: 'chunk' });
   return {
-    type: 'attachment', id: readBytes(m, w, 'id', { min: 16, max: 64 }), key: readBytes(m, w, 'key', FILE_KEY_LENGTH),
-    digest: readBytes(m, w, 'digest', FILE_DIGEST_LENGTH), size: readUint(m, w, 'size', FILE_MAX_SIZE), chunk, mime,
+    type: 'attachment', ...file,
     ...(name !== undefined && { name }), ...(caption !== undefined && { caption }), ...(preview !== undefined && { preview }),
   };
 }
