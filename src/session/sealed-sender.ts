@@ -35,13 +35,17 @@ export interface UnsealedContent {
   readonly content: Bytes;
 }
 
+/** The two layers' HKDF info labels, encoded once. */
+const EPHEMERAL_INFO = utf8(SEALED_EPHEMERAL_INFO);
+const STATIC_INFO = utf8(SEALED_STATIC_INFO);
+
 function ephemeralKeys(dh: Bytes, ephemeralKey: Bytes, recipientIdentityKey: Bytes): Bytes[] {
-  const okm = hkdf(dh, concatBytes(ephemeralKey, recipientIdentityKey), utf8(SEALED_EPHEMERAL_INFO), 76);
+  const okm = hkdf(dh, concatBytes(ephemeralKey, recipientIdentityKey), EPHEMERAL_INFO, 76);
   return split(okm, 32, 32, 12); // chainKey, key, nonce
 }
 
 function staticKeys(dh: Bytes, chainKey: Bytes, sealedSender: Bytes): Bytes[] {
-  const okm = hkdf(dh, concatBytes(chainKey, sealedSender), utf8(SEALED_STATIC_INFO), 44);
+  const okm = hkdf(dh, concatBytes(chainKey, sealedSender), STATIC_INFO, 44);
   return split(okm, 32, 12); // key, nonce
 }
 
