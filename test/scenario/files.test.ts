@@ -258,6 +258,12 @@ describe('files', () => {
       onProgress: (p) => { acked = (p.done / SEALED_CHUNK) * FILE_CHUNK_SIZE; },
     });
     expect(maxAhead).toBeLessThanOrEqual(UPLOAD_SEGMENT_BYTES + 2 * FILE_CHUNK_SIZE);
+    // A whole file handed over as one array is still sealed a segment at a time: the progress shows every segment.
+    const segments: number[] = [];
+    const big = nextPointer(bob);
+    await alice.sendFile(bobAtAlice, data, { type: 'application/octet-stream', onProgress: (p) => segments.push(p.done) });
+    await big;
+    expect(segments.length).toBeGreaterThanOrEqual(Math.floor(data.length / UPLOAD_SEGMENT_BYTES));
     const pointer = await received;
     // A slow sink: the download must wait for it rather than verify (and hold) ever more of the blob.
     let verifiedChunks = 0;

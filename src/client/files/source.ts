@@ -4,9 +4,16 @@
  * Uint8Array (a Node Readable is one). Nothing is read ahead: the uploader
  * pulls a piece only when it has room for it.
  */
+import { FILE_CHUNK_SIZE } from '../../file/index.js';
 import { ClientError } from '../errors.js';
 
 export type FileSource = Uint8Array | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/**
+ * Pieces are handed on at most one chunk long (views, not copies), so the uploader's segment never
+ * overshoots by more than a chunk, even for a whole file given as one array.
+ */
+const MAX_PIECE = FILE_CHUNK_SIZE;
 
 /** The file's size: known for bytes and Blobs, stated by the caller for streams. */
 export function sourceSize(source: FileSource, stated: number | undefined): number {
@@ -20,6 +27,12 @@ export function sourceSize(source: FileSource, stated: number | undefined): numb
 }
 
 export async function* readSource(source: FileSource): AsyncIterable<Uint8Array> {
+  for await (const piece of pieces(source)) {
+    for (let at = 0; at < piece.length; at += MAX_PIECE) yield piece.subarray(at, at + MAX_PIECE);
+  }
+}
+
+async function* pieces(source: FileSource): AsyncIterable<Uint8Array> {
   if (source instanceof Uint8Array) {
     yield source;
     return;
