@@ -21,7 +21,7 @@ describe('nodeWritableSink', () => {
     const aborted = nodeWritableSink(stream);
     await aborted.write(new Uint8Array([1]));
     await aborted.abort(new Error('tampered'));
-    await new Promise((resolve) => stream.once('close', resolve));
+    await new Promise<void>((resolve) => stream.once('close', () => resolve()));
     expect(stream.destroyed).toBe(true);
 
     const failing = nodeWritableSink(createWriteStream(join(dir, 'missing', 'x.bin')));
