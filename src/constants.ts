@@ -118,8 +118,14 @@ export const MAX_RETIRED_BASES = 64;
 // (section owned by src/group)
 /** Length of a group id (random, chosen by the creator) (§8.1). */
 export const GROUP_ID_LENGTH = 16;
-/** Most members of one group or channel, creator included (§8.1). */
+/** Most members of one group, creator included, and most admins of one channel (§8.1). */
 export const MAX_GROUP_MEMBERS = 1000;
+/**
+ * Most members of one channel (admins and readers), creator included (§8.1). Only an admin holds the full
+ * list (a reader's view is the admins and itself): ~41 bytes per reader in its group session, ~34 more while
+ * the reader waits for the sender key, ~90 in its roster — ~5 MB of state at this bound (bench/channel.ts).
+ */
+export const MAX_CHANNEL_MEMBERS = 32_768;
 /** Most message keys one sender chain may skip in a single decrypt (checked before deriving any) (§8.5). */
 export const GROUP_MAX_SKIP = 1000;
 /** Global cap on stored skipped group message keys of one group session; oldest evicted first (§8.5). */
@@ -253,8 +259,8 @@ export const MAX_GROUP_CONTROL_MESSAGE_SIZE = 1024 * 1024;
 export const MAX_TOKEN_EPOCH = 0xffffffff;
 /** Largest stored contact record (client.md §4.3). */
 export const MAX_CONTACT_RECORD_SIZE = 4096;
-/** Most recipients of one outbox entry (a group fan-out, client.md §5.1). */
-export const MAX_OUTBOX_RECIPIENTS = 4096;
+/** Most recipients of one outbox entry (a group or channel fan-out, client.md §5.1): sent in fanouts of ≤ RELAY_MAX_FANOUT. */
+export const MAX_OUTBOX_RECIPIENTS = MAX_CHANNEL_MEMBERS;
 
 // ── shared bytes ─────────────────────────────────────────────────────────────
 

@@ -8,11 +8,11 @@
  * This file: creation, joining, and membership changes with their effects on
  * keys (rotation after a member leaves, pending distribution after one joins).
  */
-import { GROUP_ID_LENGTH, MAX_GROUP_MEMBERS, ZERO_32 } from '../constants.js';
+import { GROUP_ID_LENGTH, ZERO_32 } from '../constants.js';
 import { fail } from '../errors.js';
 import { equalBytes, redact, type Bytes, type Ed25519KeyPair, type RandomSource } from '../crypto/index.js';
 import type { GroupChangeBody, GroupMemberEntry, GroupMode } from '../wire/index.js';
-import { checkMembers, mayPost, roleOf, sortMembers, type GroupState } from './group-state.js';
+import { checkMembers, maxMembers, mayPost, roleOf, sortMembers, type GroupState } from './group-state.js';
 import { applyGroupChange, createGroupChange, type ChangeRequest } from './membership.js';
 import { removeChainsOf, type ReceiverChain, type SkippedGroupKey } from './receiver-chain.js';
 import type { SenderKeyState } from './sender-key.js';
@@ -44,7 +44,7 @@ export interface CreateGroupParams {
 /** §8.8: a new group at epoch 0 (draws the 16-byte group id); the welcome goes to every other member. */
 export function createGroup(p: CreateGroupParams): { session: GroupSession; welcome: Bytes } {
   if (p.members.some((m) => equalBytes(m.identityKey, p.identity.publicKey))) fail('INVALID_STATE', 'the creator is listed among the members');
-  if (p.members.length + 1 > MAX_GROUP_MEMBERS) fail('INVALID_STATE', 'too many members', { got: p.members.length + 1, max: MAX_GROUP_MEMBERS });
+  if (p.members.length + 1 > maxMembers(p.mode)) fail('INVALID_STATE', 'too many members', { got: p.members.length + 1, max: maxMembers(p.mode) });
   const members = sortMembers([...p.members, { identityKey: p.identity.publicKey, role: 'admin' }]);
   checkMembers(p.mode, members, 'INVALID_STATE');
   const group: GroupState = { groupId: p.random(GROUP_ID_LENGTH), mode: p.mode, epoch: 0, parentHash: ZERO_32.slice(), changeDigest: ZERO_32.slice(), members };

@@ -3,7 +3,7 @@
  * and the hash chain over states. Members are kept sorted by identity key
  * (ascending bytes), so lookups are binary searches and the hash is canonical.
  */
-import { GROUP_STATE_HASH_LABEL, MAX_GROUP_MEMBERS } from '../constants.js';
+import { GROUP_STATE_HASH_LABEL, MAX_CHANNEL_MEMBERS, MAX_GROUP_MEMBERS } from '../constants.js';
 import { fail } from '../errors.js';
 import { compareBytes, concatBytes, sha256, uintToBytes, utf8, type Bytes } from '../crypto/index.js';
 import type { GroupMemberEntry, GroupMode, GroupRole, GroupStateFields } from '../wire/index.js';
@@ -34,12 +34,20 @@ export function groupStateHash(s: GroupState): Bytes {
 const HASHES = new WeakMap<GroupState, Bytes>();
 
 function computeStateHash(s: GroupState): Bytes {
-  const parts: Bytes[] = [
+  const head = concatBytes(
     utf8(GROUP_STATE_HASH_LABEL), s.groupId, Uint8Array.of(MODE_BYTE[s.mode]), uintToBytes(s.epoch, 4),
     s.parentHash, s.changeDigest, uintToBytes(s.members.length, 4),
-  ];
-  for (const m of s.members) parts.push(m.identityKey, Uint8Array.of(ROLE_BYTE[m.role]));
-  return sha256(concatBytes(...parts));
+  );
+  // Written in place, not spread into concatBytes: a channel's tens of thousands of members exceed the call stack.
+  const input = new Uint8Array(head.length + s.members.length * 33);
+  input.set(head);
+  let at = head.length;
+  for (const m of s.members) {
+    input.set(m.identityKey, at);
+    input[at + 32] = ROLE_BYTE[m.role];
+    at += 33;
+  }
+  return sha256(input);
 }
 
 /** Index of `identityKey` in the sorted member list, or −1. */
@@ -75,9 +83,23 @@ export function roleAllowed(mode: GroupMode, role: GroupRole): boolean {
   return role === 'admin' || role === baseRole(mode);
 }
 
+/** §8.1: most members of a group or channel (a channel's readers never see each other, so it holds more). */
+export function maxMembers(mode: GroupMode): number {
+  return mode === 'group' ? MAX_GROUP_MEMBERS : MAX_CHANNEL_MEMBERS;
+}
+
+/** §8.1: a channel has at most MAX_GROUP_MEMBERS admins (an admin's welcome and roster list everyone). */
+export function adminCount(members: readonly GroupMemberEntry[]): number {
+  let n = 0;
+  for (const m of members) if (m.role === 'admin') n++;
+  return n;
+}
+
 /** Checks the member list invariants (sorted, unique, roles of the mode, bounded) or throws `code`. */
 export function checkMembers(mode: GroupMode, members: readonly GroupMemberEntry[], code: 'INVALID_STATE' | 'MALFORMED'): void {
-  if (members.length > MAX_GROUP_MEMBERS) fail(code, 'too many members', { got: members.length, max: MAX_GROUP_MEMBERS });
+  if (members.length > maxMembers(mode)) fail(code, 'too many members', { got: members.length, max: maxMembers(mode) });
+  const admins = adminCount(members);
+  if (admins > MAX_GROUP_MEMBERS) fail(code, 'too many admins', { got: admins, max: MAX_GROUP_MEMBERS });
   for (let i = 0; i < members.length; i++) {
     const m = members[i] as GroupMemberEntry;
     if (m.identityKey.length !== 32) fail(code, 'member identity key must be 32 bytes');

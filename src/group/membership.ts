@@ -11,7 +11,7 @@ import {
   decodeGroupChange, encodeGroupChangeBody, encodeSignedGroupControl,
   type GroupChangeBody, type GroupOperation, type GroupRole,
 } from '../wire/index.js';
-import { baseRole, groupStateHash, roleOf, withMember, withoutMember, type GroupState } from './group-state.js';
+import { adminCount, baseRole, groupStateHash, maxMembers, roleOf, withMember, withoutMember, type GroupState } from './group-state.js';
 
 export interface ChangeRequest {
   readonly operation: GroupOperation;
@@ -66,6 +66,11 @@ function invalid(message: string): never {
   return fail('INVALID_STATE', `group change: ${message}`);
 }
 
+/** §8.1: a channel holds at most MAX_GROUP_MEMBERS admins (a group's member bound already implies it). */
+function checkAdminRoom(state: GroupState): void {
+  if (adminCount(state.members) >= MAX_GROUP_MEMBERS) invalid('the channel has the most admins it may have');
+}
+
 /** §8.7 operation rules: who may do what to whom, in which mode, with which resulting role. */
 function checkOperation(state: GroupState, c: GroupChangeBody): void {
   const actorRole = roleOf(state, c.actor);
@@ -80,7 +85,8 @@ function checkOperation(state: GroupState, c: GroupChangeBody): void {
     case 'subscribe':
       requireAdmin();
       if (targetRole !== null) invalid('the target is already a member');
-      if (state.members.length >= MAX_GROUP_MEMBERS) invalid('the group is full');
+      if (state.members.length >= maxMembers(state.mode)) invalid('the group is full');
+      if (c.role === 'admin') checkAdminRoom(state);
       if (c.operation === 'subscribe' && (state.mode !== 'channel' || c.role !== 'reader')) invalid('subscribe adds a reader to a channel');
       if (c.operation === 'add' && (c.role === null || c.role === 'reader' || (state.mode === 'channel' && c.role !== 'admin'))) {
         invalid('add gives a role of the mode (a channel adds admins; readers subscribe)');
@@ -101,6 +107,7 @@ function checkOperation(state: GroupState, c: GroupChangeBody): void {
     case 'promote':
       requireAdmin();
       if (requireTarget() === 'admin' || c.role !== 'admin') invalid('promote makes a non-admin an admin');
+      checkAdminRoom(state);
       return;
     case 'demote':
       requireAdmin();

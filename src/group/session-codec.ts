@@ -4,7 +4,7 @@
  * lengths (MALFORMED), then the invariants the algorithms rely on (INVALID_STATE).
  */
 import {
-  GROUP_ID_LENGTH, GROUP_MAX_SKIPPED_KEYS, MAX_CHAIN_INDEX, MAX_GROUP_MEMBERS, MAX_GROUP_STATE_SIZE, MAX_SENDER_KEYS_PER_MEMBER,
+  GROUP_ID_LENGTH, GROUP_MAX_SKIPPED_KEYS, MAX_CHAIN_INDEX, MAX_CHANNEL_MEMBERS, MAX_GROUP_STATE_SIZE, MAX_SENDER_KEYS_PER_MEMBER,
 } from '../constants.js';
 import { fail } from '../errors.js';
 import { ed25519PublicKey, equalBytes, redact, toHex, type Bytes } from '../crypto/index.js';
@@ -19,7 +19,8 @@ import { decodeState, encodeState } from '../wire/state-envelope.js';
 
 const KIND = 'group-session';
 const WHAT = 'group session';
-const MAX_CHAINS = MAX_GROUP_MEMBERS * MAX_SENDER_KEYS_PER_MEMBER;
+/** Counts only: the bytes are bounded by MAX_GROUP_STATE_SIZE (a demoted channel admin keeps its chains). */
+const MAX_CHAINS = MAX_CHANNEL_MEMBERS * MAX_SENDER_KEYS_PER_MEMBER;
 /** A chain's iteration may reach 2^32 (after the message with iteration 2^32 − 1). */
 const MAX_ITERATION = MAX_CHAIN_INDEX + 1;
 
@@ -123,7 +124,7 @@ export function decodeGroupSession(bytes: Bytes): GroupSession {
     self: readBytes(map, WHAT, 'self', 32),
     group,
     senderKey: readSenderKey(map['sk'], group.groupId),
-    pendingRecipients: readArray(map, WHAT, 'pending', MAX_GROUP_MEMBERS).map((r) => checkBytes(r, WHAT, 'pending', 32)),
+    pendingRecipients: readArray(map, WHAT, 'pending', MAX_CHANNEL_MEMBERS).map((r) => checkBytes(r, WHAT, 'pending', 32)),
     receiverChains: readChains(map),
     skippedMessageKeys: readSkipped(map),
   };

@@ -6,7 +6,7 @@
  *   change  = { g: bin(16), e: uint32, p: bin(32), o: str op, t: bin(32), r: str role | nil, a: bin(32) }
  *   welcome = { g: bin(16), m: str mode, e: uint32, p: bin(32), d: bin(32), ms: [[bin(32), str role], …], a: bin(32) }
  */
-import { GROUP_ID_LENGTH, MAX_CHAIN_INDEX, MAX_GROUP_CONTROL_SIZE, MAX_GROUP_MEMBERS, PROTOCOL_VERSION } from '../constants.js';
+import { GROUP_ID_LENGTH, MAX_CHAIN_INDEX, MAX_CHANNEL_MEMBERS, MAX_GROUP_CONTROL_SIZE, PROTOCOL_VERSION } from '../constants.js';
 import type { Bytes } from '../crypto/index.js';
 import { fail } from '../errors.js';
 import { checkBytes, decodeMsgpack, encodeMsgpack, readArray, readBytes, readMap, readUint, readVersion, type WireMap } from './codec.js';
@@ -109,7 +109,8 @@ export function encodeGroupWelcomeBody(w: GroupWelcomeBody): Bytes {
 
 /** Reads `[bin(32), str role]` member entries (shared with the group session codec). */
 export function readGroupMembers(map: WireMap, what: string, field: string): GroupMemberEntry[] {
-  return readArray(map, what, field, MAX_GROUP_MEMBERS).map((entry) => {
+  // The bound of the mode (MAX_GROUP_MEMBERS for a group) is checked once the mode is known (checkMembers).
+  return readArray(map, what, field, MAX_CHANNEL_MEMBERS).map((entry) => {
     if (!Array.isArray(entry) || entry.length !== 2) fail('MALFORMED', `${what}: ${field} entry is not a pair`, { what, field });
     return { identityKey: checkBytes(entry[0], what, field, 32), role: readEnum(entry[1], what, field, GROUP_ROLES) };
   });

@@ -11,18 +11,11 @@ import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
 import { loadOrCreateKeyFile, SqliteStore } from '../../src/node/index.js';
 import { NAMESPACES } from '../../src/store/index.js';
 import { decodeGroupRecord } from '../../src/wire/client/group-control.js';
+import { until } from './channel-fixture.js';
 import { befriend, openClient, relayPerFile, text } from './helpers.js';
 
 const file = relayPerFile('parley-channel-');
 const { tmp, open } = file;
-
-async function until(f: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Every value a closed client stored, decrypted by its store. */
 async function storedValues(name: string): Promise<Bytes[]> {

@@ -9,11 +9,11 @@ import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { sendPayload } from '../messaging/send.js';
 import type { Group } from './book.js';
-import { currentToken, peerOf } from './roster.js';
+import { currentToken, peerOf, rosterEntry } from './roster.js';
 
 /** The member with its current group token, or undefined while that token is unknown or replaced. */
 export function peerIn(ctx: ClientContext, g: Group, identityKey: Bytes): Peer | undefined {
-  const e = g.record.roster.find((r) => equalBytes(r.identityKey, identityKey));
+  const e = rosterEntry(g.record.roster, identityKey);
   const token = currentToken(e, g.record.rotation);
   if (e === undefined || token === undefined) return undefined;
   const contact = ctx.contacts.byIdentityKey(identityKey);
@@ -23,7 +23,7 @@ export function peerIn(ctx: ClientContext, g: Group, identityKey: Bytes): Peer |
 /** For control messages: the current group token, else the contact's own token, else the last group token we knew. */
 export function reach(ctx: ClientContext, g: Group, identityKey: Bytes): Peer | undefined {
   const contact = ctx.contacts.byIdentityKey(identityKey);
-  const e = g.record.roster.find((r) => equalBytes(r.identityKey, identityKey));
+  const e = rosterEntry(g.record.roster, identityKey);
   const stale = e?.token !== undefined ? { ...(contact ?? peerOf(e)), mailbox: e.mailbox, token: e.token } : undefined;
   return peerIn(ctx, g, identityKey) ?? (contact?.token !== undefined && !contact.blocked ? contact : stale);
 }

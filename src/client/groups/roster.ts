@@ -11,6 +11,27 @@ import type { Contact } from '../../wire/client/contact.js';
 import type { RosterEntry } from '../../wire/client/group-control.js';
 import type { Peer } from '../contacts/peer.js';
 
+/** Roster entries by identity key (hex), built once per roster array (rosters are replaced, never mutated). */
+const INDEXES = new WeakMap<readonly RosterEntry[], ReadonlyMap<string, RosterEntry>>();
+
+/**
+ * The entry of `identityKey` in `roster`: a map lookup, so a post to a channel of n readers costs O(n), not O(n²)
+ * (an admin's roster lists every reader). A duplicated key keeps its first entry, as a linear search would.
+ */
+export function rosterEntry(roster: readonly RosterEntry[], identityKey: Bytes): RosterEntry | undefined {
+  let index = INDEXES.get(roster);
+  if (index === undefined) {
+    const map = new Map<string, RosterEntry>();
+    for (const e of roster) {
+      const k = toHex(e.identityKey);
+      if (!map.has(k)) map.set(k, e);
+    }
+    INDEXES.set(roster, map);
+    index = map;
+  }
+  return index.get(toHex(identityKey));
+}
+
 /** The entry's token, if it is current at rotation epoch `rotation`. */
 export function currentToken(e: RosterEntry | undefined, rotation: number): Bytes | undefined {
   return e?.token !== undefined && e.epoch >= rotation ? e.token : undefined;
@@ -36,9 +57,9 @@ export function peerOf(e: { identityKey: Bytes; mailbox: Bytes; token?: Bytes; n
  */
 export function mergeRoster(incoming: readonly RosterEntry[], known: readonly RosterEntry[], session: GroupSession, self: Bytes): RosterEntry[] {
   return session.group.members.map((m) => {
-    const mine = known.find((e) => equalBytes(e.identityKey, m.identityKey));
+    const mine = rosterEntry(known, m.identityKey);
     if (equalBytes(m.identityKey, self) && mine !== undefined) return mine;
-    const theirs = incoming.find((e) => equalBytes(e.identityKey, m.identityKey));
+    const theirs = rosterEntry(incoming, m.identityKey);
     if (theirs === undefined) return mine ?? { identityKey: m.identityKey, mailbox: new Uint8Array(1), epoch: 0 };
     if (mine?.token !== undefined && (theirs.token === undefined || mine.epoch > theirs.epoch)) return mine;
     return theirs;

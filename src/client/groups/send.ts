@@ -1,8 +1,9 @@
 /**
  * Sending to a group (spec/client.md §6.2): distribute our sender key to
  * members who lack it (owed to those whose token is not known yet), then
- * commit one group message with its outbox entry and upload it once for the
- * relay to fan out.
+ * take a slot of the group (backpressure, §5.5), commit one group message
+ * with its outbox entry and upload it once for the relay to fan out (in
+ * requests of at most RELAY_MAX_FANOUT recipients, outbox.ts).
  */
 import { equalBytes, type Bytes } from '../../crypto/index.js';
 import { groupEncrypt, prepareSend } from '../../group/index.js';
@@ -16,10 +17,38 @@ import { othersIn, peerIn, sendControl } from './reach.js';
 import { commitGroup } from './state.js';
 import { adminsOf, askForChanges, isBehind } from './sync.js';
 
+/** The admission key of a group's posts (§5.5): one fan-out entry per post, at most OUTBOX_QUEUE_PER_MAILBOX per group. */
+export function groupSlotKey(id: string): string {
+  return `group:${id}`;
+}
+
 export async function sendToGroup(ctx: ClientContext, id: string, content: Content): Promise<void> {
   refuseWhileBehind(ctx, id);
   await distributeSenderKey(ctx, id);
-  const key = await ctx.lane.run(async () => {
+  // Taken after the distributions (which take their members' slots), so a post never holds one while waiting for another.
+  const admitted = ctx.outbox.admit(groupSlotKey(id));
+  const slot = admitted instanceof Promise ? await admitted : admitted;
+  let staged: string | undefined;
+  let key: string | undefined;
+  try {
+    key = await post(ctx, id, content, (k) => { staged = k; });
+  } catch (e) {
+    if (staged !== undefined) ctx.outbox.unstage(staged);
+    slot.release();
+    throw e;
+  }
+  if (key === undefined) {
+    slot.release();
+    return;
+  }
+  const done = ctx.outbox.waitFor(key, slot);
+  ctx.outbox.pump();
+  await done;
+}
+
+/** Encrypts and commits one post with its fan-out entry; its outbox key, or undefined when there is nobody to send it to. */
+function post(ctx: ClientContext, id: string, content: Content, stage: (key: string) => void): Promise<string | undefined> {
+  return ctx.lane.run(async () => {
     refuseWhileBehind(ctx, id);
     const g = ctx.groups.get(id);
     const { session, message } = groupEncrypt(g.session, encodeContent(content));
@@ -30,13 +59,11 @@ export async function sendToGroup(ctx: ClientContext, id: string, content: Conte
     }
     const key = ctx.outbox.nextKey();
     const entry = ctx.outbox.entry(key, { id: content.id, to: id, recipients, envelope: encodeRelayEnvelope({ kind: 'group', data: message }), fanout: true });
+    if (recipients.length > 0) stage(key);
+    else ctx.outbox.unstage(key);
     await commitGroup(ctx, id, { ...g, session }, recipients.length > 0 ? [entry] : []);
     return recipients.length > 0 ? key : undefined;
   });
-  if (key === undefined) return;
-  const done = ctx.outbox.waitFor(key);
-  ctx.outbox.pump();
-  await done;
 }
 
 /**

@@ -14,7 +14,7 @@
  * per message instead of two. A crash before they are written only resends
  * envelopes the recipient drops as replays (§5.1, §7.1).
  */
-import { OUTBOX_FULL_ATTEMPTS, OUTBOX_IN_FLIGHT_MAX, OUTBOX_RETRY_BASE_MS, OUTBOX_RETRY_MAX_MS, OUTBOX_WINDOW } from '../../constants.js';
+import { OUTBOX_FULL_ATTEMPTS, OUTBOX_IN_FLIGHT_MAX, OUTBOX_RETRY_BASE_MS, OUTBOX_RETRY_MAX_MS, OUTBOX_WINDOW, RELAY_MAX_FANOUT } from '../../constants.js';
 import { toHex } from '../../crypto/index.js';
 import { del, put, type StoreWrite } from '../../store/index.js';
 import { decodeOutboxRecord, encodeOutboxRecord, type OutboxRecord } from '../../wire/client/records.js';
@@ -201,7 +201,7 @@ export class Outbox {
     const record = entry.record;
     let results: readonly FanoutResult[] | undefined;
     try {
-      if (record.fanout) results = await relay.fanout(record.recipients, record.envelope);
+      if (record.fanout) results = await this.#fanout(record);
       // A late `ok` to a request that timed out still ends the entry (§5.4).
       else await relay.send(record.recipients[0] as Recipient, record.envelope, (late) => { if (late === 'ok') this.#end(key, [], 1); });
     } catch (e) {
@@ -210,6 +210,28 @@ export class Outbox {
     }
     if (results === undefined) this.#end(key, [], 1);
     else await this.#onFanout(key, entry, results);
+  }
+
+  /**
+   * One fan-out in requests of at most RELAY_MAX_FANOUT recipients, one after the other (a channel has more
+   * readers than one request may name). A failed request after the first ends the attempt: its recipients and
+   * the later ones get its relay code (or UNAVAILABLE when no answer came), so each is judged like a
+   * per-recipient refusal and only they are tried again. A failure of the first request is the entry's error.
+   */
+  async #fanout(record: OutboxRecord): Promise<readonly FanoutResult[]> {
+    const all = record.recipients;
+    const results: FanoutResult[] = [];
+    for (let at = 0; at < all.length; at += RELAY_MAX_FANOUT) {
+      try {
+        results.push(...(await this.#ctx.relay.fanout(all.slice(at, at + RELAY_MAX_FANOUT), record.envelope)));
+      } catch (e) {
+        if (at === 0) throw e;
+        const code = isClientError(e, 'RELAY_ERROR') ? String(e.details['relayCode']) : 'UNAVAILABLE';
+        while (results.length < all.length) results.push({ ok: false, code });
+        break;
+      }
+    }
+    return results;
   }
 
   #onError(key: string, entry: Entry, e: unknown): void {

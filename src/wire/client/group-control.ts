@@ -18,7 +18,7 @@
  * (`rk`: the epoch of the last removal or leave); older tokens were replaced.
  */
 import {
-  CONTENT_VERSION, GROUP_CHANGE_LOG_MAX, MAX_DISPLAY_NAME_LENGTH, MAX_GROUP_CONTROL_MESSAGE_SIZE, MAX_GROUP_CONTROL_SIZE, MAX_GROUP_MEMBERS,
+  CONTENT_VERSION, GROUP_CHANGE_LOG_MAX, MAX_DISPLAY_NAME_LENGTH, MAX_GROUP_CONTROL_MESSAGE_SIZE, MAX_GROUP_CONTROL_SIZE, MAX_CHANNEL_MEMBERS,
   MAX_TOKEN_EPOCH,
 } from '../../constants.js';
 import type { Bytes } from '../../crypto/index.js';
@@ -59,7 +59,7 @@ export function encodeRoster(r: readonly RosterEntry[]): unknown[] {
 }
 
 export function decodeRoster(value: unknown, what: string): RosterEntry[] {
-  if (!Array.isArray(value) || value.length > MAX_GROUP_MEMBERS) fail('MALFORMED', `${what}: bad roster`, { what });
+  if (!Array.isArray(value) || value.length > MAX_CHANNEL_MEMBERS) fail('MALFORMED', `${what}: bad roster`, { what });
   return value.map((e: unknown) => {
     if (!Array.isArray(e) || (e.length !== 4 && e.length !== 5)) return fail('MALFORMED', `${what}: bad roster entry`, { what });
     const [ik, mb, tok, name, epoch = 0] = e as unknown[];
@@ -168,7 +168,7 @@ export function encodeGroupRecord(g: GroupRecord): Bytes {
 
 export function decodeGroupRecord(bytes: Bytes): GroupRecord {
   const m = readMap(decodeState(bytes, 'group', 16 * MAX, 'group record'), 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk', 'log', 'seen', 'sat']);
-  const owed = readArray(m, 'group record', 'owed', MAX_GROUP_MEMBERS).map((o) => {
+  const owed = readArray(m, 'group record', 'owed', MAX_CHANNEL_MEMBERS).map((o) => {
     if (!Array.isArray(o) || o.length !== 2) return fail('INVALID_STATE', 'group record: bad owed entry');
     return { identityKey: checkBytes(o[0], 'group record', 'owed', 32), distribution: checkBytes(o[1], 'group record', 'owed', { min: 1, max: MAX }) };
   });
