@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { ATTACK_MS, attackMethod, attackTable, runAttackBench } from './attack.js';
 import { bundleSection, measureBundle } from './bundle-size.js';
 import { channelSection, runChannelBench } from './channel.js';
+import { channelRelaySection, runChannelRelayBench } from './channel-relay.js';
 import { measureInterleaved, type Prepare, type Rate } from './harness.js';
 import { runE2eBench } from './e2e.js';
 import { filesSection, FILE_SIZES_MIB, runFilesBench } from './files.js';
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
 
   log('channels: the account\'s costs');
   const channels = channelSection(runChannelBench(log));
+  const channelsRelay = await runChannelRelayBench(log).then(channelRelaySection, (e: unknown) => `Could not run: ${e instanceof Error ? e.message : String(e)}`);
 
   log('files end to end');
   const files = filesSection(await runFilesBench(log).catch((e: unknown) => (e instanceof Error ? e.message : String(e))));
@@ -201,6 +203,10 @@ ${typeof relay.cluster === 'string' ? `Could not run: ${relay.cluster}` : `${clu
 ## Channels: the account's post and subscription costs (same run; bench/channel.ts)
 
 ${channels}
+
+Through a real relay process, 1,000 subscribers (bench/channel-relay.ts):
+
+${channelsRelay}
 
 ## Files end to end (same run; ${FILE_SIZES_MIB.join(' and ')} MiB; bench/files.ts)
 
