@@ -18,8 +18,12 @@ function contains(haystack: Buffer, needle: Bytes): boolean {
   return haystack.indexOf(Buffer.from(needle)) !== -1;
 }
 
+/** Every file under the relay's data directory (the database, its WAL, the blob store's tree), concatenated. */
 function relayFiles(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
+  return Buffer.concat(readdirSync(dir, { withFileTypes: true }).map((e) => {
+    const path = join(dir, e.name);
+    return e.isDirectory() ? relayFiles(path) : readFileSync(path);
+  }));
 }
 
 describe('relay blindness', () => {
