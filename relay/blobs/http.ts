@@ -4,6 +4,7 @@
  *   HEAD /v1/uploads/<id>   Authorization: Bearer <grant>  → 204, Upload-Offset: bytes held
  *   PUT  /v1/uploads/<id>   Authorization, Upload-Offset, Content-Length[, Parley-Digest on the last]
  *                           → 204 (more to come) or 201 (complete), Upload-Offset
+ *   DELETE /v1/uploads/<id> Authorization  → 204: the pending upload and its reservation are dropped
  *   GET  /v1/blobs/<id>     [Range: bytes=a- | bytes=a-b]  → 200 or 206; HEAD the same without a body
  *
  * Every refusal is a status and `{ "code" }` (errors.ts). Bodies are streamed
@@ -41,14 +42,19 @@ async function serve(blobs: BlobService, kind: 'uploads' | 'blobs', id: string, 
     return;
   }
   if (kind === 'uploads' && method === 'PUT') return upload(blobs, id, req, res);
+  if (kind === 'uploads' && method === 'DELETE') {
+    await blobs.cancel(id, grantOf(req));
+    res.writeHead(204, { ...CORS, 'cache-control': 'no-store' }).end();
+    return;
+  }
   if (kind === 'blobs' && (method === 'GET' || method === 'HEAD')) return download(blobs, id, req, res, method === 'HEAD');
-  res.writeHead(405, { ...CORS, allow: kind === 'uploads' ? 'HEAD, PUT, OPTIONS' : 'GET, HEAD, OPTIONS' }).end();
+  res.writeHead(405, { ...CORS, allow: kind === 'uploads' ? 'HEAD, PUT, DELETE, OPTIONS' : 'GET, HEAD, OPTIONS' }).end();
 }
 
 function preflight(res: ServerResponse): void {
   res.writeHead(204, {
     ...CORS,
-    'access-control-allow-methods': 'GET, HEAD, PUT, OPTIONS',
+    'access-control-allow-methods': 'GET, HEAD, PUT, DELETE, OPTIONS',
     'access-control-allow-headers': 'authorization, upload-offset, parley-digest, range, content-type',
     'access-control-max-age': '600',
   }).end();

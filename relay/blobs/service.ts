@@ -59,6 +59,8 @@ export class BlobService {
   readonly #index = new Map<string, BlobMeta>();
   readonly #usage = new Map<string, { bytes: number; count: number }>();
   readonly #busy = new Set<string>();
+  /** Uploads cancelled while a request was writing them: their bytes are deleted when that request ends. */
+  readonly #cancelled = new Set<string>();
   /**
    * The digest of each pending upload so far, updated as its bytes are written: the check at completion
    * then costs no second pass over the blob, and the hashing overlaps the waits for the disk. Lost at a
@@ -124,13 +126,27 @@ export class BlobService {
       const end = r.offset + r.length;
       if (end === meta.size && r.digest === undefined) throw new BlobHttpError('DIGEST_REQUIRED', { offset: held });
       const offset = await this.#append(meta.id, r.body, r.length, held);
+      if (this.#cancelled.has(meta.id)) throw new BlobHttpError('NOT_FOUND');
       if (offset < end) throw new BlobHttpError('INCOMPLETE', { offset });
       if (offset < meta.size) return { offset, complete: false };
       await this.#complete(meta, r.digest as Bytes);
       return { offset, complete: true };
     } finally {
       this.#busy.delete(meta.id);
+      if (this.#cancelled.delete(meta.id)) await this.#store.delete(meta.id);
     }
+  }
+
+  /**
+   * Drops a pending upload at its uploader's request (§12.3 DELETE): the reservation is freed at once,
+   * the bytes now, or when the request still writing them ends (never under its feet).
+   */
+  async cancel(id: string, grant: Bytes | undefined): Promise<void> {
+    const meta = this.#pending(id, grant);
+    this.#untrack(meta);
+    this.#hashing.delete(meta.id);
+    if (this.#busy.has(meta.id)) this.#cancelled.add(meta.id);
+    else await this.#store.delete(meta.id);
   }
 
   /** A complete, unexpired blob, or NOT_FOUND. */
@@ -191,6 +207,8 @@ export class BlobService {
     }
     const done: BlobMeta = { ...meta, complete: true, expiresAt: this.#options.now() + this.#options.ttlSeconds * 1000 };
     await this.#store.commit(done);
+    // Cancelled while completing: not published; upload()'s finally deletes the bytes.
+    if (this.#cancelled.has(meta.id)) throw new BlobHttpError('NOT_FOUND');
     this.#index.set(meta.id, done);
   }
 

@@ -147,6 +147,50 @@ describe('blob store', () => {
     expect(await refusal(stranger.request({ type: 'blob_grant', size: 1 }))).toBe('AUTH_REQUIRED');
   });
 
+  it('a cancelled upload frees its quota at once: DELETE with the grant drops the reservation and the partial file, even mid-PUT', async () => {
+    const dataDir = tempDir();
+    const r = await relay({ dataDir, limits: { blobQuotaPerIdentity: 150_000 } });
+    const base = httpOf(r.url);
+    const alice = await login(r.url);
+    const blob = randomBlob(100_000);
+    const request = (size: number): Promise<string> => alice.request({ type: 'blob_grant', size }).then(() => 'ok', (e: unknown) => (e as RelayRefusal).code);
+    const drop = (g: GrantResult, grantBytes = g.grant): Promise<Response> =>
+      fetch(`${base}/v1/uploads/${toHex(g.blob)}`, { method: 'DELETE', headers: { authorization: `Bearer ${toHex(grantBytes)}` } });
+    const first = await alice.request<GrantResult>({ type: 'blob_grant', size: blob.length });
+    expect((await put(base, first, 0, blob.subarray(0, 40_000))).status).toBe(204);
+    expect(await request(blob.length)).toBe('QUOTA_EXCEEDED'); // the first reservation still counts
+    const wrong = await drop(first, systemRandom(32));
+    expect([wrong.status, await codeOf(wrong)]).toEqual([403, 'FORBIDDEN']);
+    expect((await drop(first)).status).toBe(204);
+    expect(r.context.blobs.usage()).toBe(0);
+    expect(readdirSync(join(dataDir, 'blobs'))).toEqual([]);
+    const head = await fetch(`${base}/v1/uploads/${toHex(first.blob)}`, { method: 'HEAD', headers: { authorization: `Bearer ${toHex(first.grant)}` } });
+    expect(head.status).toBe(404);
+    const gone = await drop(first);
+    expect([gone.status, await codeOf(gone)]).toEqual([404, 'NOT_FOUND']);
+
+    // Dropped while a PUT is still writing it: the reservation goes now, the bytes when the PUT ends, and nothing is published.
+    const second = await alice.request<GrantResult>({ type: 'blob_grant', size: blob.length }); // fits now
+    const answer = new Promise<number>((resolve) => {
+      const req = httpRequest(`${base}/v1/uploads/${toHex(second.blob)}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${toHex(second.grant)}`, 'upload-offset': '0', 'content-length': String(blob.length), 'parley-digest': toHex(sha256(blob)) },
+      }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on('error', () => resolve(-1));
+      req.write(blob.subarray(0, 50_000), () => setTimeout(() => {
+        void drop(second).then((res) => { expect(res.status).toBe(204); req.end(blob.subarray(50_000)); });
+      }, 50));
+    });
+    expect(await answer).toBe(404);
+    expect(await request(blob.length)).toBe('ok');
+    await until(async () => readdirSync(join(dataDir, 'blobs')).every((n) => !n.startsWith(toHex(second.blob))));
+    expect((await get(base, second)).status).toBe(404);
+    const third = await grant(r.url, blob.length);
+    await uploadAll(base, third, blob);
+    const late = await drop(third);
+    expect([late.status, await codeOf(late)]).toEqual([409, 'ALREADY_COMPLETE']); // a complete blob lives its TTL
+  });
+
   it('the CLI sets the blob TTL (default: the envelope TTL) and the blob limits', () => {
     const set = parseCli(['--blob-ttl', '60', '--max-blob-size', '1000', '--blob-upload-window-ms', '5000'], {});
     const unset = parseCli(['--ttl', '90'], {});

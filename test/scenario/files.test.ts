@@ -193,8 +193,21 @@ describe('files', () => {
   it('cancels: an aborted upload or download rejects ABORTED, and the aborted download aborts its sink', async () => {
     const data = randomFile(20 * FILE_CHUNK_SIZE);
     const up = new AbortController();
+    // The cancelled upload is dropped on the relay (DELETE with its grant, relay.md §12.3), freeing its quota now.
+    const released: number[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async (input, init) => {
+      const res = await realFetch(input, init);
+      if (init?.method === 'DELETE') released.push(res.status);
+      return res;
+    };
     const upload = alice.sendFile(bobAtAlice, data, { type: 'application/zip', signal: up.signal, onProgress: () => up.abort() });
-    expect(await upload.then(() => 'sent', (e: unknown) => (isClientError(e) ? e.code : String(e)))).toBe('ABORTED');
+    try {
+      expect(await upload.then(() => 'sent', (e: unknown) => (isClientError(e) ? e.code : String(e)))).toBe('ABORTED');
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    expect(released).toEqual([204]);
     const received = nextPointer(bob);
     await alice.sendFile(bobAtAlice, data, { type: 'application/zip' });
     const pointer = await received;

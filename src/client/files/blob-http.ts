@@ -41,6 +41,21 @@ export async function heldOffset(t: UploadTarget, signal?: AbortSignal): Promise
   }
 }
 
+/**
+ * Asks the relay to drop an upload given up on (relay.md §12.3 DELETE), so its quota reservation is freed
+ * now rather than when the grant expires. Best effort and bounded in time: a relay that cannot be reached
+ * frees it at expiry anyway, and the caller's own failure is what it reports.
+ */
+export async function releaseUpload(t: UploadTarget): Promise<void> {
+  try {
+    await call(`${t.origin}/v1/uploads/${toHex(t.blob)}`, { method: 'DELETE', headers: { authorization: `Bearer ${toHex(t.grant)}` } }, AbortSignal.timeout(RELEASE_TIMEOUT_MS));
+  } catch {
+    // unreachable, or already gone (a digest mismatch deletes the upload): expiry covers it
+  }
+}
+
+const RELEASE_TIMEOUT_MS = 5000;
+
 /** The blob's bytes from `start` to its end, as a stream. */
 export async function readFrom(origin: string, blob: Bytes, start: number, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
   const res = await call(`${origin}/v1/blobs/${toHex(blob)}`, { headers: start > 0 ? { range: `bytes=${start}-` } : {} }, signal);

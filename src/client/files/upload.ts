@@ -10,7 +10,7 @@ import { concatBytes, type Bytes } from '../../crypto/index.js';
 import { FileSealer, FILE_CHUNK_SIZE, FILE_KEY_LENGTH, fileLayout } from '../../file/index.js';
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
-import { blobOrigin, heldOffset, putSegment, type UploadTarget } from './blob-http.js';
+import { blobOrigin, heldOffset, putSegment, releaseUpload, type UploadTarget } from './blob-http.js';
 import { readSource, type FileSource } from './source.js';
 import { beforeRetry, checkAborted, rethrowUnlessNetwork, type TransferOptions } from './transfer.js';
 
@@ -33,9 +33,20 @@ export async function uploadFile(ctx: ClientContext, source: FileSource, size: n
   if (ctx.relay.blobGrant === undefined) throw new ClientError('NOT_ALLOWED', 'this transport cannot upload files');
   const grant = await ctx.relay.blobGrant(layout.blobSize);
   const target: UploadTarget = { origin: blobOrigin(ctx.relayUrl), blob: grant.blob, grant: grant.grant };
+  try {
+    return await sealAndSend(ctx, source, size, target, layout.blobSize, options);
+  } catch (e) {
+    // Cancelled or failed for good: give the reservation back now, not when the grant expires.
+    await releaseUpload(target);
+    throw e;
+  }
+}
+
+async function sealAndSend(ctx: ClientContext, source: FileSource, size: number, target: UploadTarget, blobSize: number, options: TransferOptions): Promise<UploadedFile> {
+  const { signal } = options;
   const key = ctx.random(FILE_KEY_LENGTH);
   const sealer = new FileSealer(key, size, FILE_CHUNK_SIZE);
-  const uploader = new SegmentUploader(target, layout.blobSize, options);
+  const uploader = new SegmentUploader(target, blobSize, options);
   let pending: Bytes[] = [];
   let pendingBytes = 0;
   for await (const piece of readSource(source)) {
@@ -52,7 +63,7 @@ export async function uploadFile(ctx: ClientContext, source: FileSource, size: n
   }
   pending.push(...sealer.finish());
   await uploader.send(concatBytes(...pending), sealer.digest());
-  return { id: grant.blob, key, digest: sealer.digest(), size, chunk: FILE_CHUNK_SIZE };
+  return { id: target.blob, key, digest: sealer.digest(), size, chunk: FILE_CHUNK_SIZE };
 }
 
 /** Sends segments in order, each resumed at the relay's offset after a dropped connection. */
