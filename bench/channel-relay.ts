@@ -49,7 +49,7 @@ async function open(dir: string, url: string, name: string): Promise<Client> {
 }
 
 /** `n` relay connections with a group token each; they count deliveries (at most the relay's maxUnacked, 500, unacknowledged). */
-async function lightweight(url: string, n: number): Promise<{ clients: TestClient[]; readers: ChannelReader[] }> {
+export async function lightweight(url: string, n: number): Promise<{ clients: TestClient[]; readers: ChannelReader[] }> {
   const clients: TestClient[] = [];
   const readers: ChannelReader[] = [];
   for (let at = 0; at < n; at += BATCH) {

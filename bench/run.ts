@@ -15,6 +15,7 @@ import { channelRelaySection, runChannelRelayBench } from './channel-relay.js';
 import { measureInterleaved, type Prepare, type Rate } from './harness.js';
 import { runE2eBench } from './e2e.js';
 import { filesSection, FILE_SIZES_MIB, runFilesBench } from './files.js';
+import { filesGroupSection, runFilesGroupBench } from './files-group.js';
 import type { E2eRun } from './e2e-plan.js';
 import { e2eMethod, e2eTables } from './e2e-report.js';
 import { machine } from './machine.js';
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
 
   log('files end to end');
   const files = filesSection(await runFilesBench(log).catch((e: unknown) => (e instanceof Error ? e.message : String(e))));
+  const filesGroup = filesGroupSection(await runFilesGroupBench(log).catch((e: unknown) => (e instanceof Error ? e.message : String(e))));
   const seconds = (performance.now() - started) / 1000;
 
   const columns = [PARLEY_NOBLE, PARLEY_NODE, 'libsignal-client', 'lsp-ts'];
@@ -211,6 +213,10 @@ ${channelsRelay}
 ## Files end to end (same run; ${FILE_SIZES_MIB.join(' and ')} MiB; bench/files.ts)
 
 ${files}
+
+A 10 MiB file posted to a 1,000-member group is one upload (bench/files-group.ts):
+
+${filesGroup}
 
 ## Relay under attack (same run; a fresh relay process per class, ${ATTACK_MS / 1000} s of attack each)
 

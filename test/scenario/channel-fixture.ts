@@ -18,10 +18,14 @@ export interface ChannelReader {
   readonly token: Bytes;
 }
 
-/** Writes a channel named `name` with `readers` into the (closed client's) store; returns the channel id. */
-export async function writeChannelFixture(store: Store, readers: readonly ChannelReader[], random: RandomSource, name = 'channel'): Promise<string> {
+/**
+ * Writes a channel named `name` with `readers` into the (closed client's) store; returns the channel id. With
+ * mode 'group', a group whose other members are `readers` (role member), for the group benchmarks.
+ */
+export async function writeChannelFixture(store: Store, readers: readonly ChannelReader[], random: RandomSource, name = 'channel', mode: 'channel' | 'group' = 'channel'): Promise<string> {
   const { identity, mailbox } = await loadOrCreateAccount(store, random, Date.now());
-  const created = createGroup({ identity, mode: 'channel', members: readers.map((r) => ({ identityKey: r.identityKey, role: 'reader' as const })), random });
+  const role = mode === 'channel' ? 'reader' as const : 'member' as const;
+  const created = createGroup({ identity, mode, members: readers.map((r) => ({ identityKey: r.identityKey, role })), random });
   const session = prepareSend(created.session, random).session; // the distributions count as delivered
   const token = random(32);
   const self: RosterEntry = { identityKey: identity.publicKey, mailbox: mailbox ?? new Uint8Array(16), token, epoch: 0 };
