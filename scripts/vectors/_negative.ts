@@ -44,6 +44,13 @@ export function withoutField(bytes: Bytes, key: string): Bytes {
   return encodeMsgpack(map);
 }
 
+/** `input` followed by zero bytes up to `length` bytes: how a case's `padTo` keeps an OVERSIZE input small in its file. */
+export function padded(input: Bytes, length: number): Bytes {
+  const out = new Uint8Array(length);
+  out.set(input);
+  return out;
+}
+
 // ── hand-written msgpack, for encodings no encoder would write ──────────────
 
 export const mp = {

@@ -6,14 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, mlKemEncapsulate, toHex, verifyOrThrow, x25519, type Bytes } from '../../src/crypto/index.js';
-import { applyChange, groupDecrypt, joinGroup, processDistribution, type GroupSession } from '../../src/group/index.js';
+import { applyChange, decodeGroupSession, groupDecrypt, joinGroup, processDistribution, type GroupSession } from '../../src/group/index.js';
 import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
 import { createPreKeyState, decodeIdentityKeyPair, identityDhPublicKey, identityKeyPairFromSeed, type PreKeyState } from '../../src/identity/index.js';
-import { EMPTY_RECORD, sessionDecrypt, sessionEncrypt, unseal, type SessionRecord } from '../../src/session/index.js';
+import { decodeSessionRecord, EMPTY_RECORD, sessionDecrypt, sessionEncrypt, unseal, type SessionRecord } from '../../src/session/index.js';
 import { decodeRatchetState, initReceiver, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { decodeInitialMessage, decodeOneTimePreKey, decodePreKeyBundle, decodeSessionMessage, type IdentityKey } from '../../src/wire/index.js';
-import { outcomeOf } from '../../scripts/vectors/_negative.js';
+import { outcomeOf, padded } from '../../scripts/vectors/_negative.js';
 import { committedVectors, regeneratedVectors } from './committed.js';
 
 interface Case { readonly name: string; readonly expected: string }
@@ -25,6 +25,11 @@ const outcome = outcomeOf;
 function check<C extends Case>(cases: readonly C[], run: (c: C) => unknown): void {
   const got = cases.map((c) => ({ name: c.name, code: outcome(() => run(c)) }));
   expect(got).toEqual(cases.map((c) => ({ name: c.name, code: c.expected })));
+}
+
+/** A decoder case's bytes: `input`, zero-padded to `padTo` when given. */
+function caseInput(c: { input: string; padTo?: number }): Bytes {
+  return c.padTo === undefined ? fromHex(c.input) : padded(fromHex(c.input), c.padTo);
 }
 
 function loaded<T>(name: string): { text: string; vectors: T } {
@@ -40,13 +45,6 @@ describe('negative-msgpack vectors', () => {
     'identity-state': decodeIdentityKeyPair,
     'session-message': decodeSessionMessage,
   };
-  const input = (c: DecoderCase): Bytes => {
-    const bytes = fromHex(c.input);
-    if (c.padTo === undefined) return bytes;
-    const padded = new Uint8Array(c.padTo);
-    padded.set(bytes);
-    return padded;
-  };
 
   it('regenerate byte for byte', async () => {
     expect(await regeneratedVectors('negative-msgpack')).toBe(text);
@@ -54,7 +52,7 @@ describe('negative-msgpack vectors', () => {
 
   it('every case reaches its expected outcome through its decoder', () => {
     expect(new Set(vectors.cases.map((c) => c.decoder))).toEqual(new Set(Object.keys(decoders)));
-    check(vectors.cases, (c) => decoders[c.decoder]!(input(c)));
+    check(vectors.cases, (c) => decoders[c.decoder]!(caseInput(c)));
   });
 });
 
@@ -256,5 +254,21 @@ describe('negative-session vectors', () => {
       }));
       expect({ name: c.name, steps }).toEqual(c);
     }
+  });
+});
+
+describe('negative-state vectors', () => {
+  interface StateCase extends Case { decoder: 'group-session' | 'session-record'; input: string; padTo?: number }
+  const { text, vectors } = loaded<{ cases: StateCase[] }>('negative-state');
+  const decoders = { 'group-session': decodeGroupSession, 'session-record': decodeSessionRecord };
+
+  it('regenerate byte for byte', async () => {
+    expect(await regeneratedVectors('negative-state')).toBe(text);
+  });
+
+  it('serialized group sessions (§8.10) and session records (§7.1): versions, kinds, bounds and invariants, one code each', () => {
+    check(vectors.cases, (c) => decoders[c.decoder](caseInput(c)));
+    const codes = (d: string) => new Set(vectors.cases.filter((c) => c.decoder === d).map((c) => c.expected));
+    for (const d of Object.keys(decoders)) expect(codes(d)).toEqual(new Set(['ok', 'MALFORMED', 'OVERSIZE', 'UNSUPPORTED_VERSION', 'INVALID_STATE']));
   });
 });
