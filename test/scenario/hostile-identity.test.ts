@@ -50,8 +50,8 @@ async function acceptAs(identity: IdentityKeyPair, mailboxOwner: { mailbox: Byte
   const invite = parseInvite(inviteText);
   const c = await connect(relay.url);
   const got = await c.raw({ type: 'bundle', mailbox: invite.mailbox, token: invite.token });
-  if (got.type !== 'ok') throw new Error(`bundle refused: ${got.code}`);
-  const record = startSession({ record: EMPTY_RECORD, identity, bundle: decodePreKeyBundle(got.result['bundle'] as Bytes), random: systemRandom });
+  if (got.type !== 'ok' || got.result.re !== 'bundle') throw new Error(`bundle refused: ${got.type === 'error' ? got.code : got.result.re}`);
+  const record = startSession({ record: EMPTY_RECORD, identity, bundle: decodePreKeyBundle(got.result.bundle), random: systemRandom });
   const hello = encodePayload({ type: 'hello', mailbox: mailboxOwner.mailbox, token: mailboxOwner.token, inviteToken: invite.token });
   const { message } = sessionEncrypt(record, hello, systemRandom);
   const sealed = seal({ identity, recipientIdentityKey: invite.identityKey, content: message, random: systemRandom });
