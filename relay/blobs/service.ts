@@ -11,23 +11,14 @@
  */
 import { createSha256, equalBytes, fromHex, sha256, toHex, type Bytes, type RandomSource, type Sha256Hasher } from '../../src/crypto/index.js';
 import { RELAY_BLOB_GRANT_LENGTH, RELAY_BLOB_ID_LENGTH } from '../../src/wire/index.js';
+import type { RelayLimits } from '../config.js';
 import { RelayError } from '../errors.js';
 import { BlobHttpError } from './errors.js';
 import type { BlobMeta, BlobStore } from './types.js';
 
-export interface BlobLimits {
-  /** Largest blob (ciphertext bytes) one grant may be for. */
-  readonly maxBlobSize: number;
-  /** Bytes of blobs, pending and complete, one identity may hold. */
-  readonly blobQuotaPerIdentity: number;
-  /** Bytes of blobs the relay holds over all identities. */
-  readonly maxBlobBytes: number;
-  /** How long a grant stays valid: an upload unfinished by then is deleted. */
-  readonly blobUploadWindowMs: number;
-  /** Blobs one identity may hold, and all identities: every blob costs an index entry and a file, however small. */
-  readonly maxBlobsPerIdentity: number;
-  readonly maxBlobs: number;
-}
+/** The limits of relay.md §12.2, as configured (relay/config.ts documents each). */
+export type BlobLimits = Pick<RelayLimits,
+  'maxBlobSize' | 'blobQuotaPerIdentity' | 'maxBlobBytes' | 'blobUploadWindowMs' | 'maxBlobsPerIdentity' | 'maxBlobs'>;
 
 export interface BlobServiceOptions {
   readonly limits: BlobLimits;
