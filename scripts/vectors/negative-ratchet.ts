@@ -5,7 +5,7 @@
  * implementation at generation time, so the cases follow format changes;
  * Bob's replies check that a refused message drew no randomness (§6.5.4).
  */
-import { MAX_SKIP } from '../../src/constants.js';
+import { MAX_CHAIN_INDEX, MAX_SKIP } from '../../src/constants.js';
 import { utf8, x25519PublicKey, type Bytes } from '../../src/crypto/index.js';
 import {
   decodeRatchetState, encodeRatchetState, initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState,
@@ -94,9 +94,13 @@ function stateCases(p: Parameters, a0: Bytes, a2: Bytes): { name: string; input:
   // §6.7 invariants, where the current layout has the fields they name.
   if ('cks' in body && 'hks' in body) cases.push(c('cks present, hks nil', [version, kind, { ...body, hks: null }], 'INVALID_STATE'));
   if ('ckr' in body && 'dhr' in body) cases.push(c('ckr present, dhr nil', [version, kind, { ...body, dhr: null }], 'INVALID_STATE'));
+  if ('ckr' in body && 'hkr' in body) cases.push(c('ckr present, hkr nil', [version, kind, { ...body, hkr: null }], 'INVALID_STATE'));
+  if ('ns' in body) cases.push(c('ns = 2^32', [version, kind, { ...body, ns: MAX_CHAIN_INDEX + 1 }], 'MALFORMED'));
   const skipped = body['skipped'];
   if (Array.isArray(skipped) && skipped.length > 0) {
     cases.push(c('a skipped key twice', [version, kind, { ...body, skipped: [...skipped, skipped[0]] }], 'INVALID_STATE'));
+    const [hk, ...rest] = skipped[0] as [Bytes, ...unknown[]];
+    cases.push(c('a skipped key under a header key that is neither hkr nor in prev', [version, kind, { ...body, skipped: [[flipBit(hk, 0), ...rest], ...skipped.slice(1)] }], 'INVALID_STATE'));
   }
   return cases;
 }

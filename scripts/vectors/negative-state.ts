@@ -7,28 +7,33 @@
  * an outcome the spec does not prescribe.
  */
 import {
-  GROUP_MAX_SKIPPED_KEYS, MAX_ARCHIVED_SESSIONS, MAX_CHAIN_INDEX, MAX_GROUP_STATE_SIZE, MAX_RETIRED_BASES, MAX_SENDER_KEYS_PER_MEMBER, MAX_STATE_SIZE,
+  GROUP_MAX_SKIPPED_KEYS, MAX_ARCHIVED_SESSIONS, MAX_CHAIN_INDEX, MAX_GROUP_STATE_SIZE, MAX_PREKEY_STATE_SIZE, MAX_RETIRED_BASES,
+  MAX_SENDER_KEYS_PER_MEMBER, MAX_STATE_SIZE,
 } from '../../src/constants.js';
 import { generateEd25519KeyPair, utf8, type Bytes, type Ed25519KeyPair, type RandomSource } from '../../src/crypto/index.js';
 import {
   applyChange, createGroup, decodeGroupSession, encodeGroupSession, groupDecrypt, groupEncrypt, joinGroup, prepareSend, processDistribution, proposeChange,
   type GroupSession,
 } from '../../src/group/index.js';
-import { buildPreKeyBundle, createPreKeyState, identityKeyPairFromSeed } from '../../src/identity/index.js';
+import {
+  buildPreKeyBundle, createPreKeyState, decodePreKeyState, encodePreKeyState, identityKeyPairFromSeed, type PreKeyState,
+} from '../../src/identity/index.js';
 import { decodeSessionRecord, EMPTY_RECORD, encodeSessionRecord, startSession } from '../../src/session/index.js';
 import { seededRandom } from '../../src/testing/index.js';
-import { encodeMsgpack } from '../../src/wire/index.js';
+import { encodeMsgpack, MAX_PREKEY_ID } from '../../src/wire/index.js';
 import { expectOutcome, flipBit, hex, padded, readLoose, type Expected } from './_negative.js';
 
 export const SEED = new Uint8Array(32).fill(0x53); // 'S'
 export const CREATED_AT = 1_767_225_600_000;
 
-type Decoder = 'group-session' | 'session-record';
+type Decoder = 'group-session' | 'session-record' | 'prekey-state';
 interface Case { name: string; decoder: Decoder; input: string; padTo?: number; expected: Expected }
 type Body = Record<string, unknown>;
 type Tuple = unknown[];
 
-const DECODERS: Record<Decoder, (b: Bytes) => unknown> = { 'group-session': decodeGroupSession, 'session-record': decodeSessionRecord };
+const DECODERS: Record<Decoder, (b: Bytes) => unknown> = {
+  'group-session': decodeGroupSession, 'session-record': decodeSessionRecord, 'prekey-state': decodePreKeyState,
+};
 
 /** A case whose input is `value` (bytes as they are, anything else msgpack-encoded), checked against the decoder now. */
 function makeCase(decoder: Decoder, name: string, value: unknown, expected: Expected, padTo?: number): Case {
@@ -156,9 +161,36 @@ function sessionRecordCases(valid: Bytes, groupSession: Bytes): Case[] {
   ];
 }
 
+function preKeyStateCases(state: PreKeyState): Case[] {
+  const valid = encodePreKeyState(state);
+  const [version, kind, body] = readLoose(valid) as unknown as [number, string, Body];
+  const signed = body['signedPreKey'] as Body;
+  const lastResort = body['lastResortKemPreKey'] as Body;
+  const oneTime = body['oneTimePreKeys'] as Body[];
+  const c = (name: string, value: unknown, expected: Expected, padTo?: number) => makeCase('prekey-state', name, value, expected, padTo);
+  const withBody = (change: Body): unknown => [version, kind, { ...body, ...change }];
+  const [k1, k2] = oneTime as [Body, Body];
+  if (oneTime.length !== 2 || (body['kemPreKeys'] as Body[]).length !== 0 || body['previous'] !== null) throw new Error('negative-state: unexpected prekey state shape');
+  return [
+    c('valid', valid, 'ok'),
+    c('version + 1', [version + 1, kind, body], 'UNSUPPORTED_VERSION'),
+    c('kind "identity"', [version, 'identity', body], 'INVALID_STATE'),
+    c('one byte past MAX_PREKEY_STATE_SIZE (zero padding)', valid, 'OVERSIZE', MAX_PREKEY_STATE_SIZE + 1),
+    c('lastResortKemPreKey: a secret key one byte short', withBody({ lastResortKemPreKey: { ...lastResort, secretKey: (lastResort['secretKey'] as Bytes).subarray(1) } }), 'MALFORMED'),
+    c('nextOneTimePreKeyId = 2^32 + 1', withBody({ nextOneTimePreKeyId: MAX_PREKEY_ID + 2 }), 'MALFORMED'),
+    c('signedPreKey: a public key not of its private key', withBody({ signedPreKey: { ...signed, publicKey: k1['publicKey'] } }), 'INVALID_STATE'),
+    c('a one-time prekey whose public key is not of its private key', withBody({ oneTimePreKeys: [{ ...k1, publicKey: k2['publicKey'] }, k2] }), 'INVALID_STATE'),
+    c('signedPreKey: id 0', withBody({ signedPreKey: { ...signed, id: 0 } }), 'INVALID_STATE'),
+    c('one-time prekey ids descending', withBody({ oneTimePreKeys: [k2, k1] }), 'INVALID_STATE'),
+    c('a one-time prekey id at its counter', withBody({ nextOneTimePreKeyId: k2['id'] }), 'INVALID_STATE'),
+    c('a one-time KEM prekey with the last-resort id', withBody({ kemPreKeys: [lastResort] }), 'INVALID_STATE'),
+  ];
+}
+
 export default function negativeState(): unknown {
   // Drawn in order: the identity seeds of Alice, Bob, Carol, Dave and a stranger (32 each); the group source seed (32);
-  // Bob's prekey state (§4.6, no one-time prekeys, no one-time KEM prekeys); Alice's session source seed (32).
+  // Bob's prekey state (§4.6, no one-time prekeys, no one-time KEM prekeys); Alice's session source seed (32);
+  // Bob's second prekey state (two one-time prekeys, no one-time KEM prekeys).
   const source = seededRandom(SEED);
   const [alice, bob, carol, dave, stranger] = Array.from({ length: 5 }, () => generateEd25519KeyPair(source)) as [Ed25519KeyPair, Ed25519KeyPair, Ed25519KeyPair, Ed25519KeyPair, Ed25519KeyPair];
   const groupSeed = source(32);
@@ -168,12 +200,13 @@ export default function negativeState(): unknown {
   const sessionSeed = source(32);
   const record = startSession({ record: EMPTY_RECORD, identity: identityKeyPairFromSeed(alice.privateKey), bundle: buildPreKeyBundle(preKeys, bobIdentity.publicKey), random: seededRandom(sessionSeed) });
   const groupSession = encodeGroupSession(session);
+  const preKeyState = createPreKeyState({ identity: bobIdentity, now: CREATED_AT, random: source, oneTimePreKeys: 2, kemPreKeys: 0 });
   return {
     parameters: {
       seed: hex(SEED), createdAt: CREATED_AT,
       identitySeeds: { alice: hex(alice.privateKey), bob: hex(bob.privateKey), carol: hex(carol.privateKey), dave: hex(dave.privateKey), stranger: hex(stranger.privateKey) },
       groupRandomSeed: hex(groupSeed), sessionRandomSeed: hex(sessionSeed),
     },
-    cases: [...groupSessionCases(session, stranger.publicKey), ...sessionRecordCases(encodeSessionRecord(record), groupSession)],
+    cases: [...groupSessionCases(session, stranger.publicKey), ...sessionRecordCases(encodeSessionRecord(record), groupSession), ...preKeyStateCases(preKeyState)],
   };
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, mlKemEncapsulate, toHex, verifyOrThrow, x25519, type Bytes } from '../../src/crypto/index.js';
 import { applyChange, decodeGroupSession, groupDecrypt, joinGroup, processDistribution, type GroupSession } from '../../src/group/index.js';
 import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
-import { createPreKeyState, decodeIdentityKeyPair, identityDhPublicKey, identityKeyPairFromSeed, type PreKeyState } from '../../src/identity/index.js';
+import { createPreKeyState, decodeIdentityKeyPair, decodePreKeyState, identityDhPublicKey, identityKeyPairFromSeed, type PreKeyState } from '../../src/identity/index.js';
 import { decodeSessionRecord, EMPTY_RECORD, sessionDecrypt, sessionEncrypt, unseal, type SessionRecord } from '../../src/session/index.js';
 import { decodeRatchetState, initReceiver, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
 import { seededRandom } from '../../src/testing/index.js';
@@ -258,15 +258,15 @@ describe('negative-session vectors', () => {
 });
 
 describe('negative-state vectors', () => {
-  interface StateCase extends Case { decoder: 'group-session' | 'session-record'; input: string; padTo?: number }
+  interface StateCase extends Case { decoder: 'group-session' | 'session-record' | 'prekey-state'; input: string; padTo?: number }
   const { text, vectors } = loaded<{ cases: StateCase[] }>('negative-state');
-  const decoders = { 'group-session': decodeGroupSession, 'session-record': decodeSessionRecord };
+  const decoders = { 'group-session': decodeGroupSession, 'session-record': decodeSessionRecord, 'prekey-state': decodePreKeyState };
 
   it('regenerate byte for byte', async () => {
     expect(await regeneratedVectors('negative-state')).toBe(text);
   });
 
-  it('serialized group sessions (§8.10) and session records (§7.1): versions, kinds, bounds and invariants, one code each', () => {
+  it('serialized group sessions (§8.10), session records (§7.1) and prekey states (§4.7): versions, kinds, bounds and invariants, one code each', () => {
     check(vectors.cases, (c) => decoders[c.decoder](caseInput(c)));
     const codes = (d: string) => new Set(vectors.cases.filter((c) => c.decoder === d).map((c) => c.expected));
     for (const d of Object.keys(decoders)) expect(codes(d)).toEqual(new Set(['ok', 'MALFORMED', 'OVERSIZE', 'UNSUPPORTED_VERSION', 'INVALID_STATE']));
