@@ -4,13 +4,14 @@
  * profile is refused. Create an identity, invite by link or QR, accept in
  * another window, chat 1:1 with delivery state, groups and channels (with a
  * subscription link anyone can open, client.md §6.6), compare
- * safety numbers. Files are a later addition (a slot is left in the chat pane).
+ * safety numbers, and send and receive files with progress (web/files.ts).
  */
 import { encodeQR } from 'qr';
 import { IndexedDbStore } from '../src/browser/index.js';
 import { systemRandom, toHex } from '../src/crypto/index.js';
-import { Client, isStoreError, newContent, parseInvite, type Contact, type MessageEvent } from '../src/index.js';
+import { Client, isClientError, isStoreError, newContent, parseInvite, type Contact, type MessageEvent } from '../src/index.js';
 import { $, show } from './dom.js';
+import { sendPicked } from './files.js';
 import { SentLog } from './sent-log.js';
 import { renderChat, renderSidebar, type Selection } from './view.js';
 
@@ -101,6 +102,7 @@ function wire(app: App): void {
     ev.preventDefault();
     void send(app).catch(fail);
   };
+  $<HTMLInputElement>('file').onchange = () => void sendFile(app).catch(fail);
   $<HTMLFormElement>('new-group').onsubmit = (ev) => {
     ev.preventDefault();
     void createGroup(app).catch(fail);
@@ -139,6 +141,20 @@ async function send(app: App): Promise<void> {
     await app.sent.mark(id, 'failed');
     fail(e);
   }
+  await render(app);
+}
+
+/** Sends the picked file to the open chat; once the relay holds it and the pointer is sent, it joins the sent log. */
+async function sendFile(app: App): Promise<void> {
+  const input = $<HTMLInputElement>('file');
+  const file = input.files?.[0];
+  const s = app.selected;
+  input.value = '';
+  if (file === undefined || s === undefined) return;
+  // Cancel (ABORTED) is the user's choice, not an error: nothing was sent.
+  const sent = await sendPicked(app.client, s.id, file).catch((e: unknown) => (isClientError(e, 'ABORTED') ? undefined : Promise.reject(e)));
+  if (sent === undefined) return;
+  await app.sent.add({ to: s.id, group: s.kind === 'group', id: toHex(sent.id), text: sent.text, at: Date.now(), state: 'sent' });
   await render(app);
 }
 

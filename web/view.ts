@@ -1,6 +1,8 @@
 /** Rendering: the sidebar (contacts, groups) and the open chat, from the client and the sent log. */
+import { toHex } from '../src/crypto/index.js';
 import type { Client, Contact, GroupInfo } from '../src/index.js';
 import { $, h, show } from './dom.js';
+import { attachmentWidget } from './files.js';
 import type { SentLog } from './sent-log.js';
 
 export type Selection = { readonly kind: 'contact' | 'group'; readonly id: string };
@@ -23,7 +25,7 @@ export function renderSidebar(client: Client, selected: Selection | undefined, o
   }));
 }
 
-interface Line { readonly at: number; readonly mine: boolean; readonly who: string; readonly text: string; readonly state?: string }
+interface Line { readonly at: number; readonly mine: boolean; readonly who: string; readonly body: Node; readonly state?: string }
 
 export async function renderChat(client: Client, sent: SentLog, s: Selection): Promise<void> {
   const group = s.kind === 'group' ? client.group(s.id) : undefined;
@@ -35,16 +37,22 @@ export async function renderChat(client: Client, sent: SentLog, s: Selection): P
   const names = new Map(client.contacts().map((c) => [c.id, label(c)]));
   const received = await client.messages(group === undefined ? { contact: s.id } : { group: s.id });
   const lines: Line[] = [
-    ...received.map((m) => ({ at: m.receivedAt, mine: false, who: names.get(m.from) ?? m.from.slice(0, 8), text: textOf(m.content.body) })),
-    ...sent.to(s.id).map((m) => ({ at: m.at, mine: true, who: 'me', text: m.text, state: m.state })),
+    ...received.map((m) => ({
+      at: m.receivedAt, mine: false, who: names.get(m.from) ?? m.from.slice(0, 8),
+      body: m.content.body.type === 'attachment' ? attachmentWidget(client, toHex(m.content.id), m.content.body) : text(textOf(m.content.body)),
+    })),
+    ...sent.to(s.id).map((m) => ({ at: m.at, mine: true, who: 'me', body: text(m.text), state: m.state })),
   ].sort((a, b) => a.at - b.at);
   $('messages').replaceChildren(...lines.map((l) => h('li', { class: l.mine ? 'mine' : 'theirs' },
-    h('span', { class: 'who' }, l.who), h('span', { class: 'text' }, l.text), ...(l.state === undefined ? [] : [h('span', { class: 'state' }, l.state)]))));
+    h('span', { class: 'who' }, l.who), l.body, ...(l.state === undefined ? [] : [h('span', { class: 'state' }, l.state)]))));
   show('chat', true);
   const input = $<HTMLInputElement>('text');
   input.disabled = group !== undefined && (!canPost(group) || !group.ready);
+  $<HTMLInputElement>('file').disabled = input.disabled;
   input.placeholder = group === undefined ? 'message' : !canPost(group) ? 'a channel: only its owner posts' : group.ready ? 'message' : 'waiting for members to join…';
 }
+
+const text = (t: string): Node => h('span', { class: 'text' }, t);
 
 function textOf(body: { type: string; text?: string }): string {
   return body.type === 'text' ? body.text ?? '' : `[${body.type}]`;

@@ -3,12 +3,16 @@
  * real relay process: Alice creates an identity and an invitation link (with
  * its QR code); Bob opens the link, creates his identity and accepts; they
  * chat both ways with delivery state up to "read", compare safety numbers
- * (digits and QR), talk in a group and a channel; Carol, a stranger,
+ * (digits and QR), send a file (picked, uploaded with progress, downloaded
+ * by Bob into a save link holding the exact bytes; an upload held up on its
+ * way is cancelled; a blob with one byte
+ * flipped on its way is an error on that message, and a retry succeeds), talk in a group and a channel; Carol, a stranger,
  * subscribes to the channel through its link, reads a post and unsubscribes; both reload and find it all
  * again; a second tab on Alice's profile is refused. Screenshots go to
  * test-results/web-chat/ (gitignored). Also the README's browser page, run as
  * written with its relay URL pointed at the test relay.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -107,6 +111,47 @@ describe.runIf(browserAvailable)('web apps in Chromium against a relay process',
     await alice.click('#verify-btn');
     await alice.waitForSelector('#verified:text("verified")');
     await shot(alice, '2-alice-chat-safety');
+
+    // An upload held up on its way can be cancelled: the progress bar goes, nothing is sent, no error is shown.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await alice.route('**/v1/uploads/*', async (route) => {
+      if (route.request().method() !== 'PUT') return route.continue();
+      await held;
+      await route.abort().catch(() => undefined);
+    });
+    await alice.setInputFiles('#file', { name: 'held.bin', mimeType: 'application/octet-stream', buffer: randomBytes(1024) });
+    await alice.waitForSelector('#upload:visible #upload-name:text("file: held.bin (1.0 KiB)")');
+    await alice.click('#upload-cancel');
+    await alice.waitForSelector('#upload', { state: 'hidden' });
+    release();
+    await alice.unroute('**/v1/uploads/*');
+    expect(await alice.isHidden('#error')).toBe(true);
+
+    const file = randomBytes(200 * 1024);
+    await alice.setInputFiles('#file', { name: 'notes.bin', mimeType: 'application/octet-stream', buffer: file });
+    await expectLine(alice, 'file: notes.bin (200.0 KiB)', true);
+    expect(await alice.locator('#messages li:has-text("held.bin")').count()).toBe(0);
+    // A hostile network (or relay) flips one byte of the blob: the download fails on that message, and a retry succeeds.
+    await bob.route('**/v1/blobs/*', async (route) => {
+      const response = await route.fetch();
+      const body = await response.body();
+      body[body.length >> 1]! ^= 1;
+      await route.fulfill({ response, body });
+    });
+    await bob.click('#messages li.theirs:has-text("notes.bin") button.download');
+    await bob.waitForSelector('#messages .file-error:text-is("download failed: DECRYPT_FAILED")');
+    await shot(bob, '2b-bob-file-tampered');
+    await bob.unroute('**/v1/blobs/*');
+    await bob.click('#messages li.theirs:has-text("notes.bin") button.download:text("retry")');
+    const saved = await bob.waitForSelector('#messages a.saved:text("save (204800 bytes)")');
+    expect(await saved.getAttribute('download')).toBe('notes.bin');
+    const sha256 = await bob.evaluate(async (url) => {
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await (await fetch(url)).arrayBuffer()));
+      return Array.from(digest, (x) => x.toString(16).padStart(2, '0')).join('');
+    }, (await saved.getAttribute('href'))!);
+    expect(sha256).toBe(createHash('sha256').update(file).digest('hex'));
+    await shot(bob, '2c-bob-file-downloaded');
 
     await newGroup(alice, 'team', false);
     await say(alice, 'hello team');
