@@ -22,6 +22,8 @@ import { writeChannelFixture, type ChannelReader } from '../test/scenario/channe
 import { startRelayProcess } from '../demo/harness.js';
 import { RELAY_FLAGS } from './e2e-relay.js';
 import { TestClient } from '../test/relay/client.js';
+import { medianOf } from './harness.js';
+
 
 const POSTS = 5;
 const SUBSCRIPTIONS = 3;
@@ -33,11 +35,6 @@ export interface ChannelRelayRow {
   readonly post: number;
   /** Median ms from subscribe until joined. */
   readonly subscribe: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
 }
 
 async function open(dir: string, url: string, name: string): Promise<Client> {
@@ -100,7 +97,7 @@ export async function runChannelRelayBench(log: (line: string) => void, n = 1_00
       await joined;
       subscribes.push(performance.now() - start);
     }
-    return { subscribers: n, post: median(posts), subscribe: median(subscribes) };
+    return { subscribers: n, post: medianOf(posts).median, subscribe: medianOf(subscribes).median };
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
     for (const s of subs) s.close();

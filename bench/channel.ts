@@ -13,6 +13,8 @@ import { generateEd25519KeyPair, utf8, type Ed25519KeyPair } from '../src/crypto
 import { createGroup, createWelcome, encodeGroupSession, groupEncrypt, prepareSend, proposeChange, type GroupSession } from '../src/group/index.js';
 import { seededRandom } from '../src/testing/index.js';
 import { encodeGroupRecord, type RosterEntry } from '../src/wire/client/group-control.js';
+import { medianOf } from './harness.js';
+
 
 export const CHANNEL_SIZES = [1_000, 10_000] as const;
 const REPS = 5;
@@ -30,11 +32,6 @@ interface ChannelRow {
   /** The admin's encoded group record, bytes, and of it the session. */
   readonly recordBytes: number;
   readonly sessionBytes: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
 }
 
 function time(f: () => void, n = 1): number {
@@ -89,8 +86,8 @@ function measureSize(n: number): ChannelRow {
     record.push(time(() => { recordBytes = recordOf(session, random).length; }));
   }
   return {
-    subscribers: n, post: median(post), postAfterSubscribe: median(afterSub), postAfterUnsubscribe: median(afterUnsub), subscribe: median(subscribe),
-    record: median(record), recordBytes, sessionBytes: encodeGroupSession(session).length,
+    subscribers: n, post: medianOf(post).median, postAfterSubscribe: medianOf(afterSub).median, postAfterUnsubscribe: medianOf(afterUnsub).median, subscribe: medianOf(subscribe).median,
+    record: medianOf(record).median, recordBytes, sessionBytes: encodeGroupSession(session).length,
   };
 }
 
