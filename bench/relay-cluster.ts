@@ -13,13 +13,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { createClient } from '@redis/client';
-import pg from 'pg';
 import { systemRandom, toHex } from '../src/crypto/index.js';
 import { startRelay } from '../relay/server.js';
+import { DATABASE_URL, dropSchema } from '../test/relay/postgres-schema.js';
 import { formatRate, medianOf, summarize, type Rate } from './harness.js';
 import { pipelined, roundTrips, UNTHROTTLED, type Placement } from './relay-client.js';
 
-const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const MESSAGE_SIZE = 100;
 
@@ -151,13 +150,7 @@ async function runConfig(config: ClusterConfig, options: ClusterLoadOptions): Pr
 }
 
 async function cleanUp(schema: string, prefix: string | undefined): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await dropSchema(schema);
   if (prefix === undefined) return;
   const redis = createClient({ url: REDIS_URL });
   await redis.connect();
