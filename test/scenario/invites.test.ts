@@ -15,6 +15,7 @@ import { equalBytes } from '../../src/crypto/index.js';
 import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../../src/node/index.js';
 import { parseInvite } from '../../src/wire/client/invite.js';
 import { TestClient } from '../relay/client.js';
+import { until } from '../relay/harness.js';
 import { openClient, startRelayProcess, tempDir, text, type RelayProcess } from './helpers.js';
 
 const tmp = tempDir('parley-invites-');
@@ -62,11 +63,6 @@ async function bundleWith(inviteText: string): Promise<string> {
   }
 }
 
-/** Waits (polling the client's own view) until `check` holds; the test's timeout bounds it. */
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 20));
-}
-
 describe('single-use invitations (client.md §4.2)', () => {
   const clock = { now: Date.now() };
   let alice: Client;
@@ -106,7 +102,7 @@ describe('single-use invitations (client.md §4.2)', () => {
     expect(await bundleWith(inviteText)).toBe('ok'); // still in its grace
     clock.now += INVITE_TOKEN_GRACE_MS;
     alice.interruptConnection(); // the next connection's setup runs the upkeep
-    while ((await bundleWith(inviteText)) === 'ok') await new Promise((r) => setTimeout(r, 50));
+    while ((await bundleWith(inviteText)) === 'ok') await new Promise((r) => setTimeout(r, 50)); // each probe takes a prekey: not too often
     expect(await bundleWith(inviteText)).toBe('TOKEN_REFUSED');
 
     const dave = await client('dave');
