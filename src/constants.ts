@@ -13,6 +13,16 @@
  * §6.5, §7.3). Version 1 messages are refused (UNSUPPORTED_VERSION).
  */
 export const PROTOCOL_VERSION = 2;
+/**
+ * Version (`v`) of the PQXDH initial message and of every ratchet message of a
+ * session that runs the post-quantum ratchet (§6.9). A session's version is
+ * chosen by its initiator, bound into SK through the transcript hash (§5.3)
+ * and into every header and body (§6.4, §6.5.1): 2 is the classic Double
+ * Ratchet, 3 adds the ML-KEM-768 ratchet. Other formats keep PROTOCOL_VERSION.
+ */
+export const PQ_RATCHET_VERSION = 3;
+/** The versions a ratchet message, an initial message and a ratchet state may have. */
+export const RATCHET_VERSIONS: readonly number[] = [PROTOCOL_VERSION, PQ_RATCHET_VERSION];
 /** Version of serialized state (first element of the `[version, kind, body]` triple) whose layout did not change in protocol version 2. */
 export const STATE_VERSION = 1;
 /**
@@ -103,6 +113,19 @@ export const RATCHET_MESSAGE_KEYS_INFO = 'Parley_Ratchet_MessageKeys_v1';
 export const CHAIN_MESSAGE_KEY_SEED = 0x01;
 /** HMAC input byte of KDF_CK for the next chain key (§6.2). */
 export const CHAIN_KEY_SEED = 0x02;
+
+// ── Post-quantum ratchet (spec §6.9) ────────────────────────────────────────
+// (section owned by src/ratchet/pq)
+/** Bytes of ML-KEM-768 key or ciphertext carried by one message's header (§6.9.2). */
+export const PQ_CHUNK_SIZE = 128;
+/** Plain header bytes the PQ block adds: u32 epoch ‖ u8 kind ‖ u32 step ‖ u8 index ‖ chunk (§6.9.2). */
+export const PQ_BLOCK_LENGTH = 10 + PQ_CHUNK_SIZE;
+/** Coded chunk indices run 0..255 (one byte) and then start again at 0 (§6.9.3). */
+export const PQ_MAX_CHUNK_INDEX = 255;
+/** HKDF info: KEM shared secret → the step's PQ secret, with u32(step) ‖ SHA-256(ek) ‖ SHA-256(ct) (§6.9.4). */
+export const PQ_RATCHET_SECRET_INFO = 'Parley_PQRatchet_Secret_v3';
+/** HKDF info of KDF_RK_PQ: a root step that mixes a PQ secret (§6.9.4). */
+export const PQ_RATCHET_ROOT_INFO = 'Parley_Ratchet_Root_PQ_v3';
 
 // ── Sessions (spec §7) ──────────────────────────────────────────────────────
 /** Sealed sender, layer 1 (ephemeral–static): hides the sender identity. */

@@ -6,6 +6,7 @@
  * still carry valid signatures, the generator signs it with Bob's identity
  * key (or, for a mixed-order identity key, with a signature crafted for it).
  */
+import { PQ_RATCHET_VERSION } from '../../src/constants.js';
 import { fromHex, sign, utf8, type Bytes } from '../../src/crypto/index.js';
 import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
 import { buildPreKeyBundle, createPreKeyState, identityKeyPairFromSeed, type IdentityKeyPair, type PreKeyState } from '../../src/identity/index.js';
@@ -96,7 +97,7 @@ function responderCases(s: Setup, validMessage: Bytes): { name: string; state: '
     ['ephemeral key with bit 255 set: not canonical', 'fresh', enc({ ephemeralKey: withTopBit(m.ephemeralKey) as never }), 'INVALID_KEY'],
     ['initiator identity key A + T8 (mixed order)', 'fresh', enc({ identityKey: mixed as never }), 'INVALID_KEY'],
     ['initiator identity key of small order', 'fresh', enc({ identityKey: new Uint8Array(32) as never }), 'INVALID_KEY'],
-    ['initial message version + 1', 'fresh', encodeMsgpack({ ...readLoose(validMessage), v: (readLoose(validMessage)['v'] as number) + 1 }), 'UNSUPPORTED_VERSION'],
+    ['initial message of version 4, past the last session version (3)', 'fresh', encodeMsgpack({ ...readLoose(validMessage), v: PQ_RATCHET_VERSION + 1 }), 'UNSUPPORTED_VERSION'],
     ['KEM ciphertext one byte short', 'fresh', encodeMsgpack({ ...readLoose(validMessage), kemCiphertext: m.kemCiphertext.slice(1) }), 'MALFORMED'],
   ];
   return changes.map(([name, state, bytes, expected]) => ({

@@ -5,7 +5,7 @@
  * implementation at generation time, so the cases follow format changes;
  * Bob's replies check that a refused message drew no randomness (§6.5.4).
  */
-import { MAX_CHAIN_INDEX, MAX_SKIP } from '../../src/constants.js';
+import { MAX_CHAIN_INDEX, MAX_SKIP, PQ_RATCHET_VERSION } from '../../src/constants.js';
 import { utf8, x25519PublicKey, type Bytes } from '../../src/crypto/index.js';
 import {
   decodeRatchetState, encodeRatchetState, initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState,
@@ -117,7 +117,8 @@ export default function negativeRatchet(): unknown {
   const a0Fields = readLoose(a0);
   messages.set('a0 header bit flipped', encodeMsgpack({ ...a0Fields, h: flipBit(a0Fields['h'] as Bytes, -1) }));
   messages.set('a0 body bit flipped', encodeMsgpack({ ...a0Fields, c: flipBit(a0Fields['c'] as Bytes, -1) }));
-  messages.set('a0 version + 1', encodeMsgpack({ ...a0Fields, v: (a0Fields['v'] as number) + 1 }));
+  messages.set('a0 of version 4', encodeMsgpack({ ...a0Fields, v: PQ_RATCHET_VERSION + 1 }));
+  messages.set('a0 relabelled version 3', encodeMsgpack({ ...a0Fields, v: PQ_RATCHET_VERSION }));
   messages.set('a0 truncated', a0.slice(0, -1));
   const aliceKey = x25519PublicKey(seededRandom(p.aliceSeed)(32)); // initSender's first draw (§6.3)
   messages.set('a0 naming its ratchet key with bit 255 set', aliceWithRatchetKey(p, flipBit(aliceKey, 31, 7)));
@@ -133,7 +134,8 @@ export default function negativeRatchet(): unknown {
     'current chain: n − Nr = MAX_SKIP + 1 is TOO_MANY_SKIPPED': [ok(0), [`a${MAX_SKIP + 2}`, 'TOO_MANY_SKIPPED'], ok(1)],
     'a tampered header is DECRYPT_FAILED; the state is unchanged and nothing was drawn': [['a0 header bit flipped', 'DECRYPT_FAILED'], ok(0), reply],
     'a tampered body (after the DH ratchet step) is DECRYPT_FAILED; nothing was drawn': [['a0 body bit flipped', 'DECRYPT_FAILED'], ok(0), reply],
-    'another version is UNSUPPORTED_VERSION': [['a0 version + 1', 'UNSUPPORTED_VERSION'], ok(0)],
+    'an unknown version is UNSUPPORTED_VERSION': [['a0 of version 4', 'UNSUPPORTED_VERSION'], ok(0)],
+    'a version 2 message relabelled 3 has the wrong header length: MALFORMED': [['a0 relabelled version 3', 'MALFORMED'], ok(0)],
     'a truncated message is MALFORMED': [['a0 truncated', 'MALFORMED'], ok(0)],
     'an authentic header naming a non-canonical ratchet key (u + 2^255) is INVALID_KEY; nothing was drawn': [['a0 naming its ratchet key with bit 255 set', 'INVALID_KEY'], ok(0), reply],
     'an authentic header naming a low-order ratchet key is INVALID_KEY (all-zero DH)': [['a0 naming a low-order ratchet key', 'INVALID_KEY'], ok(0), reply],

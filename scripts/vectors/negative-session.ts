@@ -21,7 +21,7 @@ interface Step { from: From; message: string; expected: Expected }
 
 /** Alice's first two messages of one new session with Bob (both initial, k = 1). */
 function aliceSession(alice: IdentityKeyPair, bundle: ReturnType<typeof buildPreKeyBundle>, random: RandomSource): Bytes[] {
-  let record: SessionRecord = startSession({ record: EMPTY_RECORD, identity: alice, bundle, random });
+  let record: SessionRecord = startSession({ record: EMPTY_RECORD, identity: alice, bundle, random, version: 2 });
   return [0, 1].map((i) => {
     const out = sessionEncrypt(record, utf8(`Parley negative session vector ${i}`), random);
     record = out.record;

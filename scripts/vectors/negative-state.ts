@@ -198,7 +198,7 @@ export default function negativeState(): unknown {
   const bobIdentity = identityKeyPairFromSeed(bob.privateKey);
   const preKeys = createPreKeyState({ identity: bobIdentity, now: CREATED_AT, random: source, oneTimePreKeys: 0, kemPreKeys: 0 });
   const sessionSeed = source(32);
-  const record = startSession({ record: EMPTY_RECORD, identity: identityKeyPairFromSeed(alice.privateKey), bundle: buildPreKeyBundle(preKeys, bobIdentity.publicKey), random: seededRandom(sessionSeed) });
+  const record = startSession({ record: EMPTY_RECORD, identity: identityKeyPairFromSeed(alice.privateKey), bundle: buildPreKeyBundle(preKeys, bobIdentity.publicKey), random: seededRandom(sessionSeed), version: 2 });
   const groupSession = encodeGroupSession(session);
   const preKeyState = createPreKeyState({ identity: bobIdentity, now: CREATED_AT, random: source, oneTimePreKeys: 2, kemPreKeys: 0 });
   return {

@@ -59,7 +59,7 @@ function sendRecord(id: string, sender: Party, before: RatchetState, message: By
   const step = kdfChain(chainKey);
   const body = deriveBodyKeys(step.messageKey);
   const { header: encryptedHeader, ciphertext } = decodeRatchetMessage(message);
-  const header = tryDecryptHeader(headerKey, encryptedHeader, headerAssociatedData(before.associatedData));
+  const header = tryDecryptHeader(headerKey, encryptedHeader, headerAssociatedData(before.version, before.associatedData), before.version);
   if (header === null) throw new Error('vector generator: own header does not open');
   return {
     id,

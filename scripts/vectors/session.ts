@@ -72,7 +72,7 @@ export default function sessionVectors(): unknown {
     bobPreKeys: hex(encodePreKeyState(bobPreKeys)),
   };
   // Alice starts the session from the bundle (§7.2 Sending): PQXDH, then initSender.
-  parties.alice.record = startSession({ record: EMPTY_RECORD, identity: aliceIdentity, bundle, random: aliceRandom });
+  parties.alice.record = startSession({ record: EMPTY_RECORD, identity: aliceIdentity, bundle, random: aliceRandom, version: 2 });
   const afterStart = records(parties.alice);
   const steps = SCRIPT.map(({ from, text }) => {
     const sender = parties[from];

@@ -3,7 +3,7 @@
  * Key generation and encapsulation draw their seeds from the caller's
  * RandomSource (64 and 32 bytes), so vectors are reproducible.
  */
-import { ml_kem1024, type KEMPrepared } from '@noble/post-quantum/ml-kem.js';
+import { ml_kem1024, ml_kem768, type KEMPrepared } from '@noble/post-quantum/ml-kem.js';
 import { fail } from '../errors.js';
 import type { Bytes } from './bytes.js';
 import type { RandomSource } from './random.js';
@@ -67,4 +67,59 @@ export function mlKemDecapsulate(ciphertext: Bytes, secretKey: Bytes): Bytes {
   }
   if (secretKey.length !== ML_KEM_1024_SECRET_KEY_LENGTH) fail('INVALID_KEY', 'ML-KEM-1024 secret key has the wrong length');
   return ml_kem1024.decapsulate(ciphertext, secretKey);
+}
+
+// ── ML-KEM-768: the post-quantum ratchet's KEM (spec/protocol.md §6.9) ───────
+// Its keys and ciphertexts travel in chunks on every message, so the smaller
+// parameter set is used there; the long-lived prekeys of PQXDH keep ML-KEM-1024.
+
+export const ML_KEM_768_PUBLIC_KEY_LENGTH = 1184;
+export const ML_KEM_768_CIPHERTEXT_LENGTH = 1088;
+/** ML-KEM key generation seed d ‖ z (FIPS 203 ML-KEM.KeyGen_internal). */
+export const ML_KEM_SEED_LENGTH = 64;
+
+/** The encapsulation key of the 64-byte seed `d ‖ z` (deterministic, FIPS 203). */
+export function mlKem768PublicKey(seed: Bytes): Bytes {
+  if (seed.length !== ML_KEM_SEED_LENGTH) fail('INVALID_KEY', 'ML-KEM seed must be 64 bytes', { got: seed.length });
+  return ml_kem768.keygen(seed).publicKey;
+}
+
+/**
+ * FIPS 203 §7.2 input check of an ML-KEM-768 encapsulation key (length and
+ * modulus), INVALID_KEY otherwise: the receiving side runs it as soon as the
+ * key is rebuilt, so an invalid key is refused with the message that completed it.
+ */
+export function checkMlKem768PublicKey(publicKey: Bytes): void {
+  prepareMlKem768(publicKey).clean();
+}
+
+function prepareMlKem768(publicKey: Bytes): KEMPrepared {
+  if (publicKey.length !== ML_KEM_768_PUBLIC_KEY_LENGTH) {
+    fail('INVALID_KEY', 'ML-KEM-768 public key has the wrong length', { got: publicKey.length });
+  }
+  try {
+    return ml_kem768.prepare(publicKey);
+  } catch {
+    return fail('INVALID_KEY', 'ML-KEM-768 public key fails the modulus check');
+  }
+}
+
+/** Encapsulates to `publicKey` (checked as above); `m` is the 32-byte message drawn by the caller. */
+export function mlKem768Encapsulate(publicKey: Bytes, m: Bytes): { ciphertext: Bytes; sharedSecret: Bytes } {
+  const prepared = prepareMlKem768(publicKey);
+  try {
+    const { cipherText, sharedSecret } = prepared.encapsulate(m);
+    return { ciphertext: cipherText, sharedSecret };
+  } finally {
+    prepared.clean();
+  }
+}
+
+/** Decapsulates with the key pair of `seed`; never fails on a well-sized ciphertext (implicit rejection). */
+export function mlKem768Decapsulate(ciphertext: Bytes, seed: Bytes): Bytes {
+  if (ciphertext.length !== ML_KEM_768_CIPHERTEXT_LENGTH) {
+    fail('MALFORMED', 'ML-KEM-768 ciphertext has the wrong length', { got: ciphertext.length });
+  }
+  if (seed.length !== ML_KEM_SEED_LENGTH) fail('INVALID_KEY', 'ML-KEM seed must be 64 bytes', { got: seed.length });
+  return ml_kem768.decapsulate(ciphertext, ml_kem768.keygen(seed).secretKey);
 }

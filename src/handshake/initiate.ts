@@ -6,6 +6,7 @@
 import {
   generateX25519KeyPair, isCanonicalX25519, isLowOrderX25519, mlKemEncapsulator, wipe, x25519, type Bytes, type RandomSource,
 } from '../crypto/index.js';
+import { PROTOCOL_VERSION, RATCHET_VERSIONS } from '../constants.js';
 import { fail } from '../errors.js';
 import { identityDhPrivateKey, identityDhPublicKey, verifyBundle, type IdentityKeyPair } from '../identity/index.js';
 import type { InitialMessageHeader, PreKeyBundle } from '../wire/index.js';
@@ -16,9 +17,13 @@ export interface InitiateOptions {
   readonly bundle: PreKeyBundle;
   /** Draws 32 bytes (ephemeral private key), then 32 bytes (ML-KEM encapsulation seed). */
   readonly random: RandomSource;
+  /** The session's version (§5.6, §6.9): 3 runs the post-quantum ratchet; 2 (the default here) the classic one. */
+  readonly version?: number;
 }
 
 export interface InitiateResult {
+  /** The version the initial message carries and the ratchet runs. */
+  readonly version: number;
   /** SK, 32 bytes: the ratchet's initial shared secret. */
   readonly sharedSecret: Bytes;
   /** AD, 64 bytes. */
@@ -28,7 +33,8 @@ export interface InitiateResult {
   readonly initialHeader: InitialMessageHeader;
 }
 
-export function initiatePqxdh({ identity, bundle, random }: InitiateOptions): InitiateResult {
+export function initiatePqxdh({ identity, bundle, random, version = PROTOCOL_VERSION }: InitiateOptions): InitiateResult {
+  if (!RATCHET_VERSIONS.includes(version)) fail('INVALID_STATE', 'a session is of version 2 or 3', { got: version });
   verifyBundle(bundle); // step 1: both signatures, before any key is used
   const peerIdentityDh = identityDhPublicKey(bundle.identityKey); // step 2
   // Step 3: every key checked before anything is drawn, so a refused bundle draws nothing (§6.5.4).
@@ -49,7 +55,7 @@ export function initiatePqxdh({ identity, bundle, random }: InitiateOptions): In
   const kem = encapsulator.encapsulate(random); // step 6
   const kdfInput = pqxdhKdfInput(dh, kem.sharedSecret);
   const transcriptHash = pqxdhTranscriptHash({
-    initiatorIdentityKey: identity.publicKey, responderIdentityKey: bundle.identityKey, signedPreKey: bundle.signedPreKey.publicKey,
+    version, initiatorIdentityKey: identity.publicKey, responderIdentityKey: bundle.identityKey, signedPreKey: bundle.signedPreKey.publicKey,
     kemPreKey: bundle.kemPreKey.publicKey, ephemeralKey: ephemeral.publicKey, kemCiphertext: kem.ciphertext,
     oneTimePreKey: bundle.oneTimePreKey?.publicKey,
   });
@@ -63,6 +69,7 @@ export function initiatePqxdh({ identity, bundle, random }: InitiateOptions): In
     kemCiphertext: kem.ciphertext,
   };
   return {
+    version,
     sharedSecret,
     associatedData: pqxdhAssociatedData(identity.publicKey, bundle.identityKey),
     ratchetPublicKey: bundle.signedPreKey.publicKey,

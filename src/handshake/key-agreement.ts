@@ -2,7 +2,7 @@
  * The PQXDH secret, transcript and associated data (spec/protocol.md §5.3,
  * §5.5), shared by both sides.
  */
-import { PQXDH_INFO, PQXDH_TRANSCRIPT_LABEL, PROTOCOL_VERSION, ZERO_32 } from '../constants.js';
+import { PQXDH_INFO, PQXDH_TRANSCRIPT_LABEL, ZERO_32 } from '../constants.js';
 import { concatBytes, hkdf, sha256, utf8, type Bytes } from '../crypto/index.js';
 
 export const SHARED_SECRET_LENGTH = 32;
@@ -16,6 +16,8 @@ export function pqxdhKdfInput(dh: readonly Bytes[], kemSharedSecret: Bytes): Byt
 
 /** The public values of one handshake, as both sides see them. */
 export interface PqxdhTranscript {
+  /** The initial message's `v`: 2 (classic ratchet) or 3 (post-quantum ratchet), so the choice is bound into SK. */
+  readonly version: number;
   readonly initiatorIdentityKey: Bytes;
   readonly responderIdentityKey: Bytes;
   readonly signedPreKey: Bytes;
@@ -33,7 +35,7 @@ export interface PqxdhTranscript {
 export function pqxdhTranscriptHash(t: PqxdhTranscript): Bytes {
   const oneTime = t.oneTimePreKey === undefined ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), t.oneTimePreKey);
   return sha256(concatBytes(
-    utf8(PQXDH_TRANSCRIPT_LABEL), Uint8Array.of(PROTOCOL_VERSION), t.initiatorIdentityKey, t.responderIdentityKey,
+    utf8(PQXDH_TRANSCRIPT_LABEL), Uint8Array.of(t.version), t.initiatorIdentityKey, t.responderIdentityKey,
     t.signedPreKey, t.kemPreKey, t.ephemeralKey, t.kemCiphertext, oneTime,
   ));
 }

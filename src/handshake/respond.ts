@@ -4,6 +4,7 @@
  * it only after the first ratchet message has decrypted. On failure nothing
  * is returned and the given state is untouched.
  */
+import { PROTOCOL_VERSION } from '../constants.js';
 import { mlKemDecapsulate, wipe, x25519, type Bytes, type X25519KeyPair } from '../crypto/index.js';
 import {
   consumePreKeys, findKemPreKey, findOneTimePreKey, findSignedPreKey, identityDhPrivateKey, identityDhPublicKey,
@@ -16,6 +17,8 @@ export interface RespondOptions {
   readonly identity: IdentityKeyPair;
   readonly preKeys: PreKeyState;
   readonly header: InitialMessageHeader;
+  /** The initial message's `v` (already checked by its decoder), bound into SK; 2 unless given. */
+  readonly version?: number;
 }
 
 export interface RespondResult {
@@ -27,7 +30,7 @@ export interface RespondResult {
   readonly signedPreKeyPair: X25519KeyPair;
 }
 
-export function respondPqxdh({ identity, preKeys, header }: RespondOptions): RespondResult {
+export function respondPqxdh({ identity, preKeys, header, version = PROTOCOL_VERSION }: RespondOptions): RespondResult {
   // Steps 1–3: every lookup before any secret is computed.
   const signedPreKey = findSignedPreKey(preKeys, header.signedPreKeyId);
   const kemPreKey = findKemPreKey(preKeys, header.kemPreKeyId);
@@ -43,7 +46,7 @@ export function respondPqxdh({ identity, preKeys, header }: RespondOptions): Res
   const kemSharedSecret = mlKemDecapsulate(header.kemCiphertext, kemPreKey.keyPair.secretKey);
   const kdfInput = pqxdhKdfInput(dh, kemSharedSecret);
   const sharedSecret = pqxdhSharedSecret(kdfInput, pqxdhTranscriptHash({
-    initiatorIdentityKey: header.identityKey, responderIdentityKey: identity.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
+    version, initiatorIdentityKey: header.identityKey, responderIdentityKey: identity.publicKey, signedPreKey: signedPreKey.keyPair.publicKey,
     kemPreKey: kemPreKey.keyPair.publicKey, ephemeralKey: header.ephemeralKey, kemCiphertext: header.kemCiphertext,
     oneTimePreKey: oneTimePreKey?.keyPair.publicKey,
   }));

@@ -10,6 +10,7 @@ import { decodeRatchetMessage } from '../wire/index.js';
 import { kdfChain } from './chain-key.js';
 import { headerAssociatedData, tryDecryptHeader, type Header } from './header.js';
 import { openBody } from './message-key.js';
+import { receivePqBlock } from './pq/incoming.js';
 import { beginDhRatchet, completeDhRatchet, skipMessageKeys } from './receiving-chain.js';
 import { findSkipped, removeSkippedAt, skippedHeaderKeys } from './skipped-keys.js';
 import type { RatchetState } from './state.js';
@@ -32,9 +33,9 @@ function trialHeaderKeys(state: RatchetState): Bytes[] {
 }
 
 function openHeader(state: RatchetState, encryptedHeader: Bytes): OpenedHeader {
-  const headerAd = headerAssociatedData(state.associatedData);
+  const headerAd = headerAssociatedData(state.version, state.associatedData);
   for (const headerKey of trialHeaderKeys(state)) {
-    const header = tryDecryptHeader(headerKey, encryptedHeader, headerAd);
+    const header = tryDecryptHeader(headerKey, encryptedHeader, headerAd, state.version);
     if (header !== null) return { header, headerKey };
   }
   return fail('DECRYPT_FAILED', 'the header opens under no header key of this session');
@@ -105,16 +106,25 @@ function resolveMessageKey(state: RatchetState, opened: OpenedHeader): Resolved 
   return fromPreviousChain(state, opened);
 }
 
+/** §6.9.6: the PQ block of a message whose body authenticated, before the sending half of a DH ratchet step. */
+function receiveBlock(state: RatchetState, header: Header): RatchetState {
+  if (state.pq === null || header.pq === undefined) return state;
+  return { ...state, pq: receivePqBlock(state.pq, header.pq) };
+}
+
 /**
  * Decrypts one message. Draws 32 bytes from `random` when the message starts
  * a new peer chain (a DH ratchet step) and decrypts; a failed decrypt draws
  * nothing (§6.5.4), so a retry from the same state and source is identical.
+ * A message of another version than the session's does not belong to it.
  */
 export function ratchetDecrypt(state: RatchetState, message: Bytes, random: RandomSource): { state: RatchetState; plaintext: Bytes } {
-  const { header: encryptedHeader, ciphertext } = decodeRatchetMessage(message);
+  const { version, header: encryptedHeader, ciphertext } = decodeRatchetMessage(message);
+  if (version !== state.version) fail('DECRYPT_FAILED', 'message of another ratchet version than the session', { got: version });
   const opened = openHeader(state, encryptedHeader);
   const next = resolveMessageKey(state, opened);
-  const plaintext = openBody(next.messageKey, ciphertext, state.associatedData, encryptedHeader);
-  const after = next.ratchetPending === true ? completeDhRatchet(next.state, random) : next.state;
+  const plaintext = openBody(next.messageKey, ciphertext, state.version, state.associatedData, encryptedHeader);
+  const received = receiveBlock(next.state, opened.header);
+  const after = next.ratchetPending === true ? completeDhRatchet(received, random) : received;
   return { state: redact(after, 'RatchetState'), plaintext };
 }

@@ -9,7 +9,8 @@ import { generateX25519KeyPair, x25519, type RandomSource } from '../crypto/inde
 import { fail } from '../errors.js';
 import { kdfChain } from './chain-key.js';
 import type { Header } from './header.js';
-import { kdfRootHE } from './root-key.js';
+import { receivingMix, sendingMix } from './pq/incoming.js';
+import { kdfRoot } from './root-key.js';
 import { appendSkipped, removeSkippedOfChain, type SkippedMessageKey } from './skipped-keys.js';
 import type { PreviousReceivingChain, RatchetState } from './state.js';
 
@@ -49,15 +50,19 @@ function retireReceivingChain(state: RatchetState): Pick<RatchetState, 'previous
 
 /**
  * DHRatchetHE steps 1–3 (§6.5.2): retire the receiving chain and derive the
- * new one for the peer's ratchet key. Draws nothing: the sending half
+ * new one for the peer's ratchet key — in version 3 mixing the PQ secret the
+ * header's epoch says the peer mixed (§6.9.5). Draws nothing: the sending half
  * (`completeDhRatchet`) runs only once the message has authenticated, so a
  * failed decrypt consumes no randomness (§6.5.4). Until then the state's
  * sending chain is the old one; it is never returned in between.
  */
 export function beginDhRatchet(state: RatchetState, header: Header): RatchetState {
-  const receiving = kdfRootHE(state.rootKey, x25519(state.sendingRatchetKey.privateKey, header.ratchetKey));
+  const mix = state.pq === null ? null : receivingMix(state.pq, (header.pq as { epoch: number }).epoch);
+  const dhOutput = x25519(state.sendingRatchetKey.privateKey, header.ratchetKey);
+  const receiving = kdfRoot(state.rootKey, dhOutput, mix?.secret ?? null);
   return {
     ...state,
+    pq: mix === null ? null : mix.pq,
     ...retireReceivingChain(state),
     previousChainLength: state.sendingMessageNumber,
     sendingMessageNumber: 0,
@@ -73,7 +78,8 @@ export function beginDhRatchet(state: RatchetState, header: Header): RatchetStat
 
 /**
  * DHRatchetHE steps 4–5: a new ratchet key pair (draws 32 bytes) and the new
- * sending chain. Touches only sending fields and the root key, which the
+ * sending chain, which in version 3 mixes a decapsulated PQ secret (§6.9.5).
+ * Touches only sending fields, the root key and the PQ phase, which the
  * receiving derivations after `beginDhRatchet` leave alone, so deferring it
  * gives the same state as the specification's order.
  */
@@ -81,9 +87,11 @@ export function completeDhRatchet(state: RatchetState, random: RandomSource): Ra
   const peer = state.receivingRatchetKey;
   if (peer === null) return fail('INVALID_STATE', 'no peer ratchet key');
   const sendingRatchetKey = generateX25519KeyPair(random);
-  const sending = kdfRootHE(state.rootKey, x25519(sendingRatchetKey.privateKey, peer));
+  const mix = state.pq === null ? null : sendingMix(state.pq);
+  const sending = kdfRoot(state.rootKey, x25519(sendingRatchetKey.privateKey, peer), mix?.secret ?? null);
   return {
     ...state,
+    pq: mix === null ? null : mix.pq,
     sendingRatchetKey,
     rootKey: sending.rootKey,
     sendingChainKey: sending.chainKey,

@@ -10,6 +10,8 @@ import {
 import { fail } from '../errors.js';
 import { equalBytes, redact, toHex, x25519PublicKey, type Bytes } from '../crypto/index.js';
 import { checkBytes, checkUint, readArray, readBytes, readMap, readUint, type WireMap } from '../wire/index.js';
+import { PQ_RATCHET_VERSION, PROTOCOL_VERSION } from '../constants.js';
+import { decodePqState, encodePqState } from './pq/codec.js';
 import { KEY_LENGTH } from './root-key.js';
 import type { SkippedMessageKey } from './skipped-keys.js';
 import type { PreviousReceivingChain, RatchetState } from './state.js';
@@ -19,6 +21,7 @@ const KIND = 'ratchet';
 const WHAT = 'ratchet state';
 const FIELDS = ['dhs', 'dhr', 'rk', 'cks', 'ckr', 'ns', 'nr', 'pn', 'hks', 'hkr', 'nhks', 'nhkr', 'skipped', 'prev', 'ad'] as const;
 
+/** A version 3 state ends with `pq` (§6.9.7); a version 2 state has no such key. */
 export function encodeRatchetState(s: RatchetState): Bytes {
   return encodeState(KIND, {
     dhs: s.sendingRatchetKey.privateKey,
@@ -36,6 +39,7 @@ export function encodeRatchetState(s: RatchetState): Bytes {
     skipped: s.skippedMessageKeys.map((k) => [k.headerKey, k.messageNumber, k.messageKey]),
     prev: s.previousReceivingChains.map((c) => [c.headerKey, c.length]),
     ad: s.associatedData,
+    ...(s.pq === null ? {} : { pq: encodePqState(s.pq) }),
   });
 }
 
@@ -86,7 +90,8 @@ function checkInvariants(s: RatchetState): void {
 }
 
 export function decodeRatchetState(bytes: Bytes): RatchetState {
-  const map = readMap(decodeState(bytes, KIND, MAX_STATE_SIZE, WHAT), WHAT, FIELDS);
+  const map = readMap(decodeState(bytes, KIND, MAX_STATE_SIZE, WHAT), WHAT, FIELDS, ['pq']);
+  const pq = map['pq'] === undefined ? null : decodePqState(map['pq']);
   const privateKey = readBytes(map, WHAT, 'dhs', KEY_LENGTH);
   const state: RatchetState = {
     sendingRatchetKey: { privateKey, publicKey: x25519PublicKey(privateKey) },
@@ -104,6 +109,8 @@ export function decodeRatchetState(bytes: Bytes): RatchetState {
     skippedMessageKeys: readSkipped(map),
     previousReceivingChains: readPrevious(map),
     associatedData: readBytes(map, WHAT, 'ad', { min: 0, max: MAX_ASSOCIATED_DATA_SIZE }),
+    version: pq === null ? PROTOCOL_VERSION : PQ_RATCHET_VERSION,
+    pq,
   };
   checkInvariants(state);
   return redact(state, 'RatchetState');

@@ -3,9 +3,10 @@
  * (§6.3). Plain readonly data: every operation returns a new state and never
  * modifies the one it was given, arrays included.
  */
-import { MAX_ASSOCIATED_DATA_SIZE } from '../constants.js';
+import { MAX_ASSOCIATED_DATA_SIZE, PQ_RATCHET_VERSION, PROTOCOL_VERSION } from '../constants.js';
 import { fail } from '../errors.js';
 import { generateX25519KeyPair, redact, x25519, type Bytes, type RandomSource, type X25519KeyPair } from '../crypto/index.js';
+import { initialPqState, type PqState } from './pq/state.js';
 import { deriveInitialKeys, kdfRootHE } from './root-key.js';
 import type { SkippedMessageKey } from './skipped-keys.js';
 
@@ -47,6 +48,23 @@ export interface RatchetState {
   readonly previousReceivingChains: readonly PreviousReceivingChain[];
   /** AD from PQXDH, bound into every header and body. */
   readonly associatedData: Bytes;
+  /** The session's version (§6.9): 2 classic, 3 with the post-quantum ratchet; bound into every header and body. */
+  readonly version: number;
+  /** The post-quantum ratchet (§6.9.1): present exactly when `version` is 3. */
+  readonly pq: PqState | null;
+}
+
+/** Version 2 (classic) or 3 (post-quantum ratchet); the initiator's choice, fixed for the session. */
+export type RatchetVersion = typeof PROTOCOL_VERSION | typeof PQ_RATCHET_VERSION;
+
+function checkVersion(version: number): void {
+  if (version !== PROTOCOL_VERSION && version !== PQ_RATCHET_VERSION) {
+    fail('INVALID_STATE', 'ratchet version must be 2 or 3', { got: version });
+  }
+}
+
+function pqFor(version: number, initiator: boolean): PqState | null {
+  return version === PQ_RATCHET_VERSION ? initialPqState(initiator) : null;
 }
 
 function checkAssociatedData(associatedData: Bytes): void {
@@ -55,11 +73,13 @@ function checkAssociatedData(associatedData: Bytes): void {
   }
 }
 
-/** RatchetInitAliceHE (§6.3). Draws 32 bytes from `random` for the first ratchet key. */
+/** RatchetInitAliceHE (§6.3, §6.9.1). Draws 32 bytes from `random` for the first ratchet key. Version 2 (classic) unless told. */
 export function initSender(p: {
-  sharedSecret: Bytes; peerRatchetKey: Bytes; associatedData: Bytes; random: RandomSource;
+  sharedSecret: Bytes; peerRatchetKey: Bytes; associatedData: Bytes; random: RandomSource; version?: RatchetVersion;
 }): RatchetState {
+  const version = p.version ?? PROTOCOL_VERSION;
   checkAssociatedData(p.associatedData);
+  checkVersion(version);
   const initial = deriveInitialKeys(p.sharedSecret);
   const sendingRatchetKey = generateX25519KeyPair(p.random);
   const step = kdfRootHE(initial.rootKey, x25519(sendingRatchetKey.privateKey, p.peerRatchetKey));
@@ -79,12 +99,18 @@ export function initSender(p: {
     skippedMessageKeys: [],
     previousReceivingChains: [],
     associatedData: p.associatedData.slice(),
+    version,
+    pq: pqFor(version, true),
   }, 'RatchetState');
 }
 
-/** RatchetInitBobHE (§6.3). Bob cannot send until Alice's first message arrives. */
-export function initReceiver(p: { sharedSecret: Bytes; ownRatchetKeyPair: X25519KeyPair; associatedData: Bytes }): RatchetState {
+/** RatchetInitBobHE (§6.3, §6.9.1). Bob cannot send until Alice's first message arrives. Version 2 unless told. */
+export function initReceiver(p: {
+  sharedSecret: Bytes; ownRatchetKeyPair: X25519KeyPair; associatedData: Bytes; version?: RatchetVersion;
+}): RatchetState {
+  const version = p.version ?? PROTOCOL_VERSION;
   checkAssociatedData(p.associatedData);
+  checkVersion(version);
   const initial = deriveInitialKeys(p.sharedSecret);
   return redact({
     sendingRatchetKey: { publicKey: p.ownRatchetKeyPair.publicKey.slice(), privateKey: p.ownRatchetKeyPair.privateKey.slice() },
@@ -102,5 +128,7 @@ export function initReceiver(p: { sharedSecret: Bytes; ownRatchetKeyPair: X25519
     skippedMessageKeys: [],
     previousReceivingChains: [],
     associatedData: p.associatedData.slice(),
+    version,
+    pq: pqFor(version, false),
   }, 'RatchetState');
 }

@@ -8,19 +8,25 @@ import { equalBytes, type Bytes, type RandomSource } from '../crypto/index.js';
 import { fail, isProtocolError, type ProtocolError } from '../errors.js';
 import { initiatePqxdh, respondPqxdh } from '../handshake/index.js';
 import type { IdentityKeyPair, PreKeyState } from '../identity/index.js';
-import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt } from '../ratchet/index.js';
+import { PQ_RATCHET_VERSION } from '../constants.js';
+import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetVersion } from '../ratchet/index.js';
 import {
   decodeInitialMessage, decodeSessionMessage, encodeInitialMessage, encodeSessionMessage, type PreKeyBundle,
 } from '../wire/index.js';
 import { findByBase, installSession, isRetired, replaceSession, sessionsInTrialOrder } from './record.js';
 import type { SessionRecord, SessionState } from './session-state.js';
 
-/** Runs the initiator side of PQXDH against `bundle` and makes the new session current (§7.2 Sending). */
+/**
+ * Runs the initiator side of PQXDH against `bundle` and makes the new session
+ * current (§7.2 Sending). Version 3 (the post-quantum ratchet) unless told.
+ */
 export function startSession(p: {
-  record: SessionRecord; identity: IdentityKeyPair; bundle: PreKeyBundle; random: RandomSource;
+  record: SessionRecord; identity: IdentityKeyPair; bundle: PreKeyBundle; random: RandomSource; version?: RatchetVersion;
 }): SessionRecord {
-  const handshake = initiatePqxdh({ identity: p.identity, bundle: p.bundle, random: p.random });
+  const version = p.version ?? PQ_RATCHET_VERSION;
+  const handshake = initiatePqxdh({ identity: p.identity, bundle: p.bundle, random: p.random, version });
   const ratchet = initSender({
+    version,
     sharedSecret: handshake.sharedSecret,
     peerRatchetKey: handshake.ratchetPublicKey,
     associatedData: handshake.associatedData,
@@ -42,7 +48,7 @@ export function sessionEncrypt(record: SessionRecord, plaintext: Bytes, random: 
   const current = record.current;
   if (current === null) return fail('NO_SESSION', 'no current session with this peer');
   const { state: ratchet, message } = ratchetEncrypt(current.ratchet, plaintext, random);
-  const body = current.pending === null ? message : encodeInitialMessage({ ...current.pending, message });
+  const body = current.pending === null ? message : encodeInitialMessage({ ...current.pending, version: current.ratchet.version, message });
   return {
     record: replaceSession(record, current, { ...current, ratchet }),
     message: encodeSessionMessage({ kind: current.pending === null ? 'ratchet' : 'initial', body }),
@@ -83,8 +89,9 @@ export function sessionDecrypt(p: {
   if (isRetired(p.record, initial.ephemeralKey)) {
     fail('DUPLICATE_MESSAGE', 'initial message of a session this record has dropped (a replay)');
   }
-  const handshake = respondPqxdh({ identity: p.identity, preKeys: p.preKeys, header: initial });
+  const handshake = respondPqxdh({ identity: p.identity, preKeys: p.preKeys, header: initial, version: initial.version });
   const fresh = initReceiver({
+    version: (initial.version ?? PQ_RATCHET_VERSION) as RatchetVersion,
     sharedSecret: handshake.sharedSecret,
     ownRatchetKeyPair: handshake.signedPreKeyPair,
     associatedData: handshake.associatedData,

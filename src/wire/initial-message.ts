@@ -2,10 +2,10 @@
  * The PQXDH initial message (spec/protocol.md §5.6): what the responder needs
  * to run the handshake, and the first ratchet message as opaque bytes.
  *
- *   { v, identityKey: bin(32), ephemeralKey: bin(32), signedPreKeyId: uint32, kemPreKeyId: uint32,
+ *   { v: 2 | 3, identityKey: bin(32), ephemeralKey: bin(32), signedPreKeyId: uint32, kemPreKeyId: uint32,
  *     kemCiphertext: bin(1568), oneTimePreKeyId?: uint32, message: bin(1..MAX_MESSAGE_SIZE) }
  */
-import { MAX_INITIAL_MESSAGE_SIZE, MAX_MESSAGE_SIZE, PROTOCOL_VERSION } from '../constants.js';
+import { MAX_INITIAL_MESSAGE_SIZE, MAX_MESSAGE_SIZE, PROTOCOL_VERSION, RATCHET_VERSIONS } from '../constants.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ML_KEM_1024_CIPHERTEXT_LENGTH, X25519_KEY_LENGTH, type Bytes } from '../crypto/index.js';
 import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readUint, readVersion } from './codec.js';
 import { MAX_PREKEY_ID } from './prekeys.js';
@@ -25,6 +25,8 @@ export interface InitialMessageHeader {
 }
 
 export interface InitialMessage extends InitialMessageHeader {
+  /** 2 or 3: the session's version, chosen by the initiator and bound into SK (§5.3, §6.9); 2 when encoding without one. */
+  readonly version?: number;
   /** The first ratchet message, opaque here (§6.6). */
   readonly message: Bytes;
 }
@@ -33,7 +35,7 @@ const WHAT = 'initial message';
 
 export function encodeInitialMessage(m: InitialMessage): Bytes {
   const map: Record<string, unknown> = {
-    v: PROTOCOL_VERSION,
+    v: m.version ?? PROTOCOL_VERSION,
     identityKey: m.identityKey,
     ephemeralKey: m.ephemeralKey,
     signedPreKeyId: m.signedPreKeyId,
@@ -50,8 +52,9 @@ export function decodeInitialMessage(bytes: Bytes): InitialMessage {
     decodeMsgpack(bytes, MAX_INITIAL_MESSAGE_SIZE, WHAT), WHAT,
     ['v', 'identityKey', 'ephemeralKey', 'signedPreKeyId', 'kemPreKeyId', 'kemCiphertext', 'message'], ['oneTimePreKeyId'],
   );
-  readVersion(map, WHAT, [PROTOCOL_VERSION]);
+  const version = readVersion(map, WHAT, RATCHET_VERSIONS);
   const header = {
+    version,
     identityKey: readBytes(map, WHAT, 'identityKey', ED25519_PUBLIC_KEY_LENGTH),
     ephemeralKey: readBytes(map, WHAT, 'ephemeralKey', X25519_KEY_LENGTH),
     signedPreKeyId: readUint(map, WHAT, 'signedPreKeyId', MAX_PREKEY_ID),

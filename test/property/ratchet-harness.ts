@@ -7,7 +7,9 @@ import fc from 'fast-check';
 import { generateX25519KeyPair, toHex, utf8, type Bytes, type RandomSource } from '../../src/crypto/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import { isProtocolError, type ProtocolErrorCode } from '../../src/errors.js';
-import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
+import {
+  initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState, type RatchetVersion,
+} from '../../src/ratchet/index.js';
 
 export type Party = 'alice' | 'bob';
 export const peerOf = (p: Party): Party => (p === 'alice' ? 'bob' : 'alice');
@@ -17,8 +19,8 @@ export interface Pair {
   randoms: Record<Party, RandomSource>;
 }
 
-/** A pair as PQXDH would leave it: Alice initialised as sender, Bob as receiver. */
-export function makePair(seed: number): Pair {
+/** A pair as PQXDH would leave it: Alice initialised as sender, Bob as receiver; version 3 runs the PQ ratchet. */
+export function makePair(seed: number, version: RatchetVersion = 2): Pair {
   const bytes = (tag: number): Bytes => Uint8Array.from({ length: 32 }, (_, i) => (seed * 31 + tag * 7 + i) & 0xff);
   const setup = seededRandom(bytes(1));
   const sharedSecret = setup(32);
@@ -28,8 +30,8 @@ export function makePair(seed: number): Pair {
   return {
     randoms,
     states: {
-      alice: initSender({ sharedSecret, peerRatchetKey: bobKey.publicKey, associatedData, random: randoms.alice }),
-      bob: initReceiver({ sharedSecret, ownRatchetKeyPair: bobKey, associatedData }),
+      alice: initSender({ sharedSecret, peerRatchetKey: bobKey.publicKey, associatedData, random: randoms.alice, version }),
+      bob: initReceiver({ sharedSecret, ownRatchetKeyPair: bobKey, associatedData, version }),
     },
   };
 }

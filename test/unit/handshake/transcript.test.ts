@@ -11,7 +11,7 @@ import { seededRandom } from '../../../src/testing/index.js';
 
 const random = seededRandom(new Uint8Array(32).fill(0x74));
 const base: PqxdhTranscript = {
-  initiatorIdentityKey: random(32), responderIdentityKey: random(32), signedPreKey: random(32),
+  version: 2, initiatorIdentityKey: random(32), responderIdentityKey: random(32), signedPreKey: random(32),
   kemPreKey: random(1568), ephemeralKey: random(32), kemCiphertext: random(1568), oneTimePreKey: random(32),
 };
 const kdfInput = random(192);
@@ -19,7 +19,7 @@ const kdfInput = random(192);
 describe('PQXDH transcript binding', () => {
   it('changing any public value of the handshake — one bit, or dropping the one-time prekey — changes TH and SK', () => {
     const reference = toHex(pqxdhSharedSecret(kdfInput, pqxdhTranscriptHash(base)));
-    const fields = Object.keys(base) as (keyof PqxdhTranscript)[];
+    const fields = (Object.keys(base) as (keyof PqxdhTranscript)[]).filter((f) => f !== 'version');
     for (const field of fields) {
       const value = base[field] as Uint8Array;
       for (const at of [0, value.length - 1]) {
@@ -31,5 +31,10 @@ describe('PQXDH transcript binding', () => {
     }
     const withoutOneTime = { ...base, oneTimePreKey: undefined };
     expect(toHex(pqxdhSharedSecret(kdfInput, pqxdhTranscriptHash(withoutOneTime)))).not.toBe(reference);
+  });
+
+  it('the version (2 classic, 3 with the post-quantum ratchet) is bound: a relay cannot relabel a session', () => {
+    const reference = toHex(pqxdhSharedSecret(kdfInput, pqxdhTranscriptHash(base)));
+    expect(toHex(pqxdhSharedSecret(kdfInput, pqxdhTranscriptHash({ ...base, version: 3 })))).not.toBe(reference);
   });
 });
