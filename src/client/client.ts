@@ -9,6 +9,7 @@
  *   client.on('message', (m) => show(m.from, m.content));
  *   const { text } = await client.createInvite();
  */
+import { PROTOCOL_VERSION } from '../constants.js';
 import { systemRandom, toHex, type Bytes, type RandomSource } from '../crypto/index.js';
 import { safetyNumber } from '../identity/index.js';
 import { GuardedStore, type RestoreGuard, type Store } from '../store/index.js';
@@ -69,6 +70,14 @@ export interface ClientOptions {
    * restored or copied store.
    */
   readonly restoreGuard?: RestoreGuard;
+  /**
+   * Run the post-quantum ratchet in the sessions this client starts (protocol.md
+   * §6.9; default true). Sessions a peer starts run whatever the peer chose:
+   * both kinds are always accepted. Turning it off makes every message 138
+   * bytes smaller before padding and leaves healing after a compromise to
+   * X25519 alone.
+   */
+  readonly pqRatchet?: boolean;
 }
 
 export class Client {
@@ -97,6 +106,7 @@ export class Client {
     ctx = createContext({
       store, relay, relayUrl: options.relay, identity, random, now, events, contacts, mailbox, preKeys,
       ...(options.displayName !== undefined && { displayName: options.displayName }),
+      ...(options.pqRatchet === false && { sessionVersion: PROTOCOL_VERSION }),
     });
     await ctx.groups.load(store);
     if (restored) await dropRestoredSenderKeys(ctx);

@@ -16,6 +16,7 @@ import { Outbox } from './messaging/outbox.js';
 import { SerialLane } from './serial.js';
 import type { RelayApi } from './transport/relay-api.js';
 import type { MailboxId } from '../wire/brands.js';
+import type { RatchetVersion } from '../ratchet/index.js';
 
 export interface ClientContext {
   readonly store: Store;
@@ -39,6 +40,8 @@ export interface ClientContext {
   /** Background account upkeep (account/): the pending replenishment and the timer of the next check. */
   readonly upkeep: Upkeep;
   readonly displayName?: string;
+  /** The version of the sessions this client initiates (protocol.md §6.9): 3 (post-quantum ratchet) unless the app turned it off. */
+  readonly sessionVersion?: RatchetVersion;
   mailbox: MailboxId | undefined;
   preKeys: PreKeyState;
   closed: boolean;

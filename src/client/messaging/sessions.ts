@@ -55,7 +55,9 @@ export async function ensureSession(ctx: ClientContext, contact: Peer, force = f
     if (!force && record.current !== null) return;
     // PQXDH verifies the bundle's signatures before any key is used; nothing is committed unless the key is the contact's.
     const decoded = decodePreKeyBundle(bundle);
-    const started = startSession({ record, identity: ctx.identity, bundle: decoded, random: ctx.random });
+    const started = startSession({
+      record, identity: ctx.identity, bundle: decoded, random: ctx.random, ...(ctx.sessionVersion !== undefined && { version: ctx.sessionVersion }),
+    });
     if (!equalBytes(decoded.identityKey, contact.identityKey)) {
       fail('UNTRUSTED_IDENTITY', 'the relay served a bundle for another identity key');
     }
