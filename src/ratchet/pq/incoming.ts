@@ -8,7 +8,7 @@
  */
 import { PQ_CHUNK_SIZE } from '../../constants.js';
 import {
-  checkMlKem768PublicKey, ML_KEM_768_CIPHERTEXT_LENGTH, ML_KEM_768_PUBLIC_KEY_LENGTH, mlKem768Decapsulate, redact, type Bytes,
+  checkMlKem768PublicKey, ML_KEM_768_CIPHERTEXT_LENGTH, ML_KEM_768_PUBLIC_KEY_LENGTH, mlKem768Decapsulate, redact, wipe, type Bytes,
 } from '../../crypto/index.js';
 import { fail } from '../../errors.js';
 import { PQ_KIND_KEY, PQ_KIND_NONE, type PqBlock } from './block.js';
@@ -85,6 +85,7 @@ function receiveCiphertextChunk(pq: PqState, step: number, block: PqBlock): PqSt
   const ciphertext = rebuild(received, ML_KEM_768_CIPHERTEXT_LENGTH);
   const sharedSecret = mlKem768Decapsulate(ciphertext, phase.seed);
   const secret = derivePqSecret(sharedSecret, step, phase.encapsulationKey, ciphertext);
+  wipe(sharedSecret);
   return { ...pq, phase: redact({ kind: 'ek-mix', secret }, 'PqPhase') };
 }
 

@@ -6,7 +6,7 @@
  */
 import { PQ_CHUNK_SIZE, PQ_MAX_CHUNK_INDEX } from '../../constants.js';
 import {
-  ML_KEM_SEED_LENGTH, mlKem768Encapsulate, mlKem768PublicKey, redact, type Bytes, type RandomSource,
+  ML_KEM_SEED_LENGTH, mlKem768Encapsulate, mlKem768PublicKey, redact, wipe, type Bytes, type RandomSource,
 } from '../../crypto/index.js';
 import { emptyBlock, PQ_KIND_CIPHERTEXT, PQ_KIND_KEY, type PqBlock } from './block.js';
 import { encodeChunk } from './erasure-code.js';
@@ -22,6 +22,7 @@ function drawForPhase(phase: PqPhase, step: number, random: RandomSource): PqPha
   if (phase.kind === 'ct-encaps') {
     const { ciphertext, sharedSecret } = mlKem768Encapsulate(phase.encapsulationKey, random(32));
     const secret = derivePqSecret(sharedSecret, step, phase.encapsulationKey, ciphertext);
+    wipe(sharedSecret);
     return redact({ kind: 'ct-send', ciphertext, secret, nextIndex: 0 }, 'PqPhase');
   }
   return phase;
