@@ -127,6 +127,19 @@ export const PQ_RATCHET_SECRET_INFO = 'Parley_PQRatchet_Secret_v3';
 /** HKDF info of KDF_RK_PQ: a root step that mixes a PQ secret (§6.9.4). */
 export const PQ_RATCHET_ROOT_INFO = 'Parley_Ratchet_Root_PQ_v3';
 
+// ── Device lists (spec §12) ─────────────────────────────────────────────────
+// (section owned by src/identity/device-list.ts)
+/** Version (`v`) of a signed device list (§12.2). */
+export const DEVICE_LIST_VERSION = 1;
+/** Most devices one account lists (§12.1): a phone, a laptop, a browser and five more. */
+export const MAX_DEVICES_PER_ACCOUNT = 8;
+/** Largest signed device list a decoder accepts: 8 entries of ~45 bytes, the header and the signature fit in 1 KiB. */
+export const MAX_DEVICE_LIST_SIZE = 1024;
+/** Signature label of a device list body (§12.2). */
+export const DEVICE_LIST_SIGNATURE_LABEL = 'Parley_DeviceList_v1';
+/** Hash label of a device list body, the link of the chain (§12.3). */
+export const DEVICE_LIST_HASH_LABEL = 'Parley_DeviceList_Hash_v1';
+
 // ── Sessions (spec §7) ──────────────────────────────────────────────────────
 /** Sealed sender, layer 1 (ephemeral–static): hides the sender identity. */
 export const SEALED_EPHEMERAL_INFO = 'Parley_SealedSender_Ephemeral_v1';

@@ -71,8 +71,8 @@ export interface ClientOptions {
    */
   readonly restoreGuard?: RestoreGuard;
   /**
-   * Run the post-quantum ratchet in the sessions this client starts (protocol.md
-   * §6.9; default true). Sessions a peer starts run whatever the peer chose:
+   * Run the post-quantum ratchet (protocol.md §6.9) in the sessions this
+   * client starts (default true). Sessions a peer starts run whatever the peer chose:
    * both kinds are always accepted. Turning it off makes every message 138
    * bytes smaller before padding and leaves healing after a compromise to
    * X25519 alone.

@@ -4,3 +4,4 @@ export * from './prekeys.js';
 export * from './prekey-state-codec.js';
 export * from './bundle.js';
 export * from './safety-number.js';
+export * from './device-list.js';

@@ -12,3 +12,4 @@ export * from './group-change.js';
 export * from './state-envelope.js';
 export * from './brands.js';
 export * from './padding.js';
+export * from './device-list.js';
