@@ -41,8 +41,9 @@ export const SCRIPT: readonly string[] = [
   'deliver b5', 'deliver a7',
 ];
 
-export function parameters(): { sharedSecret: Bytes; associatedData: Bytes; bobRatchetKey: { publicKey: Bytes; privateKey: Bytes } } {
-  const random = seededRandom(PARAMETER_SEED);
+/** SK (32), AD (64) and Bob's ratchet key pair, drawn in that order from `seed` (pq-ratchet.ts uses its own seed). */
+export function parameters(seed: Bytes = PARAMETER_SEED): { sharedSecret: Bytes; associatedData: Bytes; bobRatchetKey: { publicKey: Bytes; privateKey: Bytes } } {
+  const random = seededRandom(seed);
   const sharedSecret = random(32);
   const associatedData = random(64);
   const bobRatchetKey = generateX25519KeyPair(random);

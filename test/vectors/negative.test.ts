@@ -272,3 +272,36 @@ describe('negative-state vectors', () => {
     for (const d of Object.keys(decoders)) expect(codes(d)).toEqual(new Set(['ok', 'MALFORMED', 'OVERSIZE', 'UNSUPPORTED_VERSION', 'INVALID_STATE']));
   });
 });
+
+describe('negative-pq-ratchet vectors', () => {
+  interface Vectors {
+    parameters: Record<string, string>;
+    receivers: { name: string; state: string }[];
+    messages: { id: string; message: string }[];
+    cases: { name: string; receiver: string; steps: { message: string; expected: string }[] }[];
+    states: (Case & { input: string })[];
+  }
+  const { text, vectors } = loaded<Vectors>('negative-pq-ratchet');
+  const receivers = new Map(vectors.receivers.map((r) => [r.name, fromHex(r.state)]));
+  const messages = new Map(vectors.messages.map((m) => [m.id, fromHex(m.message)]));
+
+  it('regenerate byte for byte', async () => {
+    expect(await regeneratedVectors('negative-pq-ratchet')).toBe(text);
+  });
+
+  it('forged PQ blocks, epochs and versions end with their code at the restored receiver; the real message after a refusal decrypts (§6.6, §6.9)', () => {
+    for (const c of vectors.cases) {
+      const random = seededRandom(fromHex(vectors.parameters['deliveryRandomSeed']!));
+      let state = decodeRatchetState(receivers.get(c.receiver)!);
+      const steps = c.steps.map((s) => ({ ...s, expected: outcome(() => { state = ratchetDecrypt(state, messages.get(s.message)!, random).state; }) }));
+      expect({ name: c.name, receiver: c.receiver, steps }).toEqual(c);
+    }
+    const codes = new Set(vectors.cases.flatMap((c) => c.steps.map((s) => s.expected)));
+    expect(codes).toEqual(new Set(['ok', 'DECRYPT_FAILED', 'INVALID_KEY']));
+  });
+
+  it('serialized PQ states: phases, fields, chunk lists and the FIPS 203 check (§6.9.7)', () => {
+    check(vectors.states, (c) => decodeRatchetState(fromHex(c.input)));
+    expect(new Set(vectors.states.map((c) => c.expected))).toEqual(new Set(['ok', 'MALFORMED', 'INVALID_STATE']));
+  });
+});
