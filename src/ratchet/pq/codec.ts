@@ -2,11 +2,12 @@
  * The serialized post-quantum ratchet (spec/protocol.md §6.9.7): the `pq` map
  * of a version 3 ratchet state. Keys in this order: `e` (epoch), `i`
  * (initiator), `p` (phase), then the phase's own fields among `seed`, `ek`,
- * `ct`, `secret`, `next`, `chunks`, in that order. Types and lengths →
- * MALFORMED; a phase that does not fit the party's side of the step, a chunk
- * list that should have completed, or an encapsulation key failing the FIPS 203
- * check → INVALID_STATE. The encapsulation key of `ek-send` is recomputed from
- * its seed, as the ratchet key's public half is (§6.7).
+ * `ct`, `secret`, `next`, `chunks`, in that order. Types, lengths and bounds →
+ * MALFORMED (a chunk list of K entries, which would have completed, included:
+ * `chunks` holds at most K − 1); a phase that does not fit the party's side of
+ * the step, two chunks with one index, or an encapsulation key failing the
+ * FIPS 203 check → INVALID_STATE. The encapsulation key of `ek-send` is
+ * recomputed from its seed, as the ratchet key's public half is (§6.7).
  */
 import { MAX_CHAIN_INDEX, PQ_CHUNK_SIZE, PQ_MAX_CHUNK_INDEX } from '../../constants.js';
 import {
