@@ -27,7 +27,7 @@ import { budgetShapes, LocalLimiter, type Limiter } from './limiter.js';
 import { RedisLimiter } from './redis-limiter.js';
 import { RelayMemoryStore } from './store/memory.js';
 import { RelayPostgresStore } from './store/postgres.js';
-import { RelaySqliteStore } from './store/sqlite.js';
+import { RelaySqliteThreadStore } from './store/sqlite-thread.js';
 import type { RelayStore } from './store/types.js';
 import { openBlobService } from './blobs/open.js';
 import { handleBlobHttp } from './blobs/http.js';
@@ -93,10 +93,13 @@ function httpHandler(ctx: RelayContext) {
   };
 }
 
-/** The store the options name: PostgreSQL (shared by several nodes), SQLite (one node, the default), or memory. */
+/**
+ * The store the options name: PostgreSQL (shared by several nodes), SQLite (one node, the default: in its
+ * own thread, so commits never block the event loop), or memory.
+ */
 async function openStore(o: RelayOptions): Promise<RelayStore> {
   if (o.postgres !== undefined) return RelayPostgresStore.open(o.postgres);
-  return o.dataDir !== undefined ? new RelaySqliteStore(o.dataDir, o.sqliteSync) : new RelayMemoryStore();
+  return o.dataDir !== undefined ? RelaySqliteThreadStore.open(o.dataDir, o.sqliteSync) : new RelayMemoryStore();
 }
 
 function storeKind(o: RelayOptions): string {

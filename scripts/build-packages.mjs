@@ -2,7 +2,8 @@
 // `npm run build`: the publishable packages, built from the top-level sources.
 //   packages/parley        the client library and the `parley` CLI: src/ transpiled file by file by esbuild
 //                          (JS and source maps carrying their sources), declarations by tsc
-//   packages/parley-relay  the relay: relay/cli.ts bundled by esbuild with our own code inlined; npm dependencies stay imports
+//   packages/parley-relay  the relay: relay/cli.ts and its storage thread (relay/store/sqlite-worker.ts) bundled by esbuild
+//                          with our own code inlined; npm dependencies stay imports
 // `npm run packages` packs both into dist/. `--no-types` skips the declarations (the package test, which runs the JS only).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -38,9 +39,11 @@ if (types) {
   if (declared.status !== 0) process.exit(declared.status ?? 1);
 }
 
+// Two entries: the CLI, and the SQLite storage thread it starts (relay/store/sqlite-thread.ts finds
+// dist/sqlite-worker.js beside dist/relay.js). Each bundle inlines the code it needs; no shared chunk.
 await build({
-  entryPoints: [join(root, 'relay/cli.ts')],
-  outfile: join(relay, 'dist/relay.js'),
+  entryPoints: { relay: join(root, 'relay/cli.ts'), 'sqlite-worker': join(root, 'relay/store/sqlite-worker.ts') },
+  outdir: join(relay, 'dist'),
   bundle: true, platform: 'node', format: 'esm', target: 'node20',
   packages: 'external', sourcemap: true, sourcesContent: true, logLevel: 'warning',
   banner: { js: '#!/usr/bin/env node' },

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { systemRandom } from '../../src/crypto/index.js';
 import { RelayMemoryStore } from '../../relay/store/memory.js';
 import { RelaySqliteStore } from '../../relay/store/sqlite.js';
+import { RelaySqliteThreadStore } from '../../relay/store/sqlite-thread.js';
 import { SWEEP_BATCH, type RelayStore } from '../../relay/store/types.js';
 import { tempDir } from './harness.js';
 import { postgresStore } from './postgres.js';
@@ -13,6 +14,7 @@ import { postgresStore } from './postgres.js';
 const stores: Array<[string, () => Promise<RelayStore>]> = [
   ['memory', async () => new RelayMemoryStore()],
   ['sqlite', async () => new RelaySqliteStore(tempDir())],
+  ['sqlite thread', () => RelaySqliteThreadStore.open(tempDir())],
   ['postgres', () => postgresStore()],
 ];
 
