@@ -13,20 +13,18 @@
  * Byte fields are copied out of the input, so a decoded value never aliases
  * the caller's buffer.
  */
-import { Encoder } from '@msgpack/msgpack';
 import { MSGPACK_MAX_DEPTH, MSGPACK_MAX_MAP_LENGTH } from '../constants.js';
 import { fail } from '../errors.js';
 import type { Bytes } from '../crypto/index.js';
 import { readMsgpack, type DecodeLimits } from './msgpack-reader.js';
+import { writeMsgpack } from './msgpack-writer.js';
 
 export type { DecodeLimits } from './msgpack-reader.js';
 export type WireMap = Readonly<Record<string, unknown>>;
 
-const encoder = new Encoder({ ignoreUndefined: false, sortKeys: false, forceIntegerToFloat: false });
-
 /** Encodes maps in key insertion order; every encoder in src/wire builds its map in the spec's order. */
 export function encodeMsgpack(value: unknown): Bytes {
-  return encoder.encode(value);
+  return writeMsgpack(value);
 }
 
 /**

@@ -4,12 +4,13 @@
  * Why our own: @msgpack/msgpack's Decoder allocates `new Array(n)` for a
  * declared array length before it checks that the input holds n elements, so
  * a 10 KB frame of nested array32 headers could demand gigabytes (issue 9).
- * We keep that library for encoding only.
+ * The writer is ours too (msgpack-writer.ts); the library remains a dev
+ * dependency, the reference the tests compare both against.
  *
  * Accepted: nil, bool, every integer format (64-bit ones only inside the safe
  * integer range), str (strict UTF-8), bin, array, and maps whose keys are
  * distinct str other than `__proto__` — each only in its shortest form, so a
- * value has exactly one encoding (the one @msgpack/msgpack's encoder writes).
+ * value has exactly one encoding (the one msgpack-writer.ts writes).
  * Everything else is MALFORMED: non-shortest headers and integers, floats
  * (no Parley structure has one), extension types, the reserved 0xc1,
  * truncation and trailing bytes. Errors carry the byte `offset` they found.
