@@ -11,25 +11,10 @@
 import { systemRandom, utf8, type Bytes } from '../src/crypto/index.js';
 import { buildPreKeyBundle, createPreKeyState, generateIdentityKeyPair } from '../src/identity/index.js';
 import { EMPTY_RECORD, seal, sessionDecrypt, sessionEncrypt, startSession } from '../src/session/index.js';
-import { encodeContent, newContent, type ContentBody } from '../src/wire/client/content.js';
-import { encodePayload } from '../src/wire/client/payload.js';
 import { paddedLength } from '../src/wire/index.js';
+import { contentPayload, MIX } from './content-mix.js';
 
 const random = systemRandom;
-const id = (): Bytes => random(16);
-const text = (n: number): ContentBody => ({ type: 'text', text: 'x'.repeat(n) });
-
-/** The mix, with a share per kind taken as a plausible chat day (receipts dominate, then short texts). */
-const MIX: readonly { name: string; body: ContentBody; share: number }[] = [
-  { name: 'typing indicator', body: { type: 'typing', active: true }, share: 0.15 },
-  { name: 'read receipt (1 id)', body: { type: 'receipt', receipt: 'read', ids: [id()] }, share: 0.25 },
-  { name: 'delivery receipt (5 ids)', body: { type: 'receipt', receipt: 'delivered', ids: [id(), id(), id(), id(), id()] }, share: 0.05 },
-  { name: 'reaction', body: { type: 'reaction', target: id(), emoji: '👍', remove: false }, share: 0.1 },
-  { name: 'short text (20 chars)', body: text(20), share: 0.2 },
-  { name: 'text (80 chars)', body: text(80), share: 0.12 },
-  { name: 'text (300 chars)', body: text(300), share: 0.08 },
-  { name: 'long text (2,000 chars)', body: text(2000), share: 0.05 },
-];
 
 const alice = generateIdentityKeyPair(random);
 const bob = generateIdentityKeyPair(random);
@@ -53,7 +38,7 @@ const rows: string[] = ['| content | payload | envelope, unpadded | envelope, pa
 let before = 0;
 let after = 0;
 for (const { name, body, share } of MIX) {
-  const payload = encodePayload({ type: 'content', content: encodeContent(newContent(body, random)) });
+  const payload = contentPayload(body);
   const { initial, ordinary } = sessionMessages(payload);
   const [u, p] = [unpadded(ordinary), sealed(ordinary)];
   before += share * u;

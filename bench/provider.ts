@@ -56,7 +56,8 @@ function calibrate(f: () => unknown, ms: number): number {
   return Math.max(1, Math.round((n * ms) / 30));
 }
 
-function loop(f: () => unknown): Prepare {
+/** A repetition of about 60 ms of calls to `f`. */
+export function loop(f: () => unknown): Prepare {
   const n = calibrate(f, 60);
   return async () => () => {
     for (let i = 0; i < n; i++) f();

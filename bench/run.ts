@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: Parley (pure @noble and node:crypto providers) side by side
  * with @signalapp/libsignal-client and @privacyresearch/libsignal-protocol-typescript
- * in one process run, then the relay beside a bare `ws` forwarder, then the relay
+ * in one process run, then the post-quantum ratchet's figures (bench/pq-ratchet.ts:
+ * version 3 against version 2 sessions, beside libsignal-client's SPQR), then the
+ * relay beside a bare `ws` forwarder, then the relay
  * under attack (bench/attack.ts), then a message end to end, client → relay →
  * client, each in its own process (bench/e2e.ts). Prints the tables and writes
  * bench/RESULTS.md. About 3 minutes on 2 cores, plus 3–4.5 for the end-to-end section.
@@ -23,6 +25,7 @@ import { MESSAGE_SIZE, type Peer } from './peer.js';
 import { libsignalClientPeer } from './peers/libsignal-client.js';
 import { lspTsPeer } from './peers/lsp-ts.js';
 import { parleyPeers } from './peers/parley.js';
+import { pqRatchetSection, runPqRatchetBench } from './pq-ratchet.js';
 import { runProviderBench, type ProviderRow } from './provider.js';
 import { BARE_LOAD, CLUSTER_LOAD, runRelayBench, RELAY_LOAD, type RelayResults } from './relay.js';
 import { clusterMethod, clusterTable } from './relay-cluster.js';
@@ -134,6 +137,8 @@ async function main(): Promise<void> {
   ];
   log('protocol workloads');
   const rows = await protocolRows(peers, parley.missing);
+  log('post-quantum ratchet');
+  const pqRatchet = pqRatchetSection(await runPqRatchetBench(log));
 
   log('relay');
   const relay = await runRelayBench(log);
@@ -187,6 +192,10 @@ ${parley.missing !== undefined ? `| Parley | – | ${parley.missing} | – | –
 ## Protocol (higher is better; ratios > 1× mean Parley is faster)
 
 ${protocolTable}
+
+## Post-quantum ratchet: version 3 against version 2 sessions (issue 17; same run; bench/pq-ratchet.ts)
+
+${pqRatchet}
 
 ## End to end: client → relay → client (same run)
 

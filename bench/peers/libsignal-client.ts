@@ -12,7 +12,7 @@ import {
   MemorySignedPreKeyStore,
 } from './libsignal-client-stores.js';
 
-interface Party {
+export interface Party {
   readonly address: Signal.ProtocolAddress;
   readonly identity: Signal.IdentityKeyPair;
   readonly sessions: MemorySessionStore;
@@ -25,7 +25,7 @@ interface Party {
 
 let nextId = 1;
 
-function party(name: string): Party {
+export function party(name: string): Party {
   const identity = Signal.IdentityKeyPair.generate();
   return {
     address: Signal.ProtocolAddress.new(name, 1),
@@ -40,7 +40,7 @@ function party(name: string): Party {
 }
 
 /** Fresh one-time, signed and Kyber prekeys for `owner`, stored, and the bundle that publishes them. */
-async function bundle(owner: Party): Promise<Signal.PreKeyBundle> {
+export async function bundle(owner: Party): Promise<Signal.PreKeyBundle> {
   const id = nextId++;
   const preKey = Signal.PrivateKey.generate();
   const signedPreKey = Signal.PrivateKey.generate();
@@ -56,11 +56,11 @@ async function bundle(owner: Party): Promise<Signal.PreKeyBundle> {
   );
 }
 
-async function encrypt(from: Party, to: Party, plaintext: Uint8Array<ArrayBuffer>): Promise<Signal.CiphertextMessage> {
+export async function encrypt(from: Party, to: Party, plaintext: Uint8Array<ArrayBuffer>): Promise<Signal.CiphertextMessage> {
   return Signal.signalEncrypt(plaintext, to.address, from.address, from.sessions, from.identities);
 }
 
-async function decrypt(to: Party, from: Party, message: Signal.CiphertextMessage): Promise<Uint8Array> {
+export async function decrypt(to: Party, from: Party, message: Signal.CiphertextMessage): Promise<Uint8Array> {
   if (message.type() === Signal.CiphertextMessageType.PreKey) {
     return Signal.signalDecryptPreKey(
       Signal.PreKeySignalMessage.deserialize(message.serialize()), from.address, to.address, to.sessions,

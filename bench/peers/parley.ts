@@ -13,7 +13,9 @@ import {
 } from '../../src/group/index.js';
 import { initiatePqxdh, respondPqxdh } from '../../src/handshake/index.js';
 import { buildPreKeyBundle, createPreKeyState, generateIdentityKeyPair, type IdentityKeyPair, type PreKeyState } from '../../src/identity/index.js';
-import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState } from '../../src/ratchet/index.js';
+import {
+  initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetState, type RatchetVersion,
+} from '../../src/ratchet/index.js';
 import { decodeInitialMessage, decodePreKeyBundle, encodeInitialMessage, encodePreKeyBundle } from '../../src/wire/index.js';
 import type { Prepare } from '../harness.js';
 import { payload, type Peer, type WorkloadSizes } from '../peer.js';
@@ -30,13 +32,16 @@ interface Pair {
   bob: RatchetState;
 }
 
-/** Two ratchet states as PQXDH leaves them (shared secret, Bob's signed prekey as his first ratchet key), after one round trip. */
-function ratchetPair(): Pair {
+/**
+ * Two ratchet states as PQXDH leaves them (shared secret, Bob's signed prekey as his first ratchet key), after one
+ * round trip; version 3 runs the post-quantum ratchet (spec/protocol.md §6.9), 2 is the classic Double Ratchet.
+ */
+function ratchetPair(version: RatchetVersion): Pair {
   const sharedSecret = systemRandom(32);
   const associatedData = systemRandom(64);
   const bobKey = generateX25519KeyPair(systemRandom);
-  let alice = initSender({ sharedSecret, peerRatchetKey: bobKey.publicKey, associatedData, random: systemRandom });
-  let bob = initReceiver({ sharedSecret, ownRatchetKeyPair: bobKey, associatedData });
+  let alice = initSender({ sharedSecret, peerRatchetKey: bobKey.publicKey, associatedData, random: systemRandom, version });
+  let bob = initReceiver({ sharedSecret, ownRatchetKeyPair: bobKey, associatedData, version });
   const first = ratchetEncrypt(alice, payload(10, 0), systemRandom);
   alice = first.state;
   bob = ratchetDecrypt(bob, first.message, systemRandom).state;
@@ -110,7 +115,8 @@ function withProvider(provider: CryptoProvider, prepare: Prepare): Prepare {
   };
 }
 
-function parleyPeer(name: string, provider: CryptoProvider, sizes: WorkloadSizes): Peer {
+/** Parley under `provider`; the 1:1 workloads run ratchet `version` (2, the classic ratchet, unless told). */
+export function parleyPeer(name: string, provider: CryptoProvider, sizes: WorkloadSizes, version: RatchetVersion = 2): Peer {
   return {
     name,
     version: `${parleyVersion()} (${provider.name} provider)`,
@@ -128,7 +134,7 @@ function parleyPeer(name: string, provider: CryptoProvider, sizes: WorkloadSizes
     }),
 
     oneWay: (messages, size) => withProvider(provider, async () => {
-      const pair = ratchetPair();
+      const pair = ratchetPair(version);
       const plaintext = payload(size, 2);
       return () => {
         const sent: Bytes[] = [];
@@ -159,7 +165,7 @@ function parleyPeer(name: string, provider: CryptoProvider, sizes: WorkloadSizes
       // One real ratchet session, used as every member's starting state (the per-member cost does not
       // depend on key values); a fresh sender key each rotation, as after a member leaves (§8.9).
       let alice = groupWith(members - 1).alice;
-      const pairwise = ratchetPair().alice;
+      const pairwise = ratchetPair(version).alice;
       const plaintext = payload(100, 5);
       return () => {
         for (let r = 0; r < rotations; r++) {
@@ -172,7 +178,7 @@ function parleyPeer(name: string, provider: CryptoProvider, sizes: WorkloadSizes
     }),
 
     pingPong: (messages, size) => withProvider(provider, async () => {
-      const pair = ratchetPair();
+      const pair = ratchetPair(version);
       const plaintext = payload(size, 3);
       return () => {
         for (let i = 0; i < messages; i++) {
