@@ -1,6 +1,6 @@
 /**
  * The client stores of the end-to-end bench, by kind: MemoryStore, or the
- * encrypted SqliteStore (synchronous=FULL) in a file of the process's temp
+ * encrypted SqliteStore (durable per batch, group commit in its worker thread) in a file of the process's temp
  * directory with its key file beside it. Either reopens with the client's
  * data after a close, as a device's storage survives the app being closed:
  * the SQLite file is simply opened again, and the memory store is kept

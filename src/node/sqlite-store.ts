@@ -15,8 +15,12 @@
  * 2⁻³² collision chance after 2³² writes. Rows written before with a 12-byte
  * nonce (ChaCha20-Poly1305) still open, chosen by the nonce's length, and are
  * rewritten with a 24-byte nonce the next time they are written.
+ *
+ * Threads (§5.2): the database connection lives in a worker thread
+ * (sqlite-worker.ts), which commits batches in groups and syncs them off the
+ * app's thread; a write's promise resolves once its batch is durable. Keys,
+ * sealing and opening stay on this thread: only sealed rows cross.
  */
-import Database from 'better-sqlite3';
 import {
   AEAD_NONCE_LENGTH, aeadOpen, aeadSeal, concatBytes, hkdf, hmacSha256, split, systemRandom, utf8, XAEAD_NONCE_LENGTH, xaeadOpen,
   xaeadSeal, type Bytes, type RandomSource,
@@ -27,6 +31,8 @@ import {
   StoreError, checkKey, checkNamespace, checkWrite, type Namespace, type Store, type StoreEntry, type StoreWrite,
 } from '../store/index.js';
 import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readString } from '../wire/codec.js';
+import type { MetaRows, RowWrite, SealedRow } from './sqlite-messages.js';
+import { StoreThread } from './sqlite-thread.js';
 
 export interface SqliteStoreOptions {
   /** File path (created if missing). */
@@ -44,57 +50,41 @@ const FORMAT = 1;
 const MAX_RECORD = 4 * 1024 * 1024;
 
 interface Keys { readonly valueKey: Bytes; readonly nameKey: Bytes }
-interface Row { readonly nonce: Uint8Array; readonly sealed: Uint8Array; readonly key_tag: Uint8Array }
 
-/** The statements of a store, prepared once at open (preparing one costs more than running it). */
-function prepareStatements(db: Database.Database) {
-  return {
-    get: db.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ? AND key_tag = ?'),
-    list: db.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ?'),
-    insert: db.prepare('INSERT OR REPLACE INTO entries (ns_tag, key_tag, nonce, sealed) VALUES (?, ?, ?, ?)'),
-    remove: db.prepare('DELETE FROM entries WHERE ns_tag = ? AND key_tag = ?'),
-  };
-}
+const threads = new WeakMap<SqliteStore, StoreThread>();
 
 export class SqliteStore implements Store {
-  readonly #db: Database.Database;
+  /** Batches are durable in call order; a failure stops the store (§5.2). */
+  readonly ordered = true;
+  readonly #thread: StoreThread;
   readonly #keys: Keys;
   readonly #random: RandomSource;
   readonly #nsTags = new Map<string, Bytes>();
-  readonly #sql: ReturnType<typeof prepareStatements>;
-  #closed = false;
-  #sinceCheckpoint = 0;
+  #closed: Promise<void> | undefined;
 
-  private constructor(db: Database.Database, keys: Keys, random: RandomSource) {
-    this.#db = db;
+  private constructor(thread: StoreThread, keys: Keys, random: RandomSource) {
+    this.#thread = thread;
     this.#keys = keys;
     this.#random = random;
-    this.#sql = prepareStatements(db);
+    threads.set(this, thread);
   }
 
   /**
    * Opens or creates the store; throws StoreError WRONG_KEY if `key` is not the key the file was created with,
    * LOCKED if another process (or connection) has it open: two writers would reuse session keys and nonces.
+   * Synchronous: it waits for the worker to open the database and take its lock.
    */
   static open(options: SqliteStoreOptions): SqliteStore {
     if (!(options.key instanceof Uint8Array) || options.key.length !== 32) throw new StoreError('WRONG_KEY', 'the store key must be 32 bytes');
     const random = options.random ?? systemRandom;
-    const db = new Database(options.path, { timeout: 0 });
+    const thread = new StoreThread(options.path, STORE_CHECKPOINT_EVERY);
     try {
-      // The exclusive lock is taken now and held until close (client.md §5.2).
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.pragma('secure_delete = ON');
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.exec('BEGIN EXCLUSIVE; COMMIT;');
-      db.exec(`CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS entries (ns_tag BLOB NOT NULL, key_tag BLOB NOT NULL, nonce BLOB NOT NULL, sealed BLOB NOT NULL,
-          PRIMARY KEY (ns_tag, key_tag)) WITHOUT ROWID;`);
-      const keys = db.transaction(() => openKeys(db, options.key, random))();
-      return new SqliteStore(db, keys, random);
+      const keys = openKeys(thread, options.key, random);
+      thread.listen();
+      return new SqliteStore(thread, keys, random);
     } catch (e) {
-      db.close();
-      if (isBusy(e)) throw new StoreError('LOCKED', 'the store is open in another process');
+      // The thread's exit closes its connection and releases the lock.
+      void thread.terminate();
       throw e;
     }
   }
@@ -104,8 +94,7 @@ export class SqliteStore implements Store {
     checkNamespace(namespace);
     checkKey(key);
     const nsTag = this.#nsTag(namespace);
-    const keyTag = this.#keyTag(namespace, key);
-    const row = this.#sql.get.get(nsTag, keyTag) as Row | undefined;
+    const row = await this.#thread.call<SealedRow | undefined>({ op: 'get', nsTag, keyTag: this.#keyTag(namespace, key) });
     if (row === undefined) return undefined;
     const entry = this.#unsealRow(nsTag, row);
     if (entry.key !== key) throw new StoreError('CORRUPT', 'a record does not belong to its slot');
@@ -116,43 +105,27 @@ export class SqliteStore implements Store {
     this.#open();
     checkNamespace(namespace);
     const nsTag = this.#nsTag(namespace);
-    const rows = this.#sql.list.all(nsTag) as Row[];
+    const rows = await this.#thread.call<readonly SealedRow[]>({ op: 'list', nsTag });
     const entries = rows.map((row) => this.#unsealRow(nsTag, row));
     entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return entries;
   }
 
+  /**
+   * Resolves once the batch is durable. Every write is checked and sealed before
+   * any is sent, so a bad write rejects the batch with nothing sent; batches
+   * become durable in the order they were written (sqlite-worker.ts).
+   */
   async write(batch: readonly StoreWrite[]): Promise<void> {
     this.#open();
-    const { insert, remove } = this.#sql;
-    // Each write is checked and sealed inside the transaction: an error on the
-    // n-th write rolls back the n−1 before it.
-    this.#db.transaction(() => {
-      for (const w of batch) {
-        checkWrite(w);
-        const nsTag = this.#nsTag(w.namespace);
-        const keyTag = this.#keyTag(w.namespace, w.key);
-        if (w.op === 'delete') {
-          remove.run(nsTag, keyTag);
-          continue;
-        }
-        const nonce = this.#random(XAEAD_NONCE_LENGTH);
-        const plaintext = encodeMsgpack({ k: w.key, v: w.value });
-        insert.run(nsTag, keyTag, nonce, xaeadSeal(this.#keys.valueKey, nonce, plaintext, concatBytes(nsTag, keyTag)));
-      }
-    })();
-    // Deleted records are zeroed in the database (secure_delete); their old pages linger in the WAL until a checkpoint.
-    if (++this.#sinceCheckpoint >= STORE_CHECKPOINT_EVERY) {
-      this.#sinceCheckpoint = 0;
-      this.#db.pragma('wal_checkpoint(TRUNCATE)');
-    }
+    for (const w of batch) checkWrite(w);
+    await this.#thread.call<void>({ op: 'write', rows: batch.map((w) => this.#seal(w)) });
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#db.pragma('wal_checkpoint(TRUNCATE)');
-    this.#db.close();
+  /** Waits for every request already made (writes durable), then closes the database. */
+  close(): Promise<void> {
+    this.#closed ??= this.#thread.close();
+    return this.#closed;
   }
 
   toJSON(): string {
@@ -164,7 +137,16 @@ export class SqliteStore implements Store {
   }
 
   #open(): void {
-    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+    if (this.#closed !== undefined) throw new StoreError('CLOSED', 'the store is closed');
+  }
+
+  #seal(w: StoreWrite): RowWrite {
+    const nsTag = this.#nsTag(w.namespace);
+    const keyTag = this.#keyTag(w.namespace, w.key);
+    if (w.op === 'delete') return { nsTag, keyTag };
+    const nonce = this.#random(XAEAD_NONCE_LENGTH);
+    const plaintext = encodeMsgpack({ k: w.key, v: w.value });
+    return { nsTag, keyTag, nonce, sealed: xaeadSeal(this.#keys.valueKey, nonce, plaintext, concatBytes(nsTag, keyTag)) };
   }
 
   #nsTag(namespace: Namespace): Bytes {
@@ -181,7 +163,7 @@ export class SqliteStore implements Store {
     return hmacSha256(this.#keys.nameKey, concatBytes(utf8('key'), Uint8Array.of(ns.length), ns, utf8(key)));
   }
 
-  #unsealRow(nsTag: Bytes, row: Row): StoreEntry {
+  #unsealRow(nsTag: Bytes, row: SealedRow): StoreEntry {
     try {
       const keyTag = new Uint8Array(row.key_tag);
       const plaintext = openRow(this.#keys.valueKey, new Uint8Array(row.nonce), new Uint8Array(row.sealed), concatBytes(nsTag, keyTag));
@@ -194,41 +176,34 @@ export class SqliteStore implements Store {
   }
 }
 
-function isBusy(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+/** For tests: the worker thread of `store`, to observe or break it. */
+export function storeWorkerOf(store: SqliteStore): StoreThread['worker'] | undefined {
+  return threads.get(store)?.worker;
 }
 
-/** Derives the keys, creating the salt and the key-check record on first use. */
 /** Opens a row by its nonce's length: 24 bytes XChaCha20-Poly1305, 12 bytes (rows of earlier versions) ChaCha20-Poly1305. */
 function openRow(key: Bytes, nonce: Bytes, sealed: Bytes, ad: Bytes): Bytes {
   return nonce.length === AEAD_NONCE_LENGTH ? aeadOpen(key, nonce, sealed, ad) : xaeadOpen(key, nonce, sealed, ad);
 }
 
-function openKeys(db: Database.Database, key: Bytes, random: RandomSource): Keys {
-  const getMeta = db.prepare('SELECT value FROM meta WHERE name = ?');
-  const setMeta = db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)');
-  let salt = (getMeta.get('salt') as { value: Uint8Array } | undefined)?.value;
-  const fresh = salt === undefined;
-  if (salt === undefined) {
-    salt = random(SALT_LENGTH);
-    setMeta.run('salt', salt);
-    setMeta.run('format', Uint8Array.of(FORMAT));
-  }
-  const [valueKey, nameKey] = split(hkdf(key, new Uint8Array(salt), utf8(STORE_KEYS_INFO), 64), 32, 32) as [Bytes, Bytes];
+/** Derives the keys, creating the salt and the key-check record (one transaction) on first use. */
+function openKeys(thread: StoreThread, key: Bytes, random: RandomSource): Keys {
+  const meta = thread.callSync<MetaRows>({ op: 'open' });
+  const salt = meta.salt === undefined ? random(SALT_LENGTH) : new Uint8Array(meta.salt);
+  const [valueKey, nameKey] = split(hkdf(key, salt, utf8(STORE_KEYS_INFO), 64), 32, 32) as [Bytes, Bytes];
   const checkAd = utf8('meta/check');
-  if (fresh) {
+  if (meta.salt === undefined) {
     const nonce = random(NONCE_LENGTH);
-    setMeta.run('check', concatBytes(nonce, aeadSeal(valueKey, nonce, utf8(STORE_CHECK_LABEL), checkAd)));
-  } else {
-    const check = (getMeta.get('check') as { value: Uint8Array } | undefined)?.value;
-    if (check === undefined) throw new StoreError('CORRUPT', 'the key-check record is missing');
-    const c = new Uint8Array(check);
-    try {
-      aeadOpen(valueKey, c.subarray(0, NONCE_LENGTH), c.subarray(NONCE_LENGTH), checkAd);
-    } catch {
-      throw new StoreError('WRONG_KEY', 'the key does not open this store');
-    }
+    const check = concatBytes(nonce, aeadSeal(valueKey, nonce, utf8(STORE_CHECK_LABEL), checkAd));
+    thread.callSync<void>({ op: 'init', meta: [['salt', salt], ['format', Uint8Array.of(FORMAT)], ['check', check]] });
+    return { valueKey, nameKey };
+  }
+  if (meta.check === undefined) throw new StoreError('CORRUPT', 'the key-check record is missing');
+  const c = new Uint8Array(meta.check);
+  try {
+    aeadOpen(valueKey, c.subarray(0, NONCE_LENGTH), c.subarray(NONCE_LENGTH), checkAd);
+  } catch {
+    throw new StoreError('WRONG_KEY', 'the key does not open this store');
   }
   return { valueKey, nameKey };
 }

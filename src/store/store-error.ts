@@ -8,7 +8,8 @@ export type StoreErrorCode =
   | 'WRONG_KEY' // the at-rest key does not open this store
   | 'LOCKED' // another process (or connection) has this store open
   | 'CORRUPT' // a stored record fails authentication or decoding
-  | 'FAILED'; // the storage refused a batch (quota, the browser closed the database); none of it was applied
+  | 'FAILED' // the storage refused a batch (quota, the browser closed the database): none of it was applied; on Node, a failed commit or sync: the batch is not durable, and every later call fails too
+  | 'CRASHED'; // the store's worker thread stopped (Node): a pending batch may or may not have been applied; every later call fails too
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -38,10 +38,15 @@ export interface Store {
   get(namespace: Namespace, key: string): Promise<Bytes | undefined>;
   /** Every entry of a namespace, sorted by key. */
   list(namespace: Namespace): Promise<readonly StoreEntry[]>;
-  /** Applies every write of `batch` in order, atomically: all of them or, on any error, none. */
+  /** Applies every write of `batch` in order, atomically: all of them or, on any error, none. Resolves once the batch is durable (client.md §5.1). */
   write(batch: readonly StoreWrite[]): Promise<void>;
   /** Releases the store; any later call rejects with StoreError CLOSED. */
   close(): Promise<void>;
+  /**
+   * True when batches become durable in call order and a failed batch fails every later call (client.md §5.1):
+   * the client then issues its next batch before the last one is durable, since none can land after a lost one.
+   */
+  readonly ordered?: boolean;
 }
 
 /** Largest key a store accepts (characters). */

@@ -23,20 +23,25 @@ export async function sendPayload(ctx: ClientContext, peer: Peer, payload: Bytes
   const slot = admitted instanceof Promise ? await admitted : admitted;
   let key: string | undefined;
   try {
-    key = await ctx.lane.run(async () => {
+    const committing = await ctx.lane.run(async () => {
       const { record, envelope } = await encryptFor(ctx, peer, payload);
       key = ctx.outbox.nextKey();
       // Finished entries' deletions ride along: one commit instead of two (outbox.ts).
       const deletions = ctx.outbox.takeDeletions();
-      try {
-        await ctx.store.write([recordWrite(peer.identityKey, record), ctx.outbox.entry(key, { id, to, recipients: [recipient], envelope, fanout: false }), ...deletions]);
-      } catch (e) {
-        ctx.outbox.returnDeletions(deletions);
-        throw e;
-      }
+      const written = ctx.store.write([recordWrite(peer.identityKey, record), ctx.outbox.entry(key, { id, to, recipients: [recipient], envelope, fanout: false }), ...deletions])
+        .catch((e: unknown) => {
+          ctx.outbox.returnDeletions(deletions);
+          throw e;
+        });
+      // An ordered store (§5.1) is not waited for in the lane: the next send encrypts while this batch commits. The
+      // cache moves on now, so no message key is used twice; the envelope leaves only once its batch is durable (below).
+      if (ctx.store.ordered !== true) await written;
+      else written.catch(() => undefined);
       cacheRecord(ctx, peer.identityKey, record);
-      return key;
+      return { key, written };
     });
+    key = committing.key;
+    await committing.written;
   } catch (e) {
     if (key !== undefined) ctx.outbox.unstage(key);
     slot.release();
