@@ -5,7 +5,7 @@
  */
 import { ml_kem1024, ml_kem768, type KEMPrepared } from '@noble/post-quantum/ml-kem.js';
 import { fail } from '../errors.js';
-import type { Bytes } from './bytes.js';
+import { wipe, type Bytes } from './bytes.js';
 import type { RandomSource } from './random.js';
 
 export const ML_KEM_1024_PUBLIC_KEY_LENGTH = 1568;
@@ -81,7 +81,9 @@ export const ML_KEM_SEED_LENGTH = 64;
 /** The encapsulation key of the 64-byte seed `d ‖ z` (deterministic, FIPS 203). */
 export function mlKem768PublicKey(seed: Bytes): Bytes {
   if (seed.length !== ML_KEM_SEED_LENGTH) fail('INVALID_KEY', 'ML-KEM seed must be 64 bytes', { got: seed.length });
-  return ml_kem768.keygen(seed).publicKey;
+  const { publicKey, secretKey } = ml_kem768.keygen(seed);
+  wipe(secretKey); // expanded from the seed, as secret as it, and not wanted here
+  return publicKey;
 }
 
 /**
@@ -121,5 +123,10 @@ export function mlKem768Decapsulate(ciphertext: Bytes, seed: Bytes): Bytes {
     fail('MALFORMED', 'ML-KEM-768 ciphertext has the wrong length', { got: ciphertext.length });
   }
   if (seed.length !== ML_KEM_SEED_LENGTH) fail('INVALID_KEY', 'ML-KEM seed must be 64 bytes', { got: seed.length });
-  return ml_kem768.decapsulate(ciphertext, ml_kem768.keygen(seed).secretKey);
+  const { secretKey } = ml_kem768.keygen(seed);
+  try {
+    return ml_kem768.decapsulate(ciphertext, secretKey);
+  } finally {
+    wipe(secretKey); // re-derived for this one decapsulation: the seed stays the stored secret
+  }
 }

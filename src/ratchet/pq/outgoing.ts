@@ -20,8 +20,11 @@ function drawForPhase(phase: PqPhase, step: number, random: RandomSource): PqPha
     return { kind: 'ek-send', seed, encapsulationKey: mlKem768PublicKey(seed), nextIndex: 0, received: [] };
   }
   if (phase.kind === 'ct-encaps') {
-    const { ciphertext, sharedSecret } = mlKem768Encapsulate(phase.encapsulationKey, random(32));
+    const m = random(32);
+    const { ciphertext, sharedSecret } = mlKem768Encapsulate(phase.encapsulationKey, m);
     const secret = derivePqSecret(sharedSecret, step, phase.encapsulationKey, ciphertext);
+    // m is the preimage of ss (FIPS 203: K = G(m ‖ H(ek))), so it goes with ss.
+    wipe(m);
     wipe(sharedSecret);
     return redact({ kind: 'ct-send', ciphertext, secret, nextIndex: 0 }, 'PqPhase');
   }
