@@ -57,13 +57,12 @@ async function start(name: string): Promise<void> {
   offerInvite(app);
 }
 
-/** Re-renders the sidebar and the open chat; a group still waiting for its members' tokens is looked at again shortly. */
+/** Re-renders the sidebar and the open chat (a group waiting for its members' tokens is re-rendered on `group-ready`). */
 async function render(app: App): Promise<void> {
   renderSidebar(app.client, app.selected, (s) => void select(app, s));
   const s = app.selected;
   if (s === undefined) return;
   await renderChat(app.client, app.sent, s);
-  if (s.kind === 'group' && !app.client.group(s.id).ready) setTimeout(() => void (app.selected === s && render(app).catch(fail)), 300);
 }
 
 async function select(app: App, s: Selection): Promise<void> {
@@ -86,6 +85,7 @@ function wire(app: App): void {
   const rerender = (): void => void render(app).catch(fail);
   client.on('connection-state', (e) => void ($('conn').textContent = e.state));
   client.on('contact-added', rerender);
+  client.on('group-ready', rerender); // enables the composer of a group that was waiting for its members
   client.on('group-change', (e) => {
     if (e.group === app.awaited && e.change === 'joined') {
       app.awaited = undefined;

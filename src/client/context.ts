@@ -59,7 +59,7 @@ export type ContextParts = Omit<ClientContext, 'lane' | 'groups' | 'outbox' | 's
 
 export function createContext(parts: ContextParts): ClientContext {
   const ctx: { -readonly [K in keyof ClientContext]: ClientContext[K] } = {
-    ...parts, lane: new SerialLane(), groups: new GroupBook(), sessions: new Map(), staticSecrets: new StaticSecretCache(),
+    ...parts, lane: new SerialLane(), groups: new GroupBook(parts.identity.publicKey), sessions: new Map(), staticSecrets: new StaticSecretCache(),
     lastHeal: new Map(), upkeep: { replenishing: undefined, timer: undefined }, closed: false, outbox: undefined as unknown as Outbox,
   };
   // The outbox reads the context it belongs to (connection state, store, clock).

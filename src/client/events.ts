@@ -25,6 +25,12 @@ export interface ClientEvents {
    */
   'invite-refused': { readonly contact: Contact };
   'group-change': { readonly group: string; readonly change: GroupChangeKind; readonly by?: Contact; readonly members: readonly string[] };
+  /**
+   * A group turned ready to send (`group(id).ready` became true, spec/client.md §6.2): every other member's current
+   * group token is known, so a message reaches everyone. Once per turn — created or joined ready, or the last missing
+   * token arrived (after a join, an addition or a rotation) — never again while it stays ready; not at open.
+   */
+  'group-ready': { readonly group: string };
   'identity-changed': { readonly contact: Contact; readonly previousIdentityKey: Bytes; readonly wasVerified: boolean };
   /** A message from `contact` could not be decrypted because our session state was lost; the session was re-established. */
   'message-lost': { readonly contact?: Contact; readonly senderIdentityKey: Bytes; readonly envelope: string; readonly reason: string };

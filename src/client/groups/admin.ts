@@ -14,6 +14,7 @@ import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { isClientError } from '../errors.js';
 import { reach, sendControl } from './reach.js';
+import { turnedReady } from './readiness.js';
 import { rotate } from './rotation.js';
 import { entryOf } from './roster.js';
 import { commitGroup, groupInfo, selfEntry, type GroupInfo, type GroupOptions } from './state.js';
@@ -35,9 +36,10 @@ export async function createGroupWith(ctx: ClientContext, name: string, members:
   const roster: RosterEntry[] = [selfEntry(ctx, token, 0), ...members.map((c) => entryOf(c, 0))];
   const id = toHex(session.group.groupId);
   const record: GroupRecord = { session: encodeGroupSession(session), name, roster, token, owed: [], rotation: 0 };
-  await ctx.lane.run(async () => {
+  const ready = await ctx.lane.run(async () => {
     await ctx.store.write([put('groups', id, encodeGroupRecord(record))]);
     ctx.groups.set(id, { record, session });
+    return turnedReady(ctx, id);
   });
   const g = ctx.groups.get(id);
   // A channel's readers each get their own view (the admins and themselves, §6.6); a group's members one welcome.
@@ -47,6 +49,7 @@ export async function createGroupWith(ctx: ClientContext, name: string, members:
   });
   await Promise.all(members.map((c) => sendControl(ctx, c, welcomeFor(c))));
   ctx.events.emit('group-change', { group: id, change: 'created', members: groupInfo(ctx, id).members });
+  if (ready) ctx.events.emit('group-ready', { group: id }); // a group of ourselves alone (a new channel) is ready at once
   return groupInfo(ctx, id);
 }
 

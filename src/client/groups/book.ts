@@ -4,10 +4,12 @@
  * map mirrors `groups/<gid hex>`; it changes only after the store write it
  * mirrors has succeeded.
  */
+import type { Bytes } from '../../crypto/index.js';
 import { decodeGroupSession, type GroupSession } from '../../group/index.js';
 import type { Store } from '../../store/index.js';
 import { decodeGroupRecord, type GroupRecord } from '../../wire/client/group-control.js';
 import { ClientError } from '../errors.js';
+import { isGroupReady } from './readiness.js';
 
 export interface Group {
   readonly record: GroupRecord;
@@ -20,11 +22,21 @@ export class GroupBook {
   readonly rosterDue = new Set<string>();
   /** Change resends already made, as `gid:member:theirEpoch:ourEpoch` (client.md §6.5): each is made once. */
   readonly answered = new Set<string>();
+  /** Groups ready to send when last noted (readiness.ts): `group-ready` fires when one joins this set. */
+  readonly #ready = new Set<string>();
+  /** Our identity key: readiness counts every member but us. */
+  readonly #self: Bytes;
 
+  constructor(self: Bytes) {
+    this.#self = self;
+  }
+
+  /** Loads the stored groups; those stored ready are noted ready, so opening emits no `group-ready`. */
   async load(store: Store): Promise<void> {
     for (const { key, value } of await store.list('groups')) {
       const record = decodeGroupRecord(value);
       this.#groups.set(key, { record, session: decodeGroupSession(record.session) });
+      this.noteReady(key);
     }
   }
 
@@ -52,5 +64,20 @@ export class GroupBook {
 
   delete(id: string): void {
     this.#groups.delete(id);
+    this.#ready.delete(id);
+  }
+
+  /** Records whether group `id` is ready now (false if gone); true iff it was not when last noted. */
+  noteReady(id: string): boolean {
+    const g = this.#groups.get(id);
+    const ready = g !== undefined && isGroupReady(this.#self, g);
+    const turned = ready && !this.#ready.has(id);
+    if (ready) this.#ready.add(id);
+    else this.#ready.delete(id);
+    return turned;
+  }
+
+  isNotedReady(id: string): boolean {
+    return this.#ready.has(id);
   }
 }

@@ -4,14 +4,14 @@
  * session record of the envelope that carried it. Also the app's view of a
  * group (GroupInfo).
  */
-import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
+import { toHex, type Bytes } from '../../crypto/index.js';
 import { encodeGroupSession, roleOf } from '../../group/index.js';
 import { put, type StoreWrite } from '../../store/index.js';
 import { encodeGroupRecord, type GroupRecord, type RosterEntry } from '../../wire/client/group-control.js';
 import type { ClientContext } from '../context.js';
 import type { InboundEffects } from '../inbound/effects.js';
 import type { Group } from './book.js';
-import { peerIn } from './reach.js';
+import { emitIfTurnedReady, isGroupReady, stageReadiness } from './readiness.js';
 
 export interface GroupOptions {
   /** A broadcast channel: the creator posts, members read. */
@@ -37,7 +37,7 @@ export function groupInfo(ctx: ClientContext, id: string): GroupInfo {
   return {
     id, name: g.record.name, mode: g.session.group.mode,
     members: g.session.group.members.map((m) => toHex(m.identityKey)),
-    ready: g.session.group.members.every((m) => equalBytes(m.identityKey, self) || peerIn(ctx, g, m.identityKey) !== undefined),
+    ready: isGroupReady(self, g),
     admin: roleOf(g.session.group, self) === 'admin', epoch: g.session.group.epoch,
   };
 }
@@ -47,11 +47,12 @@ export function selfEntry(ctx: ClientContext, token: Bytes, epoch: number): Rost
   return { identityKey: ctx.identity.publicKey, mailbox: ctx.mailbox as Bytes, token, epoch, ...(ctx.displayName !== undefined && { name: ctx.displayName }) };
 }
 
-/** Writes the group (with `extra` writes in the same batch), then updates the book. Run in the lane. */
+/** Writes the group (with `extra` writes in the same batch), then updates the book (and emits `group-ready`). Run in the lane. */
 export async function commitGroup(ctx: ClientContext, id: string, g: Group, extra: StoreWrite[]): Promise<void> {
   const record: GroupRecord = { ...g.record, session: encodeGroupSession(g.session) };
   await ctx.store.write([put('groups', id, encodeGroupRecord(record)), ...extra]);
   ctx.groups.set(id, { record, session: g.session });
+  emitIfTurnedReady(ctx, id);
 }
 
 /** Adds the group's new state to the receive batch (applied to the book after the commit). */
@@ -60,5 +61,8 @@ export function stageGroup(ctx: ClientContext, id: string, g: Group, fx: Inbound
   const i = fx.writes.findIndex((w) => w.namespace === 'groups' && w.key === id);
   if (i >= 0) fx.writes.splice(i, 1);
   fx.writes.push(put('groups', id, encodeGroupRecord(record)));
-  fx.apply.push(() => ctx.groups.set(id, { record, session: g.session }));
+  fx.apply.push(() => {
+    ctx.groups.set(id, { record, session: g.session });
+    stageReadiness(ctx, id, fx.events);
+  });
 }
