@@ -4,23 +4,30 @@
  * client tests (test/client/memory-relay.ts) — no sockets, no IPC, no relay
  * process — sending unpipelined through the public Client API. What is left
  * is sender + receiver: sealing, the ratchet, the outbox, the lane, the store
- * and event delivery. Run it under --cpu-prof to see how that splits:
+ * and event delivery. `sqlite` puts each client on an encrypted SqliteStore in
+ * a temp dir instead (its worker thread's CPU is counted: process.cpuUsage).
+ * Run it under --cpu-prof to see how that splits:
  *
- *   npx tsx bench/e2e-client-path.ts [messages] [noble|node]
+ *   npx tsx bench/e2e-client-path.ts [messages] [noble|node] [memory|sqlite]
  *   node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/e2e-client-path.ts 2000
  *   npx tsx bench/profile-summary.ts /tmp/prof/<file>.cpuprofile
  */
-import { Client, nobleProvider, useCryptoProvider } from '../src/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, nobleProvider, useCryptoProvider, type Store } from '../src/index.js';
 import { generateIdentityKeyPair, encodeIdentityKeyPair } from '../src/identity/index.js';
-import { nodeCryptoProvider } from '../src/node/index.js';
+import { nodeCryptoProvider, SqliteStore } from '../src/node/index.js';
 import { MemoryStore, put } from '../src/store/index.js';
 import { seededRandom } from '../src/testing/index.js';
 import { MemoryRelayHub } from '../test/client/memory-relay.js';
 
 const WARM_UP = 200;
 
+const dir = process.argv[4] === 'sqlite' ? mkdtempSync(join(tmpdir(), 'parley-client-path-')) : undefined;
+
 async function open(hub: MemoryRelayHub, seed: number): Promise<Client> {
-  const store = new MemoryStore();
+  const store: Store = dir === undefined ? new MemoryStore() : SqliteStore.open({ path: join(dir, `${seed}.db`), key: new Uint8Array(32).fill(seed) });
   const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(seed)));
   await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
   const client = await Client.open({ relay: 'ws://relay.test', store, transport: hub.transport(identity.publicKey) });
@@ -49,9 +56,10 @@ async function main(): Promise<void> {
   await done;
   const used = process.cpuUsage(cpu);
   const wall = performance.now() - started;
-  process.stdout.write(`${provider}: ${count} unpipelined messages, sender + receiver in one process: `
+  process.stdout.write(`${provider} / ${dir === undefined ? 'MemoryStore' : 'SqliteStore'}: ${count} unpipelined messages, sender + receiver in one process: `
     + `${((used.user + used.system) / 1000 / count).toFixed(3)} ms CPU / msg, ${(wall / count).toFixed(3)} ms wall / msg\n`);
   await Promise.all([sender.close(), receiver.close()]);
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 }
 
 main().then(() => process.exit(0), (e: unknown) => {
