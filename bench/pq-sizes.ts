@@ -62,6 +62,7 @@ export function parleyTrace(script: readonly ScriptedMessage[], version: Ratchet
     const envelope = seal({
       identity: sender.identity, recipientIdentityKey: receiver.identity.publicKey, content: sent.message, random, staticSecrets: sender.staticSecrets,
     });
+    // Bob's prekeys serve both directions: only an initial message reads them, and only Alice sends those.
     const received = sessionDecrypt({
       record: receiver.record, identity: receiver.identity, preKeys, peer: sender.identity.publicKey, message: sent.message, random,
     });
