@@ -122,6 +122,8 @@ export const PQ_CHUNK_SIZE = 128;
 export const PQ_BLOCK_LENGTH = 10 + PQ_CHUNK_SIZE;
 /** Coded chunk indices run 0..255 (one byte) and then start again at 0 (§6.9.3). */
 export const PQ_MAX_CHUNK_INDEX = 255;
+/** The last epoch a state holds (u32 minus one, so `e + 1` fits the block): a party there starts no further step (§6.9.5). */
+export const PQ_MAX_EPOCH = 0xffffffff - 1;
 /** HKDF info: KEM shared secret → the step's PQ secret, with u32(step) ‖ SHA-256(ek) ‖ SHA-256(ct) (§6.9.4). */
 export const PQ_RATCHET_SECRET_INFO = 'Parley_PQRatchet_Secret_v3';
 /** HKDF info of KDF_RK_PQ: a root step that mixes a PQ secret (§6.9.4). */

@@ -79,11 +79,16 @@ function stateFromMap(value: unknown): SessionState {
   if (role !== 'initiator' && role !== 'responder') fail('MALFORMED', `${WHAT}: unknown role`);
   const pending = map['pending'] === null ? null : pendingFromMap(map['pending']);
   if (pending !== null && role !== 'initiator') fail('INVALID_STATE', `${WHAT}: only an initiator session has a pending header`);
+  const ratchet = decodeRatchetState(readBytes(map, WHAT, 'ratchet', { min: 1, max: MAX_STATE_SIZE }));
+  // §7.1: the PQ ratchet's sides follow the PQXDH roles; a flipped flag would stall it for good.
+  if (ratchet.pq !== null && ratchet.pq.initiator !== (role === 'initiator')) {
+    fail('INVALID_STATE', `${WHAT}: the PQ ratchet's role differs from the session's`);
+  }
   return {
     peer: readBytes(map, WHAT, 'peer', ED25519_PUBLIC_KEY_LENGTH),
     role,
     base: readBytes(map, WHAT, 'base', X25519_KEY_LENGTH),
-    ratchet: decodeRatchetState(readBytes(map, WHAT, 'ratchet', { min: 1, max: MAX_STATE_SIZE })),
+    ratchet,
     pending,
     received: readBoolean(map, WHAT, 'received'),
   };

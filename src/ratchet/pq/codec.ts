@@ -9,7 +9,7 @@
  * FIPS 203 check → INVALID_STATE. The encapsulation key of `ek-send` is
  * recomputed from its seed, as the ratchet key's public half is (§6.7).
  */
-import { MAX_CHAIN_INDEX, PQ_CHUNK_SIZE, PQ_MAX_CHUNK_INDEX } from '../../constants.js';
+import { PQ_CHUNK_SIZE, PQ_MAX_CHUNK_INDEX, PQ_MAX_EPOCH } from '../../constants.js';
 import {
   checkMlKem768PublicKey, ML_KEM_768_CIPHERTEXT_LENGTH, ML_KEM_768_PUBLIC_KEY_LENGTH, ML_KEM_SEED_LENGTH, mlKem768PublicKey,
   type Bytes,
@@ -103,8 +103,8 @@ function readKind(value: unknown): PqPhase['kind'] {
 export function decodePqState(value: unknown): PqState {
   const kind = readKind(value !== null && typeof value === 'object' ? (value as WireMap)['p'] : undefined);
   const map = readMap(value, WHAT, ['e', 'i', 'p', ...PHASE_FIELDS[kind]]);
-  // The last epoch a u32 header field can name; a session never gets near it (one step takes ~20 messages).
-  const epoch = readUint(map, WHAT, 'e', MAX_CHAIN_INDEX - 1);
+  // The last epoch of §6.9.5 step 4; a session never gets near it (one step takes ~20 messages).
+  const epoch = readUint(map, WHAT, 'e', PQ_MAX_EPOCH);
   const initiator = readBoolean(map, WHAT, 'i');
   const phase = readPhase(map, kind);
   if (isEkSide(initiator, epoch + 1) !== kind.startsWith('ek-')) invalid('a phase of the other side of the step');

@@ -4,7 +4,7 @@
  * happen here, lazily, at the first message that needs them, so that
  * decryption never draws for the PQ ratchet (§6.5.4).
  */
-import { PQ_CHUNK_SIZE, PQ_MAX_CHUNK_INDEX } from '../../constants.js';
+import { PQ_CHUNK_SIZE, PQ_MAX_CHUNK_INDEX, PQ_MAX_EPOCH } from '../../constants.js';
 import {
   ML_KEM_SEED_LENGTH, mlKem768Encapsulate, mlKem768PublicKey, redact, wipe, type Bytes, type RandomSource,
 } from '../../crypto/index.js';
@@ -44,6 +44,7 @@ const nextIndex = (index: number): number => (index + 1) % (PQ_MAX_CHUNK_INDEX +
  * else carries an empty block of the same size.
  */
 export function nextPqBlock(pq: PqState, random: RandomSource): { block: PqBlock; pq: PqState } {
+  if (pq.epoch >= PQ_MAX_EPOCH) return { block: emptyBlock(pq.epoch), pq }; // §6.9.5 step 4: no step past the last epoch
   const step = pq.epoch + 1;
   const phase = drawForPhase(pq.phase, step, random);
   if (phase.kind === 'ek-send' && phase.received.length === 0) {
