@@ -6,7 +6,9 @@
  * of each provider (64 KiB chunks, as files use) and a plain HTTP copy of the
  * same bytes on loopback (PUT streamed to a file and fsynced, then GET). RSS
  * growth of the client process and of the relay process during the transfer.
- * `npx tsx bench/files.ts [sizes in MiB, comma-separated]` runs it alone.
+ * `npx tsx bench/files.ts [sizes in MiB, comma-separated]` runs it alone;
+ * PARLEY_FILES_NODE_ARGS adds node flags to the relay and client processes,
+ * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile both sides.
  */
 import { fork, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +25,7 @@ const MiB = 1024 * 1024;
 export const FILE_SIZES_MIB = [1, 64] as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
+const nodeArgs = process.env['PARLEY_FILES_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? [];
 
 export interface FilesRow {
   readonly size: number;
@@ -32,6 +35,9 @@ export interface FilesRow {
   readonly plainMBs: number;
   readonly clientRssMB: number;
   readonly relayRssMB: number;
+  /** CPU time of each process over the transfer (upload and download): what a loaded machine does not change much. */
+  readonly clientCpuMs: number;
+  readonly relayCpuMs: number;
 }
 
 export interface FilesResults {
@@ -65,6 +71,12 @@ function plainServer(dir: string): Server {
   });
 }
 
+/** User + system CPU time of a process so far, in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? 0 : Number(m[1]) * 1024;
@@ -72,7 +84,7 @@ function rssOf(pid: number): number {
 
 async function startRelay(dir: string): Promise<{ url: string; pid: number; stop: () => void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(port), '--data', dir,
+  const child = spawn(process.execPath, [...nodeArgs, '--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(port), '--data', dir,
     '--log-level', 'silent', '--metrics-port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; ; i++) {
     try {
@@ -97,15 +109,23 @@ export async function runFilesBench(log: (line: string) => void, sizesMiB: reado
   const rows: FilesRow[] = [];
   try {
     const child = fork(`${root}bench/files-child.ts`, [relay.url, plainUrl, sizesMiB.map((s) => s * MiB).join(',')], {
-      execArgv: ['--import', tsx, '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [...nodeArgs, '--import', tsx, '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let relayBase = 0;
     let relayPeak = 0;
+    let relayCpuBase = 0;
+    let relayCpuMs = 0;
     const sampler = setInterval(() => { relayPeak = Math.max(relayPeak, rssOf(relay.pid)); }, 10);
     await new Promise<void>((resolve, reject) => {
       child.on('message', (m: Record<string, number | string>) => {
-        if (m['phase'] === 'begin') relayBase = relayPeak = rssOf(relay.pid);
-        if (m['phase'] === 'parley-end') relayPeak = Math.max(relayPeak, rssOf(relay.pid));
+        if (m['phase'] === 'begin') {
+          relayBase = relayPeak = rssOf(relay.pid);
+          relayCpuBase = cpuMsOf(relay.pid);
+        }
+        if (m['phase'] === 'parley-end') {
+          relayPeak = Math.max(relayPeak, rssOf(relay.pid));
+          relayCpuMs = cpuMsOf(relay.pid) - relayCpuBase;
+        }
         if (m['phase'] !== 'end') return;
         const size = m['size'] as number;
         const [up, down, pUp, pDown] = ['uploadMs', 'downloadMs', 'plainUpMs', 'plainDownMs'].map((k) => m[k] as number) as [number, number, number, number];
@@ -113,9 +133,10 @@ export async function runFilesBench(log: (line: string) => void, sizesMiB: reado
         const row = {
           size, uploadMBs: mbs(up), downloadMBs: mbs(down), endToEndMBs: mbs(up + down), plainMBs: mbs(pUp + pDown),
           clientRssMB: (m['clientRss'] as number) / MiB, relayRssMB: (relayPeak - relayBase) / MiB,
+          clientCpuMs: m['clientCpuMs'] as number, relayCpuMs,
         };
         rows.push(row);
-        log(`  ${size / MiB} MiB: end to end ${row.endToEndMBs.toFixed(1)} MB/s, plain HTTP copy ${row.plainMBs.toFixed(1)} MB/s, RSS client +${row.clientRssMB.toFixed(1)} MB relay +${row.relayRssMB.toFixed(1)} MB`);
+        log(`  ${size / MiB} MiB: end to end ${row.endToEndMBs.toFixed(1)} MB/s, plain HTTP copy ${row.plainMBs.toFixed(1)} MB/s, RSS client +${row.clientRssMB.toFixed(1)} MB relay +${row.relayRssMB.toFixed(1)} MB, CPU client ${row.clientCpuMs.toFixed(0)} ms relay ${row.relayCpuMs.toFixed(0)} ms`);
       });
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`files bench child exited ${code}`))));
     });
@@ -132,11 +153,11 @@ export function filesSection(r: FilesResults | string): string {
   if (typeof r === 'string') return `Could not run: ${r}`;
   const aead = r.aead.map((a) => `${a.provider} ${a.MBs.toFixed(0)} MB/s`).join(', ');
   const lines = [
-    '| file | encrypt + upload + send | download + verify + decrypt | end to end | plain HTTP copy (PUT + GET) | end to end / plain | client RSS growth | relay RSS growth |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...r.rows.map((x) => `| ${x.size / MiB} MiB | ${x.uploadMBs.toFixed(1)} MB/s | ${x.downloadMBs.toFixed(1)} MB/s | ${x.endToEndMBs.toFixed(1)} MB/s | ${x.plainMBs.toFixed(1)} MB/s | ${(x.endToEndMBs / x.plainMBs * 100).toFixed(0)} % | ${x.clientRssMB.toFixed(1)} MB | ${x.relayRssMB.toFixed(1)} MB |`),
+    '| file | encrypt + upload + send | download + verify + decrypt | end to end | plain HTTP copy (PUT + GET) | end to end / plain | client RSS growth | relay RSS growth | CPU client / relay |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.rows.map((x) => `| ${x.size / MiB} MiB | ${x.uploadMBs.toFixed(1)} MB/s | ${x.downloadMBs.toFixed(1)} MB/s | ${x.endToEndMBs.toFixed(1)} MB/s | ${x.plainMBs.toFixed(1)} MB/s | ${(x.endToEndMBs / x.plainMBs * 100).toFixed(0)} % | ${x.clientRssMB.toFixed(1)} MB | ${x.relayRssMB.toFixed(1)} MB | ${x.clientCpuMs.toFixed(0)} / ${x.relayCpuMs.toFixed(0)} ms |`),
   ];
-  return `${lines.join('\n')}\n\nRaw ChaCha20-Poly1305 (64 KiB chunks, same run): ${aead}. The clients use the node provider. MB/s are file bytes (MiB) per second of wall time; end to end is the file's size over upload time plus download time (each side's encryption, the relay's fsync per 512 KiB segment and digest check included). The plain copy streams the same bytes through a bare node:http server on loopback (PUT to a file, fsync, GET). RSS growth is each process's peak over its level before the transfer (client after a GC).`;
+  return `${lines.join('\n')}\n\nRaw ChaCha20-Poly1305 (64 KiB chunks, same run): ${aead}. The clients use the node provider. MB/s are file bytes (MiB) per second of wall time; end to end is the file's size over upload time plus download time (each side's encryption, the relay's fsync per 4 MiB segment and digest check included; the next segment is sealed while one is in flight). One untimed 256 KiB transfer each way warms both paths up first. The plain copy streams the same bytes through a bare node:http server on loopback (PUT to a file, fsync, GET). RSS growth is each process's peak over its level before the transfer (client after a GC); CPU is each process's user + system time over the upload and download (the clients' process holds both Alice and Bob).`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -6,8 +6,9 @@
  * of the metadata live in a BlobStore.
  *
  * Bounded cost: an upload is streamed to the store as it arrives, never more
- * than the socket's buffer in memory, and never more bytes than granted; the
- * digest check reads back only the uploader's own bytes.
+ * than the socket's buffer and the store's write batches (up to 2 MiB with
+ * the disk store) in memory, and never more bytes than granted; the digest
+ * check reads back only the uploader's own bytes.
  */
 import { createSha256, equalBytes, fromHex, sha256, toHex, type Bytes, type RandomSource, type Sha256Hasher } from '../../src/crypto/index.js';
 import { RELAY_BLOB_GRANT_LENGTH, RELAY_BLOB_ID_LENGTH } from '../../src/wire/index.js';
@@ -49,7 +50,8 @@ export class BlobService {
   readonly #options: BlobServiceOptions;
   readonly #index = new Map<string, BlobMeta>();
   readonly #usage = new Map<string, { bytes: number; count: number }>();
-  readonly #busy = new Set<string>();
+  /** Uploads a request is writing now, each with the end of that request (HEAD waits for it). */
+  readonly #busy = new Map<string, Promise<void>>();
   /** Uploads cancelled while a request was writing them: their bytes are deleted when that request ends. */
   readonly #cancelled = new Set<string>();
   /**
@@ -99,17 +101,23 @@ export class BlobService {
     return { blob, grant, expires: meta.expiresAt };
   }
 
-  /** Bytes of a pending upload the relay holds durably: where the uploader resumes. */
+  /**
+   * Bytes of a pending upload the relay holds durably: where the uploader resumes. If a request is still
+   * writing it (its uploader saw the connection drop before the relay did), the answer waits for that
+   * request to end and make what it received durable, so the offset is exact and the resume is not BUSY.
+   */
   async received(id: string, grant: Bytes | undefined): Promise<number> {
-    const meta = this.#pending(id, grant);
-    return this.#store.received(meta.id);
+    const running = this.#busy.get(this.#pending(id, grant).id);
+    if (running !== undefined) await running;
+    return this.#store.received(this.#pending(id, grant).id);
   }
 
   /** Appends one request's body at `offset`; completes the blob when it reaches the granted size. */
   async upload(r: UploadRequest): Promise<{ offset: number; complete: boolean }> {
     const meta = this.#pending(r.id, r.grant);
     if (this.#busy.has(meta.id)) throw new BlobHttpError('BUSY');
-    this.#busy.add(meta.id);
+    let ended = (): void => undefined;
+    this.#busy.set(meta.id, new Promise<void>((resolve) => { ended = resolve; }));
     try {
       const held = await this.#store.received(meta.id);
       if (r.offset !== held) throw new BlobHttpError('OFFSET_MISMATCH', { offset: held });
@@ -124,6 +132,7 @@ export class BlobService {
       return { offset, complete: true };
     } finally {
       this.#busy.delete(meta.id);
+      ended();
       if (this.#cancelled.delete(meta.id)) await this.#store.delete(meta.id);
     }
   }
@@ -179,9 +188,15 @@ export class BlobService {
       // A dropped connection ends the body early: what arrived is kept (made durable below) for a resume.
       failure = e instanceof BlobHttpError ? e : undefined;
     }
-    const offset = await appender.close();
-    if (failure !== undefined) throw failure;
-    return offset;
+    try {
+      const offset = await appender.close();
+      if (failure !== undefined) throw failure;
+      return offset;
+    } catch (e) {
+      // A write that failed (a full disk) may leave the hash ahead of the bytes held: completion reads them back.
+      if (!(e instanceof BlobHttpError)) this.#hashing.delete(id);
+      throw e;
+    }
   }
 
   async #complete(meta: BlobMeta, digest: Bytes): Promise<void> {

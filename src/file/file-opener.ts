@@ -100,7 +100,10 @@ export class FileOpener {
     for (let j = keep; j < plain.length; j++) if (plain[j] !== 0) fail('MALFORMED', 'file: padding is not zero', { chunk: i });
     this.#index++;
     this.#filled = 0;
-    if (!this.done) this.#buffer = new Uint8Array(this.#sealedLength(this.#index));
+    // The sealed chunk is hashed and done with: its buffer takes the next one, unless the length differs
+    // (the last chunk) or the plaintext handed out shares its memory.
+    const next = this.done ? 0 : this.#sealedLength(this.#index);
+    if (next !== this.#buffer.length || plain.buffer === this.#buffer.buffer) this.#buffer = new Uint8Array(next);
     return plain.subarray(0, keep);
   }
 

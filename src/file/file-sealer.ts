@@ -1,8 +1,9 @@
 /**
  * Encrypting a file as a stream (spec/protocol.md §11.2): plaintext goes in
  * in pieces of any size, sealed chunks come out as soon as each is full. At
- * most one chunk of plaintext is held, so memory does not grow with the file.
- * The digest of the ciphertext (§11.4) is computed on the way.
+ * most one chunk of plaintext is held (in one buffer, reused), so memory does
+ * not grow with the file. The digest of the ciphertext (§11.4) is computed on
+ * the way.
  */
 import { aeadSeal, createSha256, utf8, type Bytes, type Sha256Hasher } from '../crypto/index.js';
 import { fail } from '../errors.js';
@@ -40,8 +41,9 @@ export class FileSealer {
   finish(): Bytes[] {
     if (this.#taken !== this.layout.size) fail('INVALID_STATE', 'file: fewer bytes than its size', { got: this.#taken, expected: this.layout.size });
     const out: Bytes[] = [];
-    // Padding is zeros: the unfilled rest of the buffer, then whole chunks of zeros.
+    // Padding is zeros: the unfilled rest of the buffer (reused, so cleared here), then whole chunks of zeros.
     while (this.#index < this.layout.chunkCount) {
+      this.#buffer.fill(0, this.#filled);
       this.#filled = this.#buffer.length;
       out.push(this.#seal());
     }
@@ -74,7 +76,10 @@ export class FileSealer {
     this.#hash.update(sealed);
     this.#index++;
     this.#filled = 0;
-    if (this.#index < this.layout.chunkCount) this.#buffer = new Uint8Array(chunkPlainLength(this.layout, this.#index));
+    // The plaintext buffer is reused for the next chunk (one allocation less per 64 KiB) unless its length
+    // differs (the last chunk) or the provider's output shares its memory.
+    const next = this.#index < this.layout.chunkCount ? chunkPlainLength(this.layout, this.#index) : 0;
+    if (next !== this.#buffer.length || sealed.buffer === this.#buffer.buffer) this.#buffer = new Uint8Array(next);
     return sealed;
   }
 }

@@ -82,7 +82,8 @@ describe.runIf(browserAvailable)('files between Node and a browser', () => {
     expect(await received).toEqual({ name: 'to-browser.pdf', size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
 
     const incoming = node.next('message', (m) => m.content.body.type === 'attachment');
-    const sent = await page.evaluate((n) => (window as unknown as { files: { send: (s: number) => Promise<string> } }).files.send(n), 2 * 65536 + 5);
+    // Past one upload segment (64 chunks): two PUTs through the browser's fetch, the second sealed while the first is in flight.
+    const sent = await page.evaluate((n) => (window as unknown as { files: { send: (s: number) => Promise<string> } }).files.send(n), 66 * 65536 + 5);
     const pointer = (await incoming).content.body as FilePointer;
     expect(pointer.name).toBe('from-browser.jpg');
     expect(createHash('sha256').update(await node.downloadBytes(pointer)).digest('hex')).toBe(sent);

@@ -124,6 +124,29 @@ describe('blob store', () => {
     expect(new Uint8Array(await (await get(base, g)).arrayBuffer())).toEqual(blob);
   });
 
+  it('a HEAD while a PUT is still writing waits for that PUT to end, then answers exactly the bytes it made durable', async () => {
+    const r = await relay({ dataDir: tempDir() });
+    const base = httpOf(r.url);
+    const blob = randomBlob(300_000);
+    const g = await grant(r.url, blob.length);
+    const req = httpRequest(`${base}/v1/uploads/${toHex(g.blob)}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${toHex(g.grant)}`, 'upload-offset': '0', 'content-length': String(blob.length), 'parley-digest': toHex(sha256(blob)) },
+    });
+    req.on('error', () => undefined);
+    await new Promise<void>((resolve) => req.write(blob.subarray(0, 100_000), () => resolve()));
+    // The uploader saw its connection drop; the relay has not yet: the PUT is still running when HEAD asks.
+    let cut = false;
+    const head = fetch(`${base}/v1/uploads/${toHex(g.blob)}`, { method: 'HEAD', headers: { authorization: `Bearer ${toHex(g.grant)}` } })
+      .then((res) => ({ status: res.status, held: Number(res.headers.get('upload-offset')), afterCut: cut }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    cut = true;
+    req.destroy();
+    expect(await head).toEqual({ status: 204, held: 100_000, afterCut: true });
+    expect((await put(base, g, 100_000, blob.subarray(100_000), sha256(blob))).status).toBe(201);
+    expect(new Uint8Array(await (await get(base, g)).arrayBuffer())).toEqual(blob);
+  });
+
   it('enforces the size limit, the per-identity quota and the global quota at grant time, in bytes and in blobs', async () => {
     const r = await relay({ limits: { maxBlobSize: 1000, blobQuotaPerIdentity: 1500, maxBlobBytes: 2400 } });
     const refusal = async (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: unknown) => (e as RelayRefusal).code);

@@ -4,7 +4,7 @@
  * TCP proxy in between that can cut every connection mid-transfer. One upload
  * serves a whole group; transfers resume after a drop; tampering ends in a
  * typed error with the partial output aborted; and the transfer's shape is
- * streaming: the uploader reads the source no further ahead than one segment,
+ * streaming: the uploader reads the source no further ahead than two segments,
  * the downloader verifies no more than a couple of chunks ahead of its sink.
  */
 import { randomBytes } from 'node:crypto';
@@ -191,7 +191,8 @@ describe('files', () => {
   });
 
   it('cancels: an aborted upload or download rejects ABORTED, and the aborted download aborts its sink', async () => {
-    const data = randomFile(20 * FILE_CHUNK_SIZE);
+    // More than one segment, so that there is a progress report (the first segment held) before the end.
+    const data = randomFile(UPLOAD_SEGMENT_BYTES + 20 * FILE_CHUNK_SIZE);
     const up = new AbortController();
     // The cancelled upload is dropped on the relay (DELETE with its grant, relay.md §12.3), freeing its quota now.
     const released: number[] = [];
@@ -253,8 +254,9 @@ describe('files', () => {
     }
   });
 
-  it('streams: the source is read at most one segment ahead of the relay, the sink trails verification by at most two chunks', async () => {
-    const data = randomFile(40 * FILE_CHUNK_SIZE);
+  it("streams: the source is read at most one segment ahead of the relay's PUT in flight (two of what it holds), the sink trails verification by at most two chunks", async () => {
+    // Three segments and a bit: the pipeline (one segment in flight, the next sealed meanwhile) shows.
+    const data = randomFile(3 * UPLOAD_SEGMENT_BYTES + 5 * FILE_CHUNK_SIZE);
     let pulled = 0;
     let acked = 0;
     let maxAhead = 0;
@@ -270,7 +272,9 @@ describe('files', () => {
       type: 'application/octet-stream', size: data.length,
       onProgress: (p) => { acked = (p.done / SEALED_CHUNK) * FILE_CHUNK_SIZE; },
     });
-    expect(maxAhead).toBeLessThanOrEqual(UPLOAD_SEGMENT_BYTES + 2 * FILE_CHUNK_SIZE);
+    // The segment in flight and the one sealed while it is (plus the piece being read): never the whole file.
+    expect(maxAhead).toBeLessThanOrEqual(2 * UPLOAD_SEGMENT_BYTES + 2 * FILE_CHUNK_SIZE);
+    expect(maxAhead).toBeLessThan(data.length);
     // A whole file handed over as one array is still sealed a segment at a time: the progress shows every segment.
     const segments: number[] = [];
     const big = nextPointer(bob);
@@ -289,7 +293,8 @@ describe('files', () => {
     };
     await bob.download(pointer, slow, {
       onProgress: (p) => {
-        verifiedChunks = Math.floor(p.done / SEALED_CHUNK);
+        // Padding chunks past the file's end (protocol.md §11.3) verify but write nothing: not a lag of the sink.
+        verifiedChunks = Math.min(Math.floor(p.done / SEALED_CHUNK), Math.ceil(data.length / FILE_CHUNK_SIZE));
         maxLag = Math.max(maxLag, verifiedChunks - Math.floor(sink.written / FILE_CHUNK_SIZE));
       },
     });

@@ -1,12 +1,15 @@
 /**
  * Encrypting and uploading a file (protocol.md §11, relay.md §12): a grant
  * over the authenticated connection, then the sealed chunks in segments of
- * UPLOAD_SEGMENT_BYTES, each a PUT at the offset the relay holds. Only the
- * segment in flight is kept (the source is read no further ahead), so memory
- * does not grow with the file; after a dropped connection the client asks the
- * relay where it stands and resends the rest of that segment.
+ * UPLOAD_SEGMENT_BYTES, each a PUT at the offset the relay holds. The next
+ * segment is read and sealed while the previous one is in flight (one PUT at a
+ * time: the relay serves one request per blob), so encryption overlaps the
+ * network and the relay's fsync instead of waiting for them. Only those two
+ * segments are held (the source is read no further ahead), so memory does not
+ * grow with the file; after a dropped connection the client asks the relay
+ * where it stands and resends the rest of the segment in flight.
  */
-import { concatBytes, type Bytes } from '../../crypto/index.js';
+import { AEAD_TAG_LENGTH, type Bytes } from '../../crypto/index.js';
 import { FileSealer, FILE_CHUNK_SIZE, FILE_KEY_LENGTH, fileLayout } from '../../file/index.js';
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
@@ -14,8 +17,12 @@ import { blobOrigin, heldOffset, putSegment, releaseUpload, type UploadTarget } 
 import { readSource, type FileSource } from './source.js';
 import { beforeRetry, checkAborted, rethrowUnlessNetwork, type TransferOptions } from './transfer.js';
 
-/** Bytes of sealed chunks sent per PUT: 8 chunks. Larger costs memory, smaller a round trip and an fsync more per MiB. */
-export const UPLOAD_SEGMENT_BYTES = 8 * (FILE_CHUNK_SIZE + 16);
+/**
+ * Bytes of sealed chunks sent per PUT: 64 chunks (4 MiB + 1 KiB). Each PUT costs a round trip and an
+ * fsync at the relay; at 8 chunks those bounded the upload (bench/RESULTS.md, files). Two segments
+ * are held while one is in flight, so this is also what the upload costs in memory.
+ */
+export const UPLOAD_SEGMENT_BYTES = 64 * (FILE_CHUNK_SIZE + AEAD_TAG_LENGTH);
 
 /** What a receiver needs to fetch and open the uploaded blob (the pointer's file fields, protocol.md §11.1). */
 export interface UploadedFile {
@@ -43,27 +50,72 @@ export async function uploadFile(ctx: ClientContext, source: FileSource, size: n
 }
 
 async function sealAndSend(ctx: ClientContext, source: FileSource, size: number, target: UploadTarget, blobSize: number, options: TransferOptions): Promise<UploadedFile> {
-  const { signal } = options;
   const key = ctx.random(FILE_KEY_LENGTH);
   const sealer = new FileSealer(key, size, FILE_CHUNK_SIZE);
-  const uploader = new SegmentUploader(target, blobSize, options);
-  let pending: Bytes[] = [];
-  let pendingBytes = 0;
-  for await (const piece of readSource(source)) {
-    checkAborted(signal);
-    for (const sealed of sealer.push(piece)) {
-      pending.push(sealed);
-      pendingBytes += sealed.length;
+  const segments = new SegmentAssembler(blobSize);
+  const pipeline = new UploadPipeline(new SegmentUploader(target, blobSize, options));
+  try {
+    for await (const piece of readSource(source)) {
+      checkAborted(options.signal);
+      for (const segment of segments.add(sealer.push(piece))) await pipeline.send(segment, undefined);
     }
-    if (pendingBytes >= UPLOAD_SEGMENT_BYTES) {
-      await uploader.send(concatBytes(...pending), undefined);
-      pending = [];
-      pendingBytes = 0;
+    // The last chunk is sealed by finish(), so the last segment is always among these: it carries the digest.
+    const last = [...segments.add(sealer.finish())];
+    for (const [i, segment] of last.entries()) await pipeline.send(segment, i === last.length - 1 ? sealer.digest() : undefined);
+    await pipeline.drain();
+  } catch (e) {
+    // Not before the PUT in flight has ended: the caller's DELETE must not race it.
+    await pipeline.settle();
+    throw e;
+  }
+  return { id: target.blob, key, digest: sealer.digest(), size, chunk: FILE_CHUNK_SIZE };
+}
+
+/**
+ * Sealed chunks laid into PUT-sized segments, each allocated once at its final size: no copy to join
+ * them. Segments hold whole chunks (every chunk but the last is full), so a chunk never straddles two.
+ */
+class SegmentAssembler {
+  #segment: Bytes | undefined;
+  #filled = 0;
+  #start = 0;
+
+  constructor(private readonly blobSize: number) {}
+
+  *add(chunks: readonly Bytes[]): Iterable<Bytes> {
+    for (const chunk of chunks) {
+      const segment = (this.#segment ??= new Uint8Array(Math.min(UPLOAD_SEGMENT_BYTES, this.blobSize - this.#start)));
+      segment.set(chunk, this.#filled);
+      this.#filled += chunk.length;
+      if (this.#filled < segment.length) continue;
+      this.#start += segment.length;
+      this.#segment = undefined;
+      this.#filled = 0;
+      yield segment;
     }
   }
-  pending.push(...sealer.finish());
-  await uploader.send(concatBytes(...pending), sealer.digest());
-  return { id: target.blob, key, digest: sealer.digest(), size, chunk: FILE_CHUNK_SIZE };
+}
+
+/** One segment in flight while the caller seals the next; send() waits for the previous PUT first. */
+class UploadPipeline {
+  #inFlight: Promise<void> = Promise.resolve();
+
+  constructor(private readonly uploader: SegmentUploader) {}
+
+  async send(segment: Bytes, digest: Bytes | undefined): Promise<void> {
+    await this.#inFlight;
+    this.#inFlight = this.uploader.send(segment, digest);
+    // Handled now, rethrown by the next send() or drain(): a failure must not go unhandled while we seal.
+    this.#inFlight.catch(() => undefined);
+  }
+
+  drain(): Promise<void> {
+    return this.#inFlight;
+  }
+
+  async settle(): Promise<void> {
+    await this.#inFlight.catch(() => undefined);
+  }
 }
 
 /** Sends segments in order, each resumed at the relay's offset after a dropped connection. */
