@@ -120,7 +120,9 @@ export function parleyPeer(name: string, provider: CryptoProvider, sizes: Worklo
   return {
     name,
     version: `${parleyVersion()} (${provider.name} provider)`,
-    setupNote: 'PQ on: PQXDH with ML-KEM-1024',
+    setupNote: version === 3
+      ? 'PQ on: PQXDH with ML-KEM-1024 and the ML-KEM-768 ratchet (version 3 sessions, the default)'
+      : 'PQ on: PQXDH with ML-KEM-1024; classic ratchet (version 2)',
     sizes,
 
     sessionSetup: (count) => withProvider(provider, async () => {
@@ -201,8 +203,9 @@ export function parleyPeer(name: string, provider: CryptoProvider, sizes: Worklo
 export async function parleyPeers(): Promise<ParleyPeers> {
   return {
     peers: [
-      parleyPeer('Parley (noble)', nobleProvider, { sessions: 20, oneWay: 5_000, pingPong: 300, group: 2_000 }),
-      parleyPeer('Parley (node)', nodeCryptoProvider, { sessions: 100, oneWay: 10_000, pingPong: 2_000, group: 5_000 }),
+      // Version 3, what sessions run by default: the fair match for libsignal-client, which always runs its PQ ratchet.
+      parleyPeer('Parley (noble)', nobleProvider, { sessions: 20, oneWay: 5_000, pingPong: 300, group: 2_000 }, 3),
+      parleyPeer('Parley (node)', nodeCryptoProvider, { sessions: 100, oneWay: 10_000, pingPong: 2_000, group: 5_000 }, 3),
     ],
   };
 }
