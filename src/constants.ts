@@ -120,6 +120,13 @@ export const CHAIN_KEY_SEED = 0x02;
 export const PQ_CHUNK_SIZE = 128;
 /** Plain header bytes the PQ block adds: u32 epoch ‖ u8 kind ‖ u32 step ‖ u8 index ‖ chunk (§6.9.2). */
 export const PQ_BLOCK_LENGTH = 10 + PQ_CHUNK_SIZE;
+/**
+ * Floor of the session message inside a sealed envelope (§3.1, §7.3): the group
+ * floor plus a version 3 header's PQ block, so that receipts, reactions, typing
+ * indicators and short texts share one class in version 3 sessions as they do
+ * in version 2 — and a version 2 session's envelopes look like version 3's.
+ */
+export const SEALED_PADDING_MIN_LENGTH = PADDING_MIN_LENGTH + PQ_BLOCK_LENGTH;
 /** Coded chunk indices run 0..255 (one byte) and then start again at 0 (§6.9.3). */
 export const PQ_MAX_CHUNK_INDEX = 255;
 /** The last epoch a state holds (u32 minus one, so `e + 1` fits the block): a party there starts no further step (§6.9.5). */

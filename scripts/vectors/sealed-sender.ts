@@ -4,10 +4,10 @@
  * primitives; the test checks the public API (seal/unseal) against it.
  * Format: spec/test-vectors.md §Sealed sender.
  */
-import { PROTOCOL_VERSION, SEALED_EPHEMERAL_INFO, SEALED_STATIC_INFO } from '../../src/constants.js';
+import { PROTOCOL_VERSION, SEALED_EPHEMERAL_INFO, SEALED_PADDING_MIN_LENGTH, SEALED_STATIC_INFO } from '../../src/constants.js';
 import { aeadSeal, concatBytes, ed25519PublicKey, ed25519PublicToX25519, ed25519SeedToX25519, hkdf, split, toHex, utf8, x25519, x25519PublicKey, type Bytes } from '../../src/crypto/index.js';
 import { seededRandom } from '../../src/testing/index.js';
-import { encodeSealedEnvelope, encodeSessionMessage, pad } from '../../src/wire/index.js';
+import { encodeSealedEnvelope, encodeSessionMessage, pad, paddedLength } from '../../src/wire/index.js';
 
 const VERSION = Uint8Array.of(PROTOCOL_VERSION);
 
@@ -26,7 +26,7 @@ function envelope(senderSeed: Bytes, recipientIdentityKey: Bytes, content: Bytes
   const sealedSender = aeadSeal(key1, nonce1, senderIdentityKey, concatBytes(VERSION, ephemeralKey, recipientIdentityKey));
   const dhStatic = x25519(ed25519SeedToX25519(senderSeed), recipientX);
   const [key2, nonce2] = split(hkdf(dhStatic, concatBytes(chainKey, sealedSender), utf8(SEALED_STATIC_INFO), 44), 32, 12) as [Bytes, Bytes];
-  const paddedContent = pad(content);
+  const paddedContent = pad(content, paddedLength(content.length, SEALED_PADDING_MIN_LENGTH)); // §7.3 step 5: the sealed floor
   const ciphertext = aeadSeal(key2, nonce2, paddedContent, concatBytes(VERSION, ephemeralKey, recipientIdentityKey, sealedSender));
   return {
     randomSeed: toHex(randomSeed), content: toHex(content), paddedContent: toHex(paddedContent),

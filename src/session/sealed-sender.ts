@@ -18,7 +18,7 @@ import {
 import { fail } from '../errors.js';
 import { pad, paddedLength, unpad } from '../wire/padding.js';
 import { decodeSealedEnvelope, encodeSealedEnvelope, MAX_SEALED_CONTENT_SIZE } from '../wire/sealed-envelope.js';
-import { PROTOCOL_VERSION, SEALED_EPHEMERAL_INFO, SEALED_STATIC_INFO } from '../constants.js';
+import { PROTOCOL_VERSION, SEALED_EPHEMERAL_INFO, SEALED_PADDING_MIN_LENGTH, SEALED_STATIC_INFO } from '../constants.js';
 import type { StaticSecretCache } from './static-secrets.js';
 
 /** An Ed25519 identity key pair (src/identity's IdentityKeyPair has this shape). */
@@ -81,12 +81,12 @@ export function seal(p: {
   return encodeSealedEnvelope({ ephemeralKey: ephemeral.publicKey, sealedSender, ciphertext });
 }
 
-/** §7.3 step 5: pad(content) to its size class, capped at what one envelope carries. */
+/** §7.3 step 5: pad(content) to its size class (floor SEALED_PADDING_MIN_LENGTH), capped at what one envelope carries. */
 function padContent(content: Bytes): Bytes {
   if (content.length >= MAX_SEALED_CONTENT_SIZE) {
     fail('OVERSIZE', 'content too large for a sealed envelope', { got: content.length, max: MAX_SEALED_CONTENT_SIZE - 1 });
   }
-  return pad(content, Math.min(paddedLength(content.length), MAX_SEALED_CONTENT_SIZE));
+  return pad(content, Math.min(paddedLength(content.length, SEALED_PADDING_MIN_LENGTH), MAX_SEALED_CONTENT_SIZE));
 }
 
 /** Opens an envelope addressed to `identity` and strips its padding, or throws (MALFORMED, INVALID_KEY, DECRYPT_FAILED). */

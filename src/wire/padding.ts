@@ -35,10 +35,14 @@ function floorLog2(n: number): number {
   return e;
 }
 
-/** The size of pad(m) for a message of `contentLength` bytes (the marker byte included). */
-export function paddedLength(contentLength: number): number {
+/**
+ * The size of pad(m) for a message of `contentLength` bytes (the marker byte
+ * included), at least `floor`: PADDING_MIN_LENGTH for group plaintexts,
+ * SEALED_PADDING_MIN_LENGTH for what a sealed envelope carries (§7.3).
+ */
+export function paddedLength(contentLength: number, floor: number = PADDING_MIN_LENGTH): number {
   if (!Number.isSafeInteger(contentLength) || contentLength < 0) fail('MALFORMED', 'padding: length must be a non-negative integer');
-  return Math.max(PADDING_MIN_LENGTH, padme(contentLength + 1));
+  return Math.max(floor, padme(contentLength + 1));
 }
 
 /** pad(m); `length` (default paddedLength(|m|)) lets a caller cap the size at a bound of its own. */
