@@ -66,7 +66,7 @@ async function upload(blobs: BlobService, id: string, req: IncomingMessage, res:
   const digestHex = header(req, 'parley-digest');
   if (digestHex !== undefined && !HEX64.test(digestHex)) fail('BAD_REQUEST');
   const digest = digestHex === undefined ? undefined : fromHex(digestHex);
-  const done = await blobs.upload({ id, grant: grantOf(req), offset, length, digest, body: req });
+  const done = await blobs.upload({ id, grant: grantOf(req), offset, length, digest, body: req, abort: () => req.destroy() });
   res.writeHead(done.complete ? 201 : 204, { ...CORS, 'upload-offset': String(done.offset), 'cache-control': 'no-store' }).end();
 }
 

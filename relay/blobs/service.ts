@@ -43,6 +43,8 @@ export interface UploadRequest {
   readonly length: number;
   readonly digest: Bytes | undefined;
   readonly body: AsyncIterable<Uint8Array>;
+  /** Ends the request's connection: a HEAD for the same upload calls it (its uploader has given up on it). */
+  readonly abort: () => void;
 }
 
 export class BlobService {
@@ -50,8 +52,8 @@ export class BlobService {
   readonly #options: BlobServiceOptions;
   readonly #index = new Map<string, BlobMeta>();
   readonly #usage = new Map<string, { bytes: number; count: number }>();
-  /** Uploads a request is writing now, each with the end of that request (HEAD waits for it). */
-  readonly #busy = new Map<string, Promise<void>>();
+  /** Uploads a request is writing now: how to end that request, and when it has ended (HEAD uses both). */
+  readonly #busy = new Map<string, { abort: () => void; ended: Promise<void> }>();
   /** Uploads cancelled while a request was writing them: their bytes are deleted when that request ends. */
   readonly #cancelled = new Set<string>();
   /**
@@ -102,13 +104,17 @@ export class BlobService {
   }
 
   /**
-   * Bytes of a pending upload the relay holds durably: where the uploader resumes. If a request is still
-   * writing it (its uploader saw the connection drop before the relay did), the answer waits for that
-   * request to end and make what it received durable, so the offset is exact and the resume is not BUSY.
+   * Bytes of a pending upload the relay holds durably: where the uploader resumes. A request still writing
+   * it is one its uploader gave up on (its connection dropped, or hangs half-open, and only the grant's
+   * holder asks): it is ended, and the answer waits until it made what it received durable, so the offset
+   * is exact and the resumed PUT is not BUSY.
    */
   async received(id: string, grant: Bytes | undefined): Promise<number> {
     const running = this.#busy.get(this.#pending(id, grant).id);
-    if (running !== undefined) await running;
+    if (running !== undefined) {
+      running.abort();
+      await running.ended;
+    }
     return this.#store.received(this.#pending(id, grant).id);
   }
 
@@ -117,7 +123,7 @@ export class BlobService {
     const meta = this.#pending(r.id, r.grant);
     if (this.#busy.has(meta.id)) throw new BlobHttpError('BUSY');
     let ended = (): void => undefined;
-    this.#busy.set(meta.id, new Promise<void>((resolve) => { ended = resolve; }));
+    this.#busy.set(meta.id, { abort: r.abort, ended: new Promise<void>((resolve) => { ended = resolve; }) });
     try {
       const held = await this.#store.received(meta.id);
       if (r.offset !== held) throw new BlobHttpError('OFFSET_MISMATCH', { offset: held });
