@@ -43,6 +43,9 @@ export class DiskBlobStore implements BlobStore {
     await this.#mkdir();
     await writeFile(this.#path(meta.id, 'part'), new Uint8Array(0));
     await this.#writeMeta(meta);
+    // The new names must survive a machine crash too: a PUT's fsync covers the .part's bytes, not its
+    // directory entry, and an offset acknowledged is one the uploader can resume from after a restart.
+    await this.#syncDir();
   }
 
   async received(id: string): Promise<number> {
