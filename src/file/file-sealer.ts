@@ -37,21 +37,25 @@ export class FileSealer {
     return this.#fill(data);
   }
 
-  /** Pads, seals what is left and returns those chunks; fewer than `size` bytes pushed is INVALID_STATE. */
-  finish(): Bytes[] {
+  /**
+   * Pads and seals what is left, one chunk per step of the iteration: the padding (up to 1/32 of a
+   * large file, §11.3) is never held whole. Fewer than `size` bytes pushed is INVALID_STATE, thrown here.
+   */
+  finish(): Iterable<Bytes> {
     if (this.#taken !== this.layout.size) fail('INVALID_STATE', 'file: fewer bytes than its size', { got: this.#taken, expected: this.layout.size });
-    const out: Bytes[] = [];
+    return this.#padded();
+  }
+
+  *#padded(): Iterable<Bytes> {
     // Padding is zeros: the unfilled rest of the buffer (reused, so cleared here), then whole chunks of zeros.
     while (this.#index < this.layout.chunkCount) {
       this.#buffer.fill(0, this.#filled);
       this.#filled = this.#buffer.length;
-      out.push(this.#seal());
+      yield this.#seal();
     }
-    this.#digest = this.#hash.digest();
-    return out;
   }
 
-  /** SHA-256 of the whole ciphertext, once finished. */
+  /** SHA-256 of the whole ciphertext, once the last chunk is sealed. */
   digest(): Bytes {
     return this.#digest ?? fail('INVALID_STATE', 'file: digest before finish');
   }
@@ -74,6 +78,8 @@ export class FileSealer {
     const last = this.#index === this.layout.chunkCount - 1;
     const sealed = aeadSeal(this.#key, chunkNonce(this.#index, last), this.#buffer, CHUNK_AD);
     this.#hash.update(sealed);
+    // Known as soon as the last chunk is: the uploader sends it with the segment that chunk ends.
+    if (last) this.#digest = this.#hash.digest();
     this.#index++;
     this.#filled = 0;
     // The plaintext buffer is reused for the next chunk (one allocation less per 64 KiB) unless its length

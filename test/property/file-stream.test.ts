@@ -50,6 +50,24 @@ const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const cuts = fc.array(fc.nat(), { maxLength: 8 });
 
 describe('file format (property)', () => {
+  it('seals the padding lazily, one chunk per step, and knows the digest once the last chunk is sealed', () => {
+    const size = 128 * 1024 + 1; // Padmé pads it by 4,095 bytes: a partial chunk, then whole chunks of zeros
+    const sealer = new FileSealer(new Uint8Array(32).fill(1), size, CHUNK);
+    const sealed = sealer.push(new Uint8Array(size).fill(2));
+    const rest = sealer.finish()[Symbol.iterator]();
+    const left = sealer.layout.chunkCount - sealed.length;
+    expect(left).toBeGreaterThan(2);
+    for (let i = 0; i < left; i++) {
+      expect(() => sealer.digest()).toThrow(); // not before the last chunk
+      const next = rest.next();
+      expect(next.done).toBe(false);
+      sealed.push(next.value as Bytes);
+    }
+    expect(rest.next().done).toBe(true);
+    const { out, error } = open(new Uint8Array(32).fill(1), size, sealer.digest(), concatBytes(...sealed), []);
+    expect([error, out.length, out.every((b) => b === 2)]).toEqual([undefined, size, true]);
+  });
+
   it('seals and opens any file in any pieces', () => {
     fc.assert(fc.property(key, file, cuts, cuts, (k, f, c1, c2) => {
       const { blob, digest } = seal(k, f, c1);

@@ -54,14 +54,16 @@ async function sealAndSend(ctx: ClientContext, source: FileSource, size: number,
   const sealer = new FileSealer(key, size, FILE_CHUNK_SIZE);
   const segments = new SegmentAssembler(blobSize);
   const pipeline = new UploadPipeline(new SegmentUploader(target, blobSize, options));
+  // The segment that ends the blob carries the digest (its last chunk, sealed by finish(), completed it).
+  const send = async (chunks: Iterable<Bytes>): Promise<void> => {
+    for (const segment of segments.add(chunks)) await pipeline.send(segment, segments.complete ? sealer.digest() : undefined);
+  };
   try {
     for await (const piece of readSource(source)) {
       checkAborted(options.signal);
-      for (const segment of segments.add(sealer.push(piece))) await pipeline.send(segment, undefined);
+      await send(sealer.push(piece));
     }
-    // The last chunk is sealed by finish(), so the last segment is always among these: it carries the digest.
-    const last = [...segments.add(sealer.finish())];
-    for (const [i, segment] of last.entries()) await pipeline.send(segment, i === last.length - 1 ? sealer.digest() : undefined);
+    await send(sealer.finish());
     await pipeline.drain();
   } catch (e) {
     // Not before the PUT in flight has ended: the caller's DELETE must not race it.
@@ -72,19 +74,27 @@ async function sealAndSend(ctx: ClientContext, source: FileSource, size: number,
 }
 
 /**
- * Sealed chunks laid into PUT-sized segments, each allocated once at its final size: no copy to join
- * them. Segments hold whole chunks (every chunk but the last is full), so a chunk never straddles two.
+ * Sealed chunks laid into PUT-sized segments, with no copy to join them. Segments hold whole chunks
+ * (every chunk but the last is full), so a chunk never straddles two. Two buffers take turns: segment
+ * n+1 is filled only after send(n) returned, which awaited the PUT of segment n-1, whose buffer it reuses.
  */
 class SegmentAssembler {
+  readonly #buffers: Bytes[] = [];
   #segment: Bytes | undefined;
+  #count = 0;
   #filled = 0;
   #start = 0;
 
   constructor(private readonly blobSize: number) {}
 
-  *add(chunks: readonly Bytes[]): Iterable<Bytes> {
+  /** Whether the segment last handed out ends the blob. */
+  get complete(): boolean {
+    return this.#start === this.blobSize;
+  }
+
+  *add(chunks: Iterable<Bytes>): Iterable<Bytes> {
     for (const chunk of chunks) {
-      const segment = (this.#segment ??= new Uint8Array(Math.min(UPLOAD_SEGMENT_BYTES, this.blobSize - this.#start)));
+      const segment = (this.#segment ??= this.#next());
       segment.set(chunk, this.#filled);
       this.#filled += chunk.length;
       if (this.#filled < segment.length) continue;
@@ -93,6 +103,12 @@ class SegmentAssembler {
       this.#filled = 0;
       yield segment;
     }
+  }
+
+  #next(): Bytes {
+    const turn = this.#count++ % 2;
+    const buffer = (this.#buffers[turn] ??= new Uint8Array(Math.min(UPLOAD_SEGMENT_BYTES, this.blobSize)));
+    return buffer.subarray(0, Math.min(UPLOAD_SEGMENT_BYTES, this.blobSize - this.#start));
   }
 }
 
