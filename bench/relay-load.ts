@@ -24,13 +24,16 @@ import { LoadClient, onePort, pipelined, roundTrips, UNTHROTTLED } from './relay
 async function child(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-relay-load-'));
   const sync = process.env.RELAY_LOAD_SYNC === 'normal' ? 'normal' : process.env.RELAY_LOAD_SYNC === 'full' ? 'full' : undefined;
-  const relay = await startRelay({ dataDir, logLevel: 'silent', limits: UNTHROTTLED, ...(sync !== undefined ? { sqliteSync: sync } : {}) });
+  // RELAY_LOAD_STORE=thread runs SQLite in its storage thread (--sqlite-thread on); else on the event loop, the relay's default.
+  const sqliteThread = process.env.RELAY_LOAD_STORE === 'thread';
+  const relay = await startRelay({ dataDir, logLevel: 'silent', limits: UNTHROTTLED, sqliteThread, ...(sync !== undefined ? { sqliteSync: sync } : {}) });
   process.send?.({ port: relay.port });
-  process.on('message', (m: { rss?: boolean }) => {
+  process.on('message', (m: { rss?: boolean; cpu?: boolean }) => {
     if (m.rss === true) {
       (globalThis as { gc?: () => void }).gc?.();
       process.send?.({ rss: process.memoryUsage().rss });
     }
+    if (m.cpu === true) process.send?.({ cpu: process.cpuUsage() }); // every thread of the process, the storage thread included
   });
   process.on('disconnect', () => {
     void relay.close().finally(() => {
@@ -65,7 +68,30 @@ async function serverRss(s: Server): Promise<number> {
   return message.rss;
 }
 
+async function serverCpu(s: Server): Promise<number> {
+  s.child.send({ cpu: true });
+  const [message] = (await once(s.child, 'message')) as [{ cpu: NodeJS.CpuUsage }];
+  return message.cpu.user + message.cpu.system;
+}
+
 // ── workloads ───────────────────────────────────────────────────────────────
+
+/** The relay process's CPU time (user + system, all threads) per pipelined message, in µs, median of `reps` runs after a warm-up. */
+export async function relayCpuPerMessage(options: ForwarderLoadOptions, size: number): Promise<number[]> {
+  const server = await startServer();
+  try {
+    await pipelined(onePort(server.port), options.pairs, options.messages / 4, size);
+    const perMessage: number[] = [];
+    for (let i = 0; i < options.reps; i++) {
+      const before = await serverCpu(server);
+      await pipelined(onePort(server.port), options.pairs, options.messages, size);
+      perMessage.push(((await serverCpu(server)) - before) / options.messages);
+    }
+    return perMessage;
+  } finally {
+    await stopServer(server);
+  }
+}
 
 async function idleRss(server: Server, connections: number): Promise<number> {
   const before = await serverRss(server);
@@ -99,7 +125,7 @@ if (process.argv.includes('--child')) {
   const r = await runRelayLoad(STANDALONE);
   const f = (n: number): string => n.toFixed(n < 10 ? 2 : 0);
   process.stdout.write([
-    `relay (SQLite, synchronous=${process.env.RELAY_LOAD_SYNC === 'normal' ? 'NORMAL' : 'FULL'}), loopback, ${STANDALONE.pairs} pairs, ${STANDALONE.messages} messages × ${STANDALONE.reps} reps`,
+    `relay (SQLite ${process.env.RELAY_LOAD_STORE === 'thread' ? 'in its storage thread' : 'on the event loop'}, synchronous=${process.env.RELAY_LOAD_SYNC === 'normal' ? 'NORMAL' : 'FULL'}), loopback, ${STANDALONE.pairs} pairs, ${STANDALONE.messages} messages × ${STANDALONE.reps} reps`,
     `  pipelined 100 B:  ${f(r.throughput100.median)} msg/s (min ${f(r.throughput100.min)}, max ${f(r.throughput100.max)})`,
     `  pipelined 1 KiB:  ${f(r.throughput1k.median)} msg/s (min ${f(r.throughput1k.min)}, max ${f(r.throughput1k.max)})`,
     `  round trip p50:   ${f(r.latencyP50.median)} ms, p99: ${f(r.latencyP99.median)} ms (${STANDALONE.roundTrips} unpipelined, 2 durable sends each)`,

@@ -65,6 +65,7 @@ const FLAGS: Flag[] = [
   { name: 'redis', env: 'PARLEY_RELAY_REDIS', help: 'redis://… to share budgets among several nodes', fallback: '' },
   { name: 'redis-prefix', env: 'PARLEY_RELAY_REDIS_PREFIX', help: 'prefix of the relay keys in Redis', fallback: 'parley_relay' },
   { name: 'sync', env: 'PARLEY_RELAY_SYNC', help: "SQLite synchronous mode: 'full' or 'normal'", fallback: 'full' },
+  { name: 'sqlite-thread', env: 'PARLEY_RELAY_SQLITE_THREAD', help: "SQLite in its own thread: 'on' or 'off'", fallback: 'off' },
   { name: 'ttl', env: 'PARLEY_RELAY_TTL', help: 'default and longest envelope TTL (seconds)', fallback: String(DEFAULT_TTL_SECONDS) },
   { name: 'blob-ttl', env: 'PARLEY_RELAY_BLOB_TTL', help: 'lifetime of a complete file blob (seconds; empty = --ttl)', fallback: '' },
   { name: 'sweep-interval', env: 'PARLEY_RELAY_SWEEP_INTERVAL', help: 'expiry sweep interval (ms)', fallback: String(DEFAULT_SWEEP_INTERVAL_MS) },
@@ -101,10 +102,12 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): Start
   const value = (name: string): string => get(byName.get(name) as Flag);
   const sync = value('sync');
   if (sync !== 'full' && sync !== 'normal') throw new Error("--sync must be 'full' or 'normal'");
+  const thread = value('sqlite-thread');
+  if (thread !== 'on' && thread !== 'off') throw new Error("--sqlite-thread must be 'on' or 'off'");
   const limits = Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, integer(kebab(key), value(kebab(key)))])) as unknown as RelayLimits;
   return {
     host: value('host'), port: integer('port', value('port')),
-    dataDir: values['memory'] === true ? undefined : value('data'), sqliteSync: sync,
+    dataDir: values['memory'] === true ? undefined : value('data'), sqliteSync: sync, sqliteThread: thread === 'on',
     postgres: postgresOf(value('store'), value('postgres-schema')),
     redis: redisOf(value('redis'), value('redis-prefix')),
     ttlSeconds: integer('ttl', value('ttl')), sweepIntervalMs: integer('sweep-interval', value('sweep-interval')),

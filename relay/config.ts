@@ -93,6 +93,11 @@ export interface RelayOptions {
   readonly redis: { readonly url: string; readonly prefix: string } | undefined;
   /** SQLite synchronous mode: 'full' (durable across power loss, the default) or 'normal' (across process crash only). */
   readonly sqliteSync: 'full' | 'normal';
+  /**
+   * Runs the SQLite store in its own thread, so commits never block the event loop (spec/relay.md §8.2).
+   * Off by default: on the 2-core bench machine it did not raise throughput and cost more CPU per message.
+   */
+  readonly sqliteThread: boolean;
   /** Default and longest envelope TTL (seconds); a sender may ask for less. */
   readonly ttlSeconds: number;
   /** Lifetime of a complete blob (seconds from its upload's completion); defaults to ttlSeconds. */

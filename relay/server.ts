@@ -27,6 +27,7 @@ import { budgetShapes, LocalLimiter, type Limiter } from './limiter.js';
 import { RedisLimiter } from './redis-limiter.js';
 import { RelayMemoryStore } from './store/memory.js';
 import { RelayPostgresStore } from './store/postgres.js';
+import { RelaySqliteStore } from './store/sqlite.js';
 import { RelaySqliteThreadStore } from './store/sqlite-thread.js';
 import type { RelayStore } from './store/types.js';
 import { openBlobService } from './blobs/open.js';
@@ -68,6 +69,7 @@ export function resolveOptions(o: StartRelayOptions): RelayOptions {
     postgres: o.postgres,
     redis: o.redis,
     sqliteSync: o.sqliteSync ?? 'full',
+    sqliteThread: o.sqliteThread ?? false,
     ttlSeconds: o.ttlSeconds ?? DEFAULT_TTL_SECONDS,
     blobTtlSeconds: o.blobTtlSeconds ?? o.ttlSeconds ?? DEFAULT_TTL_SECONDS,
     sweepIntervalMs: o.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
@@ -94,12 +96,13 @@ function httpHandler(ctx: RelayContext) {
 }
 
 /**
- * The store the options name: PostgreSQL (shared by several nodes), SQLite (one node, the default: in its
- * own thread, so commits never block the event loop), or memory.
+ * The store the options name: PostgreSQL (shared by several nodes), SQLite (one node, the default; on the
+ * event loop, or in its own thread with sqliteThread), or memory.
  */
 async function openStore(o: RelayOptions): Promise<RelayStore> {
   if (o.postgres !== undefined) return RelayPostgresStore.open(o.postgres);
-  return o.dataDir !== undefined ? RelaySqliteThreadStore.open(o.dataDir, o.sqliteSync) : new RelayMemoryStore();
+  if (o.dataDir === undefined) return new RelayMemoryStore();
+  return o.sqliteThread ? RelaySqliteThreadStore.open(o.dataDir, o.sqliteSync) : new RelaySqliteStore(o.dataDir, o.sqliteSync);
 }
 
 function storeKind(o: RelayOptions): string {

@@ -80,7 +80,9 @@ function linkNativeAddon(dir: string): void {
 interface Relay { readonly child: ChildProcess; readonly url: string; readonly log: Array<{ msg?: string }> }
 
 async function startRelay(dir: string): Promise<Relay> {
-  const child = spawn(join(dir, 'node_modules/.bin/parley-relay'), ['--port', '0', '--metrics-port', 'off', '--data', join(dir, 'data')], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  // --sqlite-thread on: the bundled storage thread (dist/sqlite-worker.js) must be found and run from the installed package.
+  const args = ['--port', '0', '--metrics-port', 'off', '--data', join(dir, 'data'), '--sqlite-thread', 'on'];
+  const child = spawn(join(dir, 'node_modules/.bin/parley-relay'), args, { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
   const log: Array<{ msg?: string; port?: number }> = [];
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {

@@ -14,6 +14,7 @@ import { spawnRelay, UNTHROTTLED } from './process.js';
 /** Where the relay process keeps its state: a SQLite data dir, or a PostgreSQL schema (dropped after the test). */
 const backends: Array<[string, () => { dir: string; flags: string[] }]> = [
   ['sqlite', () => ({ dir: tempDir(), flags: UNTHROTTLED })],
+  ['sqlite thread', () => ({ dir: tempDir(), flags: [...UNTHROTTLED, '--sqlite-thread', 'on'] })],
   ['postgres', () => {
     const schema = testSchema();
     onCleanup(() => dropSchema(schema));

@@ -56,14 +56,16 @@ describe('relay operations', () => {
 
   it('parses flags over environment variables over defaults, and --help lists every option', () => {
     const o = parseCli(['--port', '9000', '--ttl', '3600', '--max-connections', '7'], { PARLEY_RELAY_HOST: '::1', PARLEY_RELAY_PORT: '1', PARLEY_RELAY_MAILBOX_RATE: '3' });
-    expect(o).toMatchObject({ host: '::1', port: 9000, ttlSeconds: 3600, dataDir: './data', sqliteSync: 'full' });
+    expect(o).toMatchObject({ host: '::1', port: 9000, ttlSeconds: 3600, dataDir: './data', sqliteSync: 'full', sqliteThread: false });
+    expect(parseCli([], { PARLEY_RELAY_SQLITE_THREAD: 'on' })).toMatchObject({ sqliteThread: true });
+    expect(() => parseCli(['--sqlite-thread', 'yes'], {})).toThrow(/--sqlite-thread/);
     expect(o !== 'help' && o.limits).toMatchObject({ maxConnections: 7, mailboxRate: 3, maxFrameSize: DEFAULT_LIMITS.maxFrameSize });
     expect(parseCli(['--memory'], {})).toMatchObject({ dataDir: undefined });
     expect(parseCli(['--help'], {})).toBe('help');
     expect(() => parseCli(['--port', 'x'], {})).toThrow(/--port/);
     expect(() => parseCli(['--sync', 'off'], {})).toThrow(/--sync/);
     expect(() => parseCli(['--bogus'], {})).toThrow();
-    for (const flag of ['--host', '--port', '--data', '--sync', '--ttl', '--max-frame-size', '--max-connections', '--ping-interval-ms',
+    for (const flag of ['--host', '--port', '--data', '--sync', '--sqlite-thread', '--ttl', '--max-frame-size', '--max-connections', '--ping-interval-ms',
       '--connection-rate', '--mailbox-rate', '--mailbox-max-envelopes', '--mailbox-max-bytes', '--log-level', 'PARLEY_RELAY_MAILBOX_MAX_BYTES']) {
       expect(usage()).toContain(flag);
     }

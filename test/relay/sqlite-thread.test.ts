@@ -3,7 +3,7 @@
  * refuses what it had not reported stored (UNAVAILABLE), and later requests;
  * the relay's shutdown drains and ends the thread; a token check in flight
  * across a revoke never fills the token cache. The store contract itself runs
- * in store.test.ts ('sqlite thread').
+ * in store.test.ts ('sqlite thread'), kill -9 in durability.test.ts.
  */
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
@@ -57,7 +57,7 @@ describe('sqlite storage thread', () => {
   });
 
   it('the relay answers UNAVAILABLE once its storage thread stopped, and still shuts down', async () => {
-    const r = await relay({ sqlite: true });
+    const r = await relay({ sqlite: true, sqliteThread: true });
     const bob = await login(r.url);
     const ref = await bob.invite();
     const alice = await connect(r.url);
@@ -69,7 +69,7 @@ describe('sqlite storage thread', () => {
 
   it('the relay shutdown commits what was in flight, then ends the thread', async () => {
     const dir = tempDir();
-    const r = await relay({ dataDir: dir });
+    const r = await relay({ dataDir: dir, sqliteThread: true });
     const bob = await login(r.url);
     const ref = await bob.invite();
     bob.close();
