@@ -13,7 +13,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Bytes } from '../../src/crypto/index.js';
 import { RelaySqliteStore } from './sqlite.js';
-import { detach, encodeFailure, type ThreadCall, type ThreadOptions, type ThreadReady, type ThreadReply } from './sqlite-thread-protocol.js';
+import { encodeFailure, type ThreadCall, type ThreadOptions, type ThreadReady, type ThreadReply } from './sqlite-thread-protocol.js';
 import type { RelayStore } from './types.js';
 
 /** Runs one call on the store; `secret` receives the relay's candidate value in place of its function. */
@@ -25,15 +25,11 @@ function invoke(store: RelayStore, c: ThreadCall): Promise<unknown> {
 
 function serve(port: NonNullable<typeof parentPort>, store: RelayStore): void {
   let replies: ThreadReply[] = [];
-  let transfer = new Set<ArrayBuffer>();
   let scheduled = false;
   const flush = (): void => {
     scheduled = false;
-    const out = replies;
-    const buffers = [...transfer];
+    port.postMessage(replies);
     replies = [];
-    transfer = new Set();
-    port.postMessage(out, buffers);
   };
   const reply = (r: ThreadReply): void => {
     replies.push(r);
@@ -45,7 +41,7 @@ function serve(port: NonNullable<typeof parentPort>, store: RelayStore): void {
   port.on('message', (calls: readonly ThreadCall[]) => {
     for (const c of calls) {
       invoke(store, c).then(
-        (value) => reply({ id: c.id, ok: true, value: detach(value, true, transfer) }),
+        (value) => reply({ id: c.id, ok: true, value }),
         (e: unknown) => reply({ id: c.id, ok: false, error: encodeFailure(e) }),
       );
     }
