@@ -13,6 +13,7 @@ import { toHex, type Bytes } from '../src/crypto/index.js';
 import {
   decodeRelayRequestValue, encodeRelayServerFrame, readRelayRequest, relayFrameId, type RelayRequest, type RelayServerFrame,
 } from '../src/wire/index.js';
+import { DEVICE_LIST_PUBLISH_COST } from './device-lists.js';
 import { CLOSE_IDLE_UNAUTHENTICATED, CLOSE_PROTOCOL_VIOLATIONS, CLOSE_RATE_LIMIT_ABUSE, CLOSE_REPLACED } from './close-codes.js';
 import type { MailboxSession, RelayContext } from './context.js';
 import { RelayError, relayErrorOf } from './errors.js';
@@ -21,7 +22,14 @@ import { TokenBucket } from './rate-limit.js';
 import { rawSocket, TickCork } from './tick-cork.js';
 
 /** Codes that count as a strike: the peer broke the protocol rather than hit a condition. */
-const STRIKE_CODES = new Set(['BAD_FRAME', 'UNSUPPORTED_VERSION', 'AUTH_REQUIRED', 'ALREADY_AUTHENTICATED', 'AUTH_FAILED', 'TOO_LARGE', 'BAD_PREKEY']);
+const STRIKE_CODES = new Set(['BAD_FRAME', 'UNSUPPORTED_VERSION', 'AUTH_REQUIRED', 'ALREADY_AUTHENTICATED', 'AUTH_FAILED', 'TOO_LARGE', 'BAD_PREKEY',
+  'BAD_DEVICE_LIST', 'NOT_A_DEVICE']);
+
+/** Cost units a request charges its sender (§2.1 Cost): one, a fanout one per recipient, a device-list publish its verifications. */
+function requestCost(req: RelayRequest): number {
+  if (req.type === 'fanout') return req.to.length;
+  return req.type === 'device_list_publish' ? DEVICE_LIST_PUBLISH_COST : 1;
+}
 const PUMP_PAGE = 100;
 
 export class Connection implements MailboxSession, ConnectionAuth {
@@ -188,7 +196,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
    * charge is taken at once (arrival order holds trivially): the single-node hot path makes no promise.
    */
   private admit(req: RelayRequest): boolean | Promise<boolean> {
-    const cost = req.type === 'fanout' ? req.to.length : 1;
+    const cost = requestCost(req);
     if (this.chargesWaiting === 0) {
       const wait = this.chargeNow(this.ctx.options.now(), cost);
       if (wait !== undefined) return this.paid(req.id, wait);

@@ -17,6 +17,7 @@ import type { RelayRequest, RelayResult } from '../src/wire/index.js';
 import { hashToken, verifyAuth, deriveMailboxId } from './auth.js';
 import type { RelayContext } from './context.js';
 import { RelayError } from './errors.js';
+import { fetchDeviceLists, publishDeviceList } from './device-lists.js';
 import { bundleOf, verifyPublish } from './prekey-directory.js';
 import type { BudgetRef } from './limiter.js';
 import type { Quota, Recipient } from './store/types.js';
@@ -200,5 +201,10 @@ export async function handleRequest(ctx: RelayContext, conn: ConnectionAuth, req
     }
     case 'blob_grant':
       return { result: { re: 'blob_grant', ...(await ctx.blobs.grant(owner(conn).mailbox, req.size)) } };
+    case 'device_list_publish':
+      return { result: { re: 'device_list_publish', version: await publishDeviceList(ctx.store, owner(conn).identityKey, req.list) } };
+    case 'device_list_fetch':
+      owner(conn);
+      return { result: { re: 'device_list_fetch', lists: await fetchDeviceLists(ctx.store, req.account, req.since) } };
   }
 }

@@ -6,8 +6,8 @@
 import { toHex, type Bytes } from '../../src/crypto/index.js';
 import { RelayError } from '../errors.js';
 import type {
-  EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoredPreKey,
-  StoreStats, TakenBundle,
+  EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoredDeviceList,
+  StoredPreKey, StoreStats, TakenBundle,
 } from './types.js';
 import { SWEEP_BATCH } from './types.js';
 
@@ -57,6 +57,8 @@ export class RelayMemoryStore implements RelayStore {
   private blobBytes = 0;
   private deliveries = 0;
   private deliveryBytes = 0;
+  /** Per hex account key: its kept device lists, oldest first. */
+  private readonly deviceLists = new Map<string, StoredDeviceList[]>();
 
   async secret(create: () => Bytes): Promise<Bytes> {
     this.relaySecret ??= create();
@@ -200,6 +202,21 @@ export class RelayMemoryStore implements RelayStore {
       }
     }
     return removed;
+  }
+
+  async latestDeviceList(account: Bytes): Promise<StoredDeviceList | undefined> {
+    return this.deviceLists.get(toHex(account))?.at(-1);
+  }
+
+  async deviceListsSince(account: Bytes, after: number, limit: number): Promise<StoredDeviceList[]> {
+    return (this.deviceLists.get(toHex(account)) ?? []).filter((l) => l.version > after).slice(0, limit);
+  }
+
+  async appendDeviceList(account: Bytes, list: StoredDeviceList, keep: number): Promise<boolean> {
+    const kept = this.deviceLists.get(toHex(account)) ?? [];
+    if (kept.some((l) => l.version >= list.version)) return false;
+    this.deviceLists.set(toHex(account), [...kept, { version: list.version, hash: list.hash, list: list.list }].slice(-keep));
+    return true;
   }
 
   async stats(): Promise<StoreStats> {

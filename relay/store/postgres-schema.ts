@@ -35,6 +35,9 @@ const MIGRATIONS: readonly string[] = [
      next_eid bigint NOT NULL DEFAULT 1);
    CREATE TABLE totals (id smallint PRIMARY KEY CHECK (id = 1), deliveries bigint NOT NULL, bytes bigint NOT NULL);
    INSERT INTO totals VALUES (1, 0, 0);`,
+  // 2: signed device lists per account (spec/relay.md §13), the newest RELAY_DEVICE_LIST_HISTORY kept.
+  `CREATE TABLE device_lists (account bytea NOT NULL, version bigint NOT NULL, hash bytea NOT NULL, list bytea NOT NULL,
+     PRIMARY KEY (account, version));`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

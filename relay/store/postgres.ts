@@ -22,7 +22,7 @@ import { notifyStored, watchStored } from './postgres-watch.js';
 import { KIND_CLASSIC, KIND_KEM } from './sqlite-schema.js';
 import {
   SWEEP_BATCH, type EnqueueResult, type PendingEnvelope, type PreKeyCaps, type PreKeyCounts, type PreKeyPublish, type Quota,
-  type Recipient, type RelayStore, type StoreStats, type TakenBundle,
+  type Recipient, type RelayStore, type StoredDeviceList, type StoreStats, type TakenBundle,
 } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -38,6 +38,8 @@ const bytes = (b: Buffer): Bytes => new Uint8Array(b.buffer, b.byteOffset, b.len
 const DEFAULT_SCHEMA = 'parley_relay';
 
 interface UsageRow { mailbox: Buffer; count: string; bytes: string; next_eid: string }
+interface DeviceListRow { version: string; hash: Buffer; list: Buffer }
+const deviceListOf = (r: DeviceListRow): StoredDeviceList => ({ version: Number(r.version), hash: bytes(r.hash), list: bytes(r.list) });
 
 export class RelayPostgresStore implements RelayStore {
   private readonly batch: PostgresBatcher;
@@ -188,6 +190,29 @@ export class RelayPostgresStore implements RelayStore {
       total += removed;
       if (removed < SWEEP_BATCH) return total;
     }
+  }
+
+  async latestDeviceList(account: Bytes): Promise<StoredDeviceList | undefined> {
+    const [row] = await this.read<DeviceListRow>('SELECT version, hash, list FROM device_lists WHERE account = $1 ORDER BY version DESC LIMIT 1', [account]);
+    return row === undefined ? undefined : deviceListOf(row);
+  }
+
+  async deviceListsSince(account: Bytes, after: number, limit: number): Promise<StoredDeviceList[]> {
+    const rows = await this.read<DeviceListRow>(`SELECT version, hash, list FROM device_lists WHERE account = $1 AND version > $2
+      ORDER BY version LIMIT $3`, [account, after, limit]);
+    return rows.map(deviceListOf);
+  }
+
+  /** Of two nodes storing one version at once, the second waits on the key and inserts nothing. */
+  async appendDeviceList(account: Bytes, list: StoredDeviceList, keep: number): Promise<boolean> {
+    return this.write(async (sql) => {
+      const stored = await sql(`INSERT INTO device_lists (account, version, hash, list) SELECT $1::bytea, $2::bigint, $3::bytea, $4::bytea
+        WHERE NOT EXISTS (SELECT 1 FROM device_lists WHERE account = $1 AND version >= $2)
+        ON CONFLICT (account, version) DO NOTHING RETURNING version`, [account, list.version, list.hash, list.list]);
+      if (stored.length === 0) return false;
+      await sql('DELETE FROM device_lists WHERE account = $1 AND version <= $2', [account, list.version - keep]);
+      return true;
+    });
   }
 
   async stats(): Promise<StoreStats> {

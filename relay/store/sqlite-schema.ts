@@ -7,10 +7,12 @@
  * Version 2 (PRAGMA user_version = 2) numbers deliveries per mailbox
  * (`usage.next_eid`): a relay-wide counter would tell every recipient how
  * much the whole relay carries. migrateV1 upgrades a version-1 file in place.
+ * Version 3 adds `device_lists` (spec/relay.md §13), which SCHEMA creates in
+ * a version-2 file as in a new one.
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -30,6 +32,9 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires_at);
 CREATE TABLE IF NOT EXISTS usage (
   mailbox BLOB PRIMARY KEY, count INTEGER NOT NULL, bytes INTEGER NOT NULL, next_eid INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS device_lists (
+  account BLOB NOT NULL, version INTEGER NOT NULL, hash BLOB NOT NULL, list BLOB NOT NULL, PRIMARY KEY (account, version)
 ) WITHOUT ROWID;
 `;
 

@@ -13,7 +13,7 @@ import { RelayError } from '../errors.js';
 /** The RelayStore methods the thread serves (secret takes its candidate value instead of a function). */
 export type ThreadMethod =
   | 'secret' | 'publishPreKeys' | 'preKeyCounts' | 'takeBundle' | 'addToken' | 'revokeToken' | 'hasToken' | 'hasTokens'
-  | 'enqueue' | 'pending' | 'ack' | 'sweep' | 'stats' | 'close';
+  | 'enqueue' | 'pending' | 'ack' | 'sweep' | 'stats' | 'close' | 'latestDeviceList' | 'deviceListsSince' | 'appendDeviceList';
 
 export interface ThreadCall {
   readonly id: number;

@@ -24,7 +24,7 @@ import {
 import { TokenCache } from './token-cache.js';
 import type {
   EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoreStats,
-  TakenBundle,
+  StoredDeviceList, TakenBundle,
 } from './types.js';
 
 interface InFlight {
@@ -186,6 +186,18 @@ export class RelaySqliteThreadStore implements RelayStore {
 
   async sweep(now: number): Promise<number> {
     return this.call('sweep', [now]);
+  }
+
+  async latestDeviceList(account: Bytes): Promise<StoredDeviceList | undefined> {
+    return this.call('latestDeviceList', [account]);
+  }
+
+  async deviceListsSince(account: Bytes, after: number, limit: number): Promise<StoredDeviceList[]> {
+    return this.call('deviceListsSince', [account, after, limit]);
+  }
+
+  async appendDeviceList(account: Bytes, list: StoredDeviceList, keep: number): Promise<boolean> {
+    return this.call('appendDeviceList', [account, list, keep]);
   }
 
   async stats(): Promise<StoreStats> {

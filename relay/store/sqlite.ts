@@ -25,7 +25,7 @@ import { RelayError } from '../errors.js';
 import { KIND_CLASSIC, KIND_KEM, migrate } from './sqlite-schema.js';
 import type {
   EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoreStats,
-  TakenBundle,
+  StoredDeviceList, TakenBundle,
 } from './types.js';
 import { SWEEP_BATCH } from './types.js';
 import { TokenCache } from './token-cache.js';
@@ -43,6 +43,9 @@ interface QueuedWrite {
 const bytes = (b: Buffer | Uint8Array): Bytes => new Uint8Array(b);
 /** A plain Uint8Array view of a Buffer better-sqlite3 returned (no copy: the Buffer is not reused). */
 const view = (b: Buffer): Bytes => new Uint8Array(b.buffer, b.byteOffset, b.length);
+
+interface DeviceListRow { version: number; hash: Buffer; list: Buffer }
+const deviceListOf = (r: DeviceListRow): StoredDeviceList => ({ version: r.version, hash: view(r.hash), list: view(r.list) });
 
 /** Thrown out of a bare write to abort the whole batch. */
 class BatchAbort {
@@ -105,6 +108,13 @@ export class RelaySqliteStore implements RelayStore {
       expired: p(`SELECT mailbox, eid FROM deliveries WHERE expires_at <= ? ORDER BY expires_at LIMIT ${SWEEP_BATCH}`),
       stats: p('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS b FROM envelopes'),
       totals: p('SELECT COALESCE(SUM(count), 0) AS n, COALESCE(SUM(bytes), 0) AS b FROM usage'),
+      deviceListsSince: p(`SELECT version, hash, list FROM device_lists WHERE account = ? AND version > ?
+        ORDER BY version LIMIT ?`),
+      latestDeviceList: p('SELECT version, hash, list FROM device_lists WHERE account = ? ORDER BY version DESC LIMIT 1'),
+      // Refuses a version already stored or overtaken: of two racing publishes, one wins.
+      appendDeviceList: p(`INSERT INTO device_lists (account, version, hash, list) SELECT @account, @version, @hash, @list
+        WHERE NOT EXISTS (SELECT 1 FROM device_lists WHERE account = @account AND version >= @version)`),
+      trimDeviceLists: p('DELETE FROM device_lists WHERE account = ? AND version <= ?'),
     };
     this.loadTotals();
   }
@@ -334,6 +344,23 @@ export class RelaySqliteStore implements RelayStore {
       total += removed;
       if (removed < SWEEP_BATCH) return total;
     }
+  }
+
+  async latestDeviceList(account: Bytes): Promise<StoredDeviceList | undefined> {
+    const row = this.st.latestDeviceList.get(account) as DeviceListRow | undefined;
+    return row === undefined ? undefined : deviceListOf(row);
+  }
+
+  async deviceListsSince(account: Bytes, after: number, limit: number): Promise<StoredDeviceList[]> {
+    return (this.st.deviceListsSince.all(account, after, limit) as DeviceListRow[]).map(deviceListOf);
+  }
+
+  async appendDeviceList(account: Bytes, list: StoredDeviceList, keep: number): Promise<boolean> {
+    return this.write(() => {
+      if (this.st.appendDeviceList.run({ account, version: list.version, hash: list.hash, list: list.list }).changes === 0) return false;
+      this.st.trimDeviceLists.run(account, list.version - keep);
+      return true;
+    });
   }
 
   async stats(): Promise<StoreStats> {

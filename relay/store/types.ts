@@ -75,6 +75,15 @@ export interface PendingEnvelope {
   readonly data: Bytes;
 }
 
+/** One signed device list of an account (spec/relay.md §13), as the relay keeps it. */
+export interface StoredDeviceList {
+  readonly version: number;
+  /** H(list) of protocol.md §12.3: what the next version's `previous` must be. */
+  readonly hash: Bytes;
+  /** The signed list exactly as published. */
+  readonly list: Bytes;
+}
+
 export interface StoreStats {
   /** Distinct stored envelopes (a fanout counts once). */
   readonly envelopes: number;
@@ -116,6 +125,17 @@ export interface RelayStore {
    * loop between batches; returns how many were dropped.
    */
   sweep(now: number): Promise<number>;
+
+  /** The account's newest device list, or undefined when it has none. */
+  latestDeviceList(account: Bytes): Promise<StoredDeviceList | undefined>;
+  /** The account's kept device lists with version > `after`, oldest first, at most `limit`. */
+  deviceListsSince(account: Bytes, after: number, limit: number): Promise<StoredDeviceList[]>;
+  /**
+   * Stores `list` as the account's newest device list unless a list of its version or a later one is
+   * stored (false: another publish won; the caller judges again), then keeps only the `keep` newest.
+   * The caller has checked that `list` follows the newest one (§13): the store only settles races.
+   */
+  appendDeviceList(account: Bytes, list: StoredDeviceList, keep: number): Promise<boolean>;
 
   stats(): Promise<StoreStats>;
   close(): Promise<void>;

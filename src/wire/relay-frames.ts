@@ -12,7 +12,7 @@ import {
   ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, type Bytes,
 } from '../crypto/index.js';
 import {
-  RELAY_FRAME_VERSION, RELAY_ID_LENGTH, RELAY_MAILBOX_ID_LENGTH, RELAY_MAX_ACK_IDS, RELAY_MAX_ENVELOPE_SIZE,
+  MAX_DEVICE_LIST_SIZE, RELAY_FRAME_VERSION, RELAY_ID_LENGTH, RELAY_MAILBOX_ID_LENGTH, RELAY_MAX_ACK_IDS, RELAY_MAX_ENVELOPE_SIZE,
   RELAY_MAX_EPHEMERAL_SIZE, RELAY_MAX_FANOUT, RELAY_MAX_FRAME_SIZE, RELAY_MAX_PREKEY_SIZE, RELAY_MAX_PUBLISH_KEM,
   RELAY_MAX_PUBLISH_ONE_TIME, RELAY_NONCE_LENGTH, RELAY_TOKEN_MAX_LENGTH, RELAY_TOKEN_MIN_LENGTH,
 } from '../constants.js';
@@ -27,6 +27,7 @@ export const RELAY_ERROR_CODES = [
   'BAD_FRAME', 'UNSUPPORTED_VERSION', 'AUTH_REQUIRED', 'ALREADY_AUTHENTICATED', 'AUTH_FAILED', 'TOKEN_REFUSED',
   'NO_PREKEYS', 'BAD_PREKEY', 'TOO_MANY_PREKEYS', 'TOO_MANY_TOKENS', 'MAILBOX_FULL', 'STORAGE_FULL', 'TOO_LARGE',
   'RATE_LIMITED', 'SHUTTING_DOWN', 'UNAVAILABLE', 'INTERNAL', 'QUOTA_EXCEEDED',
+  'BAD_DEVICE_LIST', 'NOT_A_DEVICE', 'STALE_EPOCH', 'EPOCH_FORK', 'FUTURE_EPOCH', 'NO_DEVICE_LIST',
 ] as const;
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 
@@ -39,6 +40,11 @@ export const RELAY_BLOB_ID_LENGTH = 16;
 export const RELAY_BLOB_GRANT_LENGTH = 32;
 /** Largest blob size a grant request may name (the relay's own limit is usually lower): 2^40 + tags. */
 const MAX_BLOB_REQUEST_SIZE = 2 ** 41;
+/**
+ * Device lists the relay keeps per account, and the most one `device_list_fetch` answers
+ * (spec/relay.md §13): a peer at most this many versions behind catches up in one fetch.
+ */
+export const RELAY_DEVICE_LIST_HISTORY = 16;
 
 export interface RelayRecipientRef {
   readonly mailbox: Bytes;
@@ -59,11 +65,14 @@ export type RelayRequest =
   | { readonly type: 'fanout'; readonly id: number; readonly to: readonly RelayRecipientRef[]; readonly data: Bytes; readonly ttl?: number }
   | { readonly type: 'ephemeral'; readonly id: number; readonly mailbox: Bytes; readonly token: Bytes; readonly data: Bytes }
   | { readonly type: 'ack'; readonly id: number; readonly ids: readonly number[] }
-  | { readonly type: 'blob_grant'; readonly id: number; readonly size: number };
+  | { readonly type: 'blob_grant'; readonly id: number; readonly size: number }
+  | { readonly type: 'device_list_publish'; readonly id: number; readonly list: Bytes }
+  | { readonly type: 'device_list_fetch'; readonly id: number; readonly account: Bytes; readonly since?: number };
 
 export type RelayRequestType = RelayRequest['type'];
 export const RELAY_REQUEST_TYPES: readonly RelayRequestType[] = [
   'auth', 'publish', 'counts', 'bundle', 'token_add', 'token_revoke', 'send', 'fanout', 'ephemeral', 'ack', 'blob_grant',
+  'device_list_publish', 'device_list_fetch',
 ];
 
 /** `ok` results, keyed by the request type they answer (`re`). "ok" in a fanout result means stored. */
@@ -74,7 +83,9 @@ export type RelayResult =
   | { readonly re: 'token_add' | 'token_revoke' | 'send' | 'ack' }
   | { readonly re: 'fanout'; readonly results: readonly string[] }
   | { readonly re: 'ephemeral'; readonly delivered: boolean }
-  | { readonly re: 'blob_grant'; readonly blob: Bytes; readonly grant: Bytes; readonly expires: number };
+  | { readonly re: 'blob_grant'; readonly blob: Bytes; readonly grant: Bytes; readonly expires: number }
+  | { readonly re: 'device_list_publish'; readonly version: number }
+  | { readonly re: 'device_list_fetch'; readonly lists: readonly Bytes[] };
 
 export type RelayServerFrame =
   | { readonly type: 'challenge'; readonly relayId: Bytes; readonly nonce: Bytes }
@@ -89,6 +100,8 @@ const SERVER = 'relay frame';
 const TOKEN = { min: RELAY_TOKEN_MIN_LENGTH, max: RELAY_TOKEN_MAX_LENGTH } as const;
 const ENVELOPE = { min: 1, max: RELAY_MAX_ENVELOPE_SIZE } as const;
 const PREKEY = { min: 1, max: RELAY_MAX_PREKEY_SIZE } as const;
+/** A signed device list (protocol.md §12.2), opaque to the frame codec. */
+const DEVICE_LIST = { min: 1, max: MAX_DEVICE_LIST_SIZE } as const;
 
 function head(t: string, id: number): Record<string, unknown> {
   return { v: RELAY_FRAME_VERSION, t, id };
@@ -117,6 +130,8 @@ export function encodeRelayRequest(r: RelayRequest): Bytes {
     case 'ephemeral': m['mailbox'] = r.mailbox; m['token'] = r.token; m['data'] = r.data; break;
     case 'ack': m['ids'] = r.ids; break;
     case 'blob_grant': m['size'] = r.size; break;
+    case 'device_list_publish': m['list'] = r.list; break;
+    case 'device_list_fetch': m['account'] = r.account; if (r.since !== undefined) m['since'] = r.since; break;
   }
   return encodeMsgpack(m);
 }
@@ -132,10 +147,10 @@ export function relayFrameId(value: unknown): number {
 }
 
 /** An opaque payload: over `max` is OVERSIZE (the relay answers TOO_LARGE), empty or not bytes is MALFORMED. */
-function readData(map: WireMap, what: string, max: number): Bytes {
-  const value = map['data'];
-  if (value instanceof Uint8Array && value.length > max) fail('OVERSIZE', `${what}: data exceeds ${max} bytes`, { what, got: value.length, max });
-  return readBytes(map, what, 'data', { min: 1, max });
+function readData(map: WireMap, what: string, max: number, field = 'data'): Bytes {
+  const value = map[field];
+  if (value instanceof Uint8Array && value.length > max) fail('OVERSIZE', `${what}: ${field} exceeds ${max} bytes`, { what, got: value.length, max });
+  return readBytes(map, what, field, { min: 1, max });
 }
 
 function readTtl(map: WireMap): number | undefined {
@@ -161,7 +176,7 @@ const fields = (...names: string[]): string[] => [...COMMON, ...names];
 /** Reads a request from an already-decoded msgpack value (the relay decodes once, to report the id). */
 export function readRelayRequest(value: unknown): RelayRequest {
   const pre = readMap(value, REQUEST, COMMON, ['identityKey', 'signature', 'signedPreKey', 'kemPreKey', 'oneTime',
-    'kemOneTime', 'mailbox', 'token', 'replaces', 'data', 'ttl', 'to', 'ids', 'size']);
+    'kemOneTime', 'mailbox', 'token', 'replaces', 'data', 'ttl', 'to', 'ids', 'size', 'list', 'account', 'since']);
   readVersion(pre, REQUEST, [RELAY_FRAME_VERSION]);
   const t = readString(pre, REQUEST, 't', 32);
   const id = readUint(pre, REQUEST, 'id', MAX_REQUEST_ID);
@@ -219,6 +234,15 @@ export function readRelayRequest(value: unknown): RelayRequest {
       if (size < 1) fail('MALFORMED', `${REQUEST}: blob size must be at least 1`, { what: REQUEST, field: 'size' });
       return { type: t, id, size };
     }
+    case 'device_list_publish': {
+      const m = readMap(value, REQUEST, fields('list'));
+      return { type: t, id, list: readData(m, REQUEST, MAX_DEVICE_LIST_SIZE, 'list') };
+    }
+    case 'device_list_fetch': {
+      const m = readMap(value, REQUEST, fields('account'), ['since']);
+      const since = readOptional(m, 'since', () => readUint(m, REQUEST, 'since'));
+      return { type: t, id, account: readBytes(m, REQUEST, 'account', ED25519_PUBLIC_KEY_LENGTH), ...(since !== undefined ? { since } : {}) };
+    }
     default:
       return fail('MALFORMED', `${REQUEST}: unknown type`, { what: REQUEST, field: 't' });
   }
@@ -247,7 +271,7 @@ const ITEMS_MARGIN = 64;
  * off at its first header that no valid request could have.
  *   - depth 3: fanout's `{ to: [{ mailbox, token }] }`;
  *   - arrays: the longest list a request carries (fanout recipients, ack ids; publish lists are shorter);
- *   - maps: 16, the request keys `readRelayRequest` knows (a valid request has at most 7);
+ *   - maps: 16 entries (a valid request has at most 7 keys);
  *   - values: a full fanout is 1 map + 6 keys + 6 values + RELAY_MAX_FANOUT × (map + 2 keys + 2 values).
  */
 export const RELAY_REQUEST_DECODE_LIMITS: DecodeLimits = {
@@ -321,6 +345,16 @@ function readResult(value: unknown, pre: WireMap): RelayResult {
         expires: readUint(m, SERVER, 'expires'),
       };
     }
+    case 'device_list_publish': {
+      const m = readMap(value, SERVER, [...ok, 'version']);
+      return { re, version: readUint(m, SERVER, 'version') };
+    }
+    case 'device_list_fetch': {
+      const m = readMap(value, SERVER, [...ok, 'lists']);
+      const lists = readArray(m, SERVER, 'lists', RELAY_DEVICE_LIST_HISTORY).map((x) => checkBytes(x, SERVER, 'lists', DEVICE_LIST));
+      if (lists.length === 0) fail('MALFORMED', `${SERVER}: no device list`, { what: SERVER, field: 'lists' });
+      return { re, lists };
+    }
     default:
       return fail('MALFORMED', `${SERVER}: unknown result type`, { what: SERVER, field: 're' });
   }
@@ -341,7 +375,7 @@ export const RELAY_SERVER_FRAME_DECODE_LIMITS: DecodeLimits = {
 export function decodeRelayServerFrame(bytes: Bytes, maxSize: number = RELAY_MAX_FRAME_SIZE): RelayServerFrame {
   const value = decodeMsgpack(bytes, maxSize, SERVER, RELAY_SERVER_FRAME_DECODE_LIMITS);
   const pre = readMap(value, SERVER, COMMON, ['relayId', 'nonce', 're', 'mailbox', 'oneTime', 'kem', 'bundle', 'results',
-    'delivered', 'code', 'retryAfter', 'eid', 'data', 'blob', 'grant', 'expires']);
+    'delivered', 'code', 'retryAfter', 'eid', 'data', 'blob', 'grant', 'expires', 'version', 'lists']);
   readVersion(pre, SERVER, [RELAY_FRAME_VERSION]);
   const t = readString(pre, SERVER, 't', 32);
   const id = readUint(pre, SERVER, 'id', MAX_REQUEST_ID);

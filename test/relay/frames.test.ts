@@ -2,10 +2,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { systemRandom } from '../../src/crypto/index.js';
+import { MAX_DEVICE_LIST_SIZE } from '../../src/constants.js';
 import { isProtocolError } from '../../src/errors.js';
 import {
   decodeRelayRequest, decodeRelayServerFrame, encodeMsgpack, encodeRelayRequest, encodeRelayServerFrame,
-  type RelayServerFrame,
+  RELAY_DEVICE_LIST_HISTORY, type RelayServerFrame,
 } from '../../src/wire/index.js';
 import { fcParams } from '../property/fc.js';
 import { SAMPLE_REQUESTS } from './samples.js';
@@ -23,6 +24,8 @@ const SAMPLE_FRAMES: RelayServerFrame[] = [
   { type: 'ok', id: 5, result: { re: 'send' } },
   { type: 'ok', id: 6, result: { re: 'fanout', results: ['ok', 'TOKEN_REFUSED'] } },
   { type: 'ok', id: 7, result: { re: 'ephemeral', delivered: true } },
+  { type: 'ok', id: 9, result: { re: 'device_list_publish', version: 2 } },
+  { type: 'ok', id: 10, result: { re: 'device_list_fetch', lists: [systemRandom(300), systemRandom(1024)] } },
   { type: 'error', id: 0, code: 'BAD_FRAME' },
   { type: 'error', id: 8, code: 'RATE_LIMITED', retryAfter: 50 },
   { type: 'deliver', eid: 42, data: systemRandom(10) },
@@ -52,10 +55,19 @@ describe('relay frames', () => {
       { v: 1, t: 'send', id: 1, mailbox: mb, token: tok, data: new Uint8Array(0) },
       { v: 1, t: 'nope', id: 1 },
       { v: 1, t: 'ack', id: 1, ids: [1.5] },
+      { v: 1, t: 'device_list_publish', id: 1, list: new Uint8Array(0) },
+      { v: 1, t: 'device_list_fetch', id: 1, account: new Uint8Array(31) },
+      { v: 1, t: 'device_list_fetch', id: 1, account: new Uint8Array(32), since: -1 },
     ];
     for (const m of bad) expect(() => decodeRelayRequest(encodeMsgpack(m))).toThrowError(expect.objectContaining({ code: 'MALFORMED' }));
     expect(() => decodeRelayServerFrame(encodeMsgpack({ v: 1, t: 'deliver', id: 3, eid: 1, data: new Uint8Array(1) })))
       .toThrowError(expect.objectContaining({ code: 'MALFORMED' }));
+    for (const lists of [[], Array.from({ length: RELAY_DEVICE_LIST_HISTORY + 1 }, () => new Uint8Array(1)), [new Uint8Array(MAX_DEVICE_LIST_SIZE + 1)]]) {
+      expect(() => decodeRelayServerFrame(encodeMsgpack({ v: 1, t: 'ok', id: 3, re: 'device_list_fetch', lists })))
+        .toThrowError(expect.objectContaining({ code: 'MALFORMED' }));
+    }
+    expect(() => decodeRelayRequest(encodeMsgpack({ v: 1, t: 'device_list_publish', id: 1, list: new Uint8Array(MAX_DEVICE_LIST_SIZE + 1) })))
+      .toThrowError(expect.objectContaining({ code: 'OVERSIZE' }));
   });
 
   it('decoders throw only ProtocolError on arbitrary bytes and on mutated frames', () => {

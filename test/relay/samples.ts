@@ -20,5 +20,8 @@ export const SAMPLE_REQUESTS: RelayRequest[] = [
   { type: 'ephemeral', id: 12, mailbox: mb, token: tok, data: systemRandom(5) },
   { type: 'ack', id: 0xffffffff, ids: [1, 2, 3] },
   { type: 'blob_grant', id: 13, size: 2 ** 31 },
+  { type: 'device_list_publish', id: 14, list: systemRandom(300) },
+  { type: 'device_list_fetch', id: 15, account: systemRandom(32) },
+  { type: 'device_list_fetch', id: 16, account: systemRandom(32), since: 3 },
 ];
 

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { systemRandom } from '../../src/crypto/index.js';
 import { RelayMemoryStore } from '../../relay/store/memory.js';
 import { RelaySqliteStore } from '../../relay/store/sqlite.js';
+import { SCHEMA_VERSION } from '../../relay/store/sqlite-schema.js';
 import { RelaySqliteThreadStore } from '../../relay/store/sqlite-thread.js';
-import { SWEEP_BATCH, type RelayStore } from '../../relay/store/types.js';
+import { SWEEP_BATCH, type RelayStore, type StoredDeviceList } from '../../relay/store/types.js';
 import { tempDir } from './harness.js';
 import { postgresStore } from './postgres.js';
 
@@ -105,6 +106,38 @@ describe.each(stores)('%s relay store under load', (_, make) => {
   });
 });
 
+describe.each(stores)('%s relay store device lists', (_, make) => {
+  const list = (version: number): StoredDeviceList => ({ version, hash: systemRandom(32), list: systemRandom(100 + version) });
+
+  it('appends in version order, keeps only the newest, and serves them oldest first', async () => {
+    const s = await make();
+    const account = systemRandom(32);
+    await expect(s.latestDeviceList(account)).resolves.toBeUndefined();
+    await expect(s.deviceListsSince(account, 0, 10)).resolves.toEqual([]);
+    const lists = [1, 2, 3, 4, 5].map(list);
+    for (const l of lists) await expect(s.appendDeviceList(account, l, 3)).resolves.toBe(true);
+    await expect(s.latestDeviceList(account)).resolves.toEqual(lists[4]);
+    await expect(s.deviceListsSince(account, 0, 10)).resolves.toEqual(lists.slice(2));
+    await expect(s.deviceListsSince(account, 3, 10)).resolves.toEqual(lists.slice(3));
+    await expect(s.deviceListsSince(account, 0, 1)).resolves.toEqual([lists[2]]);
+    await expect(s.latestDeviceList(systemRandom(32))).resolves.toBeUndefined(); // accounts are apart
+    await s.close();
+  });
+
+  it('stores one of two racing lists of a version and nothing below the newest', async () => {
+    const s = await make();
+    const account = systemRandom(32);
+    const [a, b] = [list(1), list(1)];
+    const won = await Promise.all([s.appendDeviceList(account, a, 16), s.appendDeviceList(account, b, 16)]);
+    expect(won.filter((w) => w)).toHaveLength(1);
+    await expect(s.latestDeviceList(account)).resolves.toEqual(won[0] === true ? a : b);
+    await expect(s.appendDeviceList(account, list(3), 16)).resolves.toBe(true);
+    await expect(s.appendDeviceList(account, list(2), 16)).resolves.toBe(false); // overtaken
+    await expect(s.deviceListsSince(account, 0, 16)).resolves.toHaveLength(2);
+    await s.close();
+  });
+});
+
 describe('sqlite relay store schema', () => {
   it('migrates a version-1 file in place: deliveries keep their eids and no eid is ever reused', async () => {
     const dir = tempDir();
@@ -135,7 +168,7 @@ describe('sqlite relay store schema', () => {
     expect(await s.stats()).toMatchObject({ deliveries: 2, deliveryBytes: 8 });
     await s.close();
     const db = new Database(join(dir, 'relay.sqlite'));
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     db.close();
   });
 });
