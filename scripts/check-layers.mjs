@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The layering rule of the house (README §Layering), checked on every `npm test`:
 //   crypto ← wire ← identity, handshake, ratchet, group, file ← session ← store ← client (file: crypto and wire only)
+//   linking (the provisioning channel, spec §12.4) sits beside handshake: crypto, wire and identity (device lists)
 //   relay/ → src/wire and src/crypto only
 //   only src/crypto imports @noble/*; no node:* (or Node builtin) import in src/ outside src/node/
 //   src/wire (wire/client included) never imports src/client (the 'wire' row below)
@@ -11,7 +12,7 @@ import { builtinModules } from 'node:module';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const layerOf = {
-  crypto: 0, wire: 1, identity: 2, handshake: 2, ratchet: 2, group: 2, file: 2, session: 3, store: 4, client: 5, node: 6, browser: 6, testing: 6,
+  crypto: 0, wire: 1, identity: 2, handshake: 2, ratchet: 2, group: 2, file: 2, linking: 2, session: 3, store: 4, client: 5, node: 6, browser: 6, testing: 6,
 };
 // Which src/ layers a given src/ layer may import (besides the root files errors.ts, constants.ts).
 const allowed = {
@@ -21,15 +22,16 @@ const allowed = {
   handshake: ['crypto', 'wire', 'identity'],
   ratchet: ['crypto', 'wire'],
   group: ['crypto', 'wire', 'identity'],
+  linking: ['crypto', 'wire', 'identity'],
   session: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group'],
   store: ['crypto', 'wire'],
   file: ['crypto', 'wire'],
-  client: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session', 'store', 'file'],
-  node: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session', 'store', 'file', 'client'],
+  client: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session', 'store', 'file', 'linking'],
+  node: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session', 'store', 'file', 'client', 'linking'],
   // 'parley/browser': the IndexedDB store (a Store built on src/store and src/crypto, like src/node's SQLite store).
   browser: ['crypto', 'wire', 'store'],
   // 'parley/testing': helpers over the protocol layers; nothing in the library imports it.
-  testing: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session'],
+  testing: ['crypto', 'wire', 'identity', 'handshake', 'ratchet', 'group', 'session', 'linking'],
 };
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 

@@ -149,6 +149,42 @@ export const DEVICE_LIST_SIGNATURE_LABEL = 'Parley_DeviceList_v1';
 /** Hash label of a device list body, the link of the chain (§12.3). */
 export const DEVICE_LIST_HASH_LABEL = 'Parley_DeviceList_Hash_v1';
 
+// ── Linking a device (spec §12.4) ───────────────────────────────────────────
+// (section owned by src/linking/)
+/** Version (`v`) of the link offer, of every channel message and of the provisioning payload (§12.4). */
+export const LINK_VERSION = 1;
+/** Length (bytes) of the random link id: the name the two temporary mailboxes are derived from, and the HKDF salt. */
+export const LINK_ID_LENGTH = 16;
+/** Longest relay URL a link offer carries (characters). */
+export const LINK_MAX_RELAY_URL_LENGTH = 256;
+/** Largest link offer a decoder accepts: it must fit a QR code (version 1 with 32 + 16 + 256 bytes of fields). */
+export const LINK_MAX_OFFER_SIZE = 384;
+/** Largest provisioning payload (bytes, before chunking): the bound a new device allocates for. */
+export const LINK_MAX_PAYLOAD_SIZE = 8 * 1024 * 1024;
+/** Largest optional history section of the payload (bytes; opaque to the protocol, sealed by the channel like the rest). */
+export const LINK_MAX_HISTORY_SIZE = 4 * 1024 * 1024;
+/** Plaintext bytes per payload chunk: one chunk message stays well inside RELAY_MAX_ENVELOPE_SIZE. */
+export const LINK_CHUNK_SIZE = 192 * 1024;
+/** Most chunks of one payload: ceil(LINK_MAX_PAYLOAD_SIZE / LINK_CHUNK_SIZE). */
+export const LINK_MAX_CHUNKS = Math.ceil(LINK_MAX_PAYLOAD_SIZE / LINK_CHUNK_SIZE);
+/** Largest chunk message a decoder accepts: a full chunk, its tag and the header. */
+export const LINK_MAX_CHUNK_MESSAGE_SIZE = LINK_CHUNK_SIZE + 64;
+/** Bounds of the payload's opaque sections: entries per section and bytes per entry. */
+export const LINK_MAX_CONTACTS = 5000;
+export const LINK_MAX_GROUPS = 1000;
+export const LINK_MAX_SETTINGS = 256;
+export const LINK_MAX_ENTRY_SIZE = 64 * 1024;
+export const LINK_MAX_SETTING_NAME_LENGTH = 64;
+export const LINK_MAX_SETTING_VALUE_SIZE = 4096;
+/** Digits of the short authentication string both screens show (§12.4.3). */
+export const LINK_SAS_DIGITS = 6;
+/** Prefix of the transcript hash (§12.4.3). */
+export const LINK_TRANSCRIPT_LABEL = 'Parley_Link_Transcript_v1';
+/** HKDF info prefix: DH output → new-to-existing key ‖ existing-to-new key ‖ SAS bytes; the transcript hash follows it. */
+export const LINK_KEYS_INFO = 'Parley_Link_Keys_v1';
+/** Prefix of the new device's proof-of-possession signature over the transcript hash (§12.4.4). */
+export const LINK_PROOF_LABEL = 'Parley_Link_Proof_v1';
+
 // ── Sessions (spec §7) ──────────────────────────────────────────────────────
 /** Sealed sender, layer 1 (ephemeral–static): hides the sender identity. */
 export const SEALED_EPHEMERAL_INFO = 'Parley_SealedSender_Ephemeral_v1';
@@ -240,7 +276,6 @@ export const RELAY_MAX_PUBLISH_ONE_TIME = 200;
 export const RELAY_MAX_PUBLISH_KEM = 100;
 /** Largest encoded prekey inside a publish frame (a KEM prekey is ~1.7 KiB). */
 export const RELAY_MAX_PREKEY_SIZE = 4096;
-
 // ── Client and storage (spec/client.md) ─────────────────────────────────────
 // (section owned by src/client, src/store and src/node stores)
 /** HKDF info: at-rest key ‖ file salt → value encryption key ‖ key-name MAC key (client.md §5.2). */

@@ -11,3 +11,4 @@ export * as handshake from './handshake/index.js';
 export * as ratchet from './ratchet/index.js';
 export * as session from './session/index.js';
 export * as group from './group/index.js';
+export * as linking from './linking/index.js';

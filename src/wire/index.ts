@@ -13,3 +13,5 @@ export * from './state-envelope.js';
 export * from './brands.js';
 export * from './padding.js';
 export * from './device-list.js';
+export * from './link-messages.js';
+export * from './link-payload.js';
