@@ -92,7 +92,10 @@ async function startRelay(dir: string): Promise<{ url: string; pid: number; stop
     } catch {
       // not up yet
     }
-    if (i > 200) throw new Error('the relay did not start');
+    if (i > 200) {
+      child.kill('SIGTERM'); // not left running after the bench gave up on it
+      throw new Error('the relay did not start');
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url: `ws://127.0.0.1:${port}`, pid: child.pid as number, stop: () => child.kill('SIGTERM') };
