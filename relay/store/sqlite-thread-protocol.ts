@@ -3,8 +3,9 @@
  * (relay/store/sqlite-thread.ts, relay/store/sqlite-worker.ts). Calls and
  * replies travel in batches — one postMessage per event-loop turn on each side
  * — so a pipelined load costs a few messages per group commit, not two per
- * request. Bytes are copied into buffers of their own and transferred, never
- * cloned with the (possibly much larger) buffer they are a view of.
+ * request. The relay's bytes are copied into buffers of their own first, never
+ * cloned with the (possibly much larger) buffer they are a view of; the
+ * thread's replies are fresh buffers from SQLite, cloned as they are.
  */
 import type { Bytes } from '../../src/crypto/index.js';
 import type { RelayErrorCode } from '../errors.js';
@@ -48,22 +49,16 @@ export function decodeFailure(f: ThreadFailure): RelayError {
 }
 
 /**
- * `value` with every Uint8Array in it (inside arrays and plain objects) replaced by a copy in an
- * ArrayBuffer of its own, whose buffers are added to `transfer`. `reuse` keeps a Uint8Array that already
- * owns its whole buffer (the sender will not touch it again); the relay's side never reuses, since
- * its arguments are views of frames it still reads.
+ * `value` with every Uint8Array in it (inside arrays and plain objects) copied into an ArrayBuffer of
+ * its own. postMessage clones a Uint8Array with its whole buffer: the relay's arguments are views of
+ * the frames they were decoded from (a socket read holds many), so they are copied to their own bytes
+ * first. (Transferring those copies costs more than cloning them at envelope sizes: they are cloned.)
  */
-export function detach(value: unknown, reuse: boolean, transfer: Set<ArrayBuffer>): unknown {
-  const walk = (v: unknown): unknown => {
-    if (v instanceof Uint8Array) {
-      const owned = reuse && v.byteOffset === 0 && v.buffer instanceof ArrayBuffer && v.byteLength === v.buffer.byteLength;
-      const out = owned ? new Uint8Array(v.buffer) : new Uint8Array(v); // a copy (Buffer#slice would be a view)
-      transfer.add(out.buffer as ArrayBuffer);
-      return out;
-    }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(value);
+export function detach(value: unknown): unknown {
+  if (value instanceof Uint8Array) return new Uint8Array(value); // a copy (Buffer#slice would be a view)
+  if (Array.isArray(value)) return value.map(detach);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key in value) out[key] = detach((value as Record<string, unknown>)[key]);
+  return out;
 }

@@ -1,6 +1,6 @@
 /**
- * The SQLite RelayStore off the event loop (spec/relay.md §8.2), the default
- * for a data directory: RelaySqliteStore runs in a storage thread
+ * The SQLite RelayStore off the event loop (spec/relay.md §8.2), with
+ * `--sqlite-thread on` (sqliteThread): RelaySqliteStore runs in a storage thread
  * (relay/store/sqlite-worker.ts) and this class is its proxy on the relay's
  * event loop, which never waits for a disk. Same contract: a write's promise
  * resolves once the thread's transaction holding it has committed (fsynced
@@ -46,7 +46,6 @@ export class RelaySqliteThreadStore implements RelayStore {
   private nextId = 1;
   private readonly inFlight = new Map<number, InFlight>();
   private calls: ThreadCall[] = [];
-  private transfer = new Set<ArrayBuffer>();
   private scheduled = false;
   /** Set once the thread failed or was closed: every later call is refused with it. */
   private refusal: RelayError | undefined;
@@ -85,7 +84,6 @@ export class RelaySqliteThreadStore implements RelayStore {
     for (const call of this.inFlight.values()) call.reject(this.refusal);
     this.inFlight.clear();
     this.calls = [];
-    this.transfer.clear();
   }
 
   private settle(replies: readonly ThreadReply[]): void {
@@ -102,7 +100,7 @@ export class RelaySqliteThreadStore implements RelayStore {
   private call<T>(method: ThreadMethod, args: readonly unknown[]): Promise<T> {
     if (this.refusal !== undefined) return Promise.reject(this.refusal);
     const id = this.nextId++;
-    this.calls.push({ id, method, args: detach(args, false, this.transfer) as unknown[] });
+    this.calls.push({ id, method, args: detach(args) as unknown[] });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.post());
@@ -115,9 +113,8 @@ export class RelaySqliteThreadStore implements RelayStore {
   private post(): void {
     this.scheduled = false;
     if (this.calls.length === 0) return;
-    this.worker.postMessage(this.calls, [...this.transfer]);
+    this.worker.postMessage(this.calls);
     this.calls = [];
-    this.transfer = new Set();
   }
 
   async secret(create: () => Bytes): Promise<Bytes> {
@@ -152,6 +149,7 @@ export class RelaySqliteThreadStore implements RelayStore {
   }
 
   async hasToken(mailbox: Bytes, tokenHash: Bytes): Promise<boolean> {
+    if (this.tokens.has(mailbox, tokenHash)) return true; // a sender's every request: no array, no round trip
     const [held] = await this.hasTokens([{ mailbox, tokenHash }]);
     return held === true;
   }

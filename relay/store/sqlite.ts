@@ -1,8 +1,8 @@
 /**
- * SQLite RelayStore (better-sqlite3) (spec/relay.md §8). It runs on its
- * caller's thread, and better-sqlite3 is synchronous: the relay runs it in its
- * storage thread (sqlite-worker.ts, behind sqlite-thread.ts), where a commit's
- * fsync holds only that thread.
+ * SQLite RelayStore (better-sqlite3), the default (spec/relay.md §8). It runs
+ * on its caller's thread, and better-sqlite3 is synchronous: each commit's
+ * fsync holds the relay's event loop. With `--sqlite-thread on` the relay runs
+ * it in its storage thread instead (sqlite-worker.ts, behind sqlite-thread.ts).
  *
  * journal_mode=WAL, synchronous=FULL by default: a resolved write has been
  * fsynced to the WAL, so an envelope acknowledged to its sender survives a
