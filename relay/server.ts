@@ -106,7 +106,9 @@ async function openStore(o: RelayOptions): Promise<RelayStore> {
 }
 
 function storeKind(o: RelayOptions): string {
-  return o.postgres !== undefined ? 'postgres' : o.dataDir !== undefined ? 'sqlite' : 'memory';
+  if (o.postgres !== undefined) return 'postgres';
+  if (o.dataDir === undefined) return 'memory';
+  return o.sqliteThread ? 'sqlite-thread' : 'sqlite';
 }
 
 /** The shared budgets: in Redis when nodes share them (§8.4), else in this process. */
