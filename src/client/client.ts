@@ -31,7 +31,7 @@ import { addMember, createGroupWith, leaveGroup, removeMember } from './groups/a
 import { createChannelInvite, subscribe, unsubscribe } from './groups/channel.js';
 import { sendToGroup } from './groups/send.js';
 import { groupInfo, type GroupInfo, type GroupOptions } from './groups/state.js';
-import { receiveEnvelope } from './inbound/receive.js';
+import { acceptEnvelope } from './inbound/receive.js';
 import { storedMessages, type StoredMessageView } from './messaging/history.js';
 import type { OutboxCounts } from './messaging/outbox.js';
 import { contentOf, sendContent, sendTyping } from './messaging/send.js';
@@ -348,10 +348,12 @@ function relayHandlers(current: () => ClientContext | undefined, events: TypedEm
   return {
     onConnected: (mailbox) => onConnected(ctx(), mailbox),
     onDelivery: async (d) => {
-      await receiveEnvelope(ctx(), d.data);
-      // Not awaited: the next delivery need not wait for this ack's round trip (acks are batched); an ack lost
-      // with the connection only means a redelivery, dropped as a replay (client.md §7.1).
-      if (!d.ephemeral) ctx().relay.ack([d.id]).catch(() => undefined);
+      // Returns once the lane is free: the next delivery is processed while this one's batch becomes durable
+      // (an ordered store, client.md §5.1); it is acknowledged only after that, and not at all if it fails.
+      const { durable } = await acceptEnvelope(ctx(), d.data);
+      // The ack is not awaited: the next delivery need not wait for its round trip (acks are batched); an ack
+      // lost with the connection only means a redelivery, dropped as a replay (client.md §7.1).
+      void durable.then(() => { if (!d.ephemeral) ctx().relay.ack([d.id]).catch(() => undefined); }, () => undefined);
     },
     onPreKeysLow: () => onPreKeysLow(ctx()),
     onSealedReady: () => current()?.outbox.pump(),

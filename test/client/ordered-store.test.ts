@@ -1,9 +1,11 @@
 /**
- * With an ordered store (spec/client.md §5.1, the SQLite store), a send does
- * not hold the client's lane while its batch becomes durable — the next send
- * is encrypted and committed meanwhile — yet an envelope leaves only once its
- * own batch is durable. The store here holds every batch's promise until the
- * test releases it, as a slow fsync would; what it stores, reads see.
+ * With an ordered store (spec/client.md §5.1, the SQLite store), neither a
+ * send nor a delivered message holds the client's lane while its batch
+ * becomes durable — the next send is encrypted, the next envelope decrypted,
+ * and committed meanwhile — yet an envelope leaves, and a message is reported
+ * (and acknowledged), only once its own batch is durable. The store here
+ * holds every batch's promise until the test releases it, as a slow fsync
+ * would; what it stores, reads see.
  */
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
@@ -54,10 +56,17 @@ class HeldStore implements Store {
 
   /** Resolves once `count` batches held commit a session record with an outbox entry (a send's batch, send.ts). */
   untilSends(count: number): Promise<void> {
+    return this.#until((b) => b.includes('sessions') && b.includes('outbox'), count);
+  }
+
+  /** Resolves once `count` batches held commit a received message (a delivery's batch, receive.ts). */
+  untilReceived(count: number): Promise<void> {
+    return this.#until((b) => b.includes('messages'), count);
+  }
+
+  #until(kind: (batch: readonly Namespace[]) => boolean, count: number): Promise<void> {
     return new Promise((resolve) => {
-      const check = (): void => {
-        if (this.heldBatches.filter((b) => b.includes('sessions') && b.includes('outbox')).length >= count) resolve();
-      };
+      const check = (): void => { if (this.heldBatches.filter(kind).length >= count) resolve(); };
       this.#onWrite = check;
       check();
     });
@@ -90,7 +99,7 @@ async function pair() {
   const warm = bob.next('message');
   await alice.send(contact.id, { type: 'text', text: 'warm-up' });
   await warm;
-  return { alice, bob, aliceStore, bobAtAlice: contact.id, received };
+  return { alice, bob, aliceStore, bobStore, bobAtAlice: contact.id, received };
 }
 
 describe('an ordered store: a send does not wait in the lane for its batch to be durable', () => {
@@ -104,6 +113,23 @@ describe('an ordered store: a send does not wait in the lane for its batch to be
     const both = new Promise<void>((resolve) => bob.on('message', () => { if (received.length === 3) resolve(); }));
     aliceStore.release();
     await Promise.all(sends);
+    await both;
+    expect(received).toEqual(['warm-up', 'one', 'two']);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+});
+
+describe('an ordered store: a delivered message does not wait in the lane for its batch to be durable', () => {
+  it('two messages are both decrypted and committed before either is durable; neither is reported before its batch is durable', async () => {
+    const { alice, bob, bobStore, bobAtAlice, received } = await pair();
+    bobStore.hold();
+    await alice.send(bobAtAlice, { type: 'text', text: 'one' });
+    await alice.send(bobAtAlice, { type: 'text', text: 'two' });
+    await bobStore.untilReceived(2);
+    await settle();
+    expect(received).toEqual(['warm-up']);
+    const both = new Promise<void>((resolve) => bob.on('message', () => { if (received.length === 3) resolve(); }));
+    bobStore.release();
     await both;
     expect(received).toEqual(['warm-up', 'one', 'two']);
     await Promise.all([alice.close(), bob.close()]);

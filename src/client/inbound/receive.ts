@@ -2,8 +2,8 @@
  * Receiving (spec/client.md §5.1, §7): one delivered envelope → unseal →
  * session decrypt → dispatch the payload to its room (contacts, groups,
  * delivery) → ONE atomic store write → caches → events → follow-ups outside
- * the lane. The caller acknowledges the envelope to the relay after this
- * returns. docs/architecture.md draws the path.
+ * the lane. The caller acknowledges the envelope to the relay once its batch
+ * is durable (acceptEnvelope's `durable`). docs/architecture.md draws the path.
  */
 import { HEAL_COOLDOWN_MS } from '../../constants.js';
 import { sha256, toHex, type Bytes } from '../../crypto/index.js';
@@ -31,31 +31,62 @@ const LOST_STATE: ReadonlySet<ProtocolErrorCode> = new Set([
   'NO_SESSION', 'DECRYPT_FAILED', 'TOO_MANY_SKIPPED', 'UNKNOWN_PREKEY', 'PREKEY_CONSUMED',
 ]);
 
-/** Processes one envelope; never throws on bad input (it reports and returns). */
-export async function receiveEnvelope(ctx: ClientContext, data: Bytes): Promise<void> {
-  const digest = sha256(data);
-  const digestHex = toHex(digest);
+/**
+ * Processes one envelope in the lane (bad input is reported, never thrown) and returns once the lane is free,
+ * with `durable`: settled once its batch is durable and its events emitted — acknowledge the envelope to the
+ * relay only after that. With an ordered store (client.md §5.1) the lane does not wait for the batch, so the
+ * next envelope is decrypted while this one commits; otherwise `durable` is settled when this returns.
+ */
+export async function acceptEnvelope(ctx: ClientContext, data: Bytes): Promise<{ readonly durable: Promise<void> }> {
   const fx = noEffects();
+  let written: Promise<void> | undefined;
   await ctx.lane.run(async () => {
-    const seen = await seenDigests(ctx);
-    if (isReplay(ctx, seen, digestHex)) return; // processed already (§7.1): a replay or a redelivery
-    let envelope;
-    try {
-      envelope = decodeRelayEnvelope(data);
-    } catch (e) {
-      if (!isProtocolError(e)) throw e;
-      ctx.events.emit('tampered', { envelope: digestHex, reason: e.code });
-      return;
-    }
-    if (envelope.kind === 'group') await onGroupMessage(ctx, envelope.data, digestHex, fx);
-    else if (envelope.kind === 'ephemeral') await receiveEphemeral(ctx, envelope.data, digestHex, fx);
-    else await receiveSealed(ctx, envelope.data, digest, fx);
-    remember(ctx, seen, digestHex, fx);
-    if (fx.writes.length > 0) await ctx.store.write(fx.writes);
+    await processEnvelope(ctx, data, fx);
+    // Nothing to write (a replay, a tampered envelope) on an ordered store: an empty batch resolves once every
+    // batch before it is durable, so a replay of an envelope still committing is not acknowledged before it.
+    written = fx.writes.length > 0 || ctx.store.ordered === true ? ctx.store.write(fx.writes) : undefined;
+    // Follow-ups (group control, hellos, heals) finish this envelope's work, some at the relay directly: as
+    // with an unordered store, their envelope waits here, so they start once it is durable and before any
+    // other work sees its state. A plain message on an ordered store does not wait.
+    if (ctx.store.ordered !== true || fx.followUps.length > 0) await written;
+    else written?.catch(() => undefined);
     for (const apply of fx.apply) apply();
   });
+  if (ctx.store.ordered !== true || fx.followUps.length > 0) {
+    emit(ctx, fx);
+    for (const followUp of fx.followUps) void followUp().catch((error: unknown) => ctx.events.emit('error', { error }));
+    return { durable: Promise.resolve() };
+  }
+  return { durable: emitWhenDurable(ctx, fx, written) };
+}
+
+/** Decodes, decrypts and dispatches inside the lane, collecting the envelope's one batch and its effects in `fx`. */
+async function processEnvelope(ctx: ClientContext, data: Bytes, fx: InboundEffects): Promise<void> {
+  const digest = sha256(data);
+  const digestHex = toHex(digest);
+  const seen = await seenDigests(ctx);
+  if (isReplay(ctx, seen, digestHex)) return; // processed already (§7.1): a replay or a redelivery
+  let envelope;
+  try {
+    envelope = decodeRelayEnvelope(data);
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    fx.events.push(['tampered', { envelope: digestHex, reason: e.code }]);
+    return;
+  }
+  if (envelope.kind === 'group') await onGroupMessage(ctx, envelope.data, digestHex, fx);
+  else if (envelope.kind === 'ephemeral') await receiveEphemeral(ctx, envelope.data, digestHex, fx);
+  else await receiveSealed(ctx, envelope.data, digest, fx);
+  remember(ctx, seen, digestHex, fx);
+}
+
+async function emitWhenDurable(ctx: ClientContext, fx: InboundEffects, written: Promise<void> | undefined): Promise<void> {
+  await written;
+  emit(ctx, fx);
+}
+
+function emit(ctx: ClientContext, fx: InboundEffects): void {
   for (const [name, event] of fx.events) ctx.events.emit(name, event as never);
-  for (const followUp of fx.followUps) void followUp().catch((error: unknown) => ctx.events.emit('error', { error }));
 }
 
 async function receiveSealed(ctx: ClientContext, data: Bytes, digest: Bytes, fx: InboundEffects): Promise<void> {
