@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { isClientError } from '../../src/client/errors.js';
 import { OUTBOX_QUEUE_PER_MAILBOX, OUTBOX_QUEUE_TOTAL, OUTBOX_WINDOW } from '../../src/constants.js';
+import { until } from '../relay/harness.js';
 import { befriend, openInFile, relayPerFile, text } from '../scenario/helpers.js';
 
 const file = relayPerFile('parley-send-', ['--mailbox-rate', '25', '--mailbox-burst', '5']);
@@ -37,6 +38,9 @@ describe('send reliability (real relay, mailbox rate 25/s, burst 5)', () => {
     expect(new Set(received).size).toBe(200);
     expect(failed).toEqual([]);
     // Sends waited for a slot instead of filling the outbox; the outbox and the window held their bounds.
+    // An acknowledged entry leaves the outbox once its delete is durable, which an ordered store (the SQLite
+    // worker) may finish after the message event: wait for it rather than racing it.
+    await until(() => alice.outboxCounts().entries === 0);
     const counts = alice.outboxCounts();
     expect(waitingSeen).toBeGreaterThan(0);
     expect(counts.peakHeldMailbox).toBe(OUTBOX_QUEUE_PER_MAILBOX);

@@ -98,7 +98,8 @@ function hasLongBomString(v: unknown): boolean {
 function repoStructures(): Map<string, Uint8Array> {
   const found = new Map<string, Uint8Array>();
   const consider = (where: string, hex: string): void => {
-    if (!/^(?:[0-9a-f]{2})+$/.test(hex)) return;
+    // Every Parley structure is longer than 8 bytes; shorter even-length digit strings (a 6-digit SAS) only look like hex.
+    if (hex.length < 16 || !/^(?:[0-9a-f]{2})+$/.test(hex)) return;
     const bytes = fromHex(hex);
     try {
       const v = oldDecoder.decode(bytes);
