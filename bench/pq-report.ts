@@ -1,5 +1,5 @@
 /** The post-quantum ratchet's section of bench/RESULTS.md (bench/pq-ratchet.ts measures it). */
-import { PQ_BLOCK_LENGTH, PQ_CHUNK_SIZE } from '../src/constants.js';
+import { PQ_BLOCK_LENGTH, PQ_CHUNK_SIZE, SEALED_PADDING_MIN_LENGTH } from '../src/constants.js';
 import { MESSAGE_SIZE } from './peer.js';
 import { roundTripsAt, stat, stepCompletions, type ScriptedMessage, type Stat } from './pq-conversation.js';
 import type { CostRow, PqRatchetResults, ShapeResult } from './pq-ratchet.js';
@@ -150,7 +150,7 @@ export function pqRatchetSection(r: PqRatchetResults): string {
 
 ${parleyBytesTable(r.shapes)}
 
-A version 3 message carries a ${PQ_BLOCK_LENGTH}-byte PQ block in its encrypted header whether or not it holds a chunk (§6.9.2), so that neither its length nor its padded class tells which messages carry key material: before padding every message grows by ${PQ_BLOCK_LENGTH} bytes (one more where a msgpack length crosses 255). Padding (Padmé above a 256-byte floor, §3.1) has classes at most 128 bytes apart below 4 KiB, so the growth always moves a message to a larger class, and after padding it is the distance between the two classes. "Initial" messages are the initiator's until it hears back: they carry the PQXDH header (about 1.7 KB more, in both versions).
+A version 3 message carries a ${PQ_BLOCK_LENGTH}-byte PQ block in its encrypted header whether or not it holds a chunk (§6.9.2), so that neither its length nor its padded class tells which messages carry key material: before padding every message grows by ${PQ_BLOCK_LENGTH} bytes (one more where a msgpack length crosses 255). Sealed envelopes pad the session message with Padmé above a floor of ${SEALED_PADDING_MIN_LENGTH} bytes (256 + the PQ block, §3.1, §7.3), whose classes are at most 128 bytes apart below 4 KiB: above the floor the growth moves a message to a larger class, and after padding it is the distance between the two classes; below it (receipts, reactions, typing, short texts) both versions pad to the floor. "Initial" messages are the initiator's until it hears back: they carry the PQXDH header (about 1.7 KB more, in both versions).
 
 libsignal-client ${packageVersion('@signalapp/libsignal-client')} runs SPQR in every session: its API has no option to turn it off (processPreKeyBundle, signalEncrypt and signalDecrypt take none), its SignalMessages are version ${libsignalVersions(r.shapes)} and SignalMessage.pqRatchet() exposes the SPQR message each carries. So its bytes per message are observable, and its size without SPQR is the same message less that field (the field's cost measured by building two messages with SignalMessage._new that differ only there). Same scripts, bytes, unpadded (padding is the Signal app's, above the library); a PreKeySignalMessage does not expose its inner SignalMessage, so the initiator's messages before it hears back are left out:
 
@@ -170,5 +170,5 @@ Cost of a PQ step:
 
 ${costTable(r.costs)}
 
-The Protocol table above runs Parley's ratchet at version 2 (initSender's default) while libsignal-client's sessions run SPQR: compare its libsignal-client column with v3 here. Section run time ${r.seconds.toFixed(0)} s.`;
+The Protocol table above runs Parley's sessions at version 3, like libsignal-client's, which always run SPQR. Section run time ${r.seconds.toFixed(0)} s.`;
 }

@@ -11,6 +11,7 @@ import type { RatchetVersion } from '../src/ratchet/index.js';
 import {
   EMPTY_RECORD, seal, sessionDecrypt, sessionEncrypt, startSession, StaticSecretCache, type SessionRecord,
 } from '../src/session/index.js';
+import { SEALED_PADDING_MIN_LENGTH } from '../src/constants.js';
 import { decodeInitialMessage, decodeSessionMessage, paddedLength } from '../src/wire/index.js';
 import type { ScriptedMessage, Side } from './pq-conversation.js';
 import { bundle, decrypt, encrypt, party, type Party } from './peers/libsignal-client.js';
@@ -23,7 +24,7 @@ export interface ParleyMessage {
   readonly ratchet: number;
   /** The session message (§7.2): what is padded. */
   readonly session: number;
-  /** paddedLength(session) (§3.1). */
+  /** paddedLength(session) with the sealed floor (§3.1, §7.3 step 5): what seal() pads the session message to. */
   readonly padded: number;
   /** The sealed envelope (§7.3): what the relay stores and forwards. */
   readonly envelope: number;
@@ -70,7 +71,7 @@ export function parleyTrace(script: readonly ScriptedMessage[], version: Ratchet
     preKeys = from === 'alice' ? received.preKeys : preKeys;
     const { length, initial } = ratchetLength(sent.message);
     return {
-      ratchet: length, session: sent.message.length, padded: paddedLength(sent.message.length), envelope: envelope.length,
+      ratchet: length, session: sent.message.length, padded: paddedLength(sent.message.length, SEALED_PADDING_MIN_LENGTH), envelope: envelope.length,
       initial, epoch: sender.record.current?.ratchet.pq?.epoch ?? 0,
     };
   });
