@@ -236,6 +236,7 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
     await httpClosed;
     await unwatch?.();
     await ctx.limiter.close();
+    await ctx.blobs.close();
     await store.close();
     log.info('closed');
   };

@@ -39,10 +39,15 @@ if (types) {
   if (declared.status !== 0) process.exit(declared.status ?? 1);
 }
 
-// Two entries: the CLI, and the SQLite storage thread it starts (relay/store/sqlite-thread.ts finds
-// dist/sqlite-worker.js beside dist/relay.js). Each bundle inlines the code it needs; no shared chunk.
+// Three entries: the CLI, and the threads it starts — SQLite storage (relay/store/sqlite-thread.ts finds
+// dist/sqlite-worker.js beside dist/relay.js) and blob hashing (relay/blobs/hash-thread.ts finds
+// dist/blob-hash-worker.js). Each bundle inlines the code it needs; no shared chunk.
 await build({
-  entryPoints: { relay: join(root, 'relay/cli.ts'), 'sqlite-worker': join(root, 'relay/store/sqlite-worker.ts') },
+  entryPoints: {
+    relay: join(root, 'relay/cli.ts'),
+    'sqlite-worker': join(root, 'relay/store/sqlite-worker.ts'),
+    'blob-hash-worker': join(root, 'relay/blobs/hash-worker.ts'),
+  },
   outdir: join(relay, 'dist'),
   bundle: true, platform: 'node', format: 'esm', target: 'node20',
   packages: 'external', sourcemap: true, sourcesContent: true, logLevel: 'warning',

@@ -10,7 +10,8 @@
  * the disk store) in memory, and never more bytes than granted; the digest
  * check reads back only the uploader's own bytes.
  */
-import { createSha256, equalBytes, fromHex, sha256, toHex, type Bytes, type RandomSource, type Sha256Hasher } from '../../src/crypto/index.js';
+import { createSha256, equalBytes, fromHex, sha256, toHex, type Bytes, type RandomSource } from '../../src/crypto/index.js';
+import { localHash, type BlobHash, type HashThread } from './hash-thread.js';
 import { RELAY_BLOB_GRANT_LENGTH, RELAY_BLOB_ID_LENGTH } from '../../src/wire/index.js';
 import type { RelayLimits } from '../config.js';
 import { RelayError } from '../errors.js';
@@ -23,6 +24,8 @@ export type BlobLimits = Pick<RelayLimits,
 
 export interface BlobServiceOptions {
   readonly limits: BlobLimits;
+  /** Where pending uploads are hashed: a thread of their own (the disk store), or this one when absent. */
+  readonly hashThread?: HashThread;
   /** Lifetime of a complete blob, from its completion. */
   readonly ttlSeconds: number;
   readonly now: () => number;
@@ -61,7 +64,7 @@ export class BlobService {
    * then costs no second pass over the blob, and the hashing overlaps the waits for the disk. Lost at a
    * restart (or if a write failed halfway): then the blob is read back once at completion.
    */
-  readonly #hashing = new Map<string, { hash: Sha256Hasher; offset: number }>();
+  readonly #hashing = new Map<string, { hash: BlobHash; offset: number }>();
   #total = 0;
 
   private constructor(store: BlobStore, options: BlobServiceOptions) {
@@ -73,6 +76,16 @@ export class BlobService {
     const service = new BlobService(store, options);
     for (const meta of await store.list()) service.#track(meta);
     return service;
+  }
+
+  /** Ends the hashing thread (the relay's shutdown). */
+  async close(): Promise<void> {
+    await this.#options.hashThread?.close();
+  }
+
+  #forgetHash(id: string): void {
+    this.#hashing.get(id)?.hash.drop();
+    this.#hashing.delete(id);
   }
 
   /** Bytes held (pending and complete) in total and by one owner (hex mailbox). */
@@ -150,7 +163,7 @@ export class BlobService {
   async cancel(id: string, grant: Bytes | undefined): Promise<void> {
     const meta = this.#pending(id, grant);
     this.#untrack(meta);
-    this.#hashing.delete(meta.id);
+    this.#forgetHash(meta.id);
     if (this.#busy.has(meta.id)) this.#cancelled.add(meta.id);
     else await this.#store.delete(meta.id);
   }
@@ -176,7 +189,10 @@ export class BlobService {
   /** Streams at most `length` bytes of `body` into the upload at `held`; a longer body is TOO_LARGE. */
   async #append(id: string, body: AsyncIterable<Uint8Array>, length: number, held: number): Promise<number> {
     const appender = await this.#store.appender(id);
-    if (held === 0) this.#hashing.set(id, { hash: createSha256(), offset: 0 });
+    if (held === 0) {
+      this.#forgetHash(id);
+      this.#hashing.set(id, { hash: this.#options.hashThread?.start(id) ?? localHash(createSha256), offset: 0 });
+    }
     const hashing = this.#hashing.get(id);
     let written = 0;
     let failure: unknown;
@@ -186,8 +202,9 @@ export class BlobService {
         await appender.write(piece);
         written += piece.length;
         if (hashing !== undefined && hashing.offset === held + written - piece.length) {
-          hashing.hash.update(piece);
+          const behind = hashing.hash.update(piece);
           hashing.offset += piece.length;
+          if (behind !== undefined) await behind; // the hashing thread is 8 MiB behind: read no faster than it hashes
         }
       }
     } catch (e) {
@@ -200,20 +217,24 @@ export class BlobService {
       return offset;
     } catch (e) {
       // A write that failed (a full disk) may leave the hash ahead of the bytes held: completion reads them back.
-      if (!(e instanceof BlobHttpError)) this.#hashing.delete(id);
+      if (!(e instanceof BlobHttpError)) this.#forgetHash(id);
       throw e;
     }
   }
 
   async #complete(meta: BlobMeta, digest: Bytes): Promise<void> {
     const hashing = this.#hashing.get(meta.id);
+    const whole = hashing !== undefined && hashing.offset === meta.size;
+    if (!whole) this.#forgetHash(meta.id);
     this.#hashing.delete(meta.id);
-    let hash = hashing?.hash;
-    if (hash === undefined || hashing?.offset !== meta.size) {
-      hash = createSha256();
+    let computed = whole ? await hashing.hash.digest() : null;
+    if (computed === null) {
+      // No running hash of every byte (a restart, a failed write, a lost hashing thread): read the blob back once.
+      const hash = createSha256();
       for await (const piece of this.#store.readPending(meta.id)) hash.update(piece);
+      computed = hash.digest();
     }
-    if (!equalBytes(hash.digest(), digest)) {
+    if (!equalBytes(computed, digest)) {
       await this.#delete(meta);
       throw new BlobHttpError('DIGEST_MISMATCH');
     }
