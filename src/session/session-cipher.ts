@@ -8,7 +8,7 @@ import { equalBytes, type Bytes, type RandomSource } from '../crypto/index.js';
 import { fail, isProtocolError, type ProtocolError } from '../errors.js';
 import { initiatePqxdh, respondPqxdh } from '../handshake/index.js';
 import type { IdentityKeyPair, PreKeyState } from '../identity/index.js';
-import { PQ_RATCHET_VERSION } from '../constants.js';
+import { PQ_RATCHET_VERSION, PROTOCOL_VERSION } from '../constants.js';
 import { initReceiver, initSender, ratchetDecrypt, ratchetEncrypt, type RatchetVersion } from '../ratchet/index.js';
 import {
   decodeInitialMessage, decodeSessionMessage, encodeInitialMessage, encodeSessionMessage, type PreKeyBundle,
@@ -89,9 +89,11 @@ export function sessionDecrypt(p: {
   if (isRetired(p.record, initial.ephemeralKey)) {
     fail('DUPLICATE_MESSAGE', 'initial message of a session this record has dropped (a replay)');
   }
-  const handshake = respondPqxdh({ identity: p.identity, preKeys: p.preKeys, header: initial, version: initial.version });
+  // The initiator's choice (§6.9): a decoded initial message always names it; SK and the ratchet both take it.
+  const version = (initial.version ?? PROTOCOL_VERSION) as RatchetVersion;
+  const handshake = respondPqxdh({ identity: p.identity, preKeys: p.preKeys, header: initial, version });
   const fresh = initReceiver({
-    version: (initial.version ?? PQ_RATCHET_VERSION) as RatchetVersion,
+    version,
     sharedSecret: handshake.sharedSecret,
     ownRatchetKeyPair: handshake.signedPreKeyPair,
     associatedData: handshake.associatedData,
