@@ -12,6 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Bytes } from '../../src/crypto/index.js';
 import type { HashCall, HashReply } from './hash-protocol.js';
+import { workerEntry } from '../worker-entry.js';
 
 /** Bytes handed to the thread and not yet hashed, above which update() asks its caller to wait. */
 export const HASH_QUEUE_HIGH_WATER = 8 * 1024 * 1024;
@@ -32,11 +33,6 @@ export interface BlobHash {
   drop(): void;
 }
 
-/** Bundled (packages/parley-relay/dist/relay.js), the thread is a bundle beside it; from source, a bootstrap registers tsx first. */
-function workerEntry(): URL {
-  const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('./hash-worker-dev.mjs', here) : new URL('./blob-hash-worker.js', here);
-}
 
 export class HashThread {
   #worker: Worker | undefined;
@@ -97,7 +93,7 @@ export class HashThread {
 
   #spawned(): Worker {
     if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(workerEntry());
+    const worker = new Worker(workerEntry('./blobs/hash-worker-dev.mjs', './blob-hash-worker.js'));
     worker.unref(); // hashing never keeps the relay's process alive
     worker.on('message', (reply: HashReply) => {
       for (const d of reply.digests) {

@@ -22,6 +22,7 @@ import {
   decodeFailure, detach, type ThreadCall, type ThreadMethod, type ThreadOptions, type ThreadReady, type ThreadReply,
 } from './sqlite-thread-protocol.js';
 import { TokenCache } from './token-cache.js';
+import { workerEntry } from '../worker-entry.js';
 import type {
   EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoreStats,
   StoredDeviceList, TakenBundle,
@@ -32,15 +33,6 @@ interface InFlight {
   readonly reject: (e: unknown) => void;
 }
 
-/**
- * The thread's entry. Bundled (packages/parley-relay/dist/relay.js), it is the second bundle beside
- * this code. From source (tsx, vitest), Node 20 does not carry the parent's `--import tsx` into a
- * worker, so a bootstrap registers tsx before it imports the TypeScript entry.
- */
-function workerEntry(): URL {
-  const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('./sqlite-worker-dev.mjs', here) : new URL('./sqlite-worker.js', here);
-}
 
 export class RelaySqliteThreadStore implements RelayStore {
   private nextId = 1;
@@ -62,7 +54,7 @@ export class RelaySqliteThreadStore implements RelayStore {
 
   /** Starts the storage thread on `dir` and resolves once its database is open (rejects with why not). */
   static async open(dir: string, sync: 'full' | 'normal' = 'full'): Promise<RelaySqliteThreadStore> {
-    const worker = new Worker(workerEntry(), { workerData: { dir, sync } satisfies ThreadOptions });
+    const worker = new Worker(workerEntry('./store/sqlite-worker-dev.mjs', './sqlite-worker.js'), { workerData: { dir, sync } satisfies ThreadOptions });
     const ready = await new Promise<ThreadReady>((resolve, reject) => {
       const exited = (code: number): void => reject(new Error(`relay storage thread exited (${code}) before opening`));
       worker.once('error', reject).once('exit', exited).once('message', (m: ThreadReady) => {
