@@ -18,7 +18,11 @@ export type ClientErrorCode =
   | 'BEHIND' // a group post while another member showed a later epoch: the missing changes were requested, nothing was sent
   | 'INVITE_INVALID' // the invitation was already used, or its owner revoked it: nothing was recorded
   | 'ABORTED' // a file transfer was cancelled by its AbortSignal
-  | 'BLOB_REFUSED'; // the relay's blob endpoint refused (details: status, blobCode; relay.md §12.3)
+  | 'BLOB_REFUSED' // the relay's blob endpoint refused (details: status, blobCode; relay.md §12.3)
+  | 'NOT_PRIMARY' // linking or revoking a device on a linked device: only the primary signs the device list (client.md §10.4)
+  | 'DEVICE_LIMIT' // the account already lists MAX_DEVICES_PER_ACCOUNT devices (details: got, max)
+  | 'UNKNOWN_DEVICE' // no device with that id on the account (details: id)
+  | 'LINK_FAILED'; // a link ended without an account: the SAS was rejected, a channel message refused, or the link expired (details: reason)
 
 export type ClientErrorDetails = Readonly<Record<string, string | number | boolean>>;
 
