@@ -49,6 +49,15 @@ export function prepareSend(session: GroupSession, random: RandomSource): { sess
 }
 
 /**
+ * §8.9: discards our sender key, so the next `prepareSend` creates a fresh one. A client calls it when a member
+ * must stop reading what we send before its removal is applied (client.md §10.6: a revoked device): the fresh key
+ * goes to whom the client chooses to deliver it to, and the discarded one encrypts nothing more.
+ */
+export function rotateSenderKey(session: GroupSession): GroupSession {
+  return redact({ ...session, senderKey: null, pendingRecipients: [] }, 'GroupSession');
+}
+
+/**
  * §8.3: encrypts one message for every member, padded (§3.1), under our current epoch and state hash. INVALID_STATE until
  * `prepareSend` has been called.
  */

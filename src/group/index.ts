@@ -3,7 +3,7 @@ export {
   applyChange, createGroup, joinGroup, proposeChange,
   type CreateGroupParams, type GroupChangeResult, type GroupSession,
 } from './group-session.js';
-export { groupEncrypt, groupSend, prepareSend, type SenderKeyDelivery } from './group-send.js';
+export { groupEncrypt, groupSend, prepareSend, rotateSenderKey, type SenderKeyDelivery } from './group-send.js';
 export { groupDecrypt, processDistribution, type EpochAgreement, type GroupDecryptResult } from './group-receive.js';
 export { decodeGroupSession, encodeGroupSession } from './session-codec.js';
 export { applyGroupChange, createGroupChange, type AppliedChange, type ChangeRequest } from './membership.js';

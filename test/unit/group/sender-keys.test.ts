@@ -4,7 +4,8 @@ import { GROUP_MAX_SKIP, GROUP_MAX_SKIPPED_KEYS, MAX_SENDER_KEYS_PER_MEMBER } fr
 import { concatBytes, sign, toHex, utf8, type Bytes, type RandomSource } from '../../../src/crypto/index.js';
 import { seededRandom } from '../../../src/testing/index.js';
 import {
-  groupAssociatedData, groupDecrypt, groupEncrypt, groupKeyCommitment, groupSend, kdfSenderChain, prepareSend, processDistribution, type GroupSession,
+  groupAssociatedData, groupDecrypt, groupEncrypt, groupKeyCommitment, groupSend, kdfSenderChain, prepareSend, processDistribution, rotateSenderKey,
+  type GroupSession,
 } from '../../../src/group/index.js';
 import { decodeGroupMessage, encodeGroupMessage, encodeGroupMessageBody } from '../../../src/wire/index.js';
 import { sealGroupBody } from '../../../src/group/message-key.js';
@@ -204,5 +205,24 @@ describe('group messages', () => {
       b = processDistribution(b, s[0]!.self, a.distributions.find((d) => toHex(d.recipient) === toHex(b.self))!.payload).session;
     }
     expect(b.receiverChains.map((c) => toHex(c.signingKey))).toEqual(keys.slice(-MAX_SENDER_KEYS_PER_MEMBER).map(toHex));
+  });
+
+  it('rotateSenderKey: the next send starts a fresh key; a member not given it reads nothing sent under it', () => {
+    const { ids, s } = threeMembers();
+    sendMany(s, ids, 0, 2);
+    const old = s[0]!.senderKey!;
+    const rotated = rotateSenderKey(s[0]!);
+    expect(rotated.senderKey).toBeNull();
+    expect(rotated.pendingRecipients).toEqual([]);
+    const sent = groupSend(rotated, text('after'), random);
+    expect(sent.session.senderKey!.keyId).not.toBe(old.keyId);
+    expect(toHex(sent.session.senderKey!.signingKey.publicKey)).not.toBe(toHex(old.signingKey.publicKey));
+    // Every other member is owed the fresh key; the caller delivers it to member 1 only, never to member 2.
+    expect(sent.distributions.map((d) => toHex(d.recipient)).sort()).toEqual([ids[1]!, ids[2]!].map((i) => toHex(i.publicKey)).sort());
+    deliverDistributions(s, ids, ids[0]!.publicKey, sent.distributions.filter((d) => toHex(d.recipient) === toHex(ids[1]!.publicKey)));
+    expect(str(groupDecrypt(s[1]!, sent.message).plaintext)).toBe('after');
+    expectCode(() => groupDecrypt(s[2]!, sent.message), 'UNKNOWN_SENDER_KEY');
+    // The input session is untouched (pure).
+    expect(s[0]!.senderKey).toBe(old);
   });
 });
