@@ -337,8 +337,8 @@ export const MAX_PAYLOAD_SIZE = MAX_CONTENT_SIZE + 64 * 1024;
 export const MAX_GROUP_CONTROL_MESSAGE_SIZE = 1024 * 1024;
 /** Largest token epoch in a roster or member-token (client.md §6.3): a uint32. */
 export const MAX_TOKEN_EPOCH = 0xffffffff;
-/** Largest stored contact record (client.md §4.3). */
-export const MAX_CONTACT_RECORD_SIZE = 4096;
+/** Largest stored contact record (client.md §4.3): with linked devices it holds a device list (≤ 1024) and up to 8 device addresses. */
+export const MAX_CONTACT_RECORD_SIZE = 8192;
 /** Most recipients of one outbox entry (a group or channel fan-out, client.md §5.1): sent in fanouts of ≤ RELAY_MAX_FANOUT. */
 export const MAX_OUTBOX_RECIPIENTS = MAX_CHANNEL_MEMBERS;
 

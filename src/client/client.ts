@@ -24,6 +24,7 @@ import { ContactBook } from './contacts/book.js';
 import { acceptInvite, createInvite, type CreatedInvite, type InviteOptions } from './contacts/invitations.js';
 import { blockContact, findContact, sendableContact, updateContact } from './contacts/tokens.js';
 import { createContext, type ClientContext } from './context.js';
+import { loadAccount } from './devices/index.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { ClientError } from './errors.js';
 import type { ClientEvents } from './events.js';
@@ -108,6 +109,7 @@ export class Client {
       ...(options.displayName !== undefined && { displayName: options.displayName }),
       ...(options.pqRatchet === false && { sessionVersion: PROTOCOL_VERSION }),
     });
+    ctx.account = await loadAccount(store);
     await ctx.groups.load(store);
     if (restored) await dropRestoredSenderKeys(ctx);
     await ctx.outbox.load();

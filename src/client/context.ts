@@ -17,6 +17,7 @@ import { SerialLane } from './serial.js';
 import type { RelayApi } from './transport/relay-api.js';
 import type { MailboxId } from '../wire/brands.js';
 import type { RatchetVersion } from '../ratchet/index.js';
+import type { AccountRecord } from '../wire/client/account.js';
 
 export interface ClientContext {
   readonly store: Store;
@@ -43,6 +44,11 @@ export interface ClientContext {
   /** The version of the sessions this client initiates (protocol.md §6.9): 3 (post-quantum ratchet) unless the app turned it off. */
   readonly sessionVersion?: RatchetVersion;
   mailbox: MailboxId | undefined;
+  /**
+   * Linked devices (client.md §10.1): the cache of `account/state`, loaded at open; undefined for a
+   * single-device account, which needs no record (its account key is its identity key).
+   */
+  account: AccountRecord | undefined;
   preKeys: PreKeyState;
   closed: boolean;
 }
@@ -55,11 +61,12 @@ export interface Upkeep {
 }
 
 /** What the caller supplies; the lane, the caches, the group book and the outbox are made here. */
-export type ContextParts = Omit<ClientContext, 'lane' | 'groups' | 'outbox' | 'sessions' | 'staticSecrets' | 'lastHeal' | 'upkeep' | 'closed'>;
+export type ContextParts = Omit<ClientContext, 'lane' | 'groups' | 'outbox' | 'sessions' | 'staticSecrets' | 'lastHeal' | 'upkeep' | 'closed' | 'account'>
+  & { readonly account?: AccountRecord };
 
 export function createContext(parts: ContextParts): ClientContext {
   const ctx: { -readonly [K in keyof ClientContext]: ClientContext[K] } = {
-    ...parts, lane: new SerialLane(), groups: new GroupBook(parts.identity.publicKey), sessions: new Map(), staticSecrets: new StaticSecretCache(),
+    account: undefined, ...parts, lane: new SerialLane(), groups: new GroupBook(parts.identity.publicKey), sessions: new Map(), staticSecrets: new StaticSecretCache(),
     lastHeal: new Map(), upkeep: { replenishing: undefined, timer: undefined }, closed: false, outbox: undefined as unknown as Outbox,
   };
   // The outbox reads the context it belongs to (connection state, store, clock).

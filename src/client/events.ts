@@ -11,6 +11,31 @@ export interface MessageEvent {
   /** Set for a group message: the group id (hex). */
   readonly group?: string;
   readonly content: Content;
+  /**
+   * Linked devices (client.md §10.3): a message another device of our own account sent — to the contact `from`
+   * (a `sync` payload), or to the group. Absent for a received message.
+   */
+  readonly outgoing?: true;
+}
+
+/** A device list was accepted that adds or removes devices (client.md §10.2); keys hex. */
+export interface DevicesChangedEvent {
+  /** The contact whose account changed; absent when it is our own account (`self`). */
+  readonly contact?: Contact;
+  readonly self: boolean;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * A device list that cannot be accepted (client.md §10.2, protocol.md §12.3): an older list than one seen
+ * (STALE_EPOCH), a second list of one version or a successor of another list (EPOCH_FORK), or a later list whose
+ * predecessors the relay did not serve (FUTURE_EPOCH). The known list is kept. `account`: the account key (hex).
+ */
+export interface DeviceListConflictEvent {
+  readonly contact?: Contact;
+  readonly account: string;
+  readonly reason: string;
 }
 
 export interface ClientEvents {
@@ -62,6 +87,8 @@ export interface ClientEvents {
    * (e.g. TOKEN_REFUSED); `recipient` is the refused mailbox (hex) — for a group, one event per refused member.
    */
   'send-failed': { readonly id: Bytes; readonly to: string; readonly code: string; readonly recipient: string };
+  'devices-changed': DevicesChangedEvent;
+  'device-list-conflict': DeviceListConflictEvent;
   /** A background failure (a listener threw, a replenish failed); informational. */
   error: { readonly error: unknown };
 }

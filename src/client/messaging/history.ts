@@ -8,6 +8,8 @@ export interface StoredMessageView {
   readonly group?: string;
   readonly content: Content;
   readonly receivedAt: number;
+  /** Sent by another device of our account (client.md §10.3); `from` is then the contact it was sent to. */
+  readonly outgoing?: true;
 }
 
 /** Oldest first; optionally only from one contact or group. */
@@ -17,7 +19,7 @@ export async function storedMessages(ctx: ClientContext, filter: { contact?: str
     const m = decodeStoredMessage(e.value);
     if (filter.contact !== undefined && m.from !== filter.contact) continue;
     if (filter.group !== undefined && m.group !== filter.group) continue;
-    out.push({ from: m.from, content: decodeContent(m.content), receivedAt: m.receivedAt, ...(m.group !== undefined && { group: m.group }) });
+    out.push({ from: m.from, content: decodeContent(m.content), receivedAt: m.receivedAt, ...(m.group !== undefined && { group: m.group }), ...(m.outgoing === true && { outgoing: true as const }) });
   }
   return out.sort((a, b) => a.receivedAt - b.receivedAt);
 }

@@ -328,7 +328,7 @@ export class Outbox {
     if (!announced) for (const r of refused) this.#ctx.events.emit('send-failed', { id: record.id, to: record.to, ...r });
     const first = refused[0];
     if (delivered > 0 || first === undefined) {
-      this.#ctx.events.emit('sent', { id: record.id, to: record.to });
+      if (record.quiet !== true) this.#ctx.events.emit('sent', { id: record.id, to: record.to });
       waiter?.resolve();
       return;
     }

@@ -14,9 +14,15 @@ import type { ClientContext } from '../context.js';
 import { seal } from '../../session/sealed-sender.js';
 import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import { cacheRecord, encryptFor, ensureSession, recipientOf, recordWrite } from './sessions.js';
+import { contactPeers, siblingPeers } from '../devices/addresses.js';
 
-/** Encrypts, commits {session, outbox entry} atomically, then waits until the relay holds it. `to` names it in the `sent` event. */
-export async function sendPayload(ctx: ClientContext, peer: Peer, payload: Bytes, to: string, id: Bytes = ctx.random(16)): Promise<void> {
+/**
+ * Encrypts, commits {session, outbox entry} atomically, then waits until the relay holds it. `to` names it in the
+ * `sent` event; a `quiet` entry emits none (one of several entries of one message, §10.3).
+ */
+export async function sendPayload(
+  ctx: ClientContext, peer: Peer, payload: Bytes, to: string, id: Bytes = ctx.random(16), quiet = false,
+): Promise<void> {
   await ensureSession(ctx, peer);
   const recipient = recipientOf(peer);
   const admitted = ctx.outbox.admit(toHex(recipient.mailbox));
@@ -28,7 +34,7 @@ export async function sendPayload(ctx: ClientContext, peer: Peer, payload: Bytes
       key = ctx.outbox.nextKey();
       // Finished entries' deletions ride along: one commit instead of two (outbox.ts).
       const deletions = ctx.outbox.takeDeletions();
-      const written = ctx.store.write([recordWrite(peer.identityKey, record), ctx.outbox.entry(key, { id, to, recipients: [recipient], envelope, fanout: false }), ...deletions])
+      const written = ctx.store.write([recordWrite(peer.identityKey, record), ctx.outbox.entry(key, { id, to, recipients: [recipient], envelope, fanout: false, ...(quiet && { quiet: true }) }), ...deletions])
         .catch((e: unknown) => {
           ctx.outbox.returnDeletions(deletions);
           throw e;
@@ -57,8 +63,28 @@ export function contentOf(ctx: ClientContext, body: ContentBody | Content): Cont
   return 'body' in body ? body : newContent(body, ctx.random, ctx.now());
 }
 
+/**
+ * One envelope per target device (client.md §10.3): every listed device of the contact we can reach, and a
+ * `sync` to every sibling we can reach, each its own outbox entry. Resolves once every entry has left the outbox,
+ * if at least one of the contact's devices holds it (else rejects with the first refusal), with one `sent` event.
+ * A contact with one device and no siblings takes exactly the single-device path.
+ */
 export async function sendContent(ctx: ClientContext, contact: Contact, content: Content): Promise<void> {
-  await sendPayload(ctx, contact, encodePayload({ type: 'content', content: encodeContent(content) }), contact.id, content.id);
+  const encoded = encodeContent(content);
+  const payload = encodePayload({ type: 'content', content: encoded });
+  const devices = contactPeers(contact);
+  const siblings = siblingPeers(ctx);
+  // No reachable device: the single-device path's NOT_ALLOWED (recipientOf), nothing sent to siblings either.
+  if (devices.length <= 1 && siblings.length === 0) return sendPayload(ctx, devices[0] ?? contact, payload, contact.id, content.id);
+  if (devices.length === 0) recipientOf(contact);
+  const sync = encodePayload({ type: 'sync', to: contact.identityKey, content: encoded });
+  const [toContact, toSiblings] = await Promise.all([
+    Promise.allSettled(devices.map((d) => sendPayload(ctx, d, payload, contact.id, content.id, true))),
+    Promise.allSettled(siblings.map((s) => sendPayload(ctx, s, sync, contact.id, content.id, true))),
+  ]);
+  for (const r of toSiblings) if (r.status === 'rejected') ctx.events.emit('error', { error: r.reason });
+  if (!toContact.some((r) => r.status === 'fulfilled')) throw (toContact.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+  ctx.events.emit('sent', { id: content.id, to: contact.id });
 }
 
 /**
@@ -68,6 +94,10 @@ export async function sendContent(ctx: ClientContext, contact: Contact, content:
  */
 export async function sendTyping(ctx: ClientContext, contact: Contact, active: boolean): Promise<void> {
   const payload = encodePayload({ type: 'content', content: encodeContent(newContent({ type: 'typing', active }, ctx.random, ctx.now())) });
-  const sealed = seal({ identity: ctx.identity, recipientIdentityKey: contact.identityKey, content: payload, random: ctx.random, staticSecrets: ctx.staticSecrets });
-  await ctx.relay.sendEphemeral(recipientOf(contact), encodeRelayEnvelope({ kind: 'ephemeral', data: sealed }));
+  const devices = contactPeers(contact);
+  // Every reachable device of the contact (§10.3); none reachable: the single-device path's NOT_ALLOWED.
+  for (const peer of devices.length === 0 ? [contact] : devices) {
+    const sealed = seal({ identity: ctx.identity, recipientIdentityKey: peer.identityKey, content: payload, random: ctx.random, staticSecrets: ctx.staticSecrets });
+    await ctx.relay.sendEphemeral(recipientOf(peer), encodeRelayEnvelope({ kind: 'ephemeral', data: sealed }));
+  }
 }

@@ -7,9 +7,9 @@
  * `verified`/`changed` record what the user confirmed about it.
  */
 import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../../crypto/index.js';
-import { readBoolean, readBytes, readMap, readOptional, readString, readUint, type WireMap } from '../codec.js';
+import { checkBytes, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint, type WireMap } from '../codec.js';
 import { decodeState, encodeState } from '../state-envelope.js';
-import { MAX_CONTACT_RECORD_SIZE, MAX_DISPLAY_NAME_LENGTH } from '../../constants.js';
+import { MAX_CONTACT_RECORD_SIZE, MAX_DEVICE_LIST_SIZE, MAX_DEVICES_PER_ACCOUNT, MAX_DISPLAY_NAME_LENGTH } from '../../constants.js';
 import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
 import type { IdentityKey, MailboxId } from '../brands.js';
 
@@ -32,12 +32,27 @@ export interface Contact {
   readonly previousIdentityKey?: IdentityKey;
   readonly blocked: boolean;
   readonly createdAt: number;
+  /** Linked devices (§10.1): the newest signed device list (protocol.md §12.2) of the contact's account we accepted. */
+  readonly deviceList?: Bytes;
+  /**
+   * Addresses of the contact's listed devices other than the one whose key is the account key (that one uses
+   * `mailbox`/`token`): each learned from a `device` payload or a sibling's contact entry.
+   */
+  readonly devices?: readonly ContactDevice[];
+}
+
+/** How to reach one linked device of a contact; `mailbox`/`token` absent until it announced itself. */
+export interface ContactDevice {
+  readonly key: Bytes;
+  readonly mailbox?: Bytes;
+  readonly token?: Bytes;
 }
 
 const WHAT = 'contact';
 const KIND = 'contact';
 const FIELDS = ['id', 'identityKey', 'relay', 'mailbox', 'verified', 'changed', 'blocked', 'createdAt'];
 const OPTIONAL = ['name', 'token', 'ourToken', 'previousIdentityKey'];
+const DEVICE_FIELDS = ['deviceList', 'devices'];
 
 export function encodeContact(c: Contact): Bytes {
   const map: Record<string, unknown> = {
@@ -48,16 +63,22 @@ export function encodeContact(c: Contact): Bytes {
     const value = (c as unknown as Record<string, unknown>)[k];
     if (value !== undefined) map[k] = value;
   }
+  if (c.deviceList !== undefined) map['deviceList'] = c.deviceList;
+  if (c.devices !== undefined) {
+    map['devices'] = c.devices.map((d) => ({ k: d.key, ...(d.mailbox !== undefined && { mb: d.mailbox }), ...(d.token !== undefined && { tok: d.token }) }));
+  }
   return encodeState(KIND, map);
 }
 
 export function decodeContact(bytes: Bytes): Contact {
-  const m: WireMap = readMap(decodeState(bytes, KIND, MAX_CONTACT_RECORD_SIZE, WHAT), WHAT, FIELDS, OPTIONAL);
+  const m: WireMap = readMap(decodeState(bytes, KIND, MAX_CONTACT_RECORD_SIZE, WHAT), WHAT, FIELDS, [...OPTIONAL, ...DEVICE_FIELDS]);
   const opt = (f: string, len: number | { min: number; max: number }) => readOptional(m, f, () => readBytes(m, WHAT, f, len));
   const name = readOptional(m, 'name', () => readString(m, WHAT, 'name', MAX_DISPLAY_NAME_LENGTH));
   const token = opt('token', TOKEN_RANGE);
   const ourToken = opt('ourToken', TOKEN_RANGE);
   const previousIdentityKey = opt('previousIdentityKey', ED25519_PUBLIC_KEY_LENGTH);
+  const deviceList = opt('deviceList', { min: 1, max: MAX_DEVICE_LIST_SIZE });
+  const devices = readOptional(m, 'devices', () => readArray(m, WHAT, 'devices', MAX_DEVICES_PER_ACCOUNT).map(readDevice));
   return {
     id: readString(m, WHAT, 'id', 64),
     identityKey: readBytes(m, WHAT, 'identityKey', ED25519_PUBLIC_KEY_LENGTH),
@@ -71,5 +92,15 @@ export function decodeContact(bytes: Bytes): Contact {
     ...(token !== undefined && { token }),
     ...(ourToken !== undefined && { ourToken }),
     ...(previousIdentityKey !== undefined && { previousIdentityKey }),
+    ...(deviceList !== undefined && { deviceList }),
+    ...(devices !== undefined && { devices }),
   };
+}
+
+function readDevice(value: unknown): ContactDevice {
+  const w = `${WHAT} device`;
+  const d: WireMap = readMap(value, w, ['k'], ['mb', 'tok']);
+  const mailbox = readOptional(d, 'mb', () => readBytes(d, w, 'mb', MAILBOX_RANGE));
+  const token = readOptional(d, 'tok', () => readBytes(d, w, 'tok', TOKEN_RANGE));
+  return { key: checkBytes(d['k'], w, 'k', ED25519_PUBLIC_KEY_LENGTH), ...(mailbox !== undefined && { mailbox }), ...(token !== undefined && { token }) };
 }

@@ -9,11 +9,14 @@
  *   heal     { lost: bin(32) }                  the sender re-established the session after losing an envelope (its SHA-256)
  *   group    { g: bin }                         a group control message (src/group: distribution or membership change)
  *   invite-refused { inv: bin }                 the invitation token a hello used is no longer good for the hello's sender
+ *   device   { l: bin, mb?: bin, tok?: bin }    linked devices (§10.2): the account's newest signed list, and how to reach the sender
+ *   sync     { to: bin(32), c: bin }            a sibling sent Content `c` to the contact whose account key is `to`
+ *   contact-sync { c: bin }                     a sibling gained or changed a contact (a contact entry, contact-entry.ts)
  *
  * encoded as { v: uint, t: str, b: map }.
  */
-import { CONTENT_VERSION, MAX_CONTENT_SIZE, MAX_DISPLAY_NAME_LENGTH, MAX_PAYLOAD_SIZE } from '../../constants.js';
-import type { Bytes } from '../../crypto/index.js';
+import { CONTENT_VERSION, LINK_MAX_ENTRY_SIZE, MAX_CONTENT_SIZE, MAX_DEVICE_LIST_SIZE, MAX_DISPLAY_NAME_LENGTH, MAX_PAYLOAD_SIZE } from '../../constants.js';
+import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../../crypto/index.js';
 import { fail } from '../../errors.js';
 import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readOptional, readString, readVersion } from '../codec.js';
 import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
@@ -24,7 +27,10 @@ export type Payload =
   | { readonly type: 'token'; readonly mailbox: Bytes; readonly token: Bytes }
   | { readonly type: 'heal'; readonly lost: Bytes }
   | { readonly type: 'group'; readonly group: Bytes }
-  | { readonly type: 'invite-refused'; readonly inviteToken: Bytes };
+  | { readonly type: 'invite-refused'; readonly inviteToken: Bytes }
+  | { readonly type: 'device'; readonly list: Bytes; readonly address?: { readonly mailbox: Bytes; readonly token: Bytes } }
+  | { readonly type: 'sync'; readonly to: Bytes; readonly content: Bytes }
+  | { readonly type: 'contact-sync'; readonly entry: Bytes };
 
 const WHAT = 'payload';
 
@@ -40,6 +46,9 @@ function body(p: Payload): Record<string, unknown> {
     case 'heal': return { lost: p.lost };
     case 'group': return { g: p.group };
     case 'invite-refused': return { inv: p.inviteToken };
+    case 'device': return { l: p.list, ...(p.address !== undefined && { mb: p.address.mailbox, tok: p.address.token }) };
+    case 'sync': return { to: p.to, c: p.content };
+    case 'contact-sync': return { c: p.entry };
   }
 }
 
@@ -76,6 +85,22 @@ export function decodePayload(bytes: Bytes): Payload {
     case 'invite-refused': {
       const b = readMap(map['b'], w, ['inv']);
       return { type, inviteToken: readBytes(b, w, 'inv', TOKEN_RANGE) };
+    }
+    case 'device': {
+      const b = readMap(map['b'], w, ['l'], ['mb', 'tok']);
+      // An address is a mailbox and a token together, or nothing (a primary announcing a list change).
+      if (('mb' in b) !== ('tok' in b)) fail('MALFORMED', `${w}: mb and tok come together`, { what: w });
+      const list = readBytes(b, w, 'l', { min: 1, max: MAX_DEVICE_LIST_SIZE });
+      if (!('mb' in b)) return { type, list };
+      return { type, list, address: { mailbox: readBytes(b, w, 'mb', MAILBOX_RANGE), token: readBytes(b, w, 'tok', TOKEN_RANGE) } };
+    }
+    case 'sync': {
+      const b = readMap(map['b'], w, ['to', 'c']);
+      return { type, to: readBytes(b, w, 'to', ED25519_PUBLIC_KEY_LENGTH), content: readBytes(b, w, 'c', { min: 1, max: MAX_CONTENT_SIZE }) };
+    }
+    case 'contact-sync': {
+      const b = readMap(map['b'], w, ['c']);
+      return { type, entry: readBytes(b, w, 'c', { min: 1, max: LINK_MAX_ENTRY_SIZE }) };
     }
     default: return fail('MALFORMED', `${WHAT}: unknown type`, { what: WHAT });
   }

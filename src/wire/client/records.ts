@@ -3,8 +3,8 @@
  * `[1, kind, map]` decoded strictly:
  *
  *   token    tokens/<token hex>      { contact?: str, multiUse: bool, forContact: bool, createdAt: uint }
- *   outbox   outbox/<seq>            { id: bin(16), to: str, r: [[mailbox, token]…], e: bin, fanout: bool }
- *   message  messages/<sender>:<id>  { from: str, group?: str, c: bin, at: uint }
+ *   outbox   outbox/<seq>            { id: bin(16), to: str, r: [[mailbox, token]…], e: bin, fanout: bool, q?: true }
+ *   message  messages/<sender>:<id>  { from: str, group?: str, c: bin, at: uint, out?: true }
  */
 import { MAX_CONTENT_SIZE, MAX_OUTBOX_RECIPIENTS } from '../../constants.js';
 import type { Bytes } from '../../crypto/index.js';
@@ -65,14 +65,22 @@ export interface OutboxRecord {
   readonly recipients: readonly RelayRecipient[];
   readonly envelope: Bytes;
   readonly fanout: boolean;
+  /**
+   * One of several entries of one message (linked devices, client.md §10.3: an envelope per device and a
+   * `sync` per sibling): it emits no `sent` event of its own; the send emits one when all are done.
+   */
+  readonly quiet?: true;
 }
 
 export function encodeOutboxRecord(o: OutboxRecord): Bytes {
-  return encodeTriple('outbox', { id: o.id, to: o.to, r: o.recipients.map((r) => [r.mailbox, r.token]), e: o.envelope, fanout: o.fanout });
+  return encodeTriple('outbox', {
+    id: o.id, to: o.to, r: o.recipients.map((r) => [r.mailbox, r.token]), e: o.envelope, fanout: o.fanout, ...(o.quiet === true && { q: true }),
+  });
 }
 
 export function decodeOutboxRecord(bytes: Bytes): OutboxRecord {
-  const m = decodeTriple(bytes, 'outbox', MAX_RELAY_ENVELOPE_SIZE + MAX_OUTBOX_RECIPIENTS * 160, ['id', 'to', 'r', 'e', 'fanout']);
+  const m = decodeTriple(bytes, 'outbox', MAX_RELAY_ENVELOPE_SIZE + MAX_OUTBOX_RECIPIENTS * 160, ['id', 'to', 'r', 'e', 'fanout'], ['q']);
+  if (m['q'] !== undefined && m['q'] !== true) fail('MALFORMED', 'outbox: q is not true', { what: 'outbox', field: 'q' });
   const recipients = readArray(m, 'outbox', 'r', MAX_OUTBOX_RECIPIENTS).map((pair) => {
     if (!Array.isArray(pair) || pair.length !== 2) return fail('MALFORMED', 'outbox: bad recipient');
     return { mailbox: checkBytes(pair[0], 'outbox', 'mailbox', MAILBOX_RANGE), token: checkBytes(pair[1], 'outbox', 'token', TOKEN_RANGE) };
@@ -80,6 +88,7 @@ export function decodeOutboxRecord(bytes: Bytes): OutboxRecord {
   return {
     id: readBytes(m, 'outbox', 'id', 16), to: readString(m, 'outbox', 'to', 128), recipients,
     envelope: readBytes(m, 'outbox', 'e', { min: 1, max: MAX_RELAY_ENVELOPE_SIZE }), fanout: readBoolean(m, 'outbox', 'fanout'),
+    ...(m['q'] === true && { quiet: true as const }),
   };
 }
 
@@ -92,17 +101,22 @@ export interface StoredMessage {
   /** The encoded Content. */
   readonly content: Bytes;
   readonly receivedAt: number;
+  /** Sent by another device of our own account to the contact `from` (a `sync`, client.md §10.3). */
+  readonly outgoing?: true;
 }
 
 export function encodeStoredMessage(s: StoredMessage): Bytes {
-  return encodeTriple('message', { from: s.from, ...(s.group !== undefined && { group: s.group }), c: s.content, at: s.receivedAt });
+  return encodeTriple('message', {
+    from: s.from, ...(s.group !== undefined && { group: s.group }), c: s.content, at: s.receivedAt, ...(s.outgoing === true && { out: true }),
+  });
 }
 
 export function decodeStoredMessage(bytes: Bytes): StoredMessage {
-  const m = decodeTriple(bytes, 'message', MAX_CONTENT_SIZE + 512, ['from', 'c', 'at'], ['group']);
+  const m = decodeTriple(bytes, 'message', MAX_CONTENT_SIZE + 512, ['from', 'c', 'at'], ['group', 'out']);
+  if (m['out'] !== undefined && m['out'] !== true) fail('MALFORMED', 'message: out is not true', { what: 'message', field: 'out' });
   const group = readOptional(m, 'group', () => readString(m, 'message', 'group', 128));
   return {
     from: readString(m, 'message', 'from', 64), content: readBytes(m, 'message', 'c', { min: 1, max: MAX_CONTENT_SIZE }),
-    receivedAt: readUint(m, 'message', 'at'), ...(group !== undefined && { group }),
+    receivedAt: readUint(m, 'message', 'at'), ...(group !== undefined && { group }), ...(m['out'] === true && { outgoing: true as const }),
   };
 }

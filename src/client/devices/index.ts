@@ -1,0 +1,13 @@
+/**
+ * Linked devices, the client core (spec/client.md §10; design D1–D4): our
+ * account record, the accounts of contacts and their device lists, where each
+ * device is reached, announcing a device, the targets of a send, and the
+ * receive rules for `device`, `sync` and `contact-sync`.
+ */
+export {
+  accountKey, commitOwnList, installAccount, isPrimary, isSibling, loadAccount, ownList, siblings,
+  type InstallAccount, type OwnListChange,
+} from './account.js';
+export { accountOf, contactPeers, devicesOf, siblingPeers } from './addresses.js';
+export { allPeers, announce } from './announce.js';
+export { contactEntries, contactEntry, contactFromEntry } from './entries.js';

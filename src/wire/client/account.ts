@@ -1,0 +1,82 @@
+/**
+ * The account record (spec/client.md §10.1): what one device keeps about its
+ * own account once the account has linked devices. Stored under
+ * `account/state` as `[1, "account", map]`:
+ *
+ *   { a: bin(32) account key, id: uint32 own device id, p: bool primary, l?: bin signed device list (§12.2),
+ *     next: uint32 next device id, sib: [{ k: bin(32) device key, mb?: bin mailbox, tok?: bin token, our?: bin token }] }
+ *
+ * `l` is the newest list of the account this device accepted (the primary's
+ * own signed list); `next` is the id the primary gives the next device it
+ * links (ids are never reused, §12.2); `sib` are the account's other devices:
+ * how to reach each (`mb`, and `tok`, the token that sibling registered for
+ * us) and `our`, the token we registered for it. A single-device account has
+ * no record at all.
+ */
+import { MAX_DEVICE_LIST_SIZE, MAX_DEVICES_PER_ACCOUNT } from '../../constants.js';
+import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../../crypto/index.js';
+import { checkBytes, readArray, readBoolean, readBytes, readMap, readOptional, readUint, type WireMap } from '../codec.js';
+import { decodeState, encodeState } from '../state-envelope.js';
+import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
+
+export interface SiblingRecord {
+  /** The sibling's device key (its identity key at the relay). */
+  readonly key: Bytes;
+  readonly mailbox?: Bytes;
+  /** The delivery token the sibling registered for us. */
+  readonly token?: Bytes;
+  /** The delivery token we registered for the sibling. */
+  readonly ourToken?: Bytes;
+}
+
+export interface AccountRecord {
+  readonly accountKey: Bytes;
+  readonly deviceId: number;
+  readonly primary: boolean;
+  /** The newest signed device list (§12.2 bytes) we accepted for our own account. */
+  readonly list?: Bytes;
+  /** The id the primary gives the next device it links. */
+  readonly nextId: number;
+  readonly siblings: readonly SiblingRecord[];
+}
+
+const WHAT = 'account';
+const KIND = 'account';
+const MAX_ID = 0xffffffff;
+/** A list, up to 7 siblings with three tokens/mailboxes each, and the map's overhead. */
+export const MAX_ACCOUNT_RECORD_SIZE = 8192;
+
+export function encodeAccountRecord(r: AccountRecord): Bytes {
+  return encodeState(KIND, {
+    a: r.accountKey, id: r.deviceId, p: r.primary, ...(r.list !== undefined && { l: r.list }), next: r.nextId,
+    sib: r.siblings.map((s) => ({
+      k: s.key, ...(s.mailbox !== undefined && { mb: s.mailbox }), ...(s.token !== undefined && { tok: s.token }),
+      ...(s.ourToken !== undefined && { our: s.ourToken }),
+    })),
+  });
+}
+
+function readSibling(value: unknown): SiblingRecord {
+  const m: WireMap = readMap(value, `${WHAT} sibling`, ['k'], ['mb', 'tok', 'our']);
+  const w = `${WHAT} sibling`;
+  const mailbox = readOptional(m, 'mb', () => readBytes(m, w, 'mb', MAILBOX_RANGE));
+  const token = readOptional(m, 'tok', () => readBytes(m, w, 'tok', TOKEN_RANGE));
+  const ourToken = readOptional(m, 'our', () => readBytes(m, w, 'our', TOKEN_RANGE));
+  return {
+    key: checkBytes(m['k'], w, 'k', ED25519_PUBLIC_KEY_LENGTH),
+    ...(mailbox !== undefined && { mailbox }), ...(token !== undefined && { token }), ...(ourToken !== undefined && { ourToken }),
+  };
+}
+
+export function decodeAccountRecord(bytes: Bytes): AccountRecord {
+  const m: WireMap = readMap(decodeState(bytes, KIND, MAX_ACCOUNT_RECORD_SIZE, WHAT), WHAT, ['a', 'id', 'p', 'next', 'sib'], ['l']);
+  const list = readOptional(m, 'l', () => readBytes(m, WHAT, 'l', { min: 1, max: MAX_DEVICE_LIST_SIZE }));
+  return {
+    accountKey: readBytes(m, WHAT, 'a', ED25519_PUBLIC_KEY_LENGTH),
+    deviceId: readUint(m, WHAT, 'id', MAX_ID),
+    primary: readBoolean(m, WHAT, 'p'),
+    ...(list !== undefined && { list }),
+    nextId: readUint(m, WHAT, 'next', MAX_ID),
+    siblings: readArray(m, WHAT, 'sib', MAX_DEVICES_PER_ACCOUNT - 1).map(readSibling),
+  };
+}
