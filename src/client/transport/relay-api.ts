@@ -80,6 +80,10 @@ export interface RelayApi {
   ack(ids: readonly number[]): Promise<void>;
   /** Reserves `size` bytes for a file blob, over the authenticated connection (relay.md §12.2). Optional: test transports may lack it. */
   blobGrant?(size: number): Promise<BlobGrant>;
+  /** Publishes a signed device list (relay.md §13.1); resolves with its version once durable. Optional: test transports may lack it. */
+  publishDeviceList?(list: Bytes): Promise<number>;
+  /** The signed lists of `account` above version `since` (or the newest), oldest first (relay.md §13.2). Optional like publishDeviceList. */
+  fetchDeviceLists?(account: Bytes, since?: number): Promise<readonly Bytes[]>;
   /** Drops the connection as a network loss would (it reconnects). */
   interrupt(): void;
   /** Reconnects at once instead of waiting out the backoff (the network is back); no-op while connected. */

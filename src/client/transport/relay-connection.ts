@@ -109,6 +109,18 @@ class RelayConnection implements RelayApi {
     return { blob: r.blob, grant: r.grant, expires: r.expires };
   }
 
+  async publishDeviceList(list: Bytes): Promise<number> {
+    const r = await this.#request({ type: 'device_list_publish', list });
+    if (r.re !== 'device_list_publish') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
+    return r.version;
+  }
+
+  async fetchDeviceLists(account: Bytes, since?: number): Promise<readonly Bytes[]> {
+    const r = await this.#request({ type: 'device_list_fetch', account, ...(since !== undefined && { since }) });
+    if (r.re !== 'device_list_fetch') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
+    return r.lists;
+  }
+
   async registerToken(token: Bytes, replaces?: Bytes): Promise<void> {
     await this.#request({ type: 'token_add', token, ...(replaces !== undefined && { replaces }) });
   }
