@@ -6,8 +6,8 @@
 import { toHex, type Bytes } from '../../src/crypto/index.js';
 import { RelayError } from '../errors.js';
 import type {
-  EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoredDeviceList,
-  StoredPreKey, StoreStats, TakenBundle,
+  EnqueueResult, LinkCaps, LinkMessage, LinkQuota, LinkSide, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient,
+  RelayStore, StoredDeviceList, StoredLink, StoredPreKey, StoreStats, TakenBundle,
 } from './types.js';
 import { SWEEP_BATCH } from './types.js';
 
@@ -39,6 +39,12 @@ interface Mailbox {
   nextEid: number;
 }
 
+interface Link extends StoredLink {
+  readonly toNew: Bytes[];
+  readonly toExisting: Bytes[];
+  bytes: number;
+}
+
 function upsert(target: Map<number, Bytes>, keys: readonly StoredPreKey[]): void {
   for (const k of keys) target.set(k.id, k.encoded);
 }
@@ -59,6 +65,8 @@ export class RelayMemoryStore implements RelayStore {
   private deliveryBytes = 0;
   /** Per hex account key: its kept device lists, oldest first. */
   private readonly deviceLists = new Map<string, StoredDeviceList[]>();
+  /** Open links (spec/relay.md §14) by hex link id. */
+  private readonly links = new Map<string, Link>();
 
   async secret(create: () => Bytes): Promise<Bytes> {
     this.relaySecret ??= create();
@@ -217,6 +225,59 @@ export class RelayMemoryStore implements RelayStore {
     if (kept.some((l) => l.version >= list.version)) return false;
     this.deviceLists.set(toHex(account), [...kept, { version: list.version, hash: list.hash, list: list.list }].slice(-keep));
     return true;
+  }
+
+  async openLink(link: Bytes, owner: Bytes, expiresAt: number, caps: LinkCaps, now: number): Promise<void> {
+    if (this.links.has(toHex(link))) throw new RelayError('LINK_EXISTS', 'link id in use');
+    const open = [...this.links.values()].filter((l) => l.expiresAt > now);
+    if (open.length >= caps.maxOpen) throw new RelayError('STORAGE_FULL', 'too many open links');
+    const mine = toHex(owner);
+    if (open.filter((l) => toHex(l.owner) === mine).length >= caps.maxPerOwner) throw new RelayError('QUOTA_EXCEEDED', 'too many open links');
+    this.links.set(toHex(link), { owner: owner.slice(), expiresAt, toNew: [], toExisting: [], bytes: 0 });
+  }
+
+  private openLinkOf(link: Bytes, now: number): Link | undefined {
+    const l = this.links.get(toHex(link));
+    return l !== undefined && l.expiresAt > now ? l : undefined;
+  }
+
+  async linkInfo(link: Bytes, now: number): Promise<StoredLink | undefined> {
+    const l = this.openLinkOf(link, now);
+    return l === undefined ? undefined : { owner: l.owner, expiresAt: l.expiresAt };
+  }
+
+  async appendLinkMessage(link: Bytes, side: LinkSide, data: Bytes, sender: Bytes, quota: LinkQuota, now: number): Promise<number> {
+    const l = this.openLinkOf(link, now);
+    if (l === undefined || (side === 'e' && toHex(sender) !== toHex(l.owner))) throw new RelayError('NO_LINK', 'no such link');
+    const queue = side === 'n' ? l.toNew : l.toExisting;
+    if (queue.length >= (side === 'n' ? quota.maxToNew : quota.maxToExisting) || l.bytes + data.length > quota.maxBytes) {
+      throw new RelayError('LINK_FULL', 'link full');
+    }
+    queue.push(data.slice());
+    l.bytes += data.length;
+    return queue.length;
+  }
+
+  async linkMessages(link: Bytes, side: LinkSide, afterSeq: number, limit: number, now: number): Promise<LinkMessage[]> {
+    const l = this.openLinkOf(link, now);
+    if (l === undefined) return [];
+    return (side === 'n' ? l.toNew : l.toExisting).slice(afterSeq, afterSeq + limit).map((data, i) => ({ seq: afterSeq + i + 1, data }));
+  }
+
+  async closeLink(link: Bytes, owner: Bytes): Promise<boolean> {
+    const l = this.links.get(toHex(link));
+    if (l === undefined || toHex(l.owner) !== toHex(owner)) return false;
+    return this.links.delete(toHex(link));
+  }
+
+  async sweepLinks(now: number): Promise<number> {
+    let removed = 0;
+    for (const [key, l] of [...this.links]) {
+      if (l.expiresAt > now) continue;
+      this.links.delete(key);
+      removed++;
+    }
+    return removed;
   }
 
   async stats(): Promise<StoreStats> {

@@ -38,6 +38,13 @@ const MIGRATIONS: readonly string[] = [
   // 2: signed device lists per account (spec/relay.md §13), the newest RELAY_DEVICE_LIST_HISTORY kept.
   `CREATE TABLE device_lists (account bytea NOT NULL, version bigint NOT NULL, hash bytea NOT NULL, list bytea NOT NULL,
      PRIMARY KEY (account, version));`,
+  // 3: the linking mailboxes (spec/relay.md §14): open links and their messages, deleted at expiry.
+  `CREATE TABLE links (link bytea PRIMARY KEY, owner bytea NOT NULL, expires_at bigint NOT NULL, to_new integer NOT NULL DEFAULT 0,
+     to_existing integer NOT NULL DEFAULT 0, bytes bigint NOT NULL DEFAULT 0);
+   CREATE INDEX links_by_expiry ON links (expires_at);
+   CREATE INDEX links_by_owner ON links (owner, expires_at);
+   CREATE TABLE link_messages (link bytea NOT NULL, side smallint NOT NULL, seq integer NOT NULL, data bytea NOT NULL,
+     PRIMARY KEY (link, side, seq));`,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,11 +18,13 @@ import type { Bytes } from '../../src/crypto/index.js';
 import { RelayError } from '../errors.js';
 import { PostgresBatcher, storeFailure, type Sql } from './postgres-batch.js';
 import { checkSchemaName, migratePostgres } from './postgres-schema.js';
+import { PostgresLinks } from './postgres-links.js';
 import { notifyStored, watchStored } from './postgres-watch.js';
 import { KIND_CLASSIC, KIND_KEM } from './sqlite-schema.js';
 import {
-  SWEEP_BATCH, type EnqueueResult, type PendingEnvelope, type PreKeyCaps, type PreKeyCounts, type PreKeyPublish, type Quota,
-  type Recipient, type RelayStore, type StoredDeviceList, type StoreStats, type TakenBundle,
+  SWEEP_BATCH, type EnqueueResult, type LinkCaps, type LinkMessage, type LinkQuota, type LinkSide, type PendingEnvelope, type PreKeyCaps,
+  type PreKeyCounts, type PreKeyPublish, type Quota, type Recipient, type RelayStore, type StoredDeviceList, type StoredLink, type StoreStats,
+  type TakenBundle,
 } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -44,9 +46,12 @@ const deviceListOf = (r: DeviceListRow): StoredDeviceList => ({ version: Number(
 export class RelayPostgresStore implements RelayStore {
   private readonly batch: PostgresBatcher;
   private closed = false;
+  /** The linking mailboxes (spec/relay.md §14). */
+  private readonly links: PostgresLinks;
 
   private constructor(private readonly pool: pg.Pool, private readonly url: string, private readonly schema: string) {
     this.batch = new PostgresBatcher(pool);
+    this.links = new PostgresLinks((run) => this.write(run), (text, values) => this.read(text, values), schema);
   }
 
   /** Connects, migrates the schema, and returns the store. */
@@ -213,6 +218,30 @@ export class RelayPostgresStore implements RelayStore {
       await sql('DELETE FROM device_lists WHERE account = $1 AND version <= $2', [account, list.version - keep]);
       return true;
     });
+  }
+
+  openLink(link: Bytes, owner: Bytes, expiresAt: number, caps: LinkCaps, now: number): Promise<void> {
+    return this.links.open(link, owner, expiresAt, caps, now);
+  }
+
+  linkInfo(link: Bytes, now: number): Promise<StoredLink | undefined> {
+    return this.links.info(link, now);
+  }
+
+  appendLinkMessage(link: Bytes, side: LinkSide, data: Bytes, sender: Bytes, quota: LinkQuota, now: number): Promise<number> {
+    return this.links.append(link, side, data, sender, quota, now);
+  }
+
+  linkMessages(link: Bytes, side: LinkSide, afterSeq: number, limit: number, now: number): Promise<LinkMessage[]> {
+    return this.links.messages(link, side, afterSeq, limit, now);
+  }
+
+  closeLink(link: Bytes, owner: Bytes): Promise<boolean> {
+    return this.links.close(link, owner);
+  }
+
+  sweepLinks(now: number): Promise<number> {
+    return this.links.sweep(now);
   }
 
   async stats(): Promise<StoreStats> {

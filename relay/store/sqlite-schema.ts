@@ -8,11 +8,12 @@
  * (`usage.next_eid`): a relay-wide counter would tell every recipient how
  * much the whole relay carries. migrateV1 upgrades a version-1 file in place.
  * Version 3 adds `device_lists` (spec/relay.md §13), which SCHEMA creates in
- * a version-2 file as in a new one.
+ * a version-2 file as in a new one. Version 4 adds `links` and `link_messages`
+ * (the linking mailboxes, spec/relay.md §14), created the same way.
  */
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -36,6 +37,15 @@ CREATE TABLE IF NOT EXISTS usage (
 CREATE TABLE IF NOT EXISTS device_lists (
   account BLOB NOT NULL, version INTEGER NOT NULL, hash BLOB NOT NULL, list BLOB NOT NULL, PRIMARY KEY (account, version)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS links (
+  link BLOB PRIMARY KEY, owner BLOB NOT NULL, expires_at INTEGER NOT NULL, to_new INTEGER NOT NULL DEFAULT 0,
+  to_existing INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS links_by_expiry ON links (expires_at);
+CREATE INDEX IF NOT EXISTS links_by_owner ON links (owner, expires_at);
+CREATE TABLE IF NOT EXISTS link_messages (
+  link BLOB NOT NULL, side INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL, UNIQUE (link, side, seq)
+);
 `;
 
 /**
@@ -74,3 +84,6 @@ export function migrate(db: Database.Database): void {
 /** one_time_prekeys.kind */
 export const KIND_CLASSIC = 0;
 export const KIND_KEM = 1;
+
+/** link_messages.side: 0 towards the new device ('n'), 1 towards the existing one ('e'). */
+export const LINK_SIDE_CODE = { n: 0, e: 1 } as const;

@@ -14,7 +14,8 @@ import { RelayError } from '../errors.js';
 /** The RelayStore methods the thread serves (secret takes its candidate value instead of a function). */
 export type ThreadMethod =
   | 'secret' | 'publishPreKeys' | 'preKeyCounts' | 'takeBundle' | 'addToken' | 'revokeToken' | 'hasToken' | 'hasTokens'
-  | 'enqueue' | 'pending' | 'ack' | 'sweep' | 'stats' | 'close' | 'latestDeviceList' | 'deviceListsSince' | 'appendDeviceList';
+  | 'enqueue' | 'pending' | 'ack' | 'sweep' | 'stats' | 'close' | 'latestDeviceList' | 'deviceListsSince' | 'appendDeviceList'
+  | 'openLink' | 'linkInfo' | 'appendLinkMessage' | 'linkMessages' | 'closeLink' | 'sweepLinks';
 
 export interface ThreadCall {
   readonly id: number;

@@ -24,8 +24,8 @@ import {
 import { TokenCache } from './token-cache.js';
 import { workerEntry } from '../worker-entry.js';
 import type {
-  EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoreStats,
-  StoredDeviceList, TakenBundle,
+  EnqueueResult, LinkCaps, LinkMessage, LinkQuota, LinkSide, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient,
+  RelayStore, StoreStats, StoredDeviceList, StoredLink, TakenBundle,
 } from './types.js';
 
 interface InFlight {
@@ -188,6 +188,30 @@ export class RelaySqliteThreadStore implements RelayStore {
 
   async appendDeviceList(account: Bytes, list: StoredDeviceList, keep: number): Promise<boolean> {
     return this.call('appendDeviceList', [account, list, keep]);
+  }
+
+  async openLink(link: Bytes, owner: Bytes, expiresAt: number, caps: LinkCaps, now: number): Promise<void> {
+    return this.call('openLink', [link, owner, expiresAt, caps, now]);
+  }
+
+  async linkInfo(link: Bytes, now: number): Promise<StoredLink | undefined> {
+    return this.call('linkInfo', [link, now]);
+  }
+
+  async appendLinkMessage(link: Bytes, side: LinkSide, data: Bytes, sender: Bytes, quota: LinkQuota, now: number): Promise<number> {
+    return this.call('appendLinkMessage', [link, side, data, sender, quota, now]);
+  }
+
+  async linkMessages(link: Bytes, side: LinkSide, afterSeq: number, limit: number, now: number): Promise<LinkMessage[]> {
+    return this.call('linkMessages', [link, side, afterSeq, limit, now]);
+  }
+
+  async closeLink(link: Bytes, owner: Bytes): Promise<boolean> {
+    return this.call('closeLink', [link, owner]);
+  }
+
+  async sweepLinks(now: number): Promise<number> {
+    return this.call('sweepLinks', [now]);
   }
 
   async stats(): Promise<StoreStats> {

@@ -24,9 +24,10 @@ import { toHex, type Bytes } from '../../src/crypto/index.js';
 import { RelayError } from '../errors.js';
 import { KIND_CLASSIC, KIND_KEM, migrate } from './sqlite-schema.js';
 import type {
-  EnqueueResult, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient, RelayStore, StoreStats,
-  StoredDeviceList, TakenBundle,
+  EnqueueResult, LinkCaps, LinkMessage, LinkQuota, LinkSide, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient,
+  RelayStore, StoreStats, StoredDeviceList, StoredLink, TakenBundle,
 } from './types.js';
+import { SqliteLinks } from './sqlite-links.js';
 import { SWEEP_BATCH } from './types.js';
 import { TokenCache } from './token-cache.js';
 
@@ -66,6 +67,8 @@ export class RelaySqliteStore implements RelayStore {
   private totals = { deliveries: 0, bytes: 0 };
   /** Token pairs known to be held: this process is the only writer of the tokens table. */
   private readonly tokens = new TokenCache();
+  /** The linking mailboxes (spec/relay.md §14), through this store's group commit. */
+  private readonly links: SqliteLinks;
 
   constructor(dir: string, sync: 'full' | 'normal' = 'full') {
     mkdirSync(dir, { recursive: true });
@@ -117,6 +120,7 @@ export class RelaySqliteStore implements RelayStore {
       trimDeviceLists: p('DELETE FROM device_lists WHERE account = ? AND version <= ?'),
     };
     this.loadTotals();
+    this.links = new SqliteLinks(this.db, (run) => this.write(run));
   }
 
   private loadTotals(): void {
@@ -361,6 +365,30 @@ export class RelaySqliteStore implements RelayStore {
       this.st.trimDeviceLists.run(account, list.version - keep);
       return true;
     });
+  }
+
+  openLink(link: Bytes, owner: Bytes, expiresAt: number, caps: LinkCaps, now: number): Promise<void> {
+    return this.links.open(link, owner, expiresAt, caps, now);
+  }
+
+  linkInfo(link: Bytes, now: number): Promise<StoredLink | undefined> {
+    return this.links.info(link, now);
+  }
+
+  appendLinkMessage(link: Bytes, side: LinkSide, data: Bytes, sender: Bytes, quota: LinkQuota, now: number): Promise<number> {
+    return this.links.append(link, side, data, sender, quota, now);
+  }
+
+  linkMessages(link: Bytes, side: LinkSide, afterSeq: number, limit: number, now: number): Promise<LinkMessage[]> {
+    return this.links.messages(link, side, afterSeq, limit, now);
+  }
+
+  closeLink(link: Bytes, owner: Bytes): Promise<boolean> {
+    return this.links.close(link, owner);
+  }
+
+  sweepLinks(now: number): Promise<number> {
+    return this.links.sweep(now);
   }
 
   async stats(): Promise<StoreStats> {

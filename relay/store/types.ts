@@ -84,6 +84,34 @@ export interface StoredDeviceList {
   readonly list: Bytes;
 }
 
+/** A link side (spec/relay.md §14): 'n' towards the new device, 'e' towards the existing one. */
+export type LinkSide = 'n' | 'e';
+
+/** Caps on open links (§14.4): over the relay (STORAGE_FULL) and per opening identity (QUOTA_EXCEEDED). */
+export interface LinkCaps {
+  readonly maxOpen: number;
+  readonly maxPerOwner: number;
+}
+
+/** What one link holds at most (§14.2): messages per side, bytes over both (LINK_FULL). */
+export interface LinkQuota {
+  readonly maxToNew: number;
+  readonly maxToExisting: number;
+  readonly maxBytes: number;
+}
+
+export interface StoredLink {
+  /** The mailbox id of the identity that opened the link (N). */
+  readonly owner: Bytes;
+  readonly expiresAt: number;
+}
+
+export interface LinkMessage {
+  /** 1, 2, … per side, in the order the messages were stored. */
+  readonly seq: number;
+  readonly data: Bytes;
+}
+
 export interface StoreStats {
   /** Distinct stored envelopes (a fanout counts once). */
   readonly envelopes: number;
@@ -137,6 +165,27 @@ export interface RelayStore {
    */
   appendDeviceList(account: Bytes, list: StoredDeviceList, keep: number): Promise<boolean>;
 
+  /**
+   * Creates link `link` owned by `owner` until `expiresAt`. Throws RelayError LINK_EXISTS when the id is
+   * stored (expired or not, until the sweep deletes it), STORAGE_FULL at caps.maxOpen unexpired links,
+   * QUOTA_EXCEEDED at caps.maxPerOwner unexpired links of `owner`; nothing stored on a refusal.
+   */
+  openLink(link: Bytes, owner: Bytes, expiresAt: number, caps: LinkCaps, now: number): Promise<void>;
+  /** The unexpired link's owner and expiry, or undefined. */
+  linkInfo(link: Bytes, now: number): Promise<StoredLink | undefined>;
+  /**
+   * Stores `data` as the next message towards `side` and returns its seq. Throws RelayError NO_LINK for
+   * an unknown or expired link, or a message towards 'e' from a `sender` other than the owner; LINK_FULL
+   * beyond the quota. Nothing stored on a refusal.
+   */
+  appendLinkMessage(link: Bytes, side: LinkSide, data: Bytes, sender: Bytes, quota: LinkQuota, now: number): Promise<number>;
+  /** Messages towards `side` of an unexpired link with seq > afterSeq, in seq order, at most `limit`. */
+  linkMessages(link: Bytes, side: LinkSide, afterSeq: number, limit: number, now: number): Promise<LinkMessage[]>;
+  /** Deletes the link and its messages if `owner` opened it; returns whether it did. */
+  closeLink(link: Bytes, owner: Bytes): Promise<boolean>;
+  /** Deletes every expired link with its messages, a few links per transaction; returns how many links. */
+  sweepLinks(now: number): Promise<number>;
+
   stats(): Promise<StoreStats>;
   close(): Promise<void>;
 
@@ -144,7 +193,8 @@ export interface RelayStore {
    * For a store shared by several relay nodes: calls `onStored` with the mailboxes that received
    * envelopes through any node, once those envelopes are committed — or with 'all' when the store
    * may have missed some (its watch connection was lost), so that every connected mailbox looks
-   * again. Resolves to a function that stops watching. Absent on single-node stores.
+   * again. A stored link message wakes its link id in the same way (the id in place of a mailbox:
+   * the relay looks both up). Resolves to a function that stops watching. Absent on single-node stores.
    */
   watch?(onStored: (mailboxes: readonly Bytes[] | 'all') => void): Promise<() => Promise<void>>;
 }
