@@ -7,12 +7,15 @@
  * network and the relay's fsync instead of waiting for them. Only those two
  * segments are held (the source is read no further ahead), so memory does not
  * grow with the file; after a dropped connection the client asks the relay
- * where it stands and resends the rest of the segment in flight.
+ * where it stands and resends the rest of the segment in flight. The grant's
+ * round trip overlaps the sealing of the first segment; a relay that restarted
+ * before holding any byte of the upload has forgotten its grant (relay.md
+ * §12.4), and the client asks for a new one and starts that segment again.
  */
 import { AEAD_TAG_LENGTH, type Bytes } from '../../crypto/index.js';
 import { FileSealer, FILE_CHUNK_SIZE, FILE_KEY_LENGTH, fileLayout } from '../../file/index.js';
 import type { ClientContext } from '../context.js';
-import { ClientError } from '../errors.js';
+import { ClientError, isClientError } from '../errors.js';
 import { blobOrigin, heldOffset, putSegment, releaseUpload, type UploadTarget } from './blob-http.js';
 import { readSource, type FileSource } from './source.js';
 import { beforeRetry, checkAborted, rethrowUnlessNetwork, type TransferOptions } from './transfer.js';
@@ -34,26 +37,26 @@ export interface UploadedFile {
 }
 
 export async function uploadFile(ctx: ClientContext, source: FileSource, size: number, options: TransferOptions = {}): Promise<UploadedFile> {
-  const { signal } = options;
-  checkAborted(signal);
+  checkAborted(options.signal);
   const layout = fileLayout(size, FILE_CHUNK_SIZE);
-  if (ctx.relay.blobGrant === undefined) throw new ClientError('NOT_ALLOWED', 'this transport cannot upload files');
-  const grant = await ctx.relay.blobGrant(layout.blobSize);
-  const target: UploadTarget = { origin: blobOrigin(ctx.relayUrl), blob: grant.blob, grant: grant.grant };
+  const relay = ctx.relay;
+  if (relay.blobGrant === undefined) throw new ClientError('NOT_ALLOWED', 'this transport cannot upload files');
+  const grants = new UploadGrants(blobOrigin(ctx.relayUrl), () => (relay.blobGrant as NonNullable<typeof relay.blobGrant>)(layout.blobSize));
   try {
-    return await sealAndSend(ctx, source, size, target, layout.blobSize, options);
+    return await sealAndSend(ctx, source, size, grants, layout.blobSize, options);
   } catch (e) {
     // Cancelled or failed for good: give the reservation back now, not when the grant expires.
-    await releaseUpload(target);
+    await grants.release();
     throw e;
   }
 }
 
-async function sealAndSend(ctx: ClientContext, source: FileSource, size: number, target: UploadTarget, blobSize: number, options: TransferOptions): Promise<UploadedFile> {
+async function sealAndSend(ctx: ClientContext, source: FileSource, size: number, grants: UploadGrants, blobSize: number, options: TransferOptions): Promise<UploadedFile> {
   const key = ctx.random(FILE_KEY_LENGTH);
   const sealer = new FileSealer(key, size, FILE_CHUNK_SIZE);
   const segments = new SegmentAssembler(blobSize);
-  const pipeline = new UploadPipeline(new SegmentUploader(target, blobSize, options));
+  const uploader = new SegmentUploader(grants, blobSize, options);
+  const pipeline = new UploadPipeline(uploader);
   // The segment that ends the blob carries the digest (its last chunk, sealed by finish(), completed it).
   const send = async (chunks: Iterable<Bytes>): Promise<void> => {
     for (const segment of segments.add(chunks)) await pipeline.send(segment, segments.complete ? sealer.digest() : undefined);
@@ -70,7 +73,41 @@ async function sealAndSend(ctx: ClientContext, source: FileSource, size: number,
     await pipeline.settle();
     throw e;
   }
-  return { id: target.blob, key, digest: sealer.digest(), size, chunk: FILE_CHUNK_SIZE };
+  return { id: (await grants.current()).blob, key, digest: sealer.digest(), size, chunk: FILE_CHUNK_SIZE };
+}
+
+/**
+ * The upload's grant: asked for at once, awaited only by the first PUT, so its round trip overlaps the
+ * sealing of the first segment. renew() replaces a grant the relay forgot (it restarted before the
+ * upload's first PUT was durable: a grant is only a promise until then, relay.md §12.4).
+ */
+class UploadGrants {
+  #target: Promise<UploadTarget>;
+
+  constructor(private readonly origin: string, private readonly request: () => Promise<{ blob: Bytes; grant: Bytes }>) {
+    this.#target = this.#ask();
+  }
+
+  current(): Promise<UploadTarget> {
+    return this.#target;
+  }
+
+  renew(): Promise<UploadTarget> {
+    return (this.#target = this.#ask());
+  }
+
+  /** Drops the upload at the relay, if a grant was obtained (best effort, bounded in time). */
+  async release(): Promise<void> {
+    const target = await this.#target.catch(() => undefined);
+    if (target !== undefined) await releaseUpload(target);
+  }
+
+  #ask(): Promise<UploadTarget> {
+    const target = this.request().then((g) => ({ origin: this.origin, blob: g.blob, grant: g.grant }));
+    // Handled here, rethrown to whoever awaits it: a refusal must not go unhandled while the segment is sealed.
+    target.catch(() => undefined);
+    return target;
+  }
 }
 
 /**
@@ -138,22 +175,34 @@ class UploadPipeline {
 class SegmentUploader {
   #offset = 0;
 
-  constructor(private readonly target: UploadTarget, private readonly total: number, private readonly options: TransferOptions) {}
+  constructor(private readonly grants: UploadGrants, private readonly total: number, private readonly options: TransferOptions) {}
 
   async send(segment: Bytes, digest: Bytes | undefined): Promise<void> {
     const start = this.#offset;
     const end = start + segment.length;
     for (let attempt = 1; this.#offset < end; attempt++) {
       try {
-        if (attempt > 1) this.#offset = await heldOffset(this.target, this.options.signal);
+        const target = await this.grants.current();
+        if (attempt > 1) this.#offset = await heldOffset(target, this.options.signal);
         if (this.#offset < start || this.#offset > end) throw new ClientError('BLOB_REFUSED', 'the relay lost bytes it had held', { blobCode: 'OFFSET_MISMATCH' });
         if (this.#offset === end) break;
-        this.#offset = await putSegment(this.target, this.#offset, segment.subarray(this.#offset - start), digest, this.options.signal);
+        this.#offset = await putSegment(target, this.#offset, segment.subarray(this.#offset - start), digest, this.options.signal);
         this.options.onProgress?.({ done: this.#offset, total: this.total });
       } catch (e) {
-        rethrowUnlessNetwork(e, this.options.signal);
+        if (this.#offset === 0 && isForgottenGrant(e)) {
+          // Nothing of the upload was held yet, and this segment is the first: start it again on a new grant.
+          checkAborted(this.options.signal);
+          await this.grants.renew();
+        } else {
+          rethrowUnlessNetwork(e, this.options.signal);
+        }
         await beforeRetry(attempt + 1, this.options.signal, e);
       }
     }
   }
+}
+
+/** The relay does not know the upload (404 NOT_FOUND): it restarted before holding any of it, or the grant expired. */
+function isForgottenGrant(e: unknown): boolean {
+  return isClientError(e, 'BLOB_REFUSED') && e.details['status'] === 404 && e.details['blobCode'] === 'NOT_FOUND';
 }
