@@ -30,15 +30,12 @@ export class MemoryBlobStore implements BlobStore {
         entry.length += data.length;
       },
       close: async () => entry.length,
+      stage: async (done) => ({ length: entry.length, publish: async () => { entry.meta = done; } }),
     };
   }
 
   async *readPending(id: string): AsyncIterable<Uint8Array> {
     yield* this.#entry(id).parts;
-  }
-
-  async commit(meta: BlobMeta): Promise<void> {
-    this.#entry(meta.id).meta = meta;
   }
 
   async *read(id: string, start: number, end: number): AsyncIterable<Uint8Array> {

@@ -16,7 +16,7 @@ import { RELAY_BLOB_GRANT_LENGTH, RELAY_BLOB_ID_LENGTH } from '../../src/wire/in
 import type { RelayLimits } from '../config.js';
 import { RelayError } from '../errors.js';
 import { BlobHttpError } from './errors.js';
-import type { BlobMeta, BlobStore } from './types.js';
+import type { BlobAppender, BlobMeta, BlobStore } from './types.js';
 
 /** The limits of relay.md §12.2, as configured (relay/config.ts documents each). */
 export type BlobLimits = Pick<RelayLimits,
@@ -143,12 +143,17 @@ export class BlobService {
       if (r.offset + r.length > meta.size) throw new BlobHttpError('TOO_LARGE', { offset: held });
       const end = r.offset + r.length;
       if (end === meta.size && r.digest === undefined) throw new BlobHttpError('DIGEST_REQUIRED', { offset: held });
-      const offset = await this.#append(meta.id, r.body, r.length, held);
+      const appender = await this.#store.appender(meta.id);
+      const { written, failure } = await this.#receive(meta.id, appender, r.body, r.length, held);
+      if (failure === undefined && held + written === meta.size && !this.#cancelled.has(meta.id)) {
+        await this.#complete(meta, appender, r.digest as Bytes);
+        return { offset: meta.size, complete: true };
+      }
+      const offset = await this.#close(meta.id, appender);
+      if (failure !== undefined) throw failure;
       if (this.#cancelled.has(meta.id)) throw new BlobHttpError('NOT_FOUND');
       if (offset < end) throw new BlobHttpError('INCOMPLETE', { offset });
-      if (offset < meta.size) return { offset, complete: false };
-      await this.#complete(meta, r.digest as Bytes);
-      return { offset, complete: true };
+      return { offset, complete: false };
     } finally {
       this.#busy.delete(meta.id);
       ended();
@@ -186,16 +191,17 @@ export class BlobService {
     return expired.length;
   }
 
-  /** Streams at most `length` bytes of `body` into the upload at `held`; a longer body is TOO_LARGE. */
-  async #append(id: string, body: AsyncIterable<Uint8Array>, length: number, held: number): Promise<number> {
-    const appender = await this.#store.appender(id);
+  /**
+   * Streams at most `length` bytes of `body` into the upload at `held` (a longer body is TOO_LARGE), hashing
+   * them on the way. A dropped connection ends the body early: what arrived is kept, for a resume.
+   */
+  async #receive(id: string, appender: BlobAppender, body: AsyncIterable<Uint8Array>, length: number, held: number): Promise<{ written: number; failure?: BlobHttpError }> {
     if (held === 0) {
       this.#forgetHash(id);
       this.#hashing.set(id, { hash: this.#options.hashThread?.start(id) ?? localHash(createSha256), offset: 0 });
     }
     const hashing = this.#hashing.get(id);
     let written = 0;
-    let failure: unknown;
     try {
       for await (const piece of body) {
         if (written + piece.length > length) throw new BlobHttpError('TOO_LARGE');
@@ -208,41 +214,52 @@ export class BlobService {
         }
       }
     } catch (e) {
-      // A dropped connection ends the body early: what arrived is kept (made durable below) for a resume.
-      failure = e instanceof BlobHttpError ? e : undefined;
+      if (e instanceof BlobHttpError) return { written, failure: e };
+      // A dropped connection, or a failed write (which close() rethrows).
     }
+    return { written };
+  }
+
+  /** Makes what one request wrote durable; the durable length of the upload. */
+  async #close(id: string, appender: BlobAppender): Promise<number> {
     try {
-      const offset = await appender.close();
-      if (failure !== undefined) throw failure;
-      return offset;
+      return await appender.close();
     } catch (e) {
       // A write that failed (a full disk) may leave the hash ahead of the bytes held: completion reads them back.
-      if (!(e instanceof BlobHttpError)) this.#forgetHash(id);
+      this.#forgetHash(id);
       throw e;
     }
   }
 
-  async #complete(meta: BlobMeta, digest: Bytes): Promise<void> {
+  /**
+   * The request that reached `size`: its bytes are made durable and the complete metadata staged while the
+   * digest is awaited; published only if the digest matches (and the upload was not cancelled meanwhile).
+   */
+  async #complete(meta: BlobMeta, appender: BlobAppender, digest: Bytes): Promise<void> {
     const hashing = this.#hashing.get(meta.id);
     const whole = hashing !== undefined && hashing.offset === meta.size;
     if (!whole) this.#forgetHash(meta.id);
     this.#hashing.delete(meta.id);
-    let computed = whole ? await hashing.hash.digest() : null;
-    if (computed === null) {
-      // No running hash of every byte (a restart, a failed write, a lost hashing thread): read the blob back once.
-      const hash = createSha256();
-      for await (const piece of this.#store.readPending(meta.id)) hash.update(piece);
-      computed = hash.digest();
-    }
-    if (!equalBytes(computed, digest)) {
+    const done: BlobMeta = { ...meta, complete: true, expiresAt: this.#options.now() + this.#options.ttlSeconds * 1000 };
+    const [running, staged] = await Promise.all([whole ? hashing.hash.digest() : null, appender.stage(done)]);
+    // No running hash of every byte (a restart, a failed write, a lost hashing thread): read the blob back once,
+    // now that stage() has written all of it.
+    const computed = running ?? await this.#readBack(meta.id);
+    if (staged.length !== meta.size || !equalBytes(computed, digest)) {
       await this.#delete(meta);
       throw new BlobHttpError('DIGEST_MISMATCH');
     }
-    const done: BlobMeta = { ...meta, complete: true, expiresAt: this.#options.now() + this.#options.ttlSeconds * 1000 };
-    await this.#store.commit(done);
     // Cancelled while completing: not published; upload()'s finally deletes the bytes.
     if (this.#cancelled.has(meta.id)) throw new BlobHttpError('NOT_FOUND');
+    await staged.publish();
+    if (this.#cancelled.has(meta.id)) throw new BlobHttpError('NOT_FOUND');
     this.#index.set(meta.id, done);
+  }
+
+  async #readBack(id: string): Promise<Bytes> {
+    const hash = createSha256();
+    for await (const piece of this.#store.readPending(id)) hash.update(piece);
+    return hash.digest();
   }
 
   #pending(id: string, grant: Bytes | undefined): BlobMeta {
