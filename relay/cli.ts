@@ -51,6 +51,8 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [keyof RelayLimits, string]> = [
   ['blobUploadWindowMs', 'an upload grant is valid this long; unfinished uploads are then deleted (ms)'],
   ['maxBlobsPerIdentity', 'blobs one identity may hold'],
   ['maxBlobs', 'blobs, all identities'],
+  ['maxOpenLinks', 'open linking channels, all identities (relay.md §14)'],
+  ['maxOpenLinksPerIdentity', 'open linking channels one identity may hold'],
 ];
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -79,6 +79,14 @@ export interface RelayLimits {
   readonly maxBlobsPerIdentity: number;
   /** Blobs the relay holds over all identities; beyond it a grant is STORAGE_FULL. */
   readonly maxBlobs: number;
+  /**
+   * Links open at once over the relay (spec/relay.md §14.4); one more `link_open` is STORAGE_FULL. Each
+   * holds at most RELAY_LINK_MAX_BYTES (8.4 MiB) for RELAY_LINK_TTL_SECONDS, so this bounds what a flood
+   * of opens can make the relay store: 1000 × 8.4 MiB.
+   */
+  readonly maxOpenLinks: number;
+  /** Links one identity may hold open at once; one more is QUOTA_EXCEEDED. */
+  readonly maxOpenLinksPerIdentity: number;
 }
 
 export interface RelayOptions {
@@ -159,6 +167,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   blobUploadWindowMs: 60 * 60 * 1000,
   maxBlobsPerIdentity: 10_000,
   maxBlobs: 200_000,
+  maxOpenLinks: 1000,
+  maxOpenLinksPerIdentity: 4,
 };
 
 export const DEFAULT_TTL_SECONDS = 30 * 24 * 60 * 60;

@@ -11,9 +11,11 @@ import type { WebSocket, RawData } from 'ws';
 import { RELAY_NONCE_LENGTH } from '../src/constants.js';
 import { toHex, type Bytes } from '../src/crypto/index.js';
 import {
-  decodeRelayRequestValue, encodeRelayServerFrame, readRelayRequest, relayFrameId, type RelayRequest, type RelayServerFrame,
+  decodeRelayRequestValue, encodeRelayServerFrame, readRelayRequest, relayFrameId, type RelayLinkDeliver, type RelayRequest, type RelayServerFrame,
 } from '../src/wire/index.js';
 import { DEVICE_LIST_PUBLISH_COST } from './device-lists.js';
+import type { LinkPushTarget } from './link-listeners.js';
+import { LINK_OPEN_COST } from './link-mailboxes.js';
 import { CLOSE_IDLE_UNAUTHENTICATED, CLOSE_PROTOCOL_VIOLATIONS, CLOSE_RATE_LIMIT_ABUSE, CLOSE_REPLACED } from './close-codes.js';
 import type { MailboxSession, RelayContext } from './context.js';
 import { RelayError, relayErrorOf } from './errors.js';
@@ -25,14 +27,18 @@ import { rawSocket, TickCork } from './tick-cork.js';
 const STRIKE_CODES = new Set(['BAD_FRAME', 'UNSUPPORTED_VERSION', 'AUTH_REQUIRED', 'ALREADY_AUTHENTICATED', 'AUTH_FAILED', 'TOO_LARGE', 'BAD_PREKEY',
   'BAD_DEVICE_LIST', 'NOT_A_DEVICE']);
 
-/** Cost units a request charges its sender (§2.1 Cost): one, a fanout one per recipient, a device-list publish its verifications. */
+/**
+ * Cost units a request charges its sender (§2.1 Cost): one, a fanout one per recipient, a device-list
+ * publish its verifications, a link open the slot it holds (§14.4).
+ */
 function requestCost(req: RelayRequest): number {
   if (req.type === 'fanout') return req.to.length;
+  if (req.type === 'link_open') return LINK_OPEN_COST;
   return req.type === 'device_list_publish' ? DEVICE_LIST_PUBLISH_COST : 1;
 }
 const PUMP_PAGE = 100;
 
-export class Connection implements MailboxSession, ConnectionAuth {
+export class Connection implements MailboxSession, ConnectionAuth, LinkPushTarget {
   readonly nonce: Bytes;
   mailbox: Bytes | undefined;
   identityKey: Bytes | undefined;
@@ -285,10 +291,23 @@ export class Connection implements MailboxSession, ConnectionAuth {
       this.outputBlocked = false;
       this.updateReading();
       this.notify();
+      this.ctx.links.resume(this);
     }
   };
 
   // ── ConnectionAuth (handlers) ─────────────────────────────────────────────
+
+  get linkTarget(): LinkPushTarget {
+    return this;
+  }
+
+  get linkBlocked(): boolean {
+    return this.closed || this.outputBlocked;
+  }
+
+  pushLink(frame: RelayLinkDeliver): void {
+    this.send(frame);
+  }
 
   authenticate(identityKey: Bytes, mailbox: Bytes): void {
     this.identityKey = identityKey;
@@ -407,6 +426,7 @@ export class Connection implements MailboxSession, ConnectionAuth {
     this.closed = true;
     clearTimeout(this.preKeysLowTimer);
     this.detach();
+    this.ctx.links.remove(this);
     this.ctx.metrics.connections.dec();
   }
 }

@@ -7,6 +7,7 @@ import type { RelayMetrics } from './metrics.js';
 import type { Limiter } from './limiter.js';
 import type { RelayStore } from './store/types.js';
 import type { BlobService } from './blobs/service.js';
+import type { LinkListeners } from './link-listeners.js';
 
 /** The part of a connection that other connections reach: pushes to its mailbox. */
 export interface MailboxSession {
@@ -39,5 +40,7 @@ export interface RelayContext {
   readonly attacks: AttackLog;
   /** File blobs (spec/relay.md §12). */
   readonly blobs: BlobService;
+  /** Connections listening on linking mailboxes (spec/relay.md §14.3), by link id. */
+  readonly links: LinkListeners;
   draining: boolean;
 }

@@ -18,6 +18,8 @@ import { hashToken, verifyAuth, deriveMailboxId } from './auth.js';
 import type { RelayContext } from './context.js';
 import { RelayError } from './errors.js';
 import { fetchDeviceLists, publishDeviceList } from './device-lists.js';
+import { handleLinkRequest, type LinkCaller } from './link-mailboxes.js';
+import type { LinkPushTarget } from './link-listeners.js';
 import { bundleOf, verifyPublish } from './prekey-directory.js';
 import type { BudgetRef } from './limiter.js';
 import type { Quota, Recipient } from './store/types.js';
@@ -32,6 +34,8 @@ export interface ConnectionAuth {
   authenticate(identityKey: Bytes, mailbox: Bytes): void;
   acked(eids: readonly number[]): void;
   notify(): void;
+  /** Where this connection's link listens push (spec/relay.md §14.3). */
+  readonly linkTarget: LinkPushTarget;
 }
 
 export interface Handled {
@@ -206,5 +210,9 @@ export async function handleRequest(ctx: RelayContext, conn: ConnectionAuth, req
     case 'device_list_fetch':
       owner(conn);
       return { result: { re: 'device_list_fetch', lists: await fetchDeviceLists(ctx.store, req.account, req.since) } };
+    case 'link_open': case 'link_send': case 'link_listen': case 'link_close': {
+      const caller: LinkCaller = { mailbox: owner(conn).mailbox, target: conn.linkTarget };
+      return handleLinkRequest(ctx, caller, req);
+    }
   }
 }

@@ -32,6 +32,7 @@ import { RelaySqliteThreadStore } from './store/sqlite-thread.js';
 import type { RelayStore } from './store/types.js';
 import { openBlobService } from './blobs/open.js';
 import { handleBlobHttp } from './blobs/http.js';
+import { LinkListeners } from './link-listeners.js';
 
 export type StartRelayOptions = Partial<Omit<RelayOptions, 'limits'>> & {
   readonly limits?: Partial<RelayLimits>;
@@ -127,13 +128,25 @@ async function createContext(options: RelayOptions, store: RelayStore, relaySecr
     options: { ...options, limits }, store, log, relaySecret, relayId: deriveRelayId(relaySecret), metrics,
     online: new Map(), limiter, attacks: new AttackLog(log, metrics.defences, options.logAddresses, options.now),
     blobs: await openBlobService({ ...options, limits }), draining: false,
+    links: new LinkListeners(store, options.now, (e) => log.error({ err: (e as Error)?.name }, 'link delivery failed')),
   };
 }
 
-/** Another node stored envelopes for these mailboxes (or may have, 'all'): the ones connected here look again. */
-function wake(ctx: RelayContext, mailboxes: readonly Bytes[] | 'all'): void {
-  if (mailboxes === 'all') for (const session of ctx.online.values()) session.notify();
-  else for (const m of mailboxes) ctx.online.get(toHex(m))?.notify();
+/**
+ * Another node stored envelopes for these mailboxes, or link messages for these link ids (or may have,
+ * 'all'): the mailboxes and link listeners connected here look again.
+ */
+function wake(ctx: RelayContext, ids: readonly Bytes[] | 'all'): void {
+  if (ids === 'all') {
+    for (const session of ctx.online.values()) session.notify();
+    ctx.links.wakeAll();
+    return;
+  }
+  for (const id of ids) {
+    const hex = toHex(id);
+    ctx.online.get(hex)?.notify();
+    ctx.links.wake(hex);
+  }
 }
 
 /** Closes a socket the relay will not serve with a clean 1013, and cuts it if it does not answer the close. */
@@ -201,6 +214,7 @@ export async function startRelay(input: StartRelayOptions = {}): Promise<RelayHa
     const now = options.now();
     ctx.limiter.prune(now);
     await ctx.blobs.sweep(now);
+    await store.sweepLinks(now);
     return store.sweep(now);
   };
   const sweeper = setInterval(() => {

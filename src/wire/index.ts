@@ -6,6 +6,7 @@ export * from './session-message.js';
 export * from './prekeys.js';
 export * from './initial-message.js';
 export * from './relay-frames.js';
+export * from './relay-link-frames.js';
 export * from './group-message.js';
 export * from './group-distribution.js';
 export * from './group-change.js';

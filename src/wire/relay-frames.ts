@@ -21,6 +21,10 @@ import {
   checkBytes, checkUint, decodeMsgpack, encodeMsgpack, readArray, readBoolean, readBytes, readMap, readOptional,
   readString, readUint, readVersion, type DecodeLimits, type WireMap,
 } from './codec.js';
+import {
+  encodeLinkDeliverFields, isLinkRequestType, linkRequestFields, readLinkDeliver, readLinkRequest, readLinkResult, RELAY_LINK_REQUEST_KEYS,
+  RELAY_LINK_REQUEST_TYPES, RELAY_LINK_SERVER_KEYS, type RelayLinkDeliver, type RelayLinkRequest, type RelayLinkResult,
+} from './relay-link-frames.js';
 
 /** The error codes a relay puts on the wire (spec/relay.md §6). Clients must tolerate unknown codes. */
 export const RELAY_ERROR_CODES = [
@@ -28,6 +32,7 @@ export const RELAY_ERROR_CODES = [
   'NO_PREKEYS', 'BAD_PREKEY', 'TOO_MANY_PREKEYS', 'TOO_MANY_TOKENS', 'MAILBOX_FULL', 'STORAGE_FULL', 'TOO_LARGE',
   'RATE_LIMITED', 'SHUTTING_DOWN', 'UNAVAILABLE', 'INTERNAL', 'QUOTA_EXCEEDED',
   'BAD_DEVICE_LIST', 'NOT_A_DEVICE', 'STALE_EPOCH', 'EPOCH_FORK', 'FUTURE_EPOCH', 'NO_DEVICE_LIST',
+  'NO_LINK', 'LINK_EXISTS', 'LINK_FULL',
 ] as const;
 export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 
@@ -67,12 +72,13 @@ export type RelayRequest =
   | { readonly type: 'ack'; readonly id: number; readonly ids: readonly number[] }
   | { readonly type: 'blob_grant'; readonly id: number; readonly size: number }
   | { readonly type: 'device_list_publish'; readonly id: number; readonly list: Bytes }
-  | { readonly type: 'device_list_fetch'; readonly id: number; readonly account: Bytes; readonly since?: number };
+  | { readonly type: 'device_list_fetch'; readonly id: number; readonly account: Bytes; readonly since?: number }
+  | RelayLinkRequest;
 
 export type RelayRequestType = RelayRequest['type'];
 export const RELAY_REQUEST_TYPES: readonly RelayRequestType[] = [
   'auth', 'publish', 'counts', 'bundle', 'token_add', 'token_revoke', 'send', 'fanout', 'ephemeral', 'ack', 'blob_grant',
-  'device_list_publish', 'device_list_fetch',
+  'device_list_publish', 'device_list_fetch', ...RELAY_LINK_REQUEST_TYPES,
 ];
 
 /** `ok` results, keyed by the request type they answer (`re`). "ok" in a fanout result means stored. */
@@ -85,7 +91,8 @@ export type RelayResult =
   | { readonly re: 'ephemeral'; readonly delivered: boolean }
   | { readonly re: 'blob_grant'; readonly blob: Bytes; readonly grant: Bytes; readonly expires: number }
   | { readonly re: 'device_list_publish'; readonly version: number }
-  | { readonly re: 'device_list_fetch'; readonly lists: readonly Bytes[] };
+  | { readonly re: 'device_list_fetch'; readonly lists: readonly Bytes[] }
+  | RelayLinkResult;
 
 export type RelayServerFrame =
   | { readonly type: 'challenge'; readonly relayId: Bytes; readonly nonce: Bytes }
@@ -93,7 +100,8 @@ export type RelayServerFrame =
   | { readonly type: 'error'; readonly id: number; readonly code: string; readonly retryAfter?: number }
   | { readonly type: 'deliver'; readonly eid: number; readonly data: Bytes }
   | { readonly type: 'ephemeral'; readonly data: Bytes }
-  | { readonly type: 'prekeys_low'; readonly oneTime: number; readonly kem: number };
+  | { readonly type: 'prekeys_low'; readonly oneTime: number; readonly kem: number }
+  | RelayLinkDeliver;
 
 const REQUEST = 'relay request';
 const SERVER = 'relay frame';
@@ -132,6 +140,7 @@ export function encodeRelayRequest(r: RelayRequest): Bytes {
     case 'blob_grant': m['size'] = r.size; break;
     case 'device_list_publish': m['list'] = r.list; break;
     case 'device_list_fetch': m['account'] = r.account; if (r.since !== undefined) m['since'] = r.since; break;
+    default: Object.assign(m, linkRequestFields(r));
   }
   return encodeMsgpack(m);
 }
@@ -176,7 +185,7 @@ const fields = (...names: string[]): string[] => [...COMMON, ...names];
 /** Reads a request from an already-decoded msgpack value (the relay decodes once, to report the id). */
 export function readRelayRequest(value: unknown): RelayRequest {
   const pre = readMap(value, REQUEST, COMMON, ['identityKey', 'signature', 'signedPreKey', 'kemPreKey', 'oneTime',
-    'kemOneTime', 'mailbox', 'token', 'replaces', 'data', 'ttl', 'to', 'ids', 'size', 'list', 'account', 'since']);
+    'kemOneTime', 'mailbox', 'token', 'replaces', 'data', 'ttl', 'to', 'ids', 'size', 'list', 'account', 'since', ...RELAY_LINK_REQUEST_KEYS]);
   readVersion(pre, REQUEST, [RELAY_FRAME_VERSION]);
   const t = readString(pre, REQUEST, 't', 32);
   const id = readUint(pre, REQUEST, 'id', MAX_REQUEST_ID);
@@ -244,6 +253,7 @@ export function readRelayRequest(value: unknown): RelayRequest {
       return { type: t, id, account: readBytes(m, REQUEST, 'account', ED25519_PUBLIC_KEY_LENGTH), ...(since !== undefined ? { since } : {}) };
     }
     default:
+      if (isLinkRequestType(t)) return readLinkRequest(value, REQUEST, t, id);
       return fail('MALFORMED', `${REQUEST}: unknown type`, { what: REQUEST, field: 't' });
   }
 }
@@ -303,6 +313,7 @@ export function encodeRelayServerFrame(f: RelayServerFrame): Bytes {
     case 'deliver': return encodeMsgpack({ ...head(f.type, 0), eid: f.eid, data: f.data });
     case 'ephemeral': return encodeMsgpack({ ...head(f.type, 0), data: f.data });
     case 'prekeys_low': return encodeMsgpack({ ...head(f.type, 0), oneTime: f.oneTime, kem: f.kem });
+    case 'link_deliver': return encodeMsgpack({ ...head(f.type, 0), ...encodeLinkDeliverFields(f) });
   }
 }
 
@@ -355,6 +366,8 @@ function readResult(value: unknown, pre: WireMap): RelayResult {
       if (lists.length === 0) fail('MALFORMED', `${SERVER}: no device list`, { what: SERVER, field: 'lists' });
       return { re, lists };
     }
+    case 'link_open': case 'link_send': case 'link_listen': case 'link_close':
+      return readLinkResult(value, SERVER, re);
     default:
       return fail('MALFORMED', `${SERVER}: unknown result type`, { what: SERVER, field: 're' });
   }
@@ -375,7 +388,7 @@ export const RELAY_SERVER_FRAME_DECODE_LIMITS: DecodeLimits = {
 export function decodeRelayServerFrame(bytes: Bytes, maxSize: number = RELAY_MAX_FRAME_SIZE): RelayServerFrame {
   const value = decodeMsgpack(bytes, maxSize, SERVER, RELAY_SERVER_FRAME_DECODE_LIMITS);
   const pre = readMap(value, SERVER, COMMON, ['relayId', 'nonce', 're', 'mailbox', 'oneTime', 'kem', 'bundle', 'results',
-    'delivered', 'code', 'retryAfter', 'eid', 'data', 'blob', 'grant', 'expires', 'version', 'lists']);
+    'delivered', 'code', 'retryAfter', 'eid', 'data', 'blob', 'grant', 'expires', 'version', 'lists', ...RELAY_LINK_SERVER_KEYS]);
   readVersion(pre, SERVER, [RELAY_FRAME_VERSION]);
   const t = readString(pre, SERVER, 't', 32);
   const id = readUint(pre, SERVER, 'id', MAX_REQUEST_ID);
@@ -407,6 +420,9 @@ export function decodeRelayServerFrame(bytes: Bytes, maxSize: number = RELAY_MAX
       const m = readMap(value, SERVER, fields('oneTime', 'kem'));
       return { type: t, oneTime: readUint(m, SERVER, 'oneTime'), kem: readUint(m, SERVER, 'kem') };
     }
+    case 'link_deliver':
+      push();
+      return readLinkDeliver(value, SERVER);
     default:
       return fail('MALFORMED', `${SERVER}: unknown type`, { what: SERVER, field: 't' });
   }

@@ -10,7 +10,7 @@ import {
 import { authPayload } from '../../relay/auth.js';
 
 type Outcome = Extract<RelayServerFrame, { type: 'ok' | 'error' }>;
-type Push = Extract<RelayServerFrame, { type: 'deliver' | 'ephemeral' | 'prekeys_low' }>;
+type Push = Extract<RelayServerFrame, { type: 'deliver' | 'ephemeral' | 'prekeys_low' | 'link_deliver' }>;
 type Body<T> = T extends unknown ? Omit<T, 'id'> : never;
 export type RequestBody = Body<RelayRequest>;
 

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { systemRandom } from '../../src/crypto/index.js';
-import { MAX_DEVICE_LIST_SIZE } from '../../src/constants.js';
+import { LINK_MAX_CHUNK_MESSAGE_SIZE, MAX_DEVICE_LIST_SIZE } from '../../src/constants.js';
 import { isProtocolError } from '../../src/errors.js';
 import {
   decodeRelayRequest, decodeRelayServerFrame, encodeMsgpack, encodeRelayRequest, encodeRelayServerFrame,
@@ -31,6 +31,11 @@ const SAMPLE_FRAMES: RelayServerFrame[] = [
   { type: 'deliver', eid: 42, data: systemRandom(10) },
   { type: 'ephemeral', data: systemRandom(3) },
   { type: 'prekeys_low', oneTime: 1, kem: 2 },
+  { type: 'ok', id: 11, result: { re: 'link_open', expires: 1_800_000_600_000 } },
+  { type: 'ok', id: 12, result: { re: 'link_send', seq: 44 } },
+  { type: 'ok', id: 13, result: { re: 'link_listen', expires: 1_800_000_600_000 } },
+  { type: 'ok', id: 14, result: { re: 'link_close' } },
+  { type: 'link_deliver', link: systemRandom(16), side: 'n', seq: 3, data: systemRandom(64) },
 ];
 
 describe('relay frames', () => {
@@ -58,6 +63,12 @@ describe('relay frames', () => {
       { v: 1, t: 'device_list_publish', id: 1, list: new Uint8Array(0) },
       { v: 1, t: 'device_list_fetch', id: 1, account: new Uint8Array(31) },
       { v: 1, t: 'device_list_fetch', id: 1, account: new Uint8Array(32), since: -1 },
+      { v: 1, t: 'link_open', id: 1, link: new Uint8Array(15) },
+      { v: 1, t: 'link_send', id: 1, link: mb, to: 'x', data: new Uint8Array(1) },
+      { v: 1, t: 'link_send', id: 1, link: mb, to: 'n', data: new Uint8Array(0) },
+      { v: 1, t: 'link_listen', id: 1, link: mb, side: 'ne' },
+      { v: 1, t: 'link_listen', id: 1, link: mb, side: 'n', after: -1 },
+      { v: 1, t: 'link_close', id: 1, link: mb, side: 'n' },
     ];
     for (const m of bad) expect(() => decodeRelayRequest(encodeMsgpack(m))).toThrowError(expect.objectContaining({ code: 'MALFORMED' }));
     expect(() => decodeRelayServerFrame(encodeMsgpack({ v: 1, t: 'deliver', id: 3, eid: 1, data: new Uint8Array(1) })))
@@ -68,6 +79,10 @@ describe('relay frames', () => {
     }
     expect(() => decodeRelayRequest(encodeMsgpack({ v: 1, t: 'device_list_publish', id: 1, list: new Uint8Array(MAX_DEVICE_LIST_SIZE + 1) })))
       .toThrowError(expect.objectContaining({ code: 'OVERSIZE' }));
+    expect(() => decodeRelayRequest(encodeMsgpack({ v: 1, t: 'link_send', id: 1, link: mb, to: 'n', data: new Uint8Array(LINK_MAX_CHUNK_MESSAGE_SIZE + 1) })))
+      .toThrowError(expect.objectContaining({ code: 'OVERSIZE' }));
+    expect(() => decodeRelayServerFrame(encodeMsgpack({ v: 1, t: 'link_deliver', id: 2, link: mb, side: 'n', seq: 1, data: new Uint8Array(1) })))
+      .toThrowError(expect.objectContaining({ code: 'MALFORMED' }));
   });
 
   it('decoders throw only ProtocolError on arbitrary bytes and on mutated frames', () => {

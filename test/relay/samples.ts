@@ -23,5 +23,11 @@ export const SAMPLE_REQUESTS: RelayRequest[] = [
   { type: 'device_list_publish', id: 14, list: systemRandom(300) },
   { type: 'device_list_fetch', id: 15, account: systemRandom(32) },
   { type: 'device_list_fetch', id: 16, account: systemRandom(32), since: 3 },
+  { type: 'link_open', id: 17, link: systemRandom(16) },
+  { type: 'link_send', id: 18, link: systemRandom(16), to: 'n', data: systemRandom(200) },
+  { type: 'link_send', id: 19, link: systemRandom(16), to: 'e', data: systemRandom(132) },
+  { type: 'link_listen', id: 20, link: systemRandom(16), side: 'e' },
+  { type: 'link_listen', id: 21, link: systemRandom(16), side: 'n', after: 7 },
+  { type: 'link_close', id: 22, link: systemRandom(16) },
 ];
 
