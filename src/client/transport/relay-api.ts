@@ -5,6 +5,7 @@
  */
 import type { Bytes } from '../../crypto/index.js';
 import type { RelayRecipient } from '../../wire/client/relay-envelope.js';
+import type { RelayLinkSide } from '../../wire/relay-link-frames.js';
 import type { ConnectionFailure } from './websocket.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -49,6 +50,17 @@ export interface BlobGrant {
   readonly expires: number;
 }
 
+/**
+ * A listen on one side of a link (relay.md §14.3). The connection listens again after every reconnect,
+ * from the last message it handed over, and hands each message over once, in the relay's order.
+ */
+export interface LinkListening {
+  /** When the relay deletes the link (ms since the epoch): nothing arrives after it. */
+  readonly expires: number;
+  /** Stops listening (on this connection and on every later one). */
+  stop(): void;
+}
+
 export interface RelayHandlers {
   /** Called after each successful authentication, before deliveries of that connection are processed. */
   onConnected(mailbox: Bytes): Promise<void>;
@@ -80,6 +92,22 @@ export interface RelayApi {
   ack(ids: readonly number[]): Promise<void>;
   /** Reserves `size` bytes for a file blob, over the authenticated connection (relay.md §12.2). Optional: test transports may lack it. */
   blobGrant?(size: number): Promise<BlobGrant>;
+  /*
+   * The linking mailboxes (relay.md §14), over the authenticated connection; optional like blobGrant.
+   * N (the new device) opens the link, listens on 'n', sends its proof to 'e', and closes the link
+   * when done; E (the existing device) listens on 'e' and sends its hello and chunks to 'n'. Refusals
+   * reject with ClientError RELAY_ERROR and the relay's code: NO_LINK (unknown, expired, or not N's
+   * to use), LINK_EXISTS (opened twice), LINK_FULL (the side's message or byte quota), STORAGE_FULL /
+   * QUOTA_EXCEEDED (too many open links at the relay / of this identity), TOO_LARGE.
+   */
+  /** Opens link `link` (16 bytes, the offer's id); resolves with when the relay deletes it (ms since the epoch). */
+  linkOpen?(link: Bytes): Promise<number>;
+  /** Stores `data` (≤ LINK_MAX_CHUNK_MESSAGE_SIZE) towards side `to`; resolves with its seq once durable. */
+  linkSend?(link: Bytes, to: RelayLinkSide, data: Bytes): Promise<number>;
+  /** Listens on `side`: `onMessage` gets every message stored there, in order, once each. */
+  linkListen?(link: Bytes, side: RelayLinkSide, onMessage: (data: Bytes) => void): Promise<LinkListening>;
+  /** Deletes the link and its messages (N only) before it expires. */
+  linkClose?(link: Bytes): Promise<void>;
   /** Publishes a signed device list (relay.md §13.1); resolves with its version once durable. Optional: test transports may lack it. */
   publishDeviceList?(list: Bytes): Promise<number>;
   /** The signed lists of `account` above version `since` (or the newest), oldest first (relay.md §13.2). Optional like publishDeviceList. */

@@ -8,14 +8,15 @@
  * (sealed-connection.ts), which never authenticates (client.md §6.4).
  */
 import { RELAY_MAX_ACK_IDS } from '../../constants.js';
-import { sign, type Bytes, type RandomSource } from '../../crypto/index.js';
+import { sign, toHex, type Bytes, type RandomSource } from '../../crypto/index.js';
 import { relayAuthPayload } from '../../wire/relay-auth.js';
 import type { RelayResult, RelayServerFrame } from '../../wire/relay-frames.js';
+import type { RelayLinkDeliver, RelayLinkSide } from '../../wire/relay-link-frames.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { IdentityKeyPair } from '../../identity/index.js';
 import { ClientError } from '../errors.js';
 import type {
-  BlobGrant, ConnectionState, FanoutResult, LateAnswer, PreKeyCounts, PreKeyUpload, RelayApi, RelayHandlers, RelayRecipient,
+  BlobGrant, ConnectionState, FanoutResult, LateAnswer, LinkListening, PreKeyCounts, PreKeyUpload, RelayApi, RelayHandlers, RelayRecipient,
 } from './relay-api.js';
 import { readServerFrame, RequestTable, retryRateLimited, type Request } from './requests.js';
 import { SealedConnection } from './sealed-connection.js';
@@ -31,6 +32,14 @@ export interface RelayConnectionOptions {
   readonly requestTimeoutMs?: number;
   /** Upper bound of the random delay before the sealed connection opens (default 300 ms). */
   readonly sealedOpenJitterMs?: number;
+}
+
+/** One side of a link this client listens on: what it handed over so far, to listen again from there. */
+interface LinkListen {
+  readonly link: Bytes;
+  readonly side: RelayLinkSide;
+  readonly onMessage: (data: Bytes) => void;
+  lastSeq: number;
 }
 
 /** The platform's network events (browsers: `online`), if it has them. */
@@ -60,6 +69,8 @@ class RelayConnection implements RelayApi {
   #acks: { readonly ws: WebSocketLike | undefined; readonly ids: number[]; flushed: Promise<void> | undefined } | undefined;
   /** Deliveries are processed in order, after the connection's setup (onConnected). */
   #chain: Promise<void> = Promise.resolve();
+  /** Link sides listened on (relay.md §14.3), by hex link id + side; listened again after each reconnect. */
+  readonly #links = new Map<string, LinkListen>();
 
   constructor(options: RelayConnectionOptions) {
     this.#o = options;
@@ -119,6 +130,50 @@ class RelayConnection implements RelayApi {
     const r = await this.#request({ type: 'device_list_fetch', account, ...(since !== undefined && { since }) });
     if (r.re !== 'device_list_fetch') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
     return r.lists;
+  }
+
+  async linkOpen(link: Bytes): Promise<number> {
+    const r = await this.#request({ type: 'link_open', link });
+    if (r.re !== 'link_open') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
+    return r.expires;
+  }
+
+  async linkSend(link: Bytes, to: RelayLinkSide, data: Bytes): Promise<number> {
+    const r = await this.#request({ type: 'link_send', link, to, data });
+    if (r.re !== 'link_send') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
+    return r.seq;
+  }
+
+  async linkListen(link: Bytes, side: RelayLinkSide, onMessage: (data: Bytes) => void): Promise<LinkListening> {
+    const key = toHex(link) + side;
+    const listen: LinkListen = { link, side, onMessage, lastSeq: 0 };
+    this.#links.set(key, listen);
+    try {
+      const expires = await this.#listenLink(listen);
+      return { expires, stop: () => { if (this.#links.get(key) === listen) this.#links.delete(key); } };
+    } catch (e) {
+      if (this.#links.get(key) === listen) this.#links.delete(key);
+      throw e;
+    }
+  }
+
+  async linkClose(link: Bytes): Promise<void> {
+    await this.#request({ type: 'link_close', link });
+  }
+
+  /** Asks the relay to push the side's messages after the last one handed over; resolves with the link's expiry. */
+  async #listenLink(l: LinkListen): Promise<number> {
+    const r = await this.#request({ type: 'link_listen', link: l.link, side: l.side, ...(l.lastSeq > 0 && { after: l.lastSeq }) });
+    if (r.re !== 'link_listen') throw new ClientError('RELAY_ERROR', 'unexpected answer', { relayCode: 'BAD_FRAME' });
+    return r.expires;
+  }
+
+  /** A pushed link message: handed over once, in seq order (a repeat after a re-listen is dropped). */
+  #onLinkMessage(f: RelayLinkDeliver): void {
+    const l = this.#links.get(toHex(f.link) + f.side);
+    if (l === undefined || f.seq <= l.lastSeq) return;
+    l.lastSeq = f.seq;
+    l.onMessage(f.data);
   }
 
   async registerToken(token: Bytes, replaces?: Bytes): Promise<void> {
@@ -246,6 +301,7 @@ class RelayConnection implements RelayApi {
       case 'deliver': return this.#deliver({ id: frame.eid, data: frame.data, ephemeral: false });
       case 'ephemeral': return this.#deliver({ id: 0, data: frame.data, ephemeral: true });
       case 'prekeys_low': return this.#o.handlers.onPreKeysLow();
+      case 'link_deliver': return this.#onLinkMessage(frame);
     }
   }
 
@@ -260,6 +316,8 @@ class RelayConnection implements RelayApi {
       this.#attempt = 0;
       this.#setState('connected');
       for (const w of this.#waiters.splice(0)) w.resolve();
+      // A link listened on before the loss (an expired link is NO_LINK: its owner's timer ends it).
+      for (const l of this.#links.values()) this.#listenLink(l).catch(() => undefined);
     });
     // Deliveries pushed after auth wait for the setup to finish.
     this.#chain = this.#chain.then(() => setup).catch(() => {
