@@ -17,6 +17,8 @@ import type { InboundEffects } from '../inbound/effects.js';
 import { sendPayload } from '../messaging/send.js';
 import type { Peer } from './peer.js';
 import { contactWrite, issueToken, newContactId } from './tokens.js';
+import { withDeviceAddress } from '../devices/addresses.js';
+import { shareNewContact, syncContact } from '../devices/sibling.js';
 
 /** A hello from identity key `sender` (spec/client.md §4.2). */
 export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<Payload, { type: 'hello' }>, fx: InboundEffects): Promise<void> {
@@ -54,8 +56,17 @@ export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<
   if (isNew) fx.events.push(['contact-added', { contact: final }]);
   // A multi-use invitation is shared, and a single-use one was seen by whoever saw the invitation:
   // either way the contact gets a token of its own; a single-use token then retires (client.md §4.2).
-  if (token.multiUse && final.ourToken === undefined) fx.followUps.push(() => issueToken(ctx, final));
-  if (!token.multiUse && token.retireAt === undefined) fx.followUps.push(() => issueToken(ctx, final, hello.inviteToken));
+  const dedicated = token.multiUse && final.ourToken === undefined ? () => issueToken(ctx, final)
+    : !token.multiUse && token.retireAt === undefined ? () => issueToken(ctx, final, hello.inviteToken) : undefined;
+  // A linked account (client.md §10.3): siblings learn the new contact and its devices learn ours — after the
+  // dedicated token, so the announcement carries it and not the invitation's retiring one.
+  const share = isNew && ctx.account !== undefined ? () => shareNewContact(ctx, final) : undefined;
+  if (dedicated !== undefined || share !== undefined) {
+    fx.followUps.push(async () => {
+      await dedicated?.();
+      await share?.();
+    });
+  }
 }
 
 /** Answers a hello through an invitation already used by someone else with `invite-refused`, on the session it started. */
@@ -88,9 +99,13 @@ export function identityChanged(ctx: ClientContext, contact: Contact, newKey: By
   return updated;
 }
 
-/** A token payload from a contact: how to reach it from now on. */
-export function onToken(ctx: ClientContext, contact: Contact, payload: Extract<Payload, { type: 'token' }>, fx: InboundEffects): void {
-  const updated: Contact = { ...contact, mailbox: payload.mailbox, token: payload.token };
+/**
+ * A token payload from device `sender` of a contact: how to reach that device from now on (its own address;
+ * a contact that never linked a device has one, `mailbox`/`token`). A linked account's siblings learn it.
+ */
+export function onToken(ctx: ClientContext, contact: Contact, sender: Bytes, payload: Extract<Payload, { type: 'token' }>, fx: InboundEffects): void {
+  const updated = withDeviceAddress(contact, sender, payload.mailbox, payload.token);
   fx.writes.push(contactWrite(updated));
   fx.apply.push(() => ctx.contacts.set(updated));
+  if (ctx.account !== undefined) fx.followUps.push(() => syncContact(ctx, updated));
 }

@@ -14,6 +14,7 @@ import type { ClientContext } from '../context.js';
 import { ClientError, isClientError } from '../errors.js';
 import { sendPayload } from '../messaging/send.js';
 import { contactWrite, newContactId } from './tokens.js';
+import { shareNewContact } from '../devices/sibling.js';
 
 export interface InviteOptions {
   /** Many people may accept it (a published QR code); each becomes a separate contact. */
@@ -57,6 +58,10 @@ export async function acceptInvite(ctx: ClientContext, text: string | Invite): P
     if (!isClientError(e, 'RELAY_ERROR') || e.details['relayCode'] !== 'TOKEN_REFUSED') throw e;
     await undoAccept(ctx, contact, previous);
     throw new ClientError('INVITE_INVALID', 'the invitation was already used, or its owner revoked it: ask for a new one', { contact: contact.id });
+  }
+  // A linked account (client.md §10.3): siblings learn the contact, its devices learn ours — in the background.
+  if (previous === undefined && ctx.account !== undefined) {
+    void shareNewContact(ctx, contact).catch((error: unknown) => ctx.events.emit('error', { error }));
   }
   return ctx.contacts.get(contact.id) as Contact;
 }

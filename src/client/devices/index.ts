@@ -11,3 +11,5 @@ export {
 export { accountOf, contactPeers, devicesOf, siblingPeers } from './addresses.js';
 export { allPeers, announce } from './announce.js';
 export { contactEntries, contactEntry, contactFromEntry } from './entries.js';
+export { onDevice } from './receive.js';
+export { onContactSync, onSync, shareNewContact, syncContact } from './sibling.js';

@@ -6,7 +6,7 @@
  * is durable (acceptEnvelope's `durable`). docs/architecture.md draws the path.
  */
 import { HEAL_COOLDOWN_MS } from '../../constants.js';
-import { sha256, toHex, type Bytes } from '../../crypto/index.js';
+import { equalBytes, sha256, toHex, type Bytes } from '../../crypto/index.js';
 import { encodePreKeyState } from '../../identity/index.js';
 import { isProtocolError, type ProtocolErrorCode } from '../../errors.js';
 import { sessionDecrypt } from '../../session/index.js';
@@ -18,6 +18,7 @@ import { decodePayload, type Payload } from '../../wire/client/payload.js';
 import { decodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import { onHello, onInviteRefused, onToken } from '../contacts/hello.js';
 import type { ClientContext } from '../context.js';
+import { contactPeers, onContactSync, onDevice, onSync, siblingPeers } from '../devices/index.js';
 import { onGroupControl } from '../groups/control.js';
 import { onGroupMessage } from '../groups/message.js';
 import { heal } from '../messaging/heal.js';
@@ -100,7 +101,8 @@ async function receiveSealed(ctx: ClientContext, data: Bytes, digest: Bytes, fx:
     return;
   }
   const sender = unsealed.senderIdentityKey;
-  const contact = ctx.contacts.byIdentityKey(sender);
+  // Only a listed device of a contact's account is that contact (client.md §10.2): a revoked device is no one.
+  const contact = ctx.contacts.byDeviceKey(sender);
   if (contact?.blocked === true) return;
   const record = await loadRecord(ctx, sender);
   let result;
@@ -137,7 +139,7 @@ async function receiveSealed(ctx: ClientContext, data: Bytes, digest: Bytes, fx:
 async function receiveEphemeral(ctx: ClientContext, data: Bytes, digestHex: string, fx: InboundEffects): Promise<void> {
   try {
     const unsealed = unseal({ identity: ctx.identity, envelope: data, staticSecrets: ctx.staticSecrets });
-    const contact = ctx.contacts.byIdentityKey(unsealed.senderIdentityKey);
+    const contact = ctx.contacts.byDeviceKey(unsealed.senderIdentityKey);
     if (contact === undefined || contact.blocked === true) return;
     const payload = decodePayload(unsealed.content);
     const content = payload.type === 'content' ? decodeContent(payload.content) : undefined;
@@ -161,19 +163,26 @@ function onSessionLost(ctx: ClientContext, sender: Bytes, contact: Contact | und
   }
   fx.events.push(['message-lost', { ...(contact !== undefined && { contact }), senderIdentityKey: sender, envelope: digestHex, reason: code }]);
   const key = toHex(sender);
-  if (contact !== undefined && contact.token !== undefined && ctx.now() - (ctx.lastHeal.get(key) ?? -Infinity) >= HEAL_COOLDOWN_MS) {
+  // The session is per device: heal the one that sent, a contact's device or a sibling (client.md §10.3).
+  const peer = [...(contact === undefined ? [] : contactPeers(contact)), ...siblingPeers(ctx)].find((p) => equalBytes(p.identityKey, sender));
+  if (peer !== undefined && ctx.now() - (ctx.lastHeal.get(key) ?? -Infinity) >= HEAL_COOLDOWN_MS) {
     ctx.lastHeal.set(key, ctx.now());
-    fx.followUps.push(() => heal(ctx, contact, digest));
+    fx.followUps.push(() => heal(ctx, peer, digest));
   }
 }
 
 async function onPayload(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, payload: Payload, fx: InboundEffects): Promise<void> {
   if (payload.type === 'hello') return onHello(ctx, sender, payload, fx);
+  // A signed list speaks for itself; onDevice decides whose it is (client.md §10.2).
+  if (payload.type === 'device') return onDevice(ctx, sender, payload, fx);
   // Group members reach each other through group tokens without being contacts.
   if (payload.type === 'group') return onGroupControl(ctx, sender, contact, payload.group, fx);
-  if (contact === undefined) return; // nothing else may come from someone who is not a contact
+  // Only a listed sibling sends these; each handler checks.
+  if (payload.type === 'sync') return onSync(ctx, sender, payload, fx);
+  if (payload.type === 'contact-sync') return onContactSync(ctx, sender, payload, fx);
+  if (contact === undefined) return; // nothing else may come from someone who is not a contact (or a listed device of one)
   switch (payload.type) {
-    case 'token': return onToken(ctx, contact, payload, fx);
+    case 'token': return onToken(ctx, contact, sender, payload, fx);
     case 'invite-refused': return onInviteRefused(ctx, contact, payload, fx);
     case 'heal': return; // the new session is already installed by the decrypt
     case 'content': {

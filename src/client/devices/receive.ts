@@ -1,0 +1,231 @@
+/**
+ * Receiving a `device` payload (spec/client.md §10.2, design D3): a device
+ * list of a contact's account — or of our own, from a sibling — and
+ * possibly how to reach the sending device. The list is accepted by
+ * protocol.md §12.3; a later list whose predecessors we lack is followed
+ * through the relay's directory; a list that cannot be accepted is reported
+ * (`device-list-conflict`) and the known one kept. Devices no longer listed
+ * lose their addresses and sessions in the same batch (revocation: nothing is
+ * sent to them afterwards, nothing from them is taken).
+ */
+import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
+import { isProtocolError } from '../../errors.js';
+import { advanceDeviceList, advanceDeviceListChain, encodeDeviceList, openDeviceList, type DeviceList } from '../../identity/index.js';
+import { del } from '../../store/index.js';
+import type { IdentityKey } from '../../wire/brands.js';
+import type { Contact } from '../../wire/client/contact.js';
+import type { Payload } from '../../wire/client/payload.js';
+import { listedKeys } from '../contacts/book.js';
+import { contactWrite } from '../contacts/tokens.js';
+import type { ClientContext } from '../context.js';
+import { onDevicesChanged } from '../groups/devices.js';
+import { noEffects, type InboundEffects } from '../inbound/effects.js';
+import { accountKey, accountWrite, isPrimary, ownList, withAllListed } from './account.js';
+import { withDeviceAddress, withListedDevices } from './addresses.js';
+import { openedList } from './list-cache.js';
+
+type DevicePayload = Extract<Payload, { type: 'device' }>;
+type Address = DevicePayload['address'];
+
+/** A `device` payload from device key `sender` (sealed sender). Appends to the envelope's effects only. */
+export function onDevice(ctx: ClientContext, sender: Bytes, payload: DevicePayload, fx: InboundEffects): void {
+  let next: DeviceList;
+  try {
+    next = openDeviceList(payload.list);
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    return; // not a list anyone signed: discard
+  }
+  if (equalBytes(next.account, accountKey(ctx))) return onOwnList(ctx, sender, next, payload.address, fx);
+  const contact = ctx.contacts.byAccountKey(next.account) ?? rekeyCandidate(ctx, next);
+  if (contact === undefined || contact.blocked) return; // not an account we know: discard
+  const known = knownList(contact);
+  let accepted: DeviceList;
+  try {
+    accepted = advanceDeviceList(known, next);
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    if (e.code === 'FUTURE_EPOCH' && known !== null) {
+      fx.followUps.push(() => followContactList(ctx, contact.id, known.version, next, sender, payload.address));
+    } else {
+      fx.events.push(['device-list-conflict', { contact, account: toHex(next.account), reason: e.code }]);
+    }
+    return;
+  }
+  acceptContactList(ctx, contact, accepted, sender, payload.address, fx);
+}
+
+/** The list we accepted for a contact; a contact first known by a device key has none (it is re-keyed, D2). */
+function knownList(c: Contact): DeviceList | null {
+  return c.deviceList === undefined ? null : openedList(c.deviceList);
+}
+
+/** A contact known by a device key (a linked device's invitation, D2) that this list of another account names. */
+function rekeyCandidate(ctx: ClientContext, list: DeviceList): Contact | undefined {
+  for (const d of list.devices) {
+    const c = ctx.contacts.byAccountKey(d.key);
+    if (c !== undefined && c.deviceList === undefined) return c;
+  }
+  return undefined;
+}
+
+/**
+ * Commits an accepted list of a contact's account: re-keys a contact first known by a device key, drops the
+ * addresses and sessions of devices no longer listed, records the sender's address if it is listed.
+ */
+function acceptContactList(ctx: ClientContext, contact: Contact, accepted: DeviceList, sender: Bytes, address: Address, fx: InboundEffects): void {
+  const before = listedKeys(contact);
+  let c: Contact = contact.deviceList !== undefined && openedList(contact.deviceList) === accepted ? contact : { ...contact, deviceList: encodeDeviceList(accepted) };
+  if (!equalBytes(contact.identityKey, accepted.account)) c = rekey(c, accepted.account, fx);
+  c = withListedDevices(c);
+  if (address !== undefined && accepted.devices.some((d) => equalBytes(d.key, sender))) c = withDeviceAddress(c, sender, address.mailbox, address.token);
+  const after = accepted.devices.map((d) => d.key);
+  const added = after.filter((k) => !before.some((b) => equalBytes(b, k)));
+  const removed = before.filter((k) => !after.some((a) => equalBytes(a, k)));
+  const final = c;
+  fx.writes.push(contactWrite(final), ...removed.map((k) => del('sessions', toHex(k))));
+  fx.apply.push(() => {
+    ctx.contacts.set(final);
+    for (const k of removed) ctx.sessions.delete(toHex(k));
+  });
+  if (added.length === 0 && removed.length === 0) return;
+  fx.events.push(['devices-changed', { contact: final, self: false, added: added.map(toHex), removed: removed.map(toHex) }]);
+  onDevicesChanged(ctx, accepted.account, added, removed, fx);
+}
+
+/**
+ * A contact first known by a device key becomes its account (D2): the identity key becomes the account key,
+ * the device keeps its address as a `devices` entry, and the account-key device has none until it announces
+ * itself. Verified against the device key: an identity change (client.md §4.4).
+ */
+function rekey(c: Contact, account: Bytes, fx: InboundEffects): Contact {
+  const device = c.identityKey;
+  const updated: Contact = {
+    ...c, identityKey: account as IdentityKey, previousIdentityKey: device,
+    devices: [{ key: device, mailbox: c.mailbox, ...(c.token !== undefined && { token: c.token }) }, { key: account }],
+    ...(c.verified && { verified: false, changed: true }),
+  };
+  if (c.verified) fx.events.push(['identity-changed', { contact: updated, previousIdentityKey: device, wasVerified: true }]);
+  return updated;
+}
+
+/**
+ * FUTURE_EPOCH: the relay's directory should hold the lists in between (relay.md §13.2). Fetches them and follows
+ * the chain in order up to the announced list; a relay that withholds one cannot be followed — the known list
+ * stays and `device-list-conflict` says so.
+ */
+async function followContactList(ctx: ClientContext, id: string, since: number, announced: DeviceList, sender: Bytes, address: Address): Promise<void> {
+  const fetched = await fetchChain(ctx, announced.account, since);
+  await commitAlone(ctx, (fx) => {
+    const contact = ctx.contacts.get(id);
+    if (contact === undefined) return;
+    const accepted = follow(knownList(contact), fetched, announced);
+    if (typeof accepted === 'string') {
+      fx.events.push(['device-list-conflict', { contact, account: toHex(announced.account), reason: accepted }]);
+      return;
+    }
+    acceptContactList(ctx, contact, accepted, sender, address, fx);
+  });
+}
+
+/** The lists of `account` above `since` the relay serves, opened; those that do not open are left out. */
+async function fetchChain(ctx: ClientContext, account: Bytes, since: number): Promise<DeviceList[]> {
+  let lists: readonly Bytes[] = [];
+  try {
+    lists = (await ctx.relay.fetchDeviceLists?.(account, since)) ?? [];
+  } catch (error) {
+    ctx.events.emit('error', { error });
+  }
+  return lists.flatMap((bytes) => {
+    try {
+      return [openDeviceList(bytes)];
+    } catch (e) {
+      if (!isProtocolError(e)) throw e;
+      return [];
+    }
+  });
+}
+
+/** Follows `chain` (lists above `known`) and then `announced`; the list reached, or the refusal's code. */
+function follow(known: DeviceList | null, chain: readonly DeviceList[], announced: DeviceList): DeviceList | string {
+  try {
+    const base = known === null ? null : known;
+    const ahead = chain.filter((l) => base === null || l.version > base.version).sort((a, b) => a.version - b.version);
+    return advanceDeviceList(advanceDeviceListChain(base, ahead), announced);
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    return e.code;
+  }
+}
+
+/** Runs `collect` in the lane on fresh effects and commits them as one batch (work that follows an envelope). */
+async function commitAlone(ctx: ClientContext, collect: (fx: InboundEffects) => void): Promise<void> {
+  const fx = noEffects();
+  await ctx.lane.run(async () => {
+    collect(fx);
+    if (fx.writes.length > 0) await ctx.store.write(fx.writes);
+    for (const apply of fx.apply) apply();
+  });
+  for (const [name, event] of fx.events) ctx.events.emit(name, event as never);
+  for (const followUp of fx.followUps) void followUp().catch((error: unknown) => ctx.events.emit('error', { error }));
+}
+
+// ── our own account ─────────────────────────────────────────────────────────
+
+/**
+ * A list of our own account, from a sibling. The primary signs every list, so it takes no list but its own
+ * (anything else is a conflict) and only records the sibling's address; a linked device accepts the next list
+ * by §12.3 — its siblings follow the list, those dropped lose their sessions.
+ */
+function onOwnList(ctx: ClientContext, sender: Bytes, next: DeviceList, address: Address, fx: InboundEffects): void {
+  const known = ownList(ctx);
+  if (ctx.account === undefined || known === undefined) return; // a single-device account has no list to compare
+  let accepted: DeviceList;
+  try {
+    if (isPrimary(ctx) && !equalBytes(next.hash, known.hash)) return conflict(ctx, next, 'EPOCH_FORK', fx);
+    accepted = advanceDeviceList(known, next);
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    if (e.code === 'FUTURE_EPOCH') fx.followUps.push(() => followOwnList(ctx, known.version, next, sender, address));
+    else conflict(ctx, next, e.code, fx);
+    return;
+  }
+  acceptOwnList(ctx, accepted, sender, address, fx);
+}
+
+function conflict(ctx: ClientContext, list: DeviceList, reason: string, fx: InboundEffects): void {
+  void ctx;
+  fx.events.push(['device-list-conflict', { account: toHex(list.account), reason }]);
+}
+
+function acceptOwnList(ctx: ClientContext, accepted: DeviceList, sender: Bytes, address: Address, fx: InboundEffects): void {
+  const account = ctx.account;
+  const known = ownList(ctx);
+  if (account === undefined || known === undefined) return;
+  const self = ctx.identity.publicKey;
+  let siblings = withAllListed(account.siblings, accepted, self);
+  if (address !== undefined && !equalBytes(sender, self) && accepted.devices.some((d) => equalBytes(d.key, sender))) {
+    siblings = siblings.map((s) => (equalBytes(s.key, sender) ? { ...s, mailbox: address.mailbox, token: address.token } : s));
+  }
+  const changed = accepted !== known;
+  const record = { ...account, siblings, ...(changed && { list: encodeDeviceList(accepted), nextId: Math.max(account.nextId, ...accepted.devices.map((d) => d.id + 1)) }) };
+  const added = accepted.devices.filter((d) => !known.devices.some((k) => equalBytes(k.key, d.key))).map((d) => d.key);
+  const removed = known.devices.filter((d) => !accepted.devices.some((k) => equalBytes(k.key, d.key))).map((d) => d.key);
+  fx.writes.push(accountWrite(record), ...removed.map((k) => del('sessions', toHex(k))));
+  fx.apply.push(() => {
+    ctx.account = record;
+    for (const k of removed) ctx.sessions.delete(toHex(k));
+  });
+  if (added.length === 0 && removed.length === 0) return;
+  fx.events.push(['devices-changed', { self: true, added: added.map(toHex), removed: removed.map(toHex) }]);
+  onDevicesChanged(ctx, accepted.account, added, removed, fx);
+}
+
+async function followOwnList(ctx: ClientContext, since: number, announced: DeviceList, sender: Bytes, address: Address): Promise<void> {
+  const fetched = await fetchChain(ctx, announced.account, since);
+  await commitAlone(ctx, (fx) => {
+    const accepted = follow(ownList(ctx) ?? null, fetched, announced);
+    if (typeof accepted === 'string') conflict(ctx, announced, accepted, fx);
+    else acceptOwnList(ctx, accepted, sender, address, fx);
+  });
+}

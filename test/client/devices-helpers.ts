@@ -1,0 +1,75 @@
+/**
+ * Linked devices without the linking channel (client.md §10): the primary signs the next list naming the new
+ * device (src/identity), publishes it, commits it with the token it issued for the device; the device installs
+ * the account (the primary's contact entries, the primary as sibling) and both announce. What the linking flow
+ * (§10.4) does after its SAS, so fan-out, sync and revocation are tested on their own.
+ */
+import type { Client } from '../../src/client/client.js';
+import type { ClientContext } from '../../src/client/context.js';
+import { announce, commitOwnList, contactEntries, installAccount, ownList } from '../../src/client/devices/index.js';
+import { contextOf } from '../../src/client/internals.js';
+import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
+import { encodeDeviceList, openDeviceList, signDeviceList, type DeviceList } from '../../src/identity/index.js';
+import type { SiblingRecord } from '../../src/wire/client/account.js';
+import { until } from '../relay/harness.js';
+
+export { contextOf };
+
+/** The next list of the primary's account with `add` (a device key) or without `remove`, signed, not yet published. */
+export function nextList(primary: ClientContext, change: { add?: Bytes; remove?: Bytes }): DeviceList {
+  const known = ownList(primary) ?? null;
+  const now = Date.now();
+  let devices = known?.devices ?? [{ id: 1, key: primary.identity.publicKey, createdAt: now }];
+  if (change.add !== undefined) devices = [...devices, { id: primary.account?.nextId ?? 2, key: change.add, createdAt: now }];
+  if (change.remove !== undefined) devices = devices.filter((d) => !equalBytes(d.key, change.remove as Bytes));
+  return signDeviceList({ account: primary.identity, previous: known, devices, createdAt: now });
+}
+
+/** Links `device` (a fresh Client) to `primary`'s account; resolves once both sides and the primary's contacts took the list. */
+export async function linkWithoutChannel(primary: Client, device: Client): Promise<void> {
+  const p = contextOf(primary);
+  const n = contextOf(device);
+  await primary.ready();
+  await device.ready();
+  const list = nextList(p, { add: n.identity.publicKey });
+  const bytes = encodeDeviceList(list);
+  await p.relay.publishDeviceList?.(bytes);
+  const token = p.random(32);
+  await p.relay.registerToken(token);
+  await commitOwnList(p, bytes, { added: [{ key: n.identity.publicKey, ourToken: token }] });
+  const self: SiblingRecord = { key: p.identity.publicKey, mailbox: p.mailbox as Bytes, token };
+  const others = (p.account?.siblings ?? []).filter((s) => !equalBytes(s.key, n.identity.publicKey)).map((s) => ({
+    key: s.key, ...(s.mailbox !== undefined && s.token !== undefined && { mailbox: s.mailbox, token: s.token }),
+  }));
+  const id = list.devices.find((d) => equalBytes(d.key, n.identity.publicKey))?.id as number;
+  await installAccount(n, { accountKey: p.identity.publicKey, deviceId: id, list: bytes, contacts: contactEntries(p), siblings: [self, ...others] });
+  await announce(n);
+  await announce(p);
+  // The primary reaches the new device once its announcement arrived.
+  await until(() => p.account?.siblings.some((s) => equalBytes(s.key, n.identity.publicKey) && s.token !== undefined) === true);
+}
+
+/** Revokes `device` from `primary`'s account (publish, commit, announce), as revokeDevice does. */
+export async function revokeWithoutChannel(primary: Client, device: Client): Promise<void> {
+  const p = contextOf(primary);
+  const list = nextList(p, { remove: contextOf(device).identity.publicKey });
+  const bytes = encodeDeviceList(list);
+  await p.relay.publishDeviceList?.(bytes);
+  await commitOwnList(p, bytes);
+  await announce(p);
+}
+
+/** Waits until `client` accepted a list of contact `account` that names exactly `devices`. */
+export async function untilContactLists(client: Client, account: Bytes, devices: readonly Bytes[]): Promise<void> {
+  const ctx = contextOf(client);
+  const want = devices.map(toHex).sort().join();
+  await until(() => {
+    const list = ctx.contacts.byAccountKey(account)?.deviceList;
+    return list !== undefined && openDeviceList(list).devices.map((d) => toHex(d.key)).sort().join() === want;
+  });
+}
+
+/** Text of a message event. */
+export function textOf(m: { content: { body: unknown } }): string {
+  return (m.content.body as { text?: string }).text ?? '';
+}
