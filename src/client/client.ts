@@ -25,6 +25,7 @@ import { acceptInvite, createInvite, type CreatedInvite, type InviteOptions } fr
 import { blockContact, findContact, sendableContact, updateContact } from './contacts/tokens.js';
 import { createContext, type ClientContext } from './context.js';
 import { loadAccount } from './devices/index.js';
+import { registerContext } from './internals.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { ClientError } from './errors.js';
 import type { ClientEvents } from './events.js';
@@ -89,6 +90,7 @@ export class Client {
   private constructor(ctx: ClientContext, restored: boolean) {
     this.#ctx = ctx;
     this.#restored = restored;
+    registerContext(this, ctx);
   }
 
   /** Loads (or creates) the identity from the store and starts connecting. */
