@@ -13,7 +13,10 @@ import { describe, expect, it } from 'vitest';
 import { DiskBlobStore } from '../../relay/blobs/disk.js';
 import type { BlobMeta } from '../../relay/blobs/types.js';
 import { sha256, systemRandom, toHex, type Bytes } from '../../src/crypto/index.js';
+import type { RelayResult } from '../../src/wire/index.js';
 import { login, relay, tempDir } from './harness.js';
+
+type G = Extract<RelayResult, { re: 'blob_grant' }>;
 
 const bytes = (n: number): Bytes => new Uint8Array(randomBytes(n));
 const sorted = (dir: string): string[] => readdirSync(dir).sort();
@@ -41,9 +44,8 @@ describe('blob store durability (fault injection)', () => {
     const dataDir = tempDir();
     const first = await relay({ dataDir });
     const c = await login(first.url);
-    type G = { blob: Bytes; grant: Bytes };
-    const forgotten = await c.request<G & { re: 'blob_grant' }>({ type: 'blob_grant', size: 50_000 });
-    const kept = await c.request<G & { re: 'blob_grant' }>({ type: 'blob_grant', size: 50_000 });
+    const forgotten = await c.request<G>({ type: 'blob_grant', size: 50_000 });
+    const kept = await c.request<G>({ type: 'blob_grant', size: 50_000 });
     expect(readdirSync(join(dataDir, 'blobs'))).toEqual([]);
     const http = first.url.replace(/^ws/, 'http');
     const put = await fetch(`${http}/v1/uploads/${toHex(kept.blob)}`, {
