@@ -120,14 +120,18 @@ export async function runFilesBench(log: (line: string) => void, sizesMiB: reado
     let relayCpuMs = 0;
     const sampler = setInterval(() => { relayPeak = Math.max(relayPeak, rssOf(relay.pid)); }, 10);
     await new Promise<void>((resolve, reject) => {
-      child.on('message', (m: Record<string, number | string>) => {
+      child.on('message', (m: Record<string, number | string | boolean>) => {
+        // Repeated runs of a small file: RSS growth over the first run's base, relay CPU summed over the runs.
         if (m['phase'] === 'begin') {
-          relayBase = relayPeak = rssOf(relay.pid);
+          if (m['first'] === true) {
+            relayBase = relayPeak = rssOf(relay.pid);
+            relayCpuMs = 0;
+          }
           relayCpuBase = cpuMsOf(relay.pid);
         }
         if (m['phase'] === 'parley-end') {
           relayPeak = Math.max(relayPeak, rssOf(relay.pid));
-          relayCpuMs = cpuMsOf(relay.pid) - relayCpuBase;
+          relayCpuMs += cpuMsOf(relay.pid) - relayCpuBase;
         }
         if (m['phase'] !== 'end') return;
         const size = m['size'] as number;
@@ -136,7 +140,7 @@ export async function runFilesBench(log: (line: string) => void, sizesMiB: reado
         const row = {
           size, uploadMBs: mbs(up), downloadMBs: mbs(down), endToEndMBs: mbs(up + down), plainMBs: mbs(pUp + pDown),
           clientRssMB: (m['clientRss'] as number) / MiB, relayRssMB: (relayPeak - relayBase) / MiB,
-          clientCpuMs: m['clientCpuMs'] as number, relayCpuMs,
+          clientCpuMs: m['clientCpuMs'] as number, relayCpuMs: relayCpuMs / (m['runs'] as number),
         };
         rows.push(row);
         log(`  ${size / MiB} MiB: end to end ${row.endToEndMBs.toFixed(1)} MB/s, plain HTTP copy ${row.plainMBs.toFixed(1)} MB/s, RSS client +${row.clientRssMB.toFixed(1)} MB relay +${row.relayRssMB.toFixed(1)} MB, CPU client ${row.clientCpuMs.toFixed(0)} ms relay ${row.relayCpuMs.toFixed(0)} ms`);
@@ -160,7 +164,7 @@ export function filesSection(r: FilesResults | string): string {
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.rows.map((x) => `| ${x.size / MiB} MiB | ${x.uploadMBs.toFixed(1)} MB/s | ${x.downloadMBs.toFixed(1)} MB/s | ${x.endToEndMBs.toFixed(1)} MB/s | ${x.plainMBs.toFixed(1)} MB/s | ${(x.endToEndMBs / x.plainMBs * 100).toFixed(0)} % | ${x.clientRssMB.toFixed(1)} MB | ${x.relayRssMB.toFixed(1)} MB | ${x.clientCpuMs.toFixed(0)} / ${x.relayCpuMs.toFixed(0)} ms |`),
   ];
-  return `${lines.join('\n')}\n\nRaw ChaCha20-Poly1305 (64 KiB chunks, same run): ${aead}. The clients use the node provider. MB/s are file bytes (MiB) per second of wall time; end to end is the file's size over upload time plus download time (each side's encryption, the relay's fsync per 4 MiB segment and digest check included; the next segment is sealed while one is in flight). One untimed 256 KiB transfer each way warms both paths up first. The plain copy streams the same bytes through a bare node:http server on loopback (PUT to a file, fsync, GET). RSS growth is each process's peak over its level before the transfer (client after a GC); CPU is each process's user + system time over the upload and download (the clients' process holds both Alice and Bob).`;
+  return `${lines.join('\n')}\n\nRaw ChaCha20-Poly1305 (64 KiB chunks, same run): ${aead}. The clients use the node provider. MB/s are file bytes (MiB) per second of wall time; end to end is the file's size over upload time plus download time (each side's encryption, the relay's fsync per 4 MiB segment and digest check included; the next segment is sealed while one is in flight). One untimed 256 KiB transfer each way warms both paths up first. Files up to 8 MiB are sent 7 times, each followed by the plain copy of the same bytes; each side's median run (by total time) is reported, its CPU time per transfer (the relay's averaged over the runs), RSS growth the peak over them. The plain copy streams the same bytes through a bare node:http server on loopback (PUT to a file, fsync, GET). RSS growth is each process's peak over its level before the transfer (client after a GC); CPU is each process's user + system time over the upload and download (the clients' process holds both Alice and Bob).`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
