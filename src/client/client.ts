@@ -25,7 +25,6 @@ import { acceptInvite, createInvite, type CreatedInvite, type InviteOptions } fr
 import { blockContact, findContact, sendableContact, updateContact } from './contacts/tokens.js';
 import { createContext, type ClientContext } from './context.js';
 import { loadAccount } from './devices/index.js';
-import { registerContext } from './internals.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { ClientError } from './errors.js';
 import type { ClientEvents } from './events.js';
@@ -34,6 +33,7 @@ import { createChannelInvite, subscribe, unsubscribe } from './groups/channel.js
 import { sendToGroup } from './groups/send.js';
 import { groupInfo, type GroupInfo, type GroupOptions } from './groups/state.js';
 import { acceptEnvelope } from './inbound/receive.js';
+import { linkDevice, offerLink, ownDevices, revokeDevice, type DeviceInfo, type DeviceLinking, type LinkOffering } from './linking/index.js';
 import { storedMessages, type StoredMessageView } from './messaging/history.js';
 import type { OutboxCounts } from './messaging/outbox.js';
 import { contentOf, sendContent, sendTyping } from './messaging/send.js';
@@ -90,7 +90,6 @@ export class Client {
   private constructor(ctx: ClientContext, restored: boolean) {
     this.#ctx = ctx;
     this.#restored = restored;
-    registerContext(this, ctx);
   }
 
   /** Loads (or creates) the identity from the store and starts connecting. */
@@ -306,6 +305,31 @@ export class Client {
 
   group(id: string): GroupInfo {
     return groupInfo(this.#ctx, id);
+  }
+
+  // ── linked devices (client.md §10.4, §10.5) ───────────────────────────────
+
+  /**
+   * On a new client (nothing in its store yet): offers to become a device of an account. Show `text` or `qr`
+   * to the primary, then `sas` once it resolves; `confirm()` when both screens show the same digits.
+   */
+  offerLink(): Promise<LinkOffering> {
+    return offerLink(this.#open());
+  }
+
+  /** On the primary: links the device that shows `offer` (its text, or the QR code's bytes). Compare `sas`, then `confirm()`. */
+  linkDevice(offer: string | Bytes): Promise<DeviceLinking> {
+    return linkDevice(this.#open(), offer);
+  }
+
+  /** The devices of our account (one, the primary, until a device is linked). */
+  devices(): DeviceInfo[] {
+    return ownDevices(this.#open());
+  }
+
+  /** On the primary: removes device `id` from the account; resolves with the remaining devices once they and our contacts were told. */
+  revokeDevice(id: number): Promise<DeviceInfo[]> {
+    return revokeDevice(this.#open(), id);
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────

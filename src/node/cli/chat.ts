@@ -18,6 +18,7 @@ import { loadOrCreateKeyFile } from '../file-key.js';
 import { SqliteStore } from '../sqlite-store.js';
 import { nodeWebSocketFactory } from '../websocket.js';
 import { fileCommands } from './files.js';
+import { linkCommands } from './link.js';
 
 export interface ChatOptions {
   readonly relay: string;
@@ -51,6 +52,11 @@ const HELP = `commands:
   /save <n> [path]                save received attachment n (numbered as they arrive)
   /stickerpack <title> <image>…   upload a sticker pack
   /sticker <contact|#group> <n>   send sticker n of your last pack
+  /link                           on a new device: offer to join your account (paste the offer on your primary)
+  /link <offer>                   on the primary: link the device that shows this offer
+  y | n                           the link codes on both screens are the same (y) or not (n)
+  /devices                        list your account's devices
+  /revoke <id>                    on the primary: remove a device from your account
   /quit`;
 
 export async function runChat(o: ChatOptions): Promise<number> {
@@ -61,7 +67,9 @@ export async function runChat(o: ChatOptions): Promise<number> {
   const name = (c: Contact | Peer): string => c.name ?? c.id.slice(0, 8);
   const groupName = (id: string): string => client.groups().find((g) => g.id === id)?.name ?? id.slice(0, 8);
   const files = fileCommands(client, say, (t) => (t.startsWith('#') ? findGroup(t).id : findContact(t).id));
-  client.on('message', (m) => say(`${name(m.from)}${m.group === undefined ? '' : `@${groupName(m.group)}`}: ${render(m.content)}${files.received(m.content)}`));
+  const links = linkCommands(client, say);
+  const sender = (m: { from: Contact | Peer; outgoing?: true }): string => (m.outgoing === true ? `(you, another device) → ${name(m.from)}` : name(m.from));
+  client.on('message', (m) => say(`${sender(m)}${m.group === undefined ? '' : `@${groupName(m.group)}`}: ${render(m.content)}${files.received(m.content)}`));
   client.on('contact-added', (e) => say(`* ${name(e.contact)} added as a contact`));
   client.on('identity-changed', (e) => say(`! ${name(e.contact)}'s identity key changed${e.wasVerified ? ' (was verified: /approve to keep talking)' : ''}`));
   client.on('message-lost', (e) => say(`! a message from ${e.contact === undefined ? 'an unknown sender' : name(e.contact)} could not be decrypted (${e.reason}); session re-established`));
@@ -71,6 +79,8 @@ export async function runChat(o: ChatOptions): Promise<number> {
   client.on('connection-state', (e) => say(`* ${e.state}${e.reason === undefined ? '' : `: ${e.reason.message}`}${e.delayMs === undefined ? '' : ` (retrying in ${e.delayMs} ms)`}`));
   client.on('send-failed', (e) => say(`! a message to ${e.to} was refused by the relay (${e.code})`));
   client.on('invite-refused', (e) => say(`! ${name(e.contact)}: that invitation had already been used; ask for a new one`));
+  client.on('devices-changed', (e) => say(`* ${e.self ? 'your account' : name(e.contact as Contact)}: ${e.added.length} device(s) added, ${e.removed.length} removed`));
+  client.on('device-list-conflict', (e) => say(`! the device list of ${e.contact === undefined ? e.account.slice(0, 8) : name(e.contact)} conflicts with one seen before (${e.reason})`));
   await client.ready();
   say(`* ready as ${o.profile}`);
 
@@ -127,9 +137,13 @@ export async function runChat(o: ChatOptions): Promise<number> {
       case '/stickerpack': await files.pack(rest[0] ?? '', rest.slice(1)); return true;
       case '/sticker': await files.sticker(rest[0] ?? '', rest[1] ?? ''); return true;
       case '/channel': await channelCommand(rest); return true;
+      case '/link': await links.link(arg); return true;
+      case '/devices': links.devices(); return true;
+      case '/revoke': await links.revoke(arg); return true;
       case '/subscribe': say(`* subscribed through ${name((await client.subscribe(arg)).contact)}: the channel arrives shortly`); return true;
       case '/unsubscribe': await client.unsubscribe(findGroup(arg).id); say('* unsubscribed'); return true;
       default:
+        if (links.answers(line)) return true;
         if (cmd.startsWith('/')) throw new Error(`unknown command ${cmd} (/help lists them)`);
         if (target === undefined) throw new Error('no conversation: /to <contact> first, or /msg <contact> <text>');
         await sendTo(target, line.trim());

@@ -1,0 +1,85 @@
+/**
+ * One end of a link's relay mailboxes (spec/relay.md §14) as the linking
+ * flows use them: send towards the other side, and take the messages towards
+ * ours one at a time, in the order the relay stored them. A message arriving
+ * before anyone asks for it waits in a queue (at most the link's quota: the
+ * relay caps what it stores per side).
+ */
+import type { Bytes } from '../../crypto/index.js';
+import type { RelayLinkSide } from '../../wire/relay-link-frames.js';
+import type { ClientContext } from '../context.js';
+import { ClientError } from '../errors.js';
+import { linkExpired } from './link-errors.js';
+
+export type { RelayLinkSide };
+
+export interface LinkMailbox {
+  send(to: RelayLinkSide, data: Bytes): Promise<void>;
+  /** The next message towards our side; rejects with `reason` once the mailbox is ended. */
+  next(): Promise<Bytes>;
+  /** Stops listening (and, for the side that opened it, deletes the link at the relay). Idempotent. */
+  end(reason: ClientError): Promise<void>;
+}
+
+/** A queue of arrived messages and of callers waiting for one. */
+export class LinkInbox {
+  readonly #queued: Bytes[] = [];
+  readonly #waiting: { resolve: (b: Bytes) => void; reject: (e: unknown) => void }[] = [];
+  #ended: ClientError | undefined;
+
+  push(data: Bytes): void {
+    if (this.#ended !== undefined) return;
+    const w = this.#waiting.shift();
+    if (w === undefined) this.#queued.push(data);
+    else w.resolve(data);
+  }
+
+  next(): Promise<Bytes> {
+    const queued = this.#queued.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#ended !== undefined) return Promise.reject(this.#ended);
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  end(reason: ClientError): void {
+    if (this.#ended !== undefined) return;
+    this.#ended = reason;
+    this.#queued.length = 0;
+    for (const w of this.#waiting.splice(0)) w.reject(reason);
+  }
+}
+
+/**
+ * Listens on `side` of `link` (N: after opening the pair; E: the pair N opened).
+ * Messages wait at most until the link expires at the relay: then `next` fails LINK_FAILED (EXPIRED).
+ */
+export async function openLinkMailbox(ctx: ClientContext, link: Bytes, side: RelayLinkSide, opener: boolean): Promise<LinkMailbox> {
+  const relay = linkRelay(ctx);
+  await relay.whenConnected();
+  const inbox = new LinkInbox();
+  if (opener) await relay.linkOpen(link);
+  const listening = await relay.linkListen(link, side, (data) => inbox.push(data));
+  const timer = setTimeout(() => inbox.end(linkExpired()), Math.max(0, listening.expires - ctx.now()));
+  let ended = false;
+  return {
+    send: async (to, data) => { await relay.linkSend(link, to, data); },
+    next: () => inbox.next(),
+    end: async (reason) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      inbox.end(reason);
+      listening.stop();
+      if (opener) await relay.linkClose(link).catch(() => undefined); // best effort: the relay deletes it at expiry anyway
+    },
+  };
+}
+
+/** The relay's link calls (relay.md §14), or NOT_ALLOWED on a transport without them. */
+function linkRelay(ctx: ClientContext): Required<Pick<ClientContext['relay'], 'whenConnected' | 'linkOpen' | 'linkSend' | 'linkListen' | 'linkClose'>> {
+  const r = ctx.relay;
+  if (r.linkOpen === undefined || r.linkSend === undefined || r.linkListen === undefined || r.linkClose === undefined) {
+    throw new ClientError('NOT_ALLOWED', 'this relay transport cannot carry a link');
+  }
+  return r as Required<Pick<ClientContext['relay'], 'whenConnected' | 'linkOpen' | 'linkSend' | 'linkListen' | 'linkClose'>>;
+}

@@ -1,0 +1,114 @@
+/**
+ * Linked devices through `npx parley chat` (spec/client.md §10.4, §10.5):
+ * three processes against a real relay process — Alice's primary, Alice's
+ * laptop (a new profile) and Bob. The laptop offers with `/link`, the primary
+ * links it with `/link <offer>`, both users compare the link codes and answer
+ * `y`; `/devices` lists both; the laptop and Bob chat (Alice's primary sees
+ * what the laptop sent); `/revoke 2` removes the laptop, and Bob's next
+ * message reaches the primary only.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelayProcess, tempDir, type RelayProcess } from './helpers.js';
+
+const bin = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
+const tmp = tempDir('parley-link-cli-');
+let relay: RelayProcess;
+
+beforeAll(async () => {
+  relay = await startRelayProcess(join(tmp.dir, 'relay'));
+}, 30_000);
+
+afterAll(async () => {
+  await relay?.stop();
+  tmp.remove();
+});
+
+interface Chat {
+  readonly lines: string[];
+  type(line: string): void;
+  waitFor(re: RegExp): Promise<RegExpMatchArray>;
+  exit: Promise<number | null>;
+}
+
+function chat(profile: string): Chat {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [bin, 'chat', '--relay', relay.url, '--profile', profile, '--dir', join(tmp.dir, profile)]);
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    for (const w of [...waiters]) {
+      const m = line.match(w.re);
+      if (m !== null) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  child.stderr.resume();
+  return {
+    lines,
+    type: (line) => void child.stdin.write(`${line}\n`),
+    waitFor: (re) => {
+      const done = lines.map((l) => l.match(re)).find((m) => m !== null);
+      if (done !== undefined && done !== null) return Promise.resolve(done);
+      return new Promise((resolve) => waiters.push({ re, resolve }));
+    },
+    exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+  };
+}
+
+describe('parley chat: /link, /devices, /revoke', () => {
+  it('links a laptop to Alice, chats from both of her devices, then revokes the laptop', async () => {
+    const alice = chat('alice');
+    const bob = chat('bob');
+    const laptop = chat('laptop');
+    await Promise.all([alice.waitFor(/^\* ready as alice$/), bob.waitFor(/^\* ready as bob$/), laptop.waitFor(/^\* ready as laptop$/)]);
+    alice.type('/invite');
+    const [, invite] = await alice.waitFor(/^invite: (parley:\S+)$/);
+    bob.type(`/accept ${invite ?? ''}`);
+    await alice.waitFor(/^\* bob added as a contact$/);
+
+    laptop.type('/link');
+    const [, offer] = await laptop.waitFor(/^link offer: (parley-link:\S+)$/);
+    alice.type(`/link ${offer ?? ''}`);
+    const [[, codeAtAlice], [, codeAtLaptop]] = await Promise.all([alice.waitFor(/^link code: (\d{6}) /), laptop.waitFor(/^link code: (\d{6}) /)]);
+    expect(codeAtAlice).toBe(codeAtLaptop);
+    alice.type('y');
+    laptop.type('y');
+    await alice.waitFor(/^\* device 2 linked$/);
+    await laptop.waitFor(/^\* linked: device 2 of account [0-9a-f]{8}, 1 contact\(s\), 0 group\(s\)$/);
+    await bob.waitFor(/^\* alice: 1 device\(s\) added, 0 removed$/);
+
+    laptop.type('/devices');
+    await laptop.waitFor(/^ {2}1 [0-9a-f]{16} primary$/);
+    await laptop.waitFor(/^ {2}2 [0-9a-f]{16} \(this device\)$/);
+    alice.type('/devices');
+    await alice.waitFor(/^ {2}1 [0-9a-f]{16} primary \(this device\)$/);
+
+    laptop.type('/msg bob hello from the laptop');
+    await bob.waitFor(/^alice: hello from the laptop$/);
+    await alice.waitFor(/^\(you, another device\) → bob: hello from the laptop$/);
+    bob.type('/msg alice hello to both');
+    await alice.waitFor(/^bob: hello to both$/);
+    await laptop.waitFor(/^bob: hello to both$/);
+
+    laptop.type('/revoke 1');
+    await laptop.waitFor(/^error: NOT_PRIMARY/);
+    alice.type('/revoke 2');
+    await alice.waitFor(/^\* device 2 revoked \(1 left\)$/);
+    await bob.waitFor(/^\* alice: 0 device\(s\) added, 1 removed$/);
+    bob.type('/msg alice after the revocation');
+    await alice.waitFor(/^bob: after the revocation$/);
+    // Bob sent one envelope, to the primary only (the laptop is no longer listed at Bob): nothing is on its way to the laptop.
+    expect(laptop.lines.some((l) => l.includes('after the revocation'))).toBe(false);
+
+    for (const c of [alice, bob, laptop]) c.type('/quit');
+    expect(await alice.exit).toBe(0);
+    expect(await bob.exit).toBe(0);
+    expect(await laptop.exit).toBe(0);
+  }, 300_000);
+});
