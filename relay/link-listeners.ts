@@ -45,9 +45,11 @@ export class LinkListeners {
 
   constructor(private readonly store: RelayStore, private readonly now: () => number, private readonly onError: (e: unknown) => void) {}
 
-  /** How many sides `target` listens on. */
-  count(target: LinkPushTarget): number {
-    return this.byTarget.get(target)?.size ?? 0;
+  /** How many sides `target` listens on, besides `side` of `link` (which a new listen would replace). */
+  countOthers(target: LinkPushTarget, link: Bytes, side: RelayLinkSide): number {
+    const own = this.byTarget.get(target);
+    if (own === undefined) return 0;
+    return own.size - (own.has(toHex(link) + side) ? 1 : 0);
   }
 
   /**

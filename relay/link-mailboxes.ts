@@ -61,7 +61,7 @@ async function listen(ctx: RelayContext, caller: LinkCaller, req: Extract<RelayL
   const info = await ctx.store.linkInfo(req.link, ctx.options.now());
   const own = info !== undefined && toHex(info.owner) === toHex(caller.mailbox);
   if (info === undefined || (req.side === 'n' && !own)) throw new RelayError('NO_LINK', 'no such link');
-  if (ctx.links.count(caller.target) >= RELAY_LINK_MAX_LISTENS) throw new RelayError('QUOTA_EXCEEDED', 'too many link listens on this connection');
+  if (ctx.links.countOthers(caller.target, req.link, req.side) >= RELAY_LINK_MAX_LISTENS) throw new RelayError('QUOTA_EXCEEDED', 'too many link listens on this connection');
   return {
     result: { re: 'link_listen', expires: info.expiresAt },
     after: () => ctx.links.listen(caller.target, req.link, req.side, req.after ?? 0),

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { systemRandom, type Bytes } from '../../src/crypto/index.js';
 import { LINK_MAX_CHUNK_MESSAGE_SIZE } from '../../src/constants.js';
 import {
-  RELAY_LINK_MAX_TO_NEW, RELAY_LINK_TTL_SECONDS, type RelayLinkDeliver, type RelayLinkSide, type RelayResult,
+  RELAY_LINK_MAX_LISTENS, RELAY_LINK_MAX_TO_NEW, RELAY_LINK_TTL_SECONDS, type RelayLinkDeliver, type RelayLinkSide, type RelayResult,
 } from '../../src/wire/index.js';
 import type { TestClient } from './client.js';
 import { connect, login, onCleanup, relay } from './harness.js';
@@ -94,6 +94,20 @@ describe.each([['memory', false], ['sqlite', true]] as const)('relay linking mai
       expect(codeOf(await stranger.raw(body))).toBe('AUTH_REQUIRED');
     }
     expect(codeOf(await e.raw({ type: 'link_send', link: systemRandom(16), to: 'n', data: systemRandom(8) }))).toBe('NO_LINK');
+  });
+
+  it('listens on RELAY_LINK_MAX_LISTENS sides per connection; listening again on one replaces it', async () => {
+    const r = await relay({ sqlite });
+    const n = await login(r.url);
+    const links = Array.from({ length: 3 }, () => systemRandom(16));
+    for (const link of links) await n.request({ type: 'link_open', link });
+    for (const link of links.slice(0, RELAY_LINK_MAX_LISTENS / 2)) for (const side of ['n', 'e'] as const) await n.request({ type: 'link_listen', link, side });
+    await n.request({ type: 'link_listen', link: links[0]!, side: 'n', after: 0 }); // a replacement, not a fifth
+    expect(codeOf(await n.raw({ type: 'link_listen', link: links[2]!, side: 'n' }))).toBe('QUOTA_EXCEEDED');
+    await send(n, links[0]!, 'n', systemRandom(8));
+    expect(await waitLink(n, links[0]!, 'n', 1)).toHaveLength(1); // pushed once: the replaced listen is gone
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(linkPushes(n, links[0]!, 'n')).toHaveLength(1);
   });
 
   it('holds RELAY_LINK_MAX_TO_NEW messages towards N and one towards E, then LINK_FULL', async () => {
