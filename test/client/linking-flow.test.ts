@@ -121,7 +121,14 @@ describe('linking a device (client level, real relay)', () => {
     expect(await e.revokeDevice(1).catch(code)).toBe('NOT_ALLOWED');
     expect(await e.revokeDevice(99).catch(code)).toBe('UNKNOWN_DEVICE');
     await offering.cancel();
-    for (let i = e.devices().length; i < MAX_DEVICES_PER_ACCOUNT; i++) await link(e, await open(`frank-${i}`));
+    for (let i = e.devices().length; i < MAX_DEVICES_PER_ACCOUNT; i++) {
+      // The relay counts a connection's link listens until the connection ends (relay.md §14.3: at most
+      // RELAY_LINK_MAX_LISTENS, 4), even those of links that ended: a fresh connection per link here.
+      const back = e.next('connection-state', (s) => s.state === 'connected');
+      e.interruptConnection();
+      await back;
+      await link(e, await open(`frank-${i}`));
+    }
     expect(e.devices().map((d) => d.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const ninth = await open('frank-9');
     const refused = await ninth.offerLink();

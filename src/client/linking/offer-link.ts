@@ -63,9 +63,10 @@ export async function offerLink(ctx: ClientContext): Promise<LinkOffering> {
   const hello = waitForHello(link, mailbox);
   hello.catch(() => undefined); // read through `sas` or `confirm`; an ended link must not be an unhandled rejection
   const once = settleOnce(mailbox);
+  const sas = hello.then((h) => h.sas);
+  sas.catch(() => undefined); // likewise for an app that never asks for the SAS (it cancelled first)
   return {
-    text: linkOfferToString(offer), qr: offer,
-    sas: hello.then((h) => h.sas),
+    text: linkOfferToString(offer), qr: offer, sas,
     confirm: () => once.run(async () => complete(ctx, (await hello).link, mailbox)),
     cancel: () => once.cancel(),
   };
