@@ -7,7 +7,7 @@ import { toHex, type Bytes } from '../../src/crypto/index.js';
 import { RelayError } from '../errors.js';
 import type {
   EnqueueResult, LinkCaps, LinkMessage, LinkQuota, LinkSide, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient,
-  RelayStore, StoredDeviceList, StoredLink, StoredPreKey, StoreStats, TakenBundle,
+  RelayStore, StagedEnqueue, StoredDeviceList, StoredLink, StoredPreKey, StoreStats, TakenBundle,
 } from './types.js';
 import { SWEEP_BATCH } from './types.js';
 
@@ -135,7 +135,8 @@ export class RelayMemoryStore implements RelayStore {
     return refs.map((r) => this.tokens.get(toHex(r.mailbox))?.has(toHex(r.tokenHash)) === true);
   }
 
-  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
+  /** Nothing to commit: `staged` sees the results just before they are returned; eids never go back (nextEid only grows). */
+  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota, staged?: StagedEnqueue): Promise<EnqueueResult[]> {
     const blob: Blob = { data: data.slice(), refs: 0 };
     const results = recipients.map((r): EnqueueResult => {
       const key = toHex(r.mailbox);
@@ -161,6 +162,7 @@ export class RelayMemoryStore implements RelayStore {
       this.blobCount++;
       this.blobBytes += data.length;
     }
+    staged?.(results);
     return results;
   }
 

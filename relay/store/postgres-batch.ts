@@ -21,6 +21,8 @@ export type Sql = <R = Record<string, unknown>>(text: string, values?: readonly 
 interface QueuedWrite {
   readonly run: (sql: Sql) => Promise<unknown>;
   readonly isolated: boolean;
+  /** Shown the write's value before the first attempt's COMMIT (an enqueue's eids, spec/relay.md §2.3). */
+  readonly staged: ((value: unknown) => void) | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -46,6 +48,19 @@ export function storeFailure(e: unknown): unknown {
   return unreachable ? new RelayError('UNAVAILABLE', 'relay store unavailable') : e;
 }
 
+/** Shows the staged writes their values before the COMMIT; a callback's failure never fails the batch. */
+function stage(batch: readonly QueuedWrite[], outcomes: ReadonlyArray<{ ok: boolean; value: unknown }>): void {
+  batch.forEach((w, i) => {
+    const o = outcomes[i];
+    if (w.staged === undefined || o?.ok !== true) return;
+    try {
+      w.staged(o.value);
+    } catch {
+      // A push ahead of the commit is the caller's best effort; the commit alone decides what is stored.
+    }
+  });
+}
+
 export class PostgresBatcher {
   private queue: QueuedWrite[] = [];
   private scheduled = false;
@@ -60,9 +75,9 @@ export class PostgresBatcher {
 
   constructor(private readonly pool: Pool) {}
 
-  write<T>(run: (sql: Sql) => Promise<T>, isolated: boolean): Promise<T> {
+  write<T>(run: (sql: Sql) => Promise<T>, isolated: boolean, staged?: (value: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, isolated, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ run, isolated, staged: staged as ((value: unknown) => void) | undefined, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -109,7 +124,7 @@ export class PostgresBatcher {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          const outcomes = await this.attempt(client, batch);
+          const outcomes = await this.attempt(client, batch, attempt === 1);
           batch.forEach((w, i) => (outcomes[i]?.ok === true ? w.resolve(outcomes[i]?.value) : w.reject(outcomes[i]?.value)));
           return;
         } catch (e) {
@@ -125,13 +140,18 @@ export class PostgresBatcher {
     }
   }
 
-  /** One try at the batch; throws (after ROLLBACK) when the whole batch must fail or be retried. */
-  private async attempt(client: PoolClient, batch: readonly QueuedWrite[]): Promise<Array<{ ok: boolean; value: unknown }>> {
+  /**
+   * One try at the batch; throws (after ROLLBACK) when the whole batch must fail or be retried. Only the
+   * first try shows staged values: a retry may assign other eids (another node took the first ones), which
+   * the relay sees as a push ahead that did not commit as pushed.
+   */
+  private async attempt(client: PoolClient, batch: readonly QueuedWrite[], first: boolean): Promise<Array<{ ok: boolean; value: unknown }>> {
     const sql: Sql = async (text, values) => (await client.query(text, values as unknown[])).rows;
     await client.query('BEGIN');
     try {
       const outcomes: Array<{ ok: boolean; value: unknown }> = [];
       for (const w of batch) outcomes.push(await this.runOne(client, sql, w));
+      if (first) stage(batch, outcomes);
       await client.query('COMMIT');
       return outcomes;
     } catch (e) {

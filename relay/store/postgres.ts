@@ -23,7 +23,7 @@ import { notifyStored, watchStored } from './postgres-watch.js';
 import { KIND_CLASSIC, KIND_KEM } from './sqlite-schema.js';
 import {
   SWEEP_BATCH, type EnqueueResult, type LinkCaps, type LinkMessage, type LinkQuota, type LinkSide, type PendingEnvelope, type PreKeyCaps,
-  type PreKeyCounts, type PreKeyPublish, type Quota, type Recipient, type RelayStore, type StoredDeviceList, type StoredLink, type StoreStats,
+  type PreKeyCounts, type PreKeyPublish, type Quota, type Recipient, type RelayStore, type StagedEnqueue, type StoredDeviceList, type StoredLink, type StoreStats,
   type TakenBundle,
 } from './types.js';
 
@@ -68,9 +68,9 @@ export class RelayPostgresStore implements RelayStore {
     return new RelayPostgresStore(pool, options.url, schema);
   }
 
-  private write<T>(run: (sql: Sql) => Promise<T>, isolated = true): Promise<T> {
+  private write<T>(run: (sql: Sql) => Promise<T>, isolated = true, staged?: (value: T) => void): Promise<T> {
     if (this.closed) return Promise.reject(new RelayError('SHUTTING_DOWN', 'store closed'));
-    return this.batch.write(run, isolated);
+    return this.batch.write(run, isolated, staged);
   }
 
   /** A read outside any batch. */
@@ -158,13 +158,18 @@ export class RelayPostgresStore implements RelayStore {
     return refs.map((_, i) => held.has(i));
   }
 
-  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
+  /**
+   * `staged` hears the results before the first attempt's COMMIT. Unlike SQLite, the eids of a batch that
+   * rolls back may be assigned again (by another node, or by this batch's retry): the relay therefore
+   * applies an ack of an eid pushed ahead only once its commit is known (spec/relay.md §2.3).
+   */
+  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota, staged?: StagedEnqueue): Promise<EnqueueResult[]> {
     // Checks first, then changes: nothing refuses after a row has changed, so no savepoint is needed.
     return this.write(async (sql) => {
       const results = await enqueueIn(sql, data, expiresAt, recipients, quota);
       await notifyStored(sql, this.schema, recipients.filter((_, i) => results[i]?.ok === true).map((r) => r.mailbox));
       return results;
-    }, false);
+    }, false, staged);
   }
 
   /** Wake-ups from every node sharing this schema (postgres-watch.ts). */

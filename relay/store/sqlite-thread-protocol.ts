@@ -21,6 +21,8 @@ export interface ThreadCall {
   readonly id: number;
   readonly method: ThreadMethod;
   readonly args: readonly unknown[];
+  /** An enqueue whose caller wants its results before the commit: the thread sends a `staged` reply first. */
+  readonly staged?: true;
 }
 
 /** What a failed call carries back: a RelayError's code, or only that the store failed (no message: it may quote input). */
@@ -28,7 +30,9 @@ export type ThreadFailure = { readonly code: RelayErrorCode; readonly message: s
 
 export type ThreadReply =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: ThreadFailure };
+  | { readonly id: number; readonly ok: false; readonly error: ThreadFailure }
+  /** An enqueue's results before its commit (RelayStore.enqueue's `staged`); its `ok` or failure reply follows. */
+  | { readonly id: number; readonly staged: unknown };
 
 /** Sent once by the thread: the store opened, or why it could not. */
 export type ThreadReady = { readonly ready: true } | { readonly ready: false; readonly message: string };

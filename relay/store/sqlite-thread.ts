@@ -25,12 +25,14 @@ import { TokenCache } from './token-cache.js';
 import { workerEntry } from '../worker-entry.js';
 import type {
   EnqueueResult, LinkCaps, LinkMessage, LinkQuota, LinkSide, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient,
-  RelayStore, StoreStats, StoredDeviceList, StoredLink, TakenBundle,
+  RelayStore, StagedEnqueue, StoreStats, StoredDeviceList, StoredLink, TakenBundle,
 } from './types.js';
 
 interface InFlight {
   readonly resolve: (value: unknown) => void;
   readonly reject: (e: unknown) => void;
+  /** An enqueue's StagedEnqueue: called when the thread reports its results before the commit. */
+  readonly staged?: StagedEnqueue | undefined;
 }
 
 
@@ -82,6 +84,10 @@ export class RelaySqliteThreadStore implements RelayStore {
     for (const r of replies) {
       const call = this.inFlight.get(r.id);
       if (call === undefined) continue;
+      if ('staged' in r) {
+        call.staged?.(r.staged as EnqueueResult[]);
+        continue;
+      }
       this.inFlight.delete(r.id);
       if (r.ok) call.resolve(r.value);
       else call.reject(decodeFailure(r.error));
@@ -89,16 +95,16 @@ export class RelaySqliteThreadStore implements RelayStore {
   }
 
   /** Queues a call for this turn's message to the thread. */
-  private call<T>(method: ThreadMethod, args: readonly unknown[]): Promise<T> {
+  private call<T>(method: ThreadMethod, args: readonly unknown[], staged?: StagedEnqueue): Promise<T> {
     if (this.refusal !== undefined) return Promise.reject(this.refusal);
     const id = this.nextId++;
-    this.calls.push({ id, method, args: detach(args) as unknown[] });
+    this.calls.push({ id, method, args: detach(args) as unknown[], ...(staged !== undefined && { staged: true }) });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.post());
     }
     return new Promise<T>((resolve, reject) => {
-      this.inFlight.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.inFlight.set(id, { resolve: resolve as (v: unknown) => void, reject, staged });
     });
   }
 
@@ -162,8 +168,9 @@ export class RelaySqliteThreadStore implements RelayStore {
     });
   }
 
-  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
-    return this.call('enqueue', [data, expiresAt, recipients, quota]);
+  /** `staged` hears the results when the thread has written them, before its commit (a message of their own). */
+  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota, staged?: StagedEnqueue): Promise<EnqueueResult[]> {
+    return this.call('enqueue', [data, expiresAt, recipients, quota], staged);
   }
 
   async pending(mailbox: Bytes, afterEid: number, limit: number, now: number): Promise<PendingEnvelope[]> {

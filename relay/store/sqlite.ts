@@ -9,13 +9,12 @@
  * process kill and a power loss. (`normal` survives a process kill only: WAL
  * commits reach the OS but are fsynced at checkpoints.)
  *
- * Group commit: writes issued in the same event-loop turn run in one
- * transaction (one fsync). A write that may refuse after it has changed
- * something (a cap exceeded) runs in its own savepoint, so it rolls back
- * alone; a write that checks before it changes anything (enqueue, ack) runs
- * bare, and should SQLite itself fail inside it the whole batch rolls back and
- * every write in it is rejected. A write's promise resolves only after the
- * enclosing transaction has committed.
+ * Group commit (sqlite-batch.ts): writes issued in the same event-loop turn
+ * run in one transaction (one fsync); a write's promise resolves only after
+ * that transaction has committed. An enqueue shows its eids before the commit
+ * (`staged`, spec/relay.md §2.3); the eids of a batch that rolls back are
+ * never assigned again while the store is open (a floor per mailbox, kept in
+ * memory until a commit has moved the mailbox's `next_eid` past it).
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -25,21 +24,14 @@ import { RelayError } from '../errors.js';
 import { KIND_CLASSIC, KIND_KEM, migrate } from './sqlite-schema.js';
 import type {
   EnqueueResult, LinkCaps, LinkMessage, LinkQuota, LinkSide, PendingEnvelope, PreKeyCaps, PreKeyCounts, PreKeyPublish, Quota, Recipient,
-  RelayStore, StoreStats, StoredDeviceList, StoredLink, TakenBundle,
+  RelayStore, StagedEnqueue, StoreStats, StoredDeviceList, StoredLink, TakenBundle,
 } from './types.js';
 import { SqliteLinks } from './sqlite-links.js';
 import { SWEEP_BATCH } from './types.js';
+import { SqliteBatcher } from './sqlite-batch.js';
 import { TokenCache } from './token-cache.js';
 
 type Db = Database.Database;
-
-interface QueuedWrite {
-  readonly run: () => unknown;
-  /** Runs in its own savepoint (it may throw after changing rows). */
-  readonly isolated: boolean;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (e: unknown) => void;
-}
 
 const bytes = (b: Buffer | Uint8Array): Bytes => new Uint8Array(b);
 /** A plain Uint8Array view of a Buffer better-sqlite3 returned (no copy: the Buffer is not reused). */
@@ -48,15 +40,9 @@ const view = (b: Buffer): Bytes => new Uint8Array(b.buffer, b.byteOffset, b.leng
 interface DeviceListRow { version: number; hash: Buffer; list: Buffer }
 const deviceListOf = (r: DeviceListRow): StoredDeviceList => ({ version: r.version, hash: view(r.hash), list: view(r.list) });
 
-/** Thrown out of a bare write to abort the whole batch. */
-class BatchAbort {
-  constructor(readonly cause: unknown) {}
-}
-
 export class RelaySqliteStore implements RelayStore {
   private readonly db: Db;
-  private queue: QueuedWrite[] = [];
-  private scheduled = false;
+  private readonly batcher: SqliteBatcher;
   private closed = false;
   private readonly st;
   /**
@@ -67,6 +53,14 @@ export class RelaySqliteStore implements RelayStore {
   private totals = { deliveries: 0, bytes: 0 };
   /** Token pairs known to be held: this process is the only writer of the tokens table. */
   private readonly tokens = new TokenCache();
+  /** The eids claimed by the batch being written, by mailbox: burned should it roll back. */
+  private claims: Array<{ readonly mailbox: Bytes; readonly eid: number }> = [];
+  /**
+   * Hex mailbox → the lowest eid it may be given next, above every eid of a batch that rolled back
+   * (its enqueues' eids may have been pushed ahead of the commit, §2.3, and acked: never reused).
+   * Dropped once a commit has claimed an eid of that mailbox, which moved `next_eid` past it.
+   */
+  private readonly eidFloors = new Map<string, number>();
   /** The linking mailboxes (spec/relay.md §14), through this store's group commit. */
   private readonly links: SqliteLinks;
 
@@ -101,9 +95,10 @@ export class RelaySqliteStore implements RelayStore {
       deleteLastRef: p('DELETE FROM envelopes WHERE id = ? AND refs <= 1'),
       takeDelivery: p('DELETE FROM deliveries WHERE mailbox = ? AND eid = ? RETURNING envelope_id, size'),
       addUsage: p('UPDATE usage SET count = count + ?, bytes = bytes + ? WHERE mailbox = ?'),
-      // Counts the delivery and hands out the mailbox's next eid in one statement.
-      claimEid: p(`INSERT INTO usage (mailbox, count, bytes, next_eid) VALUES (?, 1, ?, 2)
-        ON CONFLICT (mailbox) DO UPDATE SET count = count + 1, bytes = bytes + excluded.bytes, next_eid = next_eid + 1
+      // Counts the delivery and hands out the mailbox's next eid, at least the floor (the 3rd value), in one statement.
+      claimEid: p(`INSERT INTO usage (mailbox, count, bytes, next_eid) VALUES (?, 1, ?, ? + 1)
+        ON CONFLICT (mailbox) DO UPDATE SET count = count + 1, bytes = bytes + excluded.bytes,
+          next_eid = MAX(next_eid, excluded.next_eid - 1) + 1
         RETURNING next_eid - 1 AS eid`),
       insertDelivery: p('INSERT INTO deliveries (mailbox, eid, envelope_id, size, expires_at) VALUES (?, ?, ?, ?, ?)'),
       pending: p(`SELECT d.eid AS eid, e.data AS data FROM deliveries d JOIN envelopes e ON e.id = d.envelope_id
@@ -120,6 +115,7 @@ export class RelaySqliteStore implements RelayStore {
       trimDeviceLists: p('DELETE FROM device_lists WHERE account = ? AND version <= ?'),
     };
     this.loadTotals();
+    this.batcher = new SqliteBatcher(this.db, { committed: (f) => this.committed(f), rolledBack: () => this.rolledBack() }, (e) => e instanceof RelayError);
     this.links = new SqliteLinks(this.db, (run) => this.write(run));
   }
 
@@ -129,53 +125,33 @@ export class RelaySqliteStore implements RelayStore {
   }
 
   /** Queues `run` for the next group commit. */
-  private write<T>(run: () => T, isolated = true): Promise<T> {
+  private write<T>(run: () => T, isolated = true, staged?: (value: T) => void): Promise<T> {
     if (this.closed) return Promise.reject(new RelayError('SHUTTING_DOWN', 'store closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, isolated, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.batcher.write(run, isolated, staged);
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    const outcomes: Array<{ ok: boolean; value: unknown }> = [];
-    try {
-      this.db.transaction(() => {
-        for (const w of batch) {
-          if (!w.isolated) {
-            try {
-              outcomes.push({ ok: true, value: w.run() });
-            } catch (e) {
-              throw new BatchAbort(e);
-            }
-            continue;
-          }
-          try {
-            outcomes.push({ ok: true, value: this.db.transaction(w.run)() });
-          } catch (e) {
-            outcomes.push({ ok: false, value: e });
-          }
-        }
-      })();
-    } catch (e) {
-      const cause = e instanceof BatchAbort ? e.cause : e;
-      this.loadTotals();
-      for (const w of batch) w.reject(cause);
-      return;
+  /** A batch committed: the floors of the mailboxes it gave eids to are behind their `next_eid` now. */
+  private committed(failedWrites: boolean): void {
+    if (this.eidFloors.size > 0) for (const c of this.claims) this.eidFloors.delete(toHex(c.mailbox));
+    this.claims = [];
+    if (failedWrites) this.loadTotals();
+  }
+
+  /** A batch rolled back: its eids are burned (never assigned again while the store is open) and the totals reloaded. */
+  private rolledBack(): void {
+    for (const c of this.claims) {
+      const key = toHex(c.mailbox);
+      this.eidFloors.set(key, Math.max(this.eidFloors.get(key) ?? 1, c.eid + 1));
     }
-    if (outcomes.some((o) => !o.ok && !(o.value instanceof RelayError))) this.loadTotals();
-    batch.forEach((w, i) => {
-      const o = outcomes[i];
-      if (o?.ok === true) w.resolve(o.value);
-      else w.reject(o?.value);
-    });
+    this.claims = [];
+    this.loadTotals();
+  }
+
+  private claimEid(mailbox: Bytes, size: number): number {
+    const floor = this.eidFloors.size === 0 ? 1 : this.eidFloors.get(toHex(mailbox)) ?? 1;
+    const { eid } = this.st.claimEid.get(mailbox, size, floor) as { eid: number };
+    this.claims.push({ mailbox, eid });
+    return eid;
   }
 
   async secret(create: () => Bytes): Promise<Bytes> {
@@ -262,7 +238,7 @@ export class RelaySqliteStore implements RelayStore {
     return refs.map((r) => this.tokenHeld(r.mailbox, r.tokenHash));
   }
 
-  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]> {
+  async enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota, staged?: StagedEnqueue): Promise<EnqueueResult[]> {
     // Checks first, then changes: nothing here refuses after a row has changed, so no savepoint is needed.
     return this.write(() => {
       const added = recipients.length > 1 ? new Map<string, number>() : undefined; // a mailbox listed twice counts twice
@@ -287,14 +263,14 @@ export class RelaySqliteStore implements RelayStore {
       const envelopeId = Number(this.st.insertEnvelope.run(data, admitted.length).lastInsertRowid);
       for (const i of admitted) {
         const r = recipients[i] as Recipient;
-        const { eid } = this.st.claimEid.get(r.mailbox, data.length) as { eid: number };
+        const eid = this.claimEid(r.mailbox, data.length);
         this.st.insertDelivery.run(r.mailbox, eid, envelopeId, data.length, expiresAt);
         results[i] = { ok: true, eid };
       }
       this.totals.deliveries += admitted.length;
       this.totals.bytes += admitted.length * data.length;
       return results;
-    }, false);
+    }, false, staged);
   }
 
   async pending(mailbox: Bytes, afterEid: number, limit: number, now: number): Promise<PendingEnvelope[]> {

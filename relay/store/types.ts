@@ -62,6 +62,9 @@ export interface Quota {
   readonly maxTotalBytes: number;
 }
 
+/** Called by a store with an enqueue's results once its statements ran, before its commit (RelayStore.enqueue). */
+export type StagedEnqueue = (results: readonly EnqueueResult[]) => void;
+
 export type EnqueueResult =
   | { readonly ok: true; readonly eid: number }
   | { readonly ok: false; readonly code: 'TOKEN_REFUSED' | 'MAILBOX_FULL' | 'STORAGE_FULL' };
@@ -142,8 +145,15 @@ export interface RelayStore {
   /** hasToken for many (mailbox, token) pairs at once (a fanout's recipients), in order. */
   hasTokens(refs: readonly Recipient[]): Promise<boolean[]>;
 
-  /** Stores `data` once and queues it for every recipient whose token and quota admit it; one result per recipient, in order. */
-  enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota): Promise<EnqueueResult[]>;
+  /**
+   * Stores `data` once and queues it for every recipient whose token and quota admit it; one result per
+   * recipient, in order. A store may call `staged` once, before the commit, with the results the commit
+   * will make durable (spec/relay.md §2.3: the relay pushes them ahead of it): if the promise then
+   * resolves, it holds the same eids; if it rejects, the staged eids are not stored, and a
+   * single-writer store (memory, SQLite) never assigns them again while it is open. A store that
+   * cannot say before its commit never calls it.
+   */
+  enqueue(data: Bytes, expiresAt: number, recipients: readonly Recipient[], quota: Quota, staged?: StagedEnqueue): Promise<EnqueueResult[]>;
   /** Unexpired envelopes of a mailbox with eid > afterEid, in eid order. */
   pending(mailbox: Bytes, afterEid: number, limit: number, now: number): Promise<PendingEnvelope[]>;
   /** Deletes the mailbox's envelopes with these eids (others' and unknown ids are ignored); returns how many. */

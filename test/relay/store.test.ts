@@ -75,6 +75,30 @@ describe.each(stores)('%s relay store', (_, make) => {
   });
 });
 
+describe.each(stores)('%s relay store: an enqueue staged before its commit', (_, make) => {
+  it('reports the results before the promise resolves, the same eids, in recipient order (a mailbox listed twice gets two)', async () => {
+    const s = await make();
+    const a = { mailbox: systemRandom(16), tokenHash: systemRandom(32) };
+    const stranger = { mailbox: systemRandom(16), tokenHash: systemRandom(32) };
+    await s.addToken(a.mailbox, a.tokenHash, undefined, 10);
+    const quota = { maxEnvelopes: 100, maxBytes: 1 << 20, maxTotalDeliveries: 1000, maxTotalBytes: 1 << 30 };
+    let settled = false;
+    let staged: unknown;
+    let stagedBeforeSettled = false;
+    const enqueued = s.enqueue(systemRandom(10), Number.MAX_SAFE_INTEGER, [a, stranger, a], quota, (results) => {
+      staged = results;
+      stagedBeforeSettled = !settled;
+    }).finally(() => { settled = true; });
+    const results = await enqueued;
+    expect(stagedBeforeSettled).toBe(true);
+    expect(staged).toEqual(results);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    const [first, , second] = results;
+    expect(first?.ok === true && second?.ok === true && second.eid === first.eid + 1).toBe(true);
+    await s.close();
+  });
+});
+
 describe.each(stores)('%s relay store under load', (_, make) => {
   it('sweeps in small transactions: a write issued during a large sweep commits before the sweep ends', async () => {
     const s = await make();
