@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { isClientError } from '../../src/client/errors.js';
-import { equalBytes, toHex } from '../../src/crypto/index.js';
+import { linkOfferToString } from '../../src/client/linking/offer-text.js';
+import { equalBytes, systemRandom, toHex } from '../../src/crypto/index.js';
+import { createLinkOffer } from '../../src/linking/index.js';
 import { MAX_DEVICES_PER_ACCOUNT } from '../../src/constants.js';
 import type { RelayRequest } from '../../src/wire/relay-frames.js';
 import { befriend, openClient, openRecordingClient, startRelayProcess, tempDir, text, type RelayProcess } from '../scenario/helpers.js';
@@ -110,6 +112,23 @@ describe('linking a device (client level, real relay)', () => {
     expect(e.devices()).toHaveLength(2);
   }, 180_000);
 
+  it('a second party racing the primary with its own hello: the new device shows that party\'s SAS, not the primary\'s', async () => {
+    const e = await open('ivy');
+    const racer = await open('mallory');
+    const fresh = await open('ivy-tablet');
+    const offering = await fresh.offerLink();
+    const raced = await racer.linkDevice(offering.text); // its hello is stored first: the new device takes it
+    const linking = await e.linkDevice(offering.text);
+    const sas = await offering.sas;
+    expect(sas).toBe(raced.sas);
+    expect(sas).not.toBe(linking.sas); // equal with probability 10^-6: the users see different digits and reject
+    await Promise.all([offering.cancel(), linking.cancel(), raced.cancel()]);
+    expect(fresh.contacts()).toEqual([]);
+    expect(fresh.devices()).toHaveLength(1);
+    expect(e.devices()).toHaveLength(1);
+    expect(racer.devices()).toHaveLength(1);
+  }, 180_000);
+
   it('a linked device can neither link nor revoke (NOT_PRIMARY); the ninth device is refused (DEVICE_LIMIT)', async () => {
     const e = await open('frank');
     const first = await open('frank-1');
@@ -121,6 +140,9 @@ describe('linking a device (client level, real relay)', () => {
     expect(await e.revokeDevice(1).catch(code)).toBe('NOT_ALLOWED');
     expect(await e.revokeDevice(99).catch(code)).toBe('UNKNOWN_DEVICE');
     await offering.cancel();
+    expect(await e.linkDevice('parley-link:AAAA').catch(code)).toBe('INVALID_ARGUMENT');
+    const elsewhere = createLinkOffer({ relayUrl: 'ws://another-relay.example', random: systemRandom }).offer;
+    expect(await e.linkDevice(linkOfferToString(elsewhere)).catch(code)).toBe('INVALID_ARGUMENT');
     for (let i = e.devices().length; i < MAX_DEVICES_PER_ACCOUNT; i++) {
       // The relay counts a connection's link listens until the connection ends (relay.md §14.3: at most
       // RELAY_LINK_MAX_LISTENS, 4), even those of links that ended: a fresh connection per link here.
