@@ -16,10 +16,13 @@ import {
 import { DEVICE_LIST_PUBLISH_COST } from './device-lists.js';
 import type { LinkPushTarget } from './link-listeners.js';
 import { LINK_OPEN_COST } from './link-mailboxes.js';
-import { CLOSE_IDLE_UNAUTHENTICATED, CLOSE_PROTOCOL_VIOLATIONS, CLOSE_RATE_LIMIT_ABUSE, CLOSE_REPLACED } from './close-codes.js';
+import {
+  CLOSE_IDLE_UNAUTHENTICATED, CLOSE_NOT_STORED, CLOSE_PROTOCOL_VIOLATIONS, CLOSE_RATE_LIMIT_ABUSE, CLOSE_REPLACED,
+} from './close-codes.js';
 import type { MailboxSession, RelayContext } from './context.js';
 import { RelayError, relayErrorOf } from './errors.js';
 import { handleRequest, type ConnectionAuth, type Handled } from './handlers.js';
+import { PushedAhead } from './pushed-ahead.js';
 import { TokenBucket } from './rate-limit.js';
 import { rawSocket, TickCork } from './tick-cork.js';
 
@@ -64,6 +67,8 @@ export class Connection implements MailboxSession, ConnectionAuth, LinkPushTarge
   private pumpAgain = false;
   /** The store may hold envelopes past the cursor (false once a read found none and every later one was offered). */
   private behind = true;
+  /** Envelopes pushed ahead of their commit (spec/relay.md §2.3); created on the first: an idle connection holds none. */
+  private ahead: PushedAhead | undefined;
   private outputBlocked = false;
   private readonly cork = new TickCork();
 
@@ -318,6 +323,11 @@ export class Connection implements MailboxSession, ConnectionAuth, LinkPushTarge
     previous?.replaced();
   }
 
+  /** The acked eids the store may delete now or, for eids pushed ahead of their commit, once it ended (pushed-ahead.ts). */
+  storedOf(eids: readonly number[]): readonly number[] | Promise<readonly number[]> {
+    return this.ahead === undefined ? eids : this.ahead.storedOf(eids);
+  }
+
   acked(eids: readonly number[]): void {
     for (const eid of eids) this.unacked.delete(eid);
     if (this.behind) this.notify(); // caught up: nothing to read, the next envelope is offered
@@ -345,12 +355,32 @@ export class Connection implements MailboxSession, ConnectionAuth, LinkPushTarge
 
   offer(eid: number, data: Bytes): void {
     if (this.mailbox === undefined || this.closed) return;
-    // Eids of a mailbox are consecutive: eid = cursor + 1 means every earlier one was pushed already.
-    if (this.pumping || this.outputBlocked || eid !== this.cursor + 1 || this.unacked.size >= this.ctx.options.limits.maxUnacked) {
+    if (!this.caughtUpTo(eid)) {
       this.notify();
       return;
     }
     this.push(eid, data);
+  }
+
+  /**
+   * Whether `eid` is the next envelope this connection would push, with nothing being read and room to push
+   * it. Eids of a mailbox are consecutive: eid = cursor + 1 means every earlier one was pushed already.
+   */
+  private caughtUpTo(eid: number): boolean {
+    return !this.pumping && !this.outputBlocked && eid === this.cursor + 1 && this.unacked.size < this.ctx.options.limits.maxUnacked;
+  }
+
+  pushAhead(eid: number, data: Bytes): boolean {
+    if (this.mailbox === undefined || this.closed || !this.caughtUpTo(eid)) return false;
+    (this.ahead ??= new PushedAhead()).add(eid);
+    this.push(eid, data);
+    return true;
+  }
+
+  settleAhead(eid: number, stored: boolean): void {
+    // Not stored as pushed: the client holds an envelope the relay does not hold under that eid, and this
+    // connection's cursor is past it; its next connection starts again from what is stored.
+    if (this.ahead?.settle(eid, stored) === true && !stored) this.close(CLOSE_NOT_STORED, 'a delivery was not stored');
   }
 
   private push(eid: number, data: Bytes): void {

@@ -18,6 +18,15 @@ export interface MailboxSession {
    * is the next one the connection would read, so a caught-up recipient costs no re-read; else notify().
    */
   offer(eid: number, data: Bytes): void;
+  /**
+   * Envelope `eid` (holding `data`) is written for this mailbox and its commit is running (spec/relay.md
+   * §2.3): pushed at once when the connection is caught up — `eid` is the next one it would read, no read
+   * is running, the window and the socket are open — and true is returned; the caller then reports the
+   * commit with settleAhead. False: nothing pushed (the caller offers it once committed).
+   */
+  pushAhead(eid: number, data: Bytes): boolean;
+  /** The commit of pushed-ahead `eid` ended: false (it failed, or stored the envelope under another eid) closes the connection with 1011. */
+  settleAhead(eid: number, stored: boolean): void;
   /** Pushes an ephemeral payload; false when not delivered (backpressure). */
   pushEphemeral(data: Bytes): boolean;
   /** Pushes `prekeys_low`, at most once per preKeysLowIntervalMs on this connection. */

@@ -21,6 +21,7 @@ import { fetchDeviceLists, publishDeviceList } from './device-lists.js';
 import { handleLinkRequest, type LinkCaller } from './link-mailboxes.js';
 import type { LinkPushTarget } from './link-listeners.js';
 import { bundleOf, verifyPublish } from './prekey-directory.js';
+import { storeAndPush } from './delivery.js';
 import type { BudgetRef } from './limiter.js';
 import type { Quota, Recipient } from './store/types.js';
 
@@ -32,6 +33,8 @@ export interface ConnectionAuth {
   readonly mailbox: Bytes | undefined;
   readonly identityKey: Bytes | undefined;
   authenticate(identityKey: Bytes, mailbox: Bytes): void;
+  /** The acked eids the store may delete: eids pushed ahead of their commit once it stored them (§2.3). */
+  storedOf(eids: readonly number[]): readonly number[] | Promise<readonly number[]>;
   acked(eids: readonly number[]): void;
   notify(): void;
   /** Where this connection's link listens push (spec/relay.md §14.3). */
@@ -131,13 +134,12 @@ function quota(ctx: RelayContext): Quota {
 async function send(ctx: RelayContext, conn: ConnectionAuth, req: Req<'send'>): Promise<Handled> {
   const tokenHash = hashToken(req.token);
   await admit(ctx, conn, req.mailbox, tokenHash);
-  const [result] = await ctx.store.enqueue(req.data, expiresAt(ctx, req.ttl), [{ mailbox: req.mailbox, tokenHash }], quota(ctx));
+  const [result] = await storeAndPush(ctx, req.data, expiresAt(ctx, req.ttl), [{ mailbox: req.mailbox, tokenHash }], quota(ctx));
   if (result === undefined) throw new RelayError('INTERNAL', 'no enqueue result');
   if (!result.ok) {
     if (result.code === 'STORAGE_FULL') ctx.attacks.note('storage-full', conn.address);
     throw new RelayError(result.code, 'refused');
   }
-  ctx.online.get(toHex(req.mailbox))?.offer(result.eid, req.data);
   return { result: { re: 'send' } };
 }
 
@@ -160,11 +162,9 @@ async function fanout(ctx: RelayContext, conn: ConnectionAuth, req: Req<'fanout'
   });
   if (admitted.length < req.to.length && results.includes('RATE_LIMITED')) ctx.attacks.note('rate-limited', conn.address);
   if (admitted.length > 0) {
-    const stored = await ctx.store.enqueue(req.data, expiresAt(ctx, req.ttl), admitted, quota(ctx));
+    const stored = await storeAndPush(ctx, req.data, expiresAt(ctx, req.ttl), admitted, quota(ctx));
     stored.forEach((s, j) => {
-      const slot = slots[j] as number;
-      if (s.ok) ctx.online.get(toHex(admitted[j]?.mailbox ?? new Uint8Array()))?.offer(s.eid, req.data);
-      else results[slot] = s.code;
+      if (!s.ok) results[slots[j] as number] = s.code;
     });
     if (stored.some((s) => !s.ok && s.code === 'STORAGE_FULL')) ctx.attacks.note('storage-full', conn.address);
   }
@@ -200,7 +200,8 @@ export async function handleRequest(ctx: RelayContext, conn: ConnectionAuth, req
     case 'ephemeral': return ephemeral(ctx, conn, req);
     case 'ack': {
       const { mailbox } = owner(conn);
-      await ctx.store.ack(mailbox, req.ids);
+      const ids = conn.storedOf(req.ids);
+      await ctx.store.ack(mailbox, ids instanceof Promise ? await ids : ids);
       return { result: { re: 'ack' }, after: () => conn.acked(req.ids) };
     }
     case 'blob_grant':
