@@ -310,6 +310,10 @@ export class Connection implements MailboxSession, ConnectionAuth, LinkPushTarge
     return this.closed || this.outputBlocked;
   }
 
+  get linkClosed(): boolean {
+    return this.closed;
+  }
+
   pushLink(frame: RelayLinkDeliver): void {
     this.send(frame);
   }

@@ -19,6 +19,8 @@ import type { RelayStore } from './store/types.js';
 export interface LinkPushTarget {
   /** True while the connection is closed or its send buffer is above the high-water mark. */
   readonly linkBlocked: boolean;
+  /** True once the connection is closed (remove() has run or is about to). */
+  readonly linkClosed: boolean;
   pushLink(frame: RelayLinkDeliver): void;
 }
 
@@ -57,6 +59,7 @@ export class LinkListeners {
    * and is pushed what is stored there at once.
    */
   listen(target: LinkPushTarget, link: Bytes, side: RelayLinkSide, after: number): void {
+    if (target.linkClosed) return; // closed while the listen was answered: nothing would remove it
     const key = toHex(link);
     const own = this.byTarget.get(target) ?? new Map<string, LinkListener>();
     this.byTarget.set(target, own);

@@ -57,7 +57,7 @@ export interface BlobGrant {
 export interface LinkListening {
   /** When the relay deletes the link (ms since the epoch): nothing arrives after it. */
   readonly expires: number;
-  /** Stops listening (on this connection and on every later one). */
+  /** Stops listening: nothing more is handed over, and later connections do not listen again. */
   stop(): void;
 }
 
