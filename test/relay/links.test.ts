@@ -11,8 +11,9 @@ import { LINK_MAX_CHUNK_MESSAGE_SIZE } from '../../src/constants.js';
 import {
   RELAY_LINK_MAX_LISTENS, RELAY_LINK_MAX_TO_NEW, RELAY_LINK_TTL_SECONDS, type RelayLinkDeliver, type RelayLinkSide, type RelayResult,
 } from '../../src/wire/index.js';
-import type { TestClient } from './client.js';
-import { connect, login, onCleanup, relay } from './harness.js';
+import { TestClient } from './client.js';
+import { connect, login, onCleanup, relay, tempDir } from './harness.js';
+import { spawnRelay } from './process.js';
 import { DATABASE_URL, dropSchema, testSchema } from './postgres.js';
 
 type Opened = Extract<RelayResult, { re: 'link_open' }>;
@@ -134,6 +135,27 @@ describe.each([['memory', false], ['sqlite', true]] as const)('relay linking mai
     await r.sweep();
     await expect(r.store.linkMessages(link, 'n', 0, 10, 0)).resolves.toEqual([]);
     await n.request({ type: 'link_open', link }); // swept: the id is free
+  });
+});
+
+describe('relay linking mailboxes across a crash', () => {
+  it('kill -9 of the relay process: every message acknowledged to its sender is delivered after the restart', async () => {
+    const dir = tempDir();
+    const first = await spawnRelay(dir);
+    const n = await TestClient.login(first.url);
+    const e = await TestClient.login(first.url);
+    const link = systemRandom(16);
+    await n.request({ type: 'link_open', link });
+    const sent = Array.from({ length: 10 }, () => systemRandom(1000));
+    for (const d of sent) await send(e, link, 'n', d);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = await spawnRelay(dir);
+    onCleanup(async () => { second.child.kill('SIGKILL'); await second.exited; });
+    const back = await TestClient.login(second.url, n.identity);
+    onCleanup(() => back.close());
+    await back.request({ type: 'link_listen', link, side: 'n' });
+    expect((await waitLink(back, link, 'n', 10)).map((p) => p.data)).toEqual(sent);
   });
 });
 
