@@ -296,7 +296,7 @@ export const MAX_CUSTOM_PAYLOAD = 64 * 1024;
 export const MAX_RECEIPT_IDS = 256;
 /** Least time between two automatic session re-establishments with one contact (client.md §7). */
 export const HEAL_COOLDOWN_MS = 10_000;
-/** Batches between two wal_checkpoint(TRUNCATE) of the SQLite store (client.md §5.2). */
+/** Commits (each of every batch waiting at the worker's turn) between two wal_checkpoint(TRUNCATE) of the SQLite store (client.md §5.2). */
 export const STORE_CHECKPOINT_EVERY = 64;
 /** Most envelope digests kept to drop replays (client.md §7.1); the oldest go first. */
 export const REPLAY_DIGESTS_MAX = 20_000;

@@ -19,7 +19,9 @@
  * Threads (§5.2): the database connection lives in a worker thread
  * (sqlite-worker.ts), which commits batches in groups and syncs them off the
  * app's thread; a write's promise resolves once its batch is durable. Keys,
- * sealing and opening stay on this thread: only sealed rows cross.
+ * sealing and opening stay on this thread: only sealed rows cross. A read of
+ * a key the store never held is answered here, from a filter of the key tags
+ * (key-filter.ts), without a round trip to the worker.
  */
 import {
   AEAD_NONCE_LENGTH, aeadOpen, aeadSeal, concatBytes, hkdf, hmacSha256, split, systemRandom, utf8, XAEAD_NONCE_LENGTH, xaeadOpen,
@@ -31,7 +33,8 @@ import {
   StoreError, checkKey, checkNamespace, checkWrite, type Namespace, type Store, type StoreEntry, type StoreWrite,
 } from '../store/index.js';
 import { decodeMsgpack, encodeMsgpack, readBytes, readMap, readString } from '../wire/codec.js';
-import type { MetaRows, RowWrite, SealedRow } from './sqlite-messages.js';
+import { KeyFilter } from './key-filter.js';
+import { packRows, type FilterWords, type MetaRows, type RowWrite, type SealedRow } from './sqlite-messages.js';
 import { StoreThread } from './sqlite-thread.js';
 
 export interface SqliteStoreOptions {
@@ -60,6 +63,10 @@ export class SqliteStore implements Store {
   readonly #keys: Keys;
   readonly #random: RandomSource;
   readonly #nsTags = new Map<string, Bytes>();
+  /** Every key tag written or read from the rows: a get of any other key is answered without the worker. */
+  #filter: KeyFilter | undefined;
+  /** Tags put since the filter being built was asked for (added to it when it comes); undefined: none is being built. */
+  #unfiltered: Bytes[] | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(thread: StoreThread, keys: Keys, random: RandomSource) {
@@ -81,7 +88,9 @@ export class SqliteStore implements Store {
     try {
       const keys = openKeys(thread, options.key, random);
       thread.listen();
-      return new SqliteStore(thread, keys, random);
+      const store = new SqliteStore(thread, keys, random);
+      store.#buildFilter();
+      return store;
     } catch (e) {
       // The thread's exit closes its connection and releases the lock.
       void thread.terminate();
@@ -94,7 +103,14 @@ export class SqliteStore implements Store {
     checkNamespace(namespace);
     checkKey(key);
     const nsTag = this.#nsTag(namespace);
-    const row = await this.#thread.call<SealedRow | undefined>({ op: 'get', nsTag, keyTag: this.#keyTag(namespace, key) });
+    const keyTag = this.#keyTag(namespace, key);
+    if (this.#filter?.mayHold(keyTag) === false) {
+      // Never held: no row to read. A store that has stopped still says so, as the worker would.
+      const failure = this.#thread.failure;
+      if (failure !== undefined) throw failure;
+      return undefined;
+    }
+    const row = await this.#thread.call<SealedRow | undefined>({ op: 'get', nsTag, keyTag });
     if (row === undefined) return undefined;
     const entry = this.#unsealRow(nsTag, row);
     if (entry.key !== key) throw new StoreError('CORRUPT', 'a record does not belong to its slot');
@@ -119,7 +135,10 @@ export class SqliteStore implements Store {
   async write(batch: readonly StoreWrite[]): Promise<void> {
     this.#open();
     for (const w of batch) checkWrite(w);
-    await this.#thread.call<void>({ op: 'write', rows: batch.map((w) => this.#seal(w)) });
+    const rows = batch.map((w) => this.#seal(w));
+    const written = this.#thread.call<void>({ op: 'write', rows: packRows(rows) });
+    for (const row of rows) if (row.sealed !== undefined) this.#filtered(row.keyTag);
+    await written;
   }
 
   /** Waits for every request already made (writes durable), then closes the database. */
@@ -147,6 +166,30 @@ export class SqliteStore implements Store {
     const nonce = this.#random(XAEAD_NONCE_LENGTH);
     const plaintext = encodeMsgpack({ k: w.key, v: w.value });
     return { nsTag, keyTag, nonce, sealed: xaeadSeal(this.#keys.valueKey, nonce, plaintext, concatBytes(nsTag, keyTag)) };
+  }
+
+  /** A tag put: the filter must hold it, and so must the one being built. A full filter is rebuilt from the rows. */
+  #filtered(keyTag: Bytes): void {
+    this.#filter?.add(keyTag);
+    this.#unfiltered?.push(keyTag);
+    if (this.#filter?.full === true && this.#unfiltered === undefined) this.#buildFilter();
+  }
+
+  /**
+   * Asks the worker for a filter of every row's tag. Until it comes, the current filter (or, at first, the worker)
+   * answers; tags put after the request are added to it on arrival, since the worker read the rows before them.
+   */
+  #buildFilter(): void {
+    const unfiltered: Bytes[] = [];
+    this.#unfiltered = unfiltered;
+    this.#thread.call<FilterWords | undefined>({ op: 'filter' }).then((built) => {
+      if (built === undefined) return;
+      const filter = KeyFilter.from(new Uint8Array(built.words), built.keys);
+      for (const tag of unfiltered) filter.add(tag);
+      this.#filter = filter;
+    }, () => undefined).finally(() => {
+      if (this.#unfiltered === unfiltered) this.#unfiltered = undefined;
+    });
   }
 
   #nsTag(namespace: Namespace): Bytes {

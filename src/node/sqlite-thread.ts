@@ -50,8 +50,12 @@ export class StoreThread {
   readonly #port: MessagePort;
   readonly #replies: Int32Array;
   readonly #pending = new Map<number, Pending>();
+  /** Requests of this turn, posted together at its end (sqlite-messages.ts). */
+  #outgoing: WorkerRequest[] = [];
   #nextId = 1;
   #crashed: StoreError | undefined;
+  /** The first FAILED reply: the worker fails every later request with it (sqlite-worker.ts). */
+  #failed: StoreError | undefined;
   #closing = false;
 
   constructor(path: string, checkpointEvery: number) {
@@ -71,10 +75,10 @@ export class StoreThread {
   callSync<T>(request: Request): T {
     const id = this.#nextId++;
     const seen = Atomics.load(this.#replies, 0);
-    this.#port.postMessage({ ...request, id });
+    this.#port.postMessage([{ ...request, id }]);
     for (;;) {
       const received = receiveMessageOnPort(this.#port);
-      if (received !== undefined) return settled<T>(received.message as WorkerReply, id);
+      if (received !== undefined) return settled<T>(received.message as readonly WorkerReply[], id);
       if (Atomics.wait(this.#replies, 0, seen, OPEN_TIMEOUT_MS) === 'timed-out') {
         throw new StoreError('CRASHED', 'the store worker did not answer while opening');
       }
@@ -83,7 +87,7 @@ export class StoreThread {
 
   /** Starts taking replies asynchronously, once open is done. */
   listen(): void {
-    this.#port.on('message', (reply: WorkerReply) => this.#settle(reply));
+    this.#port.on('message', (replies: readonly WorkerReply[]) => { for (const reply of replies) this.#settle(reply); });
     this.#port.unref();
   }
 
@@ -92,8 +96,16 @@ export class StoreThread {
     const id = this.#nextId++;
     const result = new Promise<T>((resolve, reject) => this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
     if (this.#pending.size === 1) this.#port.ref();
-    this.#port.postMessage({ ...request, id });
+    this.#outgoing.push({ ...request, id } as WorkerRequest);
+    // One post per turn: a burst of sends (or deliveries) is one message to clone and one wake-up of the worker.
+    if (this.#outgoing.length === 1) queueMicrotask(() => this.#post());
     return result;
+  }
+
+  #post(): void {
+    const requests = this.#outgoing;
+    this.#outgoing = [];
+    if (this.#crashed === undefined) this.#port.postMessage(requests);
   }
 
   /** Sends close after everything already sent; the worker exits once it has answered. After a crash there is nothing left to close. */
@@ -114,6 +126,11 @@ export class StoreThread {
     return this.#worker.terminate();
   }
 
+  /** Why every later request will fail (the worker stopped, or a batch failed), as far as this thread has heard. */
+  get failure(): StoreError | undefined {
+    return this.#crashed ?? this.#failed;
+  }
+
   /** For tests: the worker, to make it fail. */
   get worker(): Worker {
     return this.#worker;
@@ -124,13 +141,20 @@ export class StoreThread {
     if (pending === undefined) return;
     this.#pending.delete(reply.id);
     if (this.#pending.size === 0) this.#port.unref();
-    if (reply.ok) pending.resolve(reply.value);
-    else pending.reject(new StoreError(reply.failure.code, reply.failure.message));
+    if (reply.ok) {
+      pending.resolve(reply.value);
+      return;
+    }
+    const error = new StoreError(reply.failure.code, reply.failure.message);
+    if (error.code === 'FAILED') this.#failed ??= error;
+    pending.reject(error);
   }
 
   #crash(): void {
     // Replies already queued on the port were sent before the exit: take them first.
-    for (let r = receiveMessageOnPort(this.#port); r !== undefined; r = receiveMessageOnPort(this.#port)) this.#settle(r.message as WorkerReply);
+    for (let r = receiveMessageOnPort(this.#port); r !== undefined; r = receiveMessageOnPort(this.#port)) {
+      for (const reply of r.message as readonly WorkerReply[]) this.#settle(reply);
+    }
     this.#crashed ??= new StoreError(this.#closing ? 'CLOSED' : 'CRASHED', this.#closing ? 'the store is closed' : 'the store worker stopped: pending writes may or may not be applied; reopen the store');
     for (const pending of this.#pending.values()) pending.reject(this.#crashed);
     this.#pending.clear();
@@ -138,8 +162,9 @@ export class StoreThread {
   }
 }
 
-function settled<T>(reply: WorkerReply, id: number): T {
-  if (reply.id !== id) throw new StoreError('CRASHED', 'the store worker answered out of order');
+function settled<T>(replies: readonly WorkerReply[], id: number): T {
+  const reply = replies[0];
+  if (replies.length !== 1 || reply?.id !== id) throw new StoreError('CRASHED', 'the store worker answered out of order');
   if (!reply.ok) throw new StoreError(reply.failure.code, reply.failure.message);
   return reply.value as T;
 }

@@ -23,7 +23,8 @@ import { closeSync, fdatasync, fsyncSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { RowWrite, SealedRow, WorkerData, WorkerFailure, WorkerReply, WorkerRequest } from './sqlite-messages.js';
+import { KeyFilter } from './key-filter.js';
+import { unpackRows, type SealedRow, type WorkerData, type WorkerFailure, type WorkerReply, type WorkerRequest } from './sqlite-messages.js';
 
 const data = workerData as WorkerData;
 const port: MessagePort = data.port;
@@ -36,13 +37,23 @@ let failure: WorkerFailure | undefined;
 /** Batches committed and not yet covered by a finished sync. */
 let committed: number[] = [];
 let syncing = false;
+/** Commits since the last checkpoint. */
 let sinceCheckpoint = 0;
+/** Replies not yet posted: posted together by flush(), one message per turn or sync. */
+let outgoing: WorkerReply[] = [];
 /** The close request, answered once every committed batch is synced. */
 let closing: number | undefined;
 let wal: { fd: number; ino: number } | undefined;
 
 function reply(message: WorkerReply): void {
-  port.postMessage(message);
+  outgoing.push(message);
+}
+
+/** Posts the replies so far, in order, as one message. */
+function flush(): void {
+  if (outgoing.length === 0) return;
+  port.postMessage(outgoing);
+  outgoing = [];
   // Wakes the main thread if it waits synchronously (only while opening).
   Atomics.add(replies, 0, 1);
   Atomics.notify(replies, 0);
@@ -60,6 +71,8 @@ function prepareStatements(d: Database.Database) {
   return {
     get: d.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ? AND key_tag = ?'),
     list: d.prepare('SELECT key_tag, nonce, sealed FROM entries WHERE ns_tag = ?'),
+    count: d.prepare('SELECT count(*) FROM entries').pluck(),
+    tags: d.prepare('SELECT key_tag FROM entries').pluck(),
     insert: d.prepare('INSERT OR REPLACE INTO entries (ns_tag, key_tag, nonce, sealed) VALUES (?, ?, ?, ?)'),
     remove: d.prepare('DELETE FROM entries WHERE ns_tag = ? AND key_tag = ?'),
     getMeta: d.prepare('SELECT value FROM meta WHERE name = ?'),
@@ -141,18 +154,34 @@ function afterSync(batch: readonly number[], e: unknown): void {
     if (failure === undefined) reply({ id, ok: true });
     else fail(id, failure);
   }
+  flush();
   syncWal();
 }
 
-function applyRows(rows: readonly RowWrite[]): void {
+/**
+ * The key filter of every row, the open transaction's included. A failed read answers "no filter" (the app's
+ * thread then asks the worker for every read, as without one) and stops nothing: no batch was lost.
+ */
+function filterRows(id: number, s: NonNullable<typeof sql>): void {
+  let filter: KeyFilter | undefined;
+  try {
+    filter = KeyFilter.sizedFor(s.count.get() as number);
+    for (const tag of s.tags.iterate() as IterableIterator<Uint8Array>) filter.add(tag);
+  } catch {
+    filter = undefined;
+  }
+  reply({ id, ok: true, value: filter === undefined ? undefined : { words: filter.words, keys: filter.keys } });
+}
+
+function applyRows(packed: Uint8Array): void {
   const s = sql as NonNullable<typeof sql>;
-  for (const r of rows) {
+  for (const r of unpackRows(packed)) {
     if (r.sealed === undefined || r.nonce === undefined) s.remove.run(r.nsTag, r.keyTag);
     else s.insert.run(r.nsTag, r.keyTag, r.nonce, r.sealed);
   }
 }
 
-/** Handles one turn's requests in order; the batches among them are one transaction. */
+/** Handles one turn's requests in order; the batches among them are one transaction. Reads are answered before it commits. */
 function handle(requests: readonly WorkerRequest[]): void {
   const d = db;
   const batches: number[] = [];
@@ -163,6 +192,7 @@ function handle(requests: readonly WorkerRequest[]): void {
     else if (failure !== undefined || d === undefined || sql === undefined) fail(r.id, failure ?? { code: 'FAILED', message: 'the store did not open' });
     else if (r.op === 'get') reply({ id: r.id, ok: true, value: sql.get.get(r.nsTag, r.keyTag) as SealedRow | undefined });
     else if (r.op === 'list') reply({ id: r.id, ok: true, value: sql.list.all(r.nsTag) as SealedRow[] });
+    else if (r.op === 'filter') filterRows(r.id, sql);
     else if (r.op === 'init') {
       d.transaction(() => { for (const [name, value] of r.meta) sql?.setMeta.run(name, value); })();
       reply({ id: r.id, ok: true });
@@ -177,7 +207,9 @@ function handle(requests: readonly WorkerRequest[]): void {
       }
     }
   }
+  flush();
   if (d?.inTransaction === true) commit(d, batches);
+  flush();
   syncWal();
 }
 
@@ -193,7 +225,8 @@ function commit(d: Database.Database, batches: readonly number[]): void {
   }
   committed.push(...batches);
   // Deleted records' old pages leave the WAL at a checkpoint (§5.2); SQLite syncs the WAL before it copies it.
-  sinceCheckpoint += batches.length;
+  // Counted in commits: a commit of many batches (under load) writes a page they share once, and costs one sync.
+  sinceCheckpoint++;
   if (sinceCheckpoint < data.checkpointEvery) return;
   sinceCheckpoint = 0;
   try {
@@ -220,11 +253,12 @@ function finishClose(): void {
   db = undefined;
   if (checkpointFailure === undefined) reply({ id, ok: true });
   else fail(id, checkpointFailure);
+  flush();
   port.close();
 }
 
-port.on('message', (first: WorkerRequest) => {
-  const requests = [first];
-  for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) requests.push(next.message as WorkerRequest);
+port.on('message', (first: readonly WorkerRequest[]) => {
+  const requests = [...first];
+  for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) requests.push(...(next.message as WorkerRequest[]));
   handle(requests);
 });

@@ -4,13 +4,16 @@
  * (a process killed at that moment loses none of them); reads see every
  * batch written before them, even one not yet durable; close drains; a
  * worker that stops rejects pending and later calls with StoreError CRASHED
- * and never acknowledges a batch it did not store.
+ * and never acknowledges a batch it did not store; a read of a key the store
+ * never held is answered without the worker (its key filter), and no held key
+ * is ever missed.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { SqliteStore, storeWorkerOf } from '../../src/node/sqlite-store.js';
-import { isStoreError, put } from '../../src/store/index.js';
+import { StoreThread } from '../../src/node/sqlite-thread.js';
+import { del, isStoreError, put } from '../../src/store/index.js';
 import { tempDir } from '../scenario/helpers.js';
 
 const tmp = tempDir('parley-store-thread-');
@@ -84,5 +87,49 @@ describe('SqliteStore worker thread', () => {
     if (worker === undefined) throw new Error('no worker');
     await worker.terminate();
     await expect(store.write([put('contacts', 'late', Uint8Array.of(3))])).rejects.toSatisfy((e: unknown) => isStoreError(e, 'CRASHED'));
+  });
+
+  describe('key filter', () => {
+    afterEach(() => vi.restoreAllMocks());
+    const ops = (spy: { mock: { calls: unknown[][] } }, op: string): number => spy.mock.calls.filter(([r]) => (r as { op: string }).op === op).length;
+
+    it('a read of a key never held does not reach the worker; every held key does, also across a reopen and a rebuild', async () => {
+      const file = path();
+      let store = SqliteStore.open({ path: file, key });
+      await store.write([put('messages', 'kept', Uint8Array.of(1)), put('messages', 'gone', Uint8Array.of(2))]);
+      await store.write([del('messages', 'gone')]);
+      await store.close();
+      const spy = vi.spyOn(StoreThread.prototype, 'call');
+      store = SqliteStore.open({ path: file, key });
+      // Answered by the worker after its filter (requests are answered in order): the filter is in place now.
+      expect(await store.get('messages', 'kept')).toEqual(Uint8Array.of(1));
+      const before = ops(spy, 'get');
+      for (let i = 0; i < 100; i++) expect(await store.get('messages', `never ${i}`)).toBeUndefined();
+      expect(ops(spy, 'get')).toBe(before);
+      // Written now (not yet durable), and deleted now: each read goes to the worker. Deleted before the open: not in the rows.
+      const pending = store.write([put('messages', 'new', Uint8Array.of(3)), put('messages', 'brief', Uint8Array.of(3))]);
+      void store.write([del('messages', 'brief')]);
+      expect(await store.get('messages', 'new')).toEqual(Uint8Array.of(3));
+      expect(await store.get('messages', 'brief')).toBeUndefined();
+      expect(await store.get('messages', 'gone')).toBeUndefined();
+      expect(ops(spy, 'get')).toBe(before + 2);
+      await pending;
+      // Past one key per 8 bits of the 2^17-bit filter: rebuilt from the rows while writes go on; no key is missed.
+      const names = Array.from({ length: 17_000 }, (_, i) => `bulk ${i}`);
+      for (let at = 0; at < names.length; at += 1000) await store.write(names.slice(at, at + 1000).map((n) => put('messages', n, Uint8Array.of(4))));
+      expect(ops(spy, 'filter')).toBe(2);
+      await store.write([put('messages', 'after', Uint8Array.of(5))]);
+      for (const n of [...names.filter((_, i) => i % 500 === 0), 'after', 'kept']) expect(await store.get('messages', n)).toBeDefined();
+      await store.close();
+    });
+
+    it('a read of a key never held rejects CRASHED once the worker has stopped', async () => {
+      const store = SqliteStore.open({ path: path(), key });
+      await store.get('messages', 'absent'); // the filter is in place after this answer
+      const worker = storeWorkerOf(store);
+      if (worker === undefined) throw new Error('no worker');
+      await worker.terminate();
+      await expect(store.get('messages', 'never written')).rejects.toSatisfy((e: unknown) => isStoreError(e, 'CRASHED'));
+    });
   });
 });
