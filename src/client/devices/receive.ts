@@ -175,7 +175,7 @@ async function commitAlone(ctx: ClientContext, collect: (fx: InboundEffects) => 
 /**
  * A list of our own account, from a sibling. The primary signs every list, so it takes no list but its own
  * (anything else is a conflict) and only records the sibling's address; a linked device accepts the next list
- * by §12.3 — its siblings follow the list, those dropped lose their sessions.
+ * by protocol.md §12.3 — its siblings follow the list, those dropped lose their sessions.
  */
 function onOwnList(ctx: ClientContext, sender: Bytes, next: DeviceList, address: Address, fx: InboundEffects): void {
   const known = ownList(ctx);

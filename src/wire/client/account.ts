@@ -3,12 +3,12 @@
  * own account once the account has linked devices. Stored under
  * `account/state` as `[1, "account", map]`:
  *
- *   { a: bin(32) account key, id: uint32 own device id, p: bool primary, l?: bin signed device list (§12.2),
+ *   { a: bin(32) account key, id: uint32 own device id, p: bool primary, l?: bin signed device list (protocol.md §12.2),
  *     next: uint32 next device id, sib: [{ k: bin(32) device key, mb?: bin mailbox, tok?: bin token, our?: bin token }] }
  *
  * `l` is the newest list of the account this device accepted (the primary's
  * own signed list); `next` is the id the primary gives the next device it
- * links (ids are never reused, §12.2); `sib` are the account's other devices:
+ * links (ids are never reused, protocol.md §12.2); `sib` are the account's other devices:
  * how to reach each (`mb`, and `tok`, the token that sibling registered for
  * us) and `our`, the token we registered for it. A single-device account has
  * no record at all.
@@ -33,7 +33,7 @@ export interface AccountRecord {
   readonly accountKey: Bytes;
   readonly deviceId: number;
   readonly primary: boolean;
-  /** The newest signed device list (§12.2 bytes) we accepted for our own account. */
+  /** The newest signed device list (protocol.md §12.2 bytes) we accepted for our own account. */
   readonly list?: Bytes;
   /** The id the primary gives the next device it links. */
   readonly nextId: number;
