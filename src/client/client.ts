@@ -33,7 +33,9 @@ import { createChannelInvite, subscribe, unsubscribe } from './groups/channel.js
 import { sendToGroup } from './groups/send.js';
 import { groupInfo, type GroupInfo, type GroupOptions } from './groups/state.js';
 import { acceptEnvelope } from './inbound/receive.js';
-import { linkDevice, offerLink, ownDevices, revokeDevice, type DeviceInfo, type DeviceLinking, type LinkOffering } from './linking/index.js';
+import {
+  linkDevice, offerLink, ownDevices, revokeDevice, type DeviceInfo, type DeviceLinking, type LinkDeviceOptions, type LinkOffering,
+} from './linking/index.js';
 import { storedMessages, type StoredMessageView } from './messaging/history.js';
 import type { OutboxCounts } from './messaging/outbox.js';
 import { contentOf, sendContent, sendTyping } from './messaging/send.js';
@@ -317,9 +319,12 @@ export class Client {
     return offerLink(this.#open());
   }
 
-  /** On the primary: links the device that shows `offer` (its text, or the QR code's bytes). Compare `sas`, then `confirm()`. */
-  linkDevice(offer: string | Bytes): Promise<DeviceLinking> {
-    return linkDevice(this.#open(), offer);
+  /**
+   * On the primary: links the device that shows `offer` (its text, or the QR code's bytes). Compare `sas`, then
+   * `confirm()`. `history: true` sends our stored 1:1 messages along (off by default).
+   */
+  linkDevice(offer: string | Bytes, options: LinkDeviceOptions = {}): Promise<DeviceLinking> {
+    return linkDevice(this.#open(), offer, options);
   }
 
   /** The devices of our account (one, the primary, until a device is linked). */

@@ -11,7 +11,7 @@ export { decodeInvite, encodeInvite, inviteToString, parseInvite, type Invite } 
 export type { ConnectionState } from './transport/relay-api.js';
 export { platformWebSocketFactory, type WebSocketFactory, type WebSocketLike } from './transport/websocket.js';
 export type { BackoffOptions } from './transport/backoff.js';
-export { LINK_OFFER_PREFIX, type DeviceInfo, type DeviceLinking, type LinkedAccount, type LinkOffering } from './linking/index.js';
+export { LINK_OFFER_PREFIX, type DeviceInfo, type DeviceLinking, type LinkDeviceOptions, type LinkedAccount, type LinkOffering } from './linking/index.js';
 export type { LinkGroupEntry } from '../wire/client/link-group.js';
 export {
   DOWNLOAD_BYTES_MAX, writableStreamSink, type FilePointer, type FileSink, type FileSource, type SendFileOptions, type TransferOptions,

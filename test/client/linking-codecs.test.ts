@@ -13,6 +13,7 @@ import { seededRandom } from '../../src/testing/index.js';
 import { encodeMsgpack, type LinkPayload } from '../../src/wire/index.js';
 import { encodeContactEntry, type ContactEntry } from '../../src/wire/client/contact-entry.js';
 import { decodeLinkGroupEntry, encodeLinkGroupEntry } from '../../src/wire/client/link-group.js';
+import { decodeLinkHistory, encodeLinkHistory } from '../../src/wire/client/link-history.js';
 import { LINK_OFFER_PREFIX, linkOfferToString, readLinkOffer } from '../../src/client/linking/offer-text.js';
 import { readLinkPayload } from '../../src/client/linking/payload.js';
 import { fcParams } from '../property/fc.js';
@@ -91,5 +92,26 @@ describe('the payload as the new device reads it', () => {
 
   it('a bad entry is MALFORMED (the flow ends the link on it)', () => {
     expect(code(() => readLinkPayload(payload([encodeMsgpack({ a: b(31) })])))).toBe('MALFORMED');
+  });
+});
+
+describe('link history', () => {
+  it('round trips, oldest first as written', () => {
+    const entries = [
+      { contact: b(32, 1), sender: b(32, 2), content: b(40, 3), at: 5, outgoing: false },
+      { contact: b(32, 1), sender: b(32, 4), content: b(10, 5), at: 6, outgoing: true },
+    ];
+    expect(decodeLinkHistory(encodeLinkHistory(entries))).toEqual(entries);
+  });
+
+  it('refuses bad entries and versions with a typed error', () => {
+    expect(code(() => decodeLinkHistory(encodeMsgpack({ v: 2, m: [] })))).toBe('UNSUPPORTED_VERSION');
+    expect(code(() => decodeLinkHistory(encodeMsgpack({ v: 1, m: [[b(32), b(32), b(1), 1]] })))).toBe('MALFORMED');
+    expect(code(() => decodeLinkHistory(encodeMsgpack({ v: 1, m: [[b(31), b(32), b(1), 1, false]] })))).toBe('MALFORMED');
+    expect(code(() => decodeLinkHistory(encodeMsgpack({ v: 1, m: [[b(32), b(32), b(0), 1, false]] })))).toBe('MALFORMED');
+    expect(code(() => decodeLinkHistory(encodeMsgpack({ v: 1, m: [[b(32), b(32), b(1), 1, 1]] })))).toBe('MALFORMED');
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+      expect(['ok', 'MALFORMED', 'OVERSIZE', 'UNSUPPORTED_VERSION']).toContain(code(() => decodeLinkHistory(bytes)));
+    }), fcParams(300));
   });
 });

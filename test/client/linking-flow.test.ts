@@ -66,7 +66,8 @@ describe('linking a device (client level, real relay)', () => {
     const [device, account] = await Promise.all([linking.confirm(), offering.confirm()]);
 
     expect(device).toMatchObject({ id: 2, key: toHex(nClient.identityKey), primary: false, self: false });
-    expect(account).toMatchObject({ account: toHex(e.identityKey), deviceId: 2, contacts: 1 });
+    expect(account).toMatchObject({ account: toHex(e.identityKey), deviceId: 2, contacts: 1, history: 0 });
+    expect(await nClient.messages()).toEqual([]); // history is off unless asked for
     expect(e.devices().map((d) => [d.id, d.primary, d.self])).toEqual([[1, true, true], [2, false, false]]);
     expect(nClient.devices().map((d) => [d.id, d.primary, d.self])).toEqual([[1, true, false], [2, false, true]]);
     const carolAtN = nClient.contacts();
@@ -90,6 +91,27 @@ describe('linking a device (client level, real relay)', () => {
     const heard = await atN;
     expect(text(heard)).toBe('to both of you');
     expect(heard.from.id).toBe(carolAtN[0]!.id);
+  }, 180_000);
+
+  it('with history: true, the new device stores the primary\'s 1:1 messages under its own contact ids', async () => {
+    const e = await open('jo');
+    const c = await open('kim');
+    const { aAtB: joAtKim } = await befriend(e, c);
+    for (const t of ['one', 'two']) {
+      const got = e.next('message');
+      await c.send(joAtKim, { type: 'text', text: t });
+      await got;
+    }
+    const fresh = await open('jo-laptop');
+    const offering = await fresh.offerLink();
+    const linking = await e.linkDevice(offering.text, { history: true });
+    expect(await offering.sas).toBe(linking.sas);
+    const [, account] = await Promise.all([linking.confirm(), offering.confirm()]);
+    expect(account.history).toBe(2);
+    const kimAtLaptop = fresh.contacts()[0]!;
+    const stored = await fresh.messages({ contact: kimAtLaptop.id });
+    expect(stored.map(text)).toEqual(['one', 'two']);
+    expect(stored.map((m) => m.receivedAt)).toEqual((await e.messages()).map((m) => m.receivedAt));
   }, 180_000);
 
   it('a rejected SAS installs nothing on either side', async () => {

@@ -14,6 +14,7 @@ import type { ClientContext } from '../context.js';
 import { announce, commitOwnList } from '../devices/index.js';
 import { isProtocolError } from '../../errors.js';
 import { ClientError } from '../errors.js';
+import { collectHistory } from './history.js';
 import { listLane } from './list-lane.js';
 import { linkCancelled, linkStep, settleOnce } from './link-errors.js';
 import { openLinkMailbox, type LinkMailbox } from './mailbox.js';
@@ -30,8 +31,13 @@ export interface DeviceLinking {
   cancel(): Promise<void>;
 }
 
+export interface LinkDeviceOptions {
+  /** Send our stored 1:1 messages along (client.md §10.4); off by default. */
+  readonly history?: boolean;
+}
+
 /** Reads the offer (its text or QR bytes) and answers with our hello: primary only (NOT_PRIMARY), with room for a device (DEVICE_LIMIT). */
-export async function linkDevice(ctx: ClientContext, offerInput: string | Bytes): Promise<DeviceLinking> {
+export async function linkDevice(ctx: ClientContext, offerInput: string | Bytes, options: LinkDeviceOptions = {}): Promise<DeviceLinking> {
   requirePrimary(ctx, 'linking a device');
   requireRoom(ctx);
   let read: ReturnType<typeof readLinkOffer>;
@@ -56,12 +62,12 @@ export async function linkDevice(ctx: ClientContext, offerInput: string | Bytes)
   const once = settleOnce(mailbox);
   return {
     sas: start.sas,
-    confirm: () => once.run(() => complete(ctx, start.link, mailbox)),
+    confirm: () => once.run(() => complete(ctx, start.link, mailbox, options)),
     cancel: () => once.cancel(),
   };
 }
 
-async function complete(ctx: ClientContext, started: ExistingDeviceLink, mailbox: LinkMailbox): Promise<DeviceInfo> {
+async function complete(ctx: ClientContext, started: ExistingDeviceLink, mailbox: LinkMailbox, options: LinkDeviceOptions): Promise<DeviceInfo> {
   const confirmed = confirmLinkSas(started);
   // The relay keeps one message towards us (relay.md §14): the proof, or nothing that can complete this link.
   const message = await mailbox.next();
@@ -70,7 +76,8 @@ async function complete(ctx: ClientContext, started: ExistingDeviceLink, mailbox
   await ctx.relay.registerToken(token);
   try {
     const { list, id } = await listLane(ctx).run(() => signPublishCommit(ctx, proven.deviceKey, token));
-    const payload = buildLinkPayload(ctx, { list, deviceId: id, token });
+    const history = options.history === true ? await collectHistory(ctx) : undefined;
+    const payload = buildLinkPayload(ctx, { list, deviceId: id, token, ...(history !== undefined && { history }) });
     const { chunks } = linkStep('the payload', () => sealLinkPayload(proven.link, payload));
     for (const chunk of chunks) await mailbox.send('n', chunk);
     await announce(ctx);

@@ -21,6 +21,7 @@ import { ClientError } from '../errors.js';
 import { linkStep, settleOnce } from './link-errors.js';
 import { openLinkMailbox, type LinkMailbox } from './mailbox.js';
 import { linkOfferToString } from './offer-text.js';
+import { historyWrites, readHistory } from './history.js';
 import { readLinkPayload } from './payload.js';
 
 /** A link offered by a new device: show `text` or `qr`, then `sas` when it resolves; `confirm()` if the primary shows the same digits, else `cancel()`. */
@@ -45,6 +46,8 @@ export interface LinkedAccount {
   readonly contacts: number;
   /** The account's groups, for display: this device joins each through its admins (client.md §10.6). */
   readonly groups: readonly LinkGroupEntry[];
+  /** Messages of the history the primary sent (client.md §10.4), now stored here; 0 when it sent none. */
+  readonly history: number;
   /** The display name the primary uses, if it has one (shown only). */
   readonly displayName?: string;
 }
@@ -90,13 +93,17 @@ async function complete(ctx: ClientContext, helloed: NewDeviceLink, mailbox: Lin
   await mailbox.send('e', proven.proof);
   const { payload, deviceList } = await receivePayload(proven.link, mailbox);
   const received = linkStep('the payload', () => readLinkPayload(payload));
+  const history = payload.history === undefined ? [] : linkStep('the history', () => readHistory(payload.history as Bytes));
   await installAccount(ctx, {
     accountKey: payload.account, deviceId: payload.deviceId, list: payload.deviceList, contacts: received.contacts,
     siblings: received.siblings.map((s) => ({ key: s.key, mailbox: s.mailbox, ...(s.token !== undefined && { token: s.token }) })),
   });
+  const messages = historyWrites(ctx, history);
+  if (messages.length > 0) await ctx.lane.run(() => ctx.store.write(messages));
   await announce(ctx);
   return {
     account: toHex(deviceList.account), deviceId: payload.deviceId, contacts: received.contacts.length, groups: received.groups,
+    history: messages.length,
     ...(received.displayName !== undefined && { displayName: received.displayName }),
   };
 }

@@ -23,7 +23,7 @@ export const DISPLAY_NAME_SETTING = 'displayName';
  * reaches us; our other siblings' addresses travel with the tokens they gave
  * us (bearer tokens, client.md §10.2), so it can announce itself to them too.
  */
-export function buildLinkPayload(ctx: ClientContext, p: { list: DeviceList; deviceId: number; token: Bytes }): LinkPayload {
+export function buildLinkPayload(ctx: ClientContext, p: { list: DeviceList; deviceId: number; token: Bytes; history?: Bytes }): LinkPayload {
   const accountKey = ctx.identity.publicKey;
   const siblings: DeviceAddress[] = [{ key: accountKey, mailbox: ctx.mailbox as Bytes, token: p.token }];
   for (const s of ctx.account?.siblings ?? []) {
@@ -38,6 +38,7 @@ export function buildLinkPayload(ctx: ClientContext, p: { list: DeviceList; devi
     contacts: [own, ...contactEntries(ctx)].map(encodeContactEntry),
     groups: groupEntries(ctx).map(encodeLinkGroupEntry),
     settings: ctx.displayName === undefined ? [] : [{ name: DISPLAY_NAME_SETTING, value: utf8(ctx.displayName) }],
+    ...(p.history !== undefined && { history: p.history }),
   };
 }
 

@@ -53,7 +53,7 @@ const HELP = `commands:
   /stickerpack <title> <image>…   upload a sticker pack
   /sticker <contact|#group> <n>   send sticker n of your last pack
   /link                           on a new device: offer to join your account (paste the offer on your primary)
-  /link <offer>                   on the primary: link the device that shows this offer
+  /link <offer> [history]         on the primary: link the device that shows this offer (history: send it your messages)
   y | n                           the link codes on both screens are the same (y) or not (n)
   /devices                        list your account's devices
   /revoke <id>                    on the primary: remove a device from your account

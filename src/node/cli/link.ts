@@ -1,7 +1,7 @@
 /**
  * Linked devices in the terminal chat (spec/client.md §10.4, §10.5):
  * `/link` on a new device prints an offer to paste on the primary, then the
- * link code once the primary answered; `/link <offer>` on the primary prints
+ * link code once the primary answered; `/link <offer> [history]` on the primary prints
  * its link code. On each screen, `y` confirms that both codes are the same
  * and `n` ends the link. `/devices` lists the account's devices and
  * `/revoke <id>` (primary) removes one.
@@ -43,14 +43,17 @@ export function linkCommands(client: Client, say: (line: string) => void): LinkC
     offering.sas.then((sas) => ask(sas, {
       confirm: async () => {
         const a = await offering.confirm();
-        return `* linked: device ${a.deviceId} of account ${a.account.slice(0, 8)}, ${a.contacts} contact(s), ${a.groups.length} group(s)`;
+        const history = a.history === 0 ? '' : `, ${a.history} message(s) of history`;
+        return `* linked: device ${a.deviceId} of account ${a.account.slice(0, 8)}, ${a.contacts} contact(s), ${a.groups.length} group(s)${history}`;
       },
       cancel: () => offering.cancel(),
     }), failed);
   };
 
-  const accept = async (text: string): Promise<void> => {
-    const linking = await client.linkDevice(text);
+  const accept = async (arg: string): Promise<void> => {
+    const [text = '', flag] = arg.split(/\s+/);
+    if (flag !== undefined && flag !== 'history') throw new Error('usage: /link <offer> [history]');
+    const linking = await client.linkDevice(text, { history: flag === 'history' });
     ask(linking.sas, {
       confirm: async () => `* device ${(await linking.confirm()).id} linked`,
       cancel: () => linking.cancel(),
