@@ -93,14 +93,29 @@ export class LinkListeners {
 
   /** The connection closed: its listeners go. */
   remove(target: LinkPushTarget): void {
-    for (const l of this.byTarget.get(target)?.values() ?? []) {
-      l.stopped = true;
-      const key = toHex(l.link);
-      const set = this.byLink.get(key);
-      set?.delete(l);
-      if (set?.size === 0) this.byLink.delete(key);
-    }
+    for (const l of this.byTarget.get(target)?.values() ?? []) this.unlink(l);
     this.byTarget.delete(target);
+  }
+
+  /**
+   * Drops `target`'s listens on links that ended (closed by their owner, or expired: `alive` says false), so
+   * they no longer count against RELAY_LINK_MAX_LISTENS — a primary linking device after device on one
+   * connection listens on each link's E side in turn.
+   */
+  async prune(target: LinkPushTarget, alive: (link: Bytes) => Promise<boolean>): Promise<void> {
+    for (const [key, l] of [...(this.byTarget.get(target) ?? [])]) {
+      if (await alive(l.link)) continue;
+      this.unlink(l);
+      this.byTarget.get(target)?.delete(key);
+    }
+  }
+
+  private unlink(l: LinkListener): void {
+    l.stopped = true;
+    const key = toHex(l.link);
+    const set = this.byLink.get(key);
+    set?.delete(l);
+    if (set?.size === 0) this.byLink.delete(key);
   }
 
   private pump(l: LinkListener): void {

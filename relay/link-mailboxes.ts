@@ -61,6 +61,9 @@ async function listen(ctx: RelayContext, caller: LinkCaller, req: Extract<RelayL
   const info = await ctx.store.linkInfo(req.link, ctx.options.now());
   const own = info !== undefined && toHex(info.owner) === toHex(caller.mailbox);
   if (info === undefined || (req.side === 'n' && !own)) throw new RelayError('NO_LINK', 'no such link');
+  if (ctx.links.countOthers(caller.target, req.link, req.side) >= RELAY_LINK_MAX_LISTENS) {
+    await ctx.links.prune(caller.target, async (link) => (await ctx.store.linkInfo(link, ctx.options.now())) !== undefined);
+  }
   if (ctx.links.countOthers(caller.target, req.link, req.side) >= RELAY_LINK_MAX_LISTENS) throw new RelayError('QUOTA_EXCEEDED', 'too many link listens on this connection');
   return {
     result: { re: 'link_listen', expires: info.expiresAt },

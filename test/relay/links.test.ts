@@ -111,6 +111,26 @@ describe.each([['memory', false], ['sqlite', true]] as const)('relay linking mai
     expect(linkPushes(n, links[0]!, 'n')).toHaveLength(1);
   });
 
+  it('listens on links that ended (closed or expired) do not count against RELAY_LINK_MAX_LISTENS', async () => {
+    let now = 1_800_000_000_000;
+    const r = await relay({ sqlite, now: () => now });
+    const e = await login(r.url);
+    const owners = await Promise.all(Array.from({ length: RELAY_LINK_MAX_LISTENS + 1 }, () => login(r.url)));
+    const links = owners.map(() => systemRandom(16));
+    for (const [i, n] of owners.entries()) await n.request({ type: 'link_open', link: links[i]! });
+    for (const link of links.slice(0, RELAY_LINK_MAX_LISTENS)) await e.request({ type: 'link_listen', link, side: 'e' });
+    expect(codeOf(await e.raw({ type: 'link_listen', link: links[RELAY_LINK_MAX_LISTENS]!, side: 'e' }))).toBe('QUOTA_EXCEEDED');
+    await owners[0]!.request({ type: 'link_close', link: links[0]! }); // one link done: its E side frees a listen
+    await e.request({ type: 'link_listen', link: links[RELAY_LINK_MAX_LISTENS]!, side: 'e' });
+    const later = systemRandom(16);
+    await owners[1]!.request({ type: 'link_open', link: later });
+    expect(codeOf(await e.raw({ type: 'link_listen', link: later, side: 'e' }))).toBe('QUOTA_EXCEEDED'); // four live links
+    now += RELAY_LINK_TTL_SECONDS * 1000; // every link so far expires
+    const fresh = systemRandom(16);
+    await owners[2]!.request({ type: 'link_open', link: fresh });
+    await e.request({ type: 'link_listen', link: fresh, side: 'e' }); // the expired links' listens no longer count
+  });
+
   it('holds RELAY_LINK_MAX_TO_NEW messages towards N and one towards E, then LINK_FULL', async () => {
     const r = await relay({ sqlite });
     const [n, e] = [await login(r.url), await login(r.url)];
