@@ -6,7 +6,11 @@
  * through the relay's directory; a list that cannot be accepted is reported
  * (`device-list-conflict`) and the known one kept. Devices no longer listed
  * lose their addresses and sessions in the same batch (revocation: nothing is
- * sent to them afterwards, nothing from them is taken).
+ * sent to them afterwards, nothing from them is taken). The groups hook
+ * (§10.6) hears of added and removed devices, and of a listed device that
+ * became reachable (its first address), inside the envelope's processing: the
+ * caches reflect the new list only once the batch is applied, so it takes
+ * `added`/`removed` as given.
  */
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import { isProtocolError } from '../../errors.js';
@@ -21,7 +25,7 @@ import type { ClientContext } from '../context.js';
 import { onDevicesChanged } from '../groups/devices.js';
 import { noEffects, type InboundEffects } from '../inbound/effects.js';
 import { accountKey, accountWrite, isPrimary, ownList, withAllListed } from './account.js';
-import { withDeviceAddress, withListedDevices } from './addresses.js';
+import { deviceAddress, withDeviceAddress, withListedDevices } from './addresses.js';
 import { openedList } from './list-cache.js';
 
 type DevicePayload = Extract<Payload, { type: 'device' }>;
@@ -78,7 +82,12 @@ function acceptContactList(ctx: ClientContext, contact: Contact, accepted: Devic
   let c: Contact = contact.deviceList !== undefined && openedList(contact.deviceList) === accepted ? contact : { ...contact, deviceList: encodeDeviceList(accepted) };
   if (!equalBytes(contact.identityKey, accepted.account)) c = rekey(c, accepted.account, fx);
   c = withListedDevices(c);
-  if (address !== undefined && accepted.devices.some((d) => equalBytes(d.key, sender))) c = withDeviceAddress(c, sender, address.mailbox, address.token);
+  // A listed device we could not reach until now: the groups hook adds it where it is owed (§10.6).
+  let reachable: Bytes[] = [];
+  if (address !== undefined && accepted.devices.some((d) => equalBytes(d.key, sender))) {
+    if (deviceAddress(c, sender)?.token === undefined) reachable = [sender];
+    c = withDeviceAddress(c, sender, address.mailbox, address.token);
+  }
   const after = accepted.devices.map((d) => d.key);
   const added = after.filter((k) => !before.some((b) => equalBytes(b, k)));
   const removed = before.filter((k) => !after.some((a) => equalBytes(a, k)));
@@ -88,9 +97,11 @@ function acceptContactList(ctx: ClientContext, contact: Contact, accepted: Devic
     ctx.contacts.set(final);
     for (const k of removed) ctx.sessions.delete(toHex(k));
   });
-  if (added.length === 0 && removed.length === 0) return;
-  fx.events.push(['devices-changed', { contact: final, self: false, added: added.map(toHex), removed: removed.map(toHex) }]);
-  onDevicesChanged(ctx, accepted.account, added, removed, fx);
+  if (added.length > 0 || removed.length > 0) {
+    fx.events.push(['devices-changed', { contact: final, self: false, added: added.map(toHex), removed: removed.map(toHex) }]);
+  }
+  const hookAdded = [...added, ...reachable.filter((k) => !added.some((a) => equalBytes(a, k)))];
+  if (hookAdded.length > 0 || removed.length > 0) onDevicesChanged(ctx, accepted.account, hookAdded, removed, fx);
 }
 
 /**
@@ -204,7 +215,9 @@ function acceptOwnList(ctx: ClientContext, accepted: DeviceList, sender: Bytes, 
   if (account === undefined || known === undefined) return;
   const self = ctx.identity.publicKey;
   let siblings = withAllListed(account.siblings, accepted, self);
+  let reachable: Bytes[] = [];
   if (address !== undefined && !equalBytes(sender, self) && accepted.devices.some((d) => equalBytes(d.key, sender))) {
+    if (siblings.find((s) => equalBytes(s.key, sender))?.token === undefined) reachable = [sender];
     siblings = siblings.map((s) => (equalBytes(s.key, sender) ? { ...s, mailbox: address.mailbox, token: address.token } : s));
   }
   const changed = accepted !== known;
@@ -216,9 +229,9 @@ function acceptOwnList(ctx: ClientContext, accepted: DeviceList, sender: Bytes, 
     ctx.account = record;
     for (const k of removed) ctx.sessions.delete(toHex(k));
   });
-  if (added.length === 0 && removed.length === 0) return;
-  fx.events.push(['devices-changed', { self: true, added: added.map(toHex), removed: removed.map(toHex) }]);
-  onDevicesChanged(ctx, accepted.account, added, removed, fx);
+  if (added.length > 0 || removed.length > 0) fx.events.push(['devices-changed', { self: true, added: added.map(toHex), removed: removed.map(toHex) }]);
+  const hookAdded = [...added, ...reachable.filter((k) => !added.some((a) => equalBytes(a, k)))];
+  if (hookAdded.length > 0 || removed.length > 0) onDevicesChanged(ctx, accepted.account, hookAdded, removed, fx);
 }
 
 async function followOwnList(ctx: ClientContext, since: number, announced: DeviceList, sender: Bytes, address: Address): Promise<void> {
