@@ -165,14 +165,8 @@ describe('linking a device (client level, real relay)', () => {
     expect(await e.linkDevice('parley-link:AAAA').catch(code)).toBe('INVALID_ARGUMENT');
     const elsewhere = createLinkOffer({ relayUrl: 'ws://another-relay.example', random: systemRandom }).offer;
     expect(await e.linkDevice(linkOfferToString(elsewhere)).catch(code)).toBe('INVALID_ARGUMENT');
-    for (let i = e.devices().length; i < MAX_DEVICES_PER_ACCOUNT; i++) {
-      // The relay counts a connection's link listens until the connection ends (relay.md §14.3: at most
-      // RELAY_LINK_MAX_LISTENS, 4), even those of links that ended: a fresh connection per link here.
-      const back = e.next('connection-state', (s) => s.state === 'connected');
-      e.interruptConnection();
-      await back;
-      await link(e, await open(`frank-${i}`));
-    }
+    // Seven links on one connection of the primary: more than RELAY_LINK_MAX_LISTENS (4), since ended links' listens do not count.
+    for (let i = e.devices().length; i < MAX_DEVICES_PER_ACCOUNT; i++) await link(e, await open(`frank-${i}`));
     expect(e.devices().map((d) => d.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const ninth = await open('frank-9');
     const refused = await ninth.offerLink();
