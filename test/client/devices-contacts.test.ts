@@ -78,4 +78,23 @@ describe('linked devices: contacts made on a linked device', () => {
     expect(atErin2.map((m) => `${m.outgoing === true ? 'out' : 'in'} ${textOf(m)}`).sort()).toEqual(['in hi erin', 'out hi dave']);
     expect(erin2.contact(daveAtErin2).identityKey).toEqual(dave.identityKey);
   }, 90_000);
+
+  it('an invitation from a listed device of an account we know: the same contact, one more device reached', async () => {
+    const gina = await openInFile(file, 'gina');
+    const hank = await openInFile(file, 'hank');
+    const { aAtB: ginaAtHank } = await befriend(gina, hank);
+    const gina2 = await openInFile(file, 'gina-2');
+    await linkWithoutChannel(gina, gina2);
+    await untilReaches(hank, gina.identityKey, 2);
+    // gina-2 invites hank, who knows gina's account already (no contact-added on either side: nobody is new).
+    const accepted = await hank.acceptInvite((await gina2.createInvite()).text);
+    expect(accepted.id).toBe(ginaAtHank);
+    expect(hank.contacts().map((c) => c.id)).toEqual([ginaAtHank]);
+    expect(toHex(hank.contact(ginaAtHank).identityKey)).toBe(toHex(gina.identityKey));
+    expect(gina2.contacts().filter((c) => equalBytes(c.identityKey, hank.identityKey)).length).toBe(1);
+    const [atGina, atGina2] = [inbox(gina), inbox(gina2)];
+    await hank.send(ginaAtHank, { type: 'text', text: 'still one contact' });
+    await until(() => atGina.length >= 1 && atGina2.length >= 1);
+    expect([...atGina, ...atGina2].map(textOf)).toEqual(['still one contact', 'still one contact']);
+  }, 90_000);
 });

@@ -18,6 +18,7 @@ import { sendPayload } from '../messaging/send.js';
 import type { Peer } from './peer.js';
 import { contactWrite, issueToken, newContactId } from './tokens.js';
 import { withDeviceAddress } from '../devices/addresses.js';
+import { listedKeys } from './book.js';
 import { shareNewContact, syncContact } from '../devices/sibling.js';
 
 /** A hello from identity key `sender` (spec/client.md §4.2). */
@@ -27,7 +28,8 @@ export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<
   const token = decodeTokenRecord(stored);
   const bound = token.contact === undefined ? undefined : ctx.contacts.get(token.contact);
   let contact: Contact;
-  if (bound !== undefined && !equalBytes(bound.identityKey, sender)) {
+  // A listed device of the bound contact's account is that contact (client.md §10.1), not someone else.
+  if (bound !== undefined && !listedKeys(bound).some((k) => equalBytes(k, sender))) {
     if (!token.forContact) {
       // Someone else using a single-use invitation that was already used: tell them, so their app can say so.
       fx.followUps.push(() => refuseHello(ctx, sender, hello));
@@ -43,7 +45,8 @@ export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<
   if (contact.blocked) return;
   const isNew = ctx.contacts.get(contact.id) === undefined;
   contact = {
-    ...contact, mailbox: hello.mailbox, token: hello.token,
+    // The sending device's address: `mailbox`/`token` for a contact's account-key device, else its `devices` entry.
+    ...withDeviceAddress(contact, sender, hello.mailbox, hello.token),
     ...(contact.name === undefined && hello.name !== undefined && { name: hello.name }),
     ...(!token.multiUse && { ourToken: hello.inviteToken }),
   };
@@ -91,8 +94,10 @@ export function onInviteRefused(ctx: ClientContext, contact: Contact, payload: E
 
 /** Records a contact's new identity key (spec/client.md §4.4); returns the updated contact. */
 export function identityChanged(ctx: ClientContext, contact: Contact, newKey: Bytes, fx: InboundEffects): Contact {
+  // A new identity is a new account: the old account's list and device addresses go (client.md §10.1).
+  const { deviceList: _list, devices: _devices, ...rest } = contact;
   const updated: Contact = {
-    ...contact, identityKey: newKey, previousIdentityKey: contact.identityKey, verified: false,
+    ...rest, identityKey: newKey as IdentityKey, previousIdentityKey: contact.identityKey, verified: false,
     changed: contact.verified || contact.changed,
   };
   fx.events.push(['identity-changed', { contact: updated, previousIdentityKey: contact.identityKey, wasVerified: contact.verified }]);

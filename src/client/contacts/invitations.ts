@@ -15,6 +15,8 @@ import { ClientError, isClientError } from '../errors.js';
 import { sendPayload } from '../messaging/send.js';
 import { contactWrite, newContactId } from './tokens.js';
 import { shareNewContact } from '../devices/sibling.js';
+import { withDeviceAddress } from '../devices/addresses.js';
+import type { Peer } from './peer.js';
 
 export interface InviteOptions {
   /** Many people may accept it (a published QR code); each becomes a separate contact. */
@@ -51,9 +53,9 @@ export async function createInvite(ctx: ClientContext, options: InviteOptions = 
 
 /** The acceptor's side: starts the session and sends our own token back. Resolves once the hello is durable. */
 export async function acceptInvite(ctx: ClientContext, text: string | Invite): Promise<Contact> {
-  const { contact, hello, previous } = await prepareAccept(ctx, text);
+  const { contact, hello, previous, inviter } = await prepareAccept(ctx, text);
   try {
-    await sendPayload(ctx, contact, encodePayload(hello), 'internal');
+    await sendPayload(ctx, inviter, encodePayload(hello), 'internal');
   } catch (e) {
     if (!isClientError(e, 'RELAY_ERROR') || e.details['relayCode'] !== 'TOKEN_REFUSED') throw e;
     await undoAccept(ctx, contact, previous);
@@ -85,8 +87,13 @@ async function undoAccept(ctx: ClientContext, contact: Contact, previous: Contac
   if (fresh) await ctx.relay.revokeToken(ours).catch(() => undefined); // best effort: an unused token admits only its holder, us
 }
 
-/** Registers our token for the inviter and records the contact; returns the contact, the hello payload and the contact as it was. */
-async function prepareAccept(ctx: ClientContext, text: string | Invite): Promise<{ contact: Contact; hello: Payload; previous: Contact | undefined }> {
+/**
+ * Registers our token for the inviter and records the contact; returns the contact, the hello payload, the contact
+ * as it was, and the inviting device (the contact itself, or a listed device of a contact's account, client.md §10.1).
+ */
+async function prepareAccept(
+  ctx: ClientContext, text: string | Invite,
+): Promise<{ contact: Contact; hello: Payload; previous: Contact | undefined; inviter: Peer }> {
   const invite = typeof text === 'string' ? parseInvite(text) : text;
   if (equalBytes(invite.identityKey, ctx.identity.publicKey)) throw new ClientError('INVALID_ARGUMENT', 'this is our own invitation');
   if (!sameRelay(invite.relay, ctx.relayUrl)) {
@@ -98,11 +105,14 @@ async function prepareAccept(ctx: ClientContext, text: string | Invite): Promise
   const existing = ctx.contacts.byIdentityKey(invite.identityKey);
   const ourToken = existing?.ourToken ?? ctx.random(TOKEN_LENGTH);
   if (existing?.ourToken === undefined) await ctx.relay.registerToken(ourToken);
-  const contact: Contact = {
+  // An invitation from a listed device of an account we know (client.md §10.1): that device's address, same contact.
+  const byDevice = existing !== undefined && !equalBytes(existing.identityKey, invite.identityKey);
+  const contact: Contact = byDevice ? { ...withDeviceAddress(existing, invite.identityKey, invite.mailbox, invite.token), ourToken, blocked: false } : {
     id: existing?.id ?? newContactId(ctx), identityKey: invite.identityKey, relay: invite.relay, mailbox: invite.mailbox,
     token: invite.token, ourToken, verified: existing?.verified ?? false, changed: existing?.changed ?? false,
     blocked: false, createdAt: existing?.createdAt ?? ctx.now(),
     ...((invite.name ?? existing?.name) !== undefined && { name: (existing?.name ?? invite.name) as string }),
+    ...(existing?.deviceList !== undefined && { deviceList: existing.deviceList }), ...(existing?.devices !== undefined && { devices: existing.devices }),
   };
   const tokenRecord: TokenRecord = { contact: contact.id, multiUse: false, forContact: false, createdAt: ctx.now() };
   await ctx.lane.run(async () => {
@@ -113,7 +123,8 @@ async function prepareAccept(ctx: ClientContext, text: string | Invite): Promise
     type: 'hello', mailbox: ctx.mailbox as Bytes, token: ourToken, inviteToken: invite.token,
     ...(ctx.displayName !== undefined && { name: ctx.displayName }),
   };
-  return { contact, hello, previous: existing };
+  const inviter: Peer = { id: contact.id, identityKey: invite.identityKey, mailbox: invite.mailbox, token: invite.token };
+  return { contact, hello, previous: existing, inviter };
 }
 
 /** Host names that all mean this machine's loopback interface. */
