@@ -24,6 +24,8 @@ import { selfEntry, stageGroup } from './state.js';
 import { adminsOf, askForChanges, sendChangesTo, withLogged, withSeen } from './sync.js';
 import { addSubscriber, removeSubscriber } from './admin.js';
 import { onSubscription } from './channel.js';
+import { isSibling } from '../devices/index.js';
+import { deviceAddress, memberAccounts } from './members.js';
 
 type Control<T extends GroupControl['type']> = Extract<GroupControl, { type: T }>;
 
@@ -58,7 +60,9 @@ export async function onGroupControl(ctx: ClientContext, sender: Bytes, contact:
 }
 
 function onWelcome(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, c: Control<'welcome'>, fx: InboundEffects): void {
-  if (contact === undefined) return; // only a contact may add us to a group
+  // Only a contact (one of its listed devices) or another device of our own account may add us to a group (§10.6).
+  const admin = deviceAddress(ctx, sender) ?? contact;
+  if (admin === undefined || (contact === undefined && !isSibling(ctx, sender))) return;
   const session = joinGroup(ctx.identity.publicKey, sender, c.welcome);
   const id = toHex(session.group.groupId);
   if (ctx.groups.find(id) !== undefined) return;
@@ -67,10 +71,10 @@ function onWelcome(ctx: ClientContext, sender: Bytes, contact: Contact | undefin
   const roster = c.roster.map((e) => (equalBytes(e.identityKey, ctx.identity.publicKey) ? selfEntry(ctx, token, epoch) : e));
   const g: Group = { session, record: { session: encodeGroupSession(session), name: c.name, roster, token, owed: [], rotation: c.rotation } };
   stageGroup(ctx, id, g, fx);
-  fx.events.push(['group-change', { group: id, change: 'joined', by: contact, members: session.group.members.map((m) => toHex(m.identityKey)) }]);
+  fx.events.push(['group-change', { group: id, change: 'joined', ...byOf(contact), members: memberAccounts(ctx, g).members }]);
   fx.followUps.push(async () => {
     await ctx.relay.registerToken(token);
-    await sendControl(ctx, contact, encodeGroupControl({ type: 'member-token', groupId: session.group.groupId, mailbox: ctx.mailbox as Bytes, token, epoch }));
+    await sendControl(ctx, admin, encodeGroupControl({ type: 'member-token', groupId: session.group.groupId, mailbox: ctx.mailbox as Bytes, token, epoch }));
   });
 }
 
@@ -134,7 +138,7 @@ function applyIncoming(
     return { group: onUnapplied(ctx, id, g, decodeGroupChange(encoded).value.epoch, e.code, sender, fx), stop: e.code !== 'STALE_EPOCH' };
   }
   const { session, change } = applied;
-  const members = session.group.members.map((m) => toHex(m.identityKey));
+  const { members } = memberAccounts(ctx, { session, record: g.record });
   if (equalBytes(change.target, ctx.identity.publicKey) && change.role === null) {
     fx.writes.push(del('groups', id));
     fx.apply.push(() => ctx.groups.delete(id));
@@ -174,7 +178,7 @@ function onRoster(ctx: ClientContext, sender: Bytes, contact: Contact | undefine
   if (g === undefined || roleOf(g.session.group, sender) !== 'admin') return;
   const roster = mergeRoster(c.roster, g.record.roster, g.session, ctx.identity.publicKey);
   stageWithOwed(ctx, id, { ...g, record: { ...g.record, roster } }, fx);
-  fx.events.push(['group-change', { group: id, change: 'updated', ...byOf(contact), members: g.session.group.members.map((m) => toHex(m.identityKey)) }]);
+  fx.events.push(['group-change', { group: id, change: 'updated', ...byOf(contact), members: memberAccounts(ctx, g).members }]);
 }
 
 function onMemberToken(ctx: ClientContext, sender: Bytes, c: Control<'member-token'>, fx: InboundEffects): void {

@@ -18,6 +18,12 @@ import type { Group } from './book.js';
 import { stageGroup } from './state.js';
 import { adminsOf, askForChanges, sendChangesTo, withSeen } from './sync.js';
 import { isReaderIn } from './channel.js';
+import { isExcluded } from './exclusion.js';
+import { accountKey, isSibling } from '../devices/index.js';
+import { SIBLING_PEER_ID } from '../devices/addresses.js';
+import { put } from '../../store/index.js';
+import { isEphemeral, type Content } from '../../wire/client/content.js';
+import { encodeStoredMessage } from '../../wire/client/records.js';
 
 /**
  * A message written in another state than ours is flagged (client.md §6.5): if the sender is ahead we record the
@@ -44,8 +50,14 @@ export async function onGroupMessage(ctx: ClientContext, data: Bytes, digest: st
     const g = ctx.groups.find(gid);
     if (g === undefined) return;
     const { session, sender, plaintext, epoch, agreement } = groupDecrypt(g.session, data);
+    // A device its account revoked is out for us before the admin removes it (client.md §10.6): nothing it posts is shown.
+    if (isExcluded(g, sender)) {
+      fx.events.push(['group-message-refused', { group: gid, envelope: digest, reason: 'EXCLUDED' }]);
+      return;
+    }
     const next = onAgreement(ctx, gid, { ...g, session }, sender, epoch, agreement, fx);
     stageGroup(ctx, gid, next, fx);
+    if (isSibling(ctx, sender)) return deliverOwnPost(ctx, sender, decodeContent(plaintext), plaintext, gid, fx);
     const contact = ctx.contacts.byIdentityKey(sender);
     if (contact?.blocked === true) return; // blocking silences a contact in shared groups too (its chain still advances)
     const from = contact ?? peerIn(ctx, g, sender) ?? peerOf({ identityKey: sender, mailbox: new Uint8Array(1) });
@@ -59,4 +71,16 @@ export async function onGroupMessage(ctx: ClientContext, data: Bytes, digest: st
     }
     fx.events.push(['tampered', { envelope: digest, reason: e.code }]);
   }
+}
+
+/**
+ * A post another device of our own account made (client.md §10.3): shown as our own outgoing message, stored once
+ * under our account key (as a `sync` is), never as received. Typing and receipts are the others' business.
+ */
+async function deliverOwnPost(ctx: ClientContext, sender: Bytes, content: Content, encoded: Bytes, group: string, fx: InboundEffects): Promise<void> {
+  if (isEphemeral(content.body)) return;
+  const key = `${toHex(accountKey(ctx))}:${toHex(content.id)}`;
+  if (await ctx.store.get('messages', key) !== undefined || fx.writes.some((w) => w.namespace === 'messages' && w.key === key)) return;
+  fx.writes.push(put('messages', key, encodeStoredMessage({ from: SIBLING_PEER_ID, content: encoded, receivedAt: ctx.now(), group, outgoing: true })));
+  fx.events.push(['message', { from: peerOf({ identityKey: sender, mailbox: new Uint8Array(1) }), content, group, outgoing: true }]);
 }

@@ -9,10 +9,11 @@ import { equalBytes, type Bytes } from '../../crypto/index.js';
 import type { ClientContext } from '../context.js';
 import type { InboundEvent } from '../inbound/effects.js';
 import type { Group } from './book.js';
+import { isExcluded } from './exclusion.js';
 import { currentToken, rosterEntry } from './roster.js';
 
 export function isGroupReady(self: Bytes, g: Group): boolean {
-  return g.session.group.members.every((m) => equalBytes(m.identityKey, self)
+  return g.session.group.members.every((m) => equalBytes(m.identityKey, self) || isExcluded(g, m.identityKey)
     || currentToken(rosterEntry(g.record.roster, m.identityKey), g.record.rotation) !== undefined);
 }
 

@@ -7,7 +7,6 @@
  */
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import type { GroupSession } from '../../group/index.js';
-import type { Contact } from '../../wire/client/contact.js';
 import type { RosterEntry } from '../../wire/client/group-control.js';
 import type { Peer } from '../contacts/peer.js';
 
@@ -37,8 +36,8 @@ export function currentToken(e: RosterEntry | undefined, rotation: number): Byte
   return e?.token !== undefined && e.epoch >= rotation ? e.token : undefined;
 }
 
-/** A roster entry for a contact whose group token is not known yet. */
-export function entryOf(c: Contact, epoch: number): RosterEntry {
+/** A roster entry for a member device (a contact's, or our sibling) whose group token is not known yet. */
+export function entryOf(c: Peer, epoch: number): RosterEntry {
   return { identityKey: c.identityKey, mailbox: c.mailbox, epoch, ...(c.name !== undefined && { name: c.name }) };
 }
 

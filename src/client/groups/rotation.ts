@@ -2,7 +2,7 @@
  * Group token rotation (spec/client.md §6.3): after a removal or a leave
  * every remaining member replaces its group token at the relay (one
  * token_add with `replaces`), so a former member's tokens reach no one; the
- * new token goes to the admins, who pass it on in the roster.
+ * new token goes to the admins (an admin's too), who pass it on in the roster.
  */
 import { ROSTER_DELAY_MS, TOKEN_LENGTH } from '../../constants.js';
 import { equalBytes, type Bytes } from '../../crypto/index.js';
@@ -13,6 +13,7 @@ import type { ClientContext } from '../context.js';
 import { othersIn, peerIn, reach, sendControl } from './reach.js';
 import { commitGroup, selfEntry } from './state.js';
 import { rosterFor } from './channel.js';
+import { reconcileAll } from './devices.js';
 
 /**
  * Replaces our group token if it predates the group's rotation epoch, then
@@ -34,15 +35,21 @@ export async function rotate(ctx: ClientContext, id: string): Promise<void> {
   });
   if (rotated === undefined) return;
   const { g, token, epoch } = rotated;
-  if (roleOf(g.session.group, self) === 'admin') return scheduleRoster(ctx, id);
+  // Every other admin is told, an admin too: its roster goes only to current tokens, so two admins that rotated
+  // together would otherwise never learn each other's new token (the devices of one account are often all admins).
   const control = encodeGroupControl({ type: 'member-token', groupId: g.session.group.groupId, mailbox: ctx.mailbox as Bytes, token, epoch });
   const admins = g.session.group.members.filter((m) => m.role === 'admin' && !equalBytes(m.identityKey, self));
-  await Promise.all(admins.map((m) => reach(ctx, g, m.identityKey)).filter((p): p is Peer => p !== undefined).map((p) => sendControl(ctx, p, control)));
+  const told = Promise.all(admins.map((m) => reach(ctx, g, m.identityKey)).filter((p): p is Peer => p !== undefined).map((p) => sendControl(ctx, p, control)));
+  await Promise.all([told, roleOf(g.session.group, self) === 'admin' ? scheduleRoster(ctx, id) : undefined]);
 }
 
-/** After a (re)connection: finishes any token rotation that a crash or a lost connection interrupted. */
+/**
+ * After a (re)connection: finishes any token rotation that a crash or a lost connection interrupted, and an acting
+ * admin removes the devices it excluded before (client.md §10.6).
+ */
 export async function resumeRotations(ctx: ClientContext): Promise<void> {
   for (const id of ctx.groups.ids()) await rotate(ctx, id);
+  await reconcileAll(ctx);
 }
 
 /** An admin batches member tokens that arrive together into one roster broadcast. */

@@ -14,6 +14,7 @@ import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
 import { othersIn, peerIn, sendControl } from './reach.js';
+import { isExcluded } from './exclusion.js';
 import { commitGroup } from './state.js';
 import { adminsOf, askForChanges, isBehind } from './sync.js';
 
@@ -54,7 +55,7 @@ function post(ctx: ClientContext, id: string, content: Content, stage: (key: str
     const { session, message } = groupEncrypt(g.session, encodeContent(content));
     const recipients = othersIn(ctx, g, peerIn).map((p) => ({ mailbox: p.mailbox, token: p.token as Bytes }));
     // A post that reaches no one must not resolve as sent (client.md §6.2); nothing is committed.
-    if (recipients.length === 0 && g.session.group.members.some((m) => !equalBytes(m.identityKey, ctx.identity.publicKey))) {
+    if (recipients.length === 0 && g.session.group.members.some((m) => !equalBytes(m.identityKey, ctx.identity.publicKey) && !isExcluded(g, m.identityKey))) {
       throw new ClientError('NOT_READY', 'no member of this group can be reached yet: wait until the group is ready', { group: id });
     }
     const key = ctx.outbox.nextKey();
@@ -86,6 +87,7 @@ async function distributeSenderKey(ctx: ClientContext, id: string): Promise<void
     const reachable: { peer: Peer; payload: Bytes }[] = [];
     const owed = [...g.record.owed];
     for (const d of prepared.distributions) {
+      if (isExcluded(g, d.recipient)) continue; // a revoked device is never given our key (client.md §10.6)
       const peer = peerIn(ctx, g, d.recipient);
       if (peer === undefined) owed.push({ identityKey: d.recipient, distribution: d.payload });
       else reachable.push({ peer, payload: d.payload });

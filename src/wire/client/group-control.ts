@@ -139,7 +139,7 @@ export function decodeGroupControl(bytes: Bytes): GroupControl {
 
 /**
  * groups/<gid hex>: [1, "group", { s: bin (src/group session), name, roster, tok: bin, owed: [[ik, distribution]], rk?: uint, log?: [bin],
- * seen?: uint, sat?: uint }]
+ * seen?: uint, sat?: uint, ex?: [bin(32)] }]
  */
 export interface GroupRecord {
   readonly session: Bytes;
@@ -157,17 +157,23 @@ export interface GroupRecord {
   readonly seen?: number;
   /** When (ms) `seen` last rose: a claim nobody substantiates lapses after GROUP_BEHIND_TIMEOUT_MS. */
   readonly seenAt?: number;
+  /**
+   * Members (device keys) excluded before their removal (client.md §10.6): devices their account's list no longer
+   * names. Nothing of ours reaches them; each leaves this set once a change removes it.
+   */
+  readonly excluded?: readonly Bytes[];
 }
 
 export function encodeGroupRecord(g: GroupRecord): Bytes {
   return encodeState('group', {
     s: g.session, name: g.name, roster: encodeRoster(g.roster), tok: g.token, owed: g.owed.map((o) => [o.identityKey, o.distribution]), rk: g.rotation,
     ...(g.log !== undefined && g.log.length > 0 && { log: g.log }), ...(g.seen !== undefined && g.seen > 0 && { seen: g.seen, sat: g.seenAt ?? 0 }),
+    ...(g.excluded !== undefined && g.excluded.length > 0 && { ex: g.excluded }),
   });
 }
 
 export function decodeGroupRecord(bytes: Bytes): GroupRecord {
-  const m = readMap(decodeState(bytes, 'group', 16 * MAX, 'group record'), 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk', 'log', 'seen', 'sat']);
+  const m = readMap(decodeState(bytes, 'group', 16 * MAX, 'group record'), 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk', 'log', 'seen', 'sat', 'ex']);
   const owed = readArray(m, 'group record', 'owed', MAX_CHANNEL_MEMBERS).map((o) => {
     if (!Array.isArray(o) || o.length !== 2) return fail('INVALID_STATE', 'group record: bad owed entry');
     return { identityKey: checkBytes(o[0], 'group record', 'owed', 32), distribution: checkBytes(o[1], 'group record', 'owed', { min: 1, max: MAX }) };
@@ -181,5 +187,8 @@ export function decodeGroupRecord(bytes: Bytes): GroupRecord {
     }),
     ...(m['seen'] !== undefined && { seen: readUint(m, 'group record', 'seen', MAX_TOKEN_EPOCH) }),
     ...(m['sat'] !== undefined && { seenAt: readUint(m, 'group record', 'sat') }),
+    ...(m['ex'] !== undefined && {
+      excluded: readArray(m, 'group record', 'ex', MAX_CHANNEL_MEMBERS).map((k) => checkBytes(k, 'group record', 'ex', 32)),
+    }),
   };
 }
