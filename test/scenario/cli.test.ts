@@ -2,17 +2,14 @@
  * `npx parley chat` driven by a scripted stdin, two processes against a real
  * relay process: invite, accept, send both ways, quit cleanly.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatProcess, type Chat } from './chat-process.js';
 import { startRelayProcess, tempDir, type RelayProcess } from './helpers.js';
 
-const bin = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
 const tmp = tempDir('parley-cli-');
 let relay: RelayProcess;
 
@@ -25,41 +22,7 @@ afterAll(async () => {
   tmp.remove();
 });
 
-interface Chat {
-  readonly lines: string[];
-  type(line: string): void;
-  waitFor(re: RegExp): Promise<RegExpMatchArray>;
-  exit: Promise<number | null>;
-  kill(): void;
-}
-
-function chat(profile: string, relayUrl = relay.url): Chat {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [bin, 'chat', '--relay', relayUrl, '--profile', profile, '--dir', join(tmp.dir, profile)]);
-  const lines: string[] = [];
-  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const w of [...waiters]) {
-      const m = line.match(w.re);
-      if (m !== null) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(m);
-      }
-    }
-  });
-  child.stderr.resume();
-  return {
-    lines,
-    type: (line) => void child.stdin.write(`${line}\n`),
-    waitFor: (re) => {
-      const done = lines.map((l) => l.match(re)).find((m) => m !== null);
-      if (done !== undefined && done !== null) return Promise.resolve(done);
-      return new Promise((resolve) => waiters.push({ re, resolve }));
-    },
-    exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-    kill: () => void child.kill(),
-  };
-}
+const chat = (profile: string, relayUrl = relay.url): Chat => chatProcess(relayUrl, tmp.dir, profile);
 
 describe('parley chat (scripted stdin)', () => {
   it('invites, accepts, chats both ways and quits', async () => {

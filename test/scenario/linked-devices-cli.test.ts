@@ -7,14 +7,11 @@
  * what the laptop sent); `/revoke 2` removes the laptop, and Bob's next
  * message reaches the primary only.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatProcess, type Chat } from './chat-process.js';
 import { startRelayProcess, tempDir, type RelayProcess } from './helpers.js';
 
-const bin = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
 const tmp = tempDir('parley-link-cli-');
 let relay: RelayProcess;
 
@@ -27,39 +24,7 @@ afterAll(async () => {
   tmp.remove();
 });
 
-interface Chat {
-  readonly lines: string[];
-  type(line: string): void;
-  waitFor(re: RegExp): Promise<RegExpMatchArray>;
-  exit: Promise<number | null>;
-}
-
-function chat(profile: string): Chat {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [bin, 'chat', '--relay', relay.url, '--profile', profile, '--dir', join(tmp.dir, profile)]);
-  const lines: string[] = [];
-  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const w of [...waiters]) {
-      const m = line.match(w.re);
-      if (m !== null) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(m);
-      }
-    }
-  });
-  child.stderr.resume();
-  return {
-    lines,
-    type: (line) => void child.stdin.write(`${line}\n`),
-    waitFor: (re) => {
-      const done = lines.map((l) => l.match(re)).find((m) => m !== null);
-      if (done !== undefined && done !== null) return Promise.resolve(done);
-      return new Promise((resolve) => waiters.push({ re, resolve }));
-    },
-    exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-  };
-}
+const chat = (profile: string): Chat => chatProcess(relay.url, tmp.dir, profile);
 
 describe('parley chat: /link, /devices, /revoke', () => {
   it('links a laptop to Alice, chats from both of her devices, then revokes the laptop', async () => {
