@@ -6,20 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
-import type { MessageEvent } from '../../src/client/events.js';
 import { contactPeers } from '../../src/client/devices/index.js';
 import { equalBytes, toHex } from '../../src/crypto/index.js';
 import { until } from '../relay/harness.js';
 import { befriend, openInFile, relayPerFile } from '../scenario/helpers.js';
-import { contextOf, linkWithoutChannel, textOf } from './devices-helpers.js';
+import { contextOf, linkWithoutChannel, textOf, inbox } from './devices-helpers.js';
 
 const file = relayPerFile('parley-devices-contacts-');
-
-function inbox(c: Client): MessageEvent[] {
-  const got: MessageEvent[] = [];
-  c.on('message', (m) => got.push(m));
-  return got;
-}
 
 /** Waits until `client` holds a contact of `account` that it reaches on `n` devices; returns its id. */
 async function untilReaches(client: Client, account: Uint8Array, n: number): Promise<string> {
@@ -96,5 +89,22 @@ describe('linked devices: contacts made on a linked device', () => {
     await hank.send(ginaAtHank, { type: 'text', text: 'still one contact' });
     await until(() => atGina.length >= 1 && atGina2.length >= 1);
     expect([...atGina, ...atGina2].map(textOf)).toEqual(['still one contact', 'still one contact']);
+  }, 90_000);
+
+  it('a contact verified against a device key, re-keyed to its account: an identity change (sending waits for approval)', async () => {
+    const ivan = await openInFile(file, 'ivan');
+    const ivan2 = await openInFile(file, 'ivan-2');
+    const judy = await openInFile(file, 'judy');
+    const { aAtB: judyAtIvan2, bAtA: ivan2AtJudy } = await befriend(judy, ivan2); // before ivan-2 is linked
+    void judyAtIvan2;
+    await judy.setVerified(ivan2AtJudy);
+    const changed = judy.next('identity-changed');
+    await linkWithoutChannel(ivan, ivan2); // ivan-2 announces itself to judy with ivan's list
+    const e = await changed;
+    expect(e.wasVerified).toBe(true);
+    expect(toHex(e.previousIdentityKey)).toBe(toHex(ivan2.identityKey));
+    expect(toHex(e.contact.identityKey)).toBe(toHex(ivan.identityKey));
+    expect(judy.contact(ivan2AtJudy)).toMatchObject({ verified: false, changed: true });
+    await expect(judy.send(ivan2AtJudy, { type: 'text', text: 'x' })).rejects.toMatchObject({ code: 'IDENTITY_CHANGED' });
   }, 90_000);
 });

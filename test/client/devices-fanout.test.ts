@@ -4,20 +4,13 @@
  * reaches the contact once and every sibling as `outgoing`, with one `sent` event per message.
  */
 import { describe, expect, it } from 'vitest';
-import type { Client } from '../../src/client/client.js';
 import type { MessageEvent } from '../../src/client/events.js';
 import { toHex } from '../../src/crypto/index.js';
 import { befriend, openInFile, relayPerFile } from '../scenario/helpers.js';
 import { until } from '../relay/harness.js';
-import { contextOf, linkWithoutChannel, textOf, untilContactLists } from './devices-helpers.js';
+import { contextOf, linkWithoutChannel, textOf, untilContactLists, inbox } from './devices-helpers.js';
 
 const file = relayPerFile('parley-devices-fanout-');
-
-function inbox(c: Client): MessageEvent[] {
-  const got: MessageEvent[] = [];
-  c.on('message', (m) => got.push(m));
-  return got;
-}
 
 const texts = (got: readonly MessageEvent[], outgoing = false): string[] => got.filter((m) => (m.outgoing === true) === outgoing).map(textOf);
 

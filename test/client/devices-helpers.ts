@@ -6,6 +6,7 @@
  */
 import type { Client } from '../../src/client/client.js';
 import type { ClientContext } from '../../src/client/context.js';
+import type { MessageEvent } from '../../src/client/events.js';
 import { announce, commitOwnList, contactEntries, installAccount, ownList } from '../../src/client/devices/index.js';
 import { contextOf } from '../../src/client/internals.js';
 import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
@@ -67,6 +68,13 @@ export async function untilContactLists(client: Client, account: Bytes, devices:
     const list = ctx.contacts.byAccountKey(account)?.deviceList;
     return list !== undefined && openDeviceList(list).devices.map((d) => toHex(d.key)).sort().join() === want;
   });
+}
+
+/** Every message event `client` emits from now on. */
+export function inbox(client: Client): MessageEvent[] {
+  const got: MessageEvent[] = [];
+  client.on('message', (m) => got.push(m));
+  return got;
 }
 
 /** Text of a message event. */

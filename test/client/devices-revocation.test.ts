@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
-import type { DeviceListConflictEvent, MessageEvent } from '../../src/client/events.js';
+import type { DeviceListConflictEvent } from '../../src/client/events.js';
 import { contactPeers, ownList } from '../../src/client/devices/index.js';
 import { sendPayload } from '../../src/client/messaging/send.js';
 import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
@@ -19,15 +19,9 @@ import { del } from '../../src/store/index.js';
 import { systemRandom } from '../../src/crypto/index.js';
 import { until } from '../relay/harness.js';
 import { befriend, openInFile, openRecordingClient, relayPerFile } from '../scenario/helpers.js';
-import { contextOf, linkWithoutChannel, revokeWithoutChannel, textOf, untilContactLists } from './devices-helpers.js';
+import { contextOf, linkWithoutChannel, revokeWithoutChannel, textOf, untilContactLists, inbox } from './devices-helpers.js';
 
 const file = relayPerFile('parley-devices-revocation-');
-
-function inbox(c: Client): MessageEvent[] {
-  const got: MessageEvent[] = [];
-  c.on('message', (m) => got.push(m));
-  return got;
-}
 
 /** Mailboxes (hex) a client's `send` requests went to, from now on. */
 function recorder(): { onRequest: (r: RelayRequest) => void; mailboxes: string[] } {

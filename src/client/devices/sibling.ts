@@ -10,11 +10,12 @@ import { isProtocolError } from '../../errors.js';
 import { put } from '../../store/index.js';
 import type { Contact } from '../../wire/client/contact.js';
 import { decodeContactEntry, encodeContactEntry } from '../../wire/client/contact-entry.js';
-import { decodeContent, isEphemeral } from '../../wire/client/content.js';
+import { isEphemeral } from '../../wire/client/content.js';
 import { encodePayload, type Payload } from '../../wire/client/payload.js';
 import { encodeStoredMessage } from '../../wire/client/records.js';
 import { contactWrite } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
+import { contentOrNothing } from '../inbound/deliver.js';
 import type { InboundEffects } from '../inbound/effects.js';
 import { sendPayload } from '../messaging/send.js';
 import { accountKey, isSibling } from './account.js';
@@ -27,14 +28,8 @@ export async function onSync(ctx: ClientContext, sender: Bytes, payload: Extract
   if (!isSibling(ctx, sender)) return;
   const contact = ctx.contacts.byAccountKey(payload.to);
   if (contact === undefined) return;
-  let content;
-  try {
-    content = decodeContent(payload.content);
-  } catch (e) {
-    if (!isProtocolError(e)) throw e;
-    return;
-  }
-  if (isEphemeral(content.body)) return; // receipts and typing are the contact's business, not our history
+  const content = contentOrNothing(payload.content);
+  if (content === undefined || isEphemeral(content.body)) return; // receipts and typing are the contact's business, not our history
   // Keyed by our account: one id per sender account, whichever of our devices sent it.
   const key = `${toHex(accountKey(ctx))}:${toHex(content.id)}`;
   if (await ctx.store.get('messages', key) !== undefined) return;

@@ -5,7 +5,8 @@
  */
 import { toHex, type Bytes } from '../../crypto/index.js';
 import { put } from '../../store/index.js';
-import { isEphemeral, type Content } from '../../wire/client/content.js';
+import { isProtocolError } from '../../errors.js';
+import { decodeContent, isEphemeral, type Content } from '../../wire/client/content.js';
 import { encodeStoredMessage } from '../../wire/client/records.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
@@ -30,4 +31,14 @@ export async function deliverContent(
   if (fx.writes.some((w) => w.namespace === 'messages' && w.key === key)) return;
   fx.writes.push(put('messages', key, encodeStoredMessage({ from: from.id, content: encoded, receivedAt: ctx.now(), ...g })));
   fx.events.push(['message', { from, content, ...g }]);
+}
+
+/** The Content in a payload, or undefined when it does not decode (bad bytes from an authenticated sender are dropped). */
+export function contentOrNothing(encoded: Bytes): Content | undefined {
+  try {
+    return decodeContent(encoded);
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    return undefined;
+  }
 }

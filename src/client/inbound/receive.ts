@@ -23,7 +23,7 @@ import { onGroupControl } from '../groups/control.js';
 import { onGroupMessage } from '../groups/message.js';
 import { heal } from '../messaging/heal.js';
 import { cacheRecord, loadRecord, recordWrite } from '../messaging/sessions.js';
-import { deliverContent } from './deliver.js';
+import { contentOrNothing, deliverContent } from './deliver.js';
 import { noEffects, type InboundEffects } from './effects.js';
 import { isReplay, remember, seenDigests } from './replays.js';
 
@@ -186,14 +186,8 @@ async function onPayload(ctx: ClientContext, sender: Bytes, contact: Contact | u
     case 'invite-refused': return onInviteRefused(ctx, contact, payload, fx);
     case 'heal': return; // the new session is already installed by the decrypt
     case 'content': {
-      let content;
-      try {
-        content = decodeContent(payload.content);
-      } catch (e) {
-        if (!isProtocolError(e)) throw e;
-        return;
-      }
-      await deliverContent(ctx, contact, content, payload.content, undefined, fx);
+      const content = contentOrNothing(payload.content);
+      if (content !== undefined) await deliverContent(ctx, contact, content, payload.content, undefined, fx);
     }
   }
 }

@@ -14,18 +14,11 @@ import { decodePayload, encodePayload, type Payload } from '../../../src/wire/cl
 import { decodeOutboxRecord, decodeStoredMessage, encodeOutboxRecord, encodeStoredMessage } from '../../../src/wire/client/records.js';
 import { encodeState } from '../../../src/wire/state-envelope.js';
 import type { IdentityKey, MailboxId } from '../../../src/wire/brands.js';
+import { errorCodeOf } from '../../property/ratchet-harness.js';
 
 const b = (n: number, fill = 1): Uint8Array => new Uint8Array(n).fill(fill);
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isProtocolError(e)) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
+const code = errorCodeOf;
 
 const account: AccountRecord = {
   accountKey: b(32, 1), deviceId: 2, primary: false, list: b(200, 9), nextId: 3,
