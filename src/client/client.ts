@@ -34,7 +34,7 @@ import { sendToGroup } from './groups/send.js';
 import { groupInfo, type GroupInfo, type GroupOptions } from './groups/state.js';
 import { acceptEnvelope } from './inbound/receive.js';
 import {
-  linkDevice, offerLink, ownDevices, revokeDevice, type DeviceInfo, type DeviceLinking, type LinkDeviceOptions, type LinkOffering,
+  endLinks, linkDevice, offerLink, ownDevices, revokeDevice, type DeviceInfo, type DeviceLinking, type LinkDeviceOptions, type LinkOffering,
 } from './linking/index.js';
 import { storedMessages, type StoredMessageView } from './messaging/history.js';
 import type { OutboxCounts } from './messaging/outbox.js';
@@ -355,6 +355,7 @@ export class Client {
     if (ctx.closed) return;
     ctx.closed = true;
     ctx.outbox.rejectAll(new ClientError('CLOSED', 'the client was closed'));
+    await endLinks(ctx);
     await ctx.relay.close();
     await ctx.lane.run(() => ctx.outbox.flush());
     await ctx.store.close();

@@ -134,6 +134,14 @@ describe('linking a device (client level, real relay)', () => {
     expect(e.devices()).toHaveLength(2);
   }, 180_000);
 
+  it('closing the client ends a link in progress: its SAS and confirm reject CLOSED', async () => {
+    const fresh = await open('lee-phone');
+    const offering = await fresh.offerLink();
+    await fresh.close();
+    expect(await offering.sas.catch(code)).toBe('CLOSED');
+    expect(await offering.confirm().catch(code)).toBe('CLOSED');
+  }, 180_000);
+
   it('a second party racing the primary with its own hello: the new device shows that party\'s SAS, not the primary\'s', async () => {
     const e = await open('ivy');
     const racer = await open('mallory');

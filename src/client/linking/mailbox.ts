@@ -6,7 +6,7 @@
  * relay caps what it stores per side).
  */
 import type { Bytes } from '../../crypto/index.js';
-import type { RelayLinkSide } from '../../wire/relay-link-frames.js';
+import { RELAY_LINK_TTL_SECONDS, type RelayLinkSide } from '../../wire/relay-link-frames.js';
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
 import { linkExpired } from './link-errors.js';
@@ -59,20 +59,45 @@ export async function openLinkMailbox(ctx: ClientContext, link: Bytes, side: Rel
   const inbox = new LinkInbox();
   if (opener) await relay.linkOpen(link);
   const listening = await relay.linkListen(link, side, (data) => inbox.push(data));
-  const timer = setTimeout(() => inbox.end(linkExpired()), Math.max(0, listening.expires - ctx.now()));
+  const timer = setTimeout(() => inbox.end(linkExpired()), untilExpiry(listening.expires, ctx.now()));
+  (timer as { unref?: () => void }).unref?.(); // an abandoned link must not keep a Node process alive for its TTL
   let ended = false;
-  return {
+  const mailbox: LinkMailbox = {
     send: async (to, data) => { await relay.linkSend(link, to, data); },
     next: () => inbox.next(),
     end: async (reason) => {
       if (ended) return;
       ended = true;
+      open.get(ctx)?.delete(mailbox);
       clearTimeout(timer);
       inbox.end(reason);
       listening.stop();
       if (opener) await relay.linkClose(link).catch(() => undefined); // best effort: the relay deletes it at expiry anyway
     },
   };
+  const set = open.get(ctx) ?? new Set<LinkMailbox>();
+  open.set(ctx, set);
+  set.add(mailbox);
+  return mailbox;
+}
+
+/** The links of each client not ended yet: closing the client ends them. */
+const open = new WeakMap<ClientContext, Set<LinkMailbox>>();
+
+/** The client is closing: every link in progress ends (its pending calls reject CLOSED). */
+export async function endLinks(ctx: ClientContext): Promise<void> {
+  const closed = new ClientError('CLOSED', 'the client was closed');
+  await Promise.all([...(open.get(ctx) ?? [])].map((m) => m.end(closed)));
+}
+
+/**
+ * How long to wait for the link's messages: until the relay's expiry by our clock, or — when our clock
+ * disagrees with the relay's so much that this is not within one lifetime — one whole lifetime.
+ */
+function untilExpiry(expires: number, now: number): number {
+  const left = expires - now;
+  const ttl = RELAY_LINK_TTL_SECONDS * 1000;
+  return left > 0 && left <= ttl ? left : ttl;
 }
 
 /** The relay's link calls (relay.md §14), or NOT_ALLOWED on a transport without them. */
