@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MessageEvent } from '../../src/client/events.js';
-import { toHex } from '../../src/crypto/index.js';
+import { contactPeers } from '../../src/client/devices/index.js';
+import { sendPayload } from '../../src/client/messaging/send.js';
+import { equalBytes, systemRandom, toHex } from '../../src/crypto/index.js';
+import { generateIdentityKeyPair } from '../../src/identity/index.js';
+import { encodeContactEntry } from '../../src/wire/client/contact-entry.js';
+import { encodeContent, newContent } from '../../src/wire/client/content.js';
+import { encodePayload } from '../../src/wire/client/payload.js';
 import { befriend, openInFile, relayPerFile } from '../scenario/helpers.js';
 import { until } from '../relay/harness.js';
 import { contextOf, linkWithoutChannel, textOf, untilContactLists, inbox } from './devices-helpers.js';
@@ -58,5 +64,17 @@ describe('linked devices: fan-out and sent-message sync', () => {
     expect(atAlice2.find((m) => m.outgoing)?.from.id).toBe(bobAtAlice2!.id);
     // Stored too: the sync is in alice-2's history as outgoing.
     expect((await alice2.messages({ contact: bobAtAlice2!.id })).filter((m) => m.outgoing).map(textOf)).toEqual(['from alice-1']);
+
+    // A contact is no sibling: a sync or contact-sync from Bob is discarded (client.md §10.2).
+    const b = contextOf(bob);
+    const toAlice = contactPeers(b.contacts.get(aAtB)!).find((p) => equalBytes(p.identityKey, alice.identityKey))!;
+    const forged = encodeContent(newContent({ type: 'text', text: 'forged sync' }, b.random, Date.now()));
+    await sendPayload(b, toAlice, encodePayload({ type: 'sync', to: bob.identityKey, content: forged }), 'internal');
+    const entry = { accountKey: generateIdentityKeyPair(systemRandom).publicKey, relay: file.relay.url, devices: [], verified: true, blocked: false };
+    await sendPayload(b, toAlice, encodePayload({ type: 'contact-sync', entry: encodeContactEntry(entry) }), 'internal');
+    await bob.send(aAtB, { type: 'text', text: 'marker 2' });
+    await until(() => atAlice.some((m) => textOf(m) === 'marker 2'));
+    expect(atAlice.map(textOf)).not.toContain('forged sync');
+    expect(alice.contacts().length).toBe(1);
   }, 60_000);
 });
