@@ -74,14 +74,14 @@ export class DiskBlobStore implements BlobStore {
       write: (data) => writer.write(data),
       close: async () => {
         if (granted === undefined) return writer.close();
-        const [length] = await Promise.all([writer.close(), this.#writeTemp(granted)]);
+        const [length] = await settled(writer.close(), this.#writeTemp(granted));
         await rename(this.#path(id, 'json.tmp'), this.#path(id, 'json'));
         await this.#syncDir(); // the .part's and the .json's names survive a machine crash: the offset answered is durable
         this.#granted.delete(id);
         return length;
       },
       stage: async (done) => {
-        const [length] = await Promise.all([writer.close(), this.#writeTemp(done)]);
+        const [length] = await settled(writer.close(), this.#writeTemp(done));
         return { length, publish: () => this.#publish(id) } satisfies StagedBlob;
       },
     };
@@ -220,6 +220,17 @@ class BatchWriter {
     await this.#writing;
     if (this.#failure !== undefined) throw this.#failure.error;
   }
+}
+
+/**
+ * Both results once both have ended, or the first failure. Not Promise.all: a write still running after
+ * the request failed could land on a temp file that the upload's next request is writing.
+ */
+async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
 
 async function exists(path: string): Promise<boolean> {
