@@ -151,6 +151,22 @@ describe('relay connection', () => {
     await expect(relay.whenConnected()).rejects.toSatisfy((e: unknown) => isClientError(e, 'CLOSED'));
   });
 
+  it('never retries a rate-limited ack on a newer connection: an eid belongs to the connection that delivered it (relay.md §2.3)', async () => {
+    const { relay, sockets } = setup();
+    await relay.whenConnected();
+    const first = sockets[0] as FakeSocket;
+    first.onRequest = (r) => {
+      if (r.type === 'ack') first.push({ type: 'error', id: r.id, code: 'RATE_LIMITED', retryAfter: 50 });
+    };
+    const acked = relay.ack([7]);
+    while (!first.sent.some((r) => r.type === 'ack')) await tick();
+    relay.interrupt(); // the connection is replaced while the ack waits out retryAfter
+    await relay.whenConnected();
+    await expect(acked).rejects.toSatisfy((e: unknown) => isClientError(e, 'NOT_CONNECTED'));
+    expect((sockets[1] as FakeSocket).sent.map((r) => r.type)).not.toContain('ack');
+    await relay.close();
+  });
+
   it('reconnects at once when the platform reports the network back (online), not after the backoff', async () => {
     const listeners = new Map<string, () => void>();
     const g = globalThis as { addEventListener?: unknown; removeEventListener?: unknown };

@@ -211,7 +211,7 @@ class RelayConnection implements RelayApi {
       if (this.#acks === batch) this.#acks = undefined;
       if (this.#ws !== ws) throw new ClientError('NOT_CONNECTED', 'the connection that delivered these envelopes was lost');
       const frames: Promise<RelayResult>[] = [];
-      for (let i = 0; i < batch.ids.length; i += RELAY_MAX_ACK_IDS) frames.push(this.#request({ type: 'ack', ids: batch.ids.slice(i, i + RELAY_MAX_ACK_IDS) }));
+      for (let i = 0; i < batch.ids.length; i += RELAY_MAX_ACK_IDS) frames.push(this.#request({ type: 'ack', ids: batch.ids.slice(i, i + RELAY_MAX_ACK_IDS) }, ws));
       await Promise.all(frames);
     });
     return batch.flushed;
@@ -339,11 +339,18 @@ class RelayConnection implements RelayApi {
 
   // ── requests ──────────────────────────────────────────────────────────────
 
-  #request(r: Request): Promise<RelayResult> {
+  /**
+   * Sends `r` on the current socket, again after RATE_LIMITED. With `only`, every attempt must go out on that socket:
+   * an ack belongs to the connection that delivered its eids (relay.md §2.3), so a retry after a reconnect fails
+   * NOT_CONNECTED instead of acknowledging, on a new connection, an eid the relay may have given to another envelope.
+   */
+  #request(r: Request, only?: WebSocketLike): Promise<RelayResult> {
     return retryRateLimited(async () => {
       if (this.state === 'closed') throw new ClientError('CLOSED', 'the connection is closed');
       const ws = this.#ws;
-      if (ws === undefined || !this.#authenticated) throw new ClientError('NOT_CONNECTED', 'not connected to the relay');
+      if (ws === undefined || !this.#authenticated || (only !== undefined && ws !== only)) {
+        throw new ClientError('NOT_CONNECTED', 'not connected to the relay');
+      }
       return this.#requests.send(ws, r);
     });
   }
