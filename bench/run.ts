@@ -237,7 +237,7 @@ ${attackMethod()}
 
 ${providerTable(providerRows)}
 
-## Browser bundle (Client + IndexedDbStore as a web app imports them; esbuild, minified, gzip -9; bench/bundle-size.ts)
+## Browser bundle (Client + IndexedDbStore as a web app imports them; esbuild with code splitting, minified, gzip -9 per file; bench/bundle-size.ts)
 
 ${bundle}`;
   writeFileSync(new URL('./RESULTS.md', import.meta.url), md);

@@ -294,6 +294,8 @@ export const MAX_TEXT_LENGTH = 64 * 1024;
 export const MAX_CUSTOM_PAYLOAD = 64 * 1024;
 /** Most message ids in one receipt. */
 export const MAX_RECEIPT_IDS = 256;
+/** downloadBytes refuses pointers larger than this (a hostile pointer must not make us allocate 1 TiB). */
+export const DOWNLOAD_BYTES_MAX = 256 * 1024 * 1024;
 /** Least time between two automatic session re-establishments with one contact (client.md §7). */
 export const HEAL_COOLDOWN_MS = 10_000;
 /** Commits (each of every batch waiting at the worker's turn) between two wal_checkpoint(TRUNCATE) of the SQLite store (client.md §5.2). */

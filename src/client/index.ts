@@ -11,10 +11,14 @@ export { decodeInvite, encodeInvite, inviteToString, parseInvite, type Invite } 
 export type { ConnectionState } from './transport/relay-api.js';
 export { platformWebSocketFactory, type WebSocketFactory, type WebSocketLike } from './transport/websocket.js';
 export type { BackoffOptions } from './transport/backoff.js';
-export { LINK_OFFER_PREFIX, type DeviceInfo, type DeviceLinking, type LinkDeviceOptions, type LinkedAccount, type LinkOffering } from './linking/index.js';
+export type { DeviceInfo, DeviceLinking, LinkDeviceOptions, LinkedAccount, LinkOffering } from './linking/index.js';
+export { LINK_OFFER_PREFIX } from './linking/offer-text.js';
 export type { LinkGroupEntry } from '../wire/client/link-group.js';
-export {
-  DOWNLOAD_BYTES_MAX, writableStreamSink, type FilePointer, type FileSink, type FileSource, type SendFileOptions, type TransferOptions,
-  type TransferProgress, type StickerImage, type StickerInput, type StickerPackRef,
+// Files are a feature imported on first use (features.ts): only types come from files/index here, so the
+// entry does not import it; the two values come from their own small modules.
+export type {
+  FilePointer, FileSink, FileSource, SendFileOptions, TransferOptions, TransferProgress, StickerImage, StickerInput, StickerPackRef,
 } from './files/index.js';
+export { writableStreamSink } from './files/sink.js';
+export { DOWNLOAD_BYTES_MAX } from '../constants.js';
 export type { FileRef } from '../wire/client/file-ref.js';

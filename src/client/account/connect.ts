@@ -10,7 +10,7 @@ import { toHex, type Bytes } from '../../crypto/index.js';
 import { put } from '../../store/index.js';
 import { issueToken } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
-import { resumeRotations } from '../groups/rotation.js';
+import { loadedFeatures } from '../features.js';
 import { publishPreKeys } from './prekeys.js';
 import { runUpkeep, scheduleUpkeep } from './upkeep.js';
 
@@ -28,6 +28,7 @@ export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<v
     // A contact from a multi-use invitation whose dedicated token was not issued before a crash.
     if (c.ourToken === undefined && c.token !== undefined && !c.blocked) void issueToken(ctx, c).catch(report);
   }
-  void resumeRotations(ctx).catch(report);
+  // Features not loaded: no group, so no rotation to resume (they are loaded whenever a group exists).
+  void loadedFeatures()?.resumeRotations(ctx).catch(report);
   ctx.outbox.pump();
 }

@@ -12,7 +12,7 @@
 import { archiveCurrent, decodeSessionRecord, encodeSessionRecord } from '../../session/index.js';
 import { put, type Store, type StoreWrite } from '../../store/index.js';
 import type { ClientContext } from '../context.js';
-import { commitGroup } from '../groups/state.js';
+import { loadedFeatures } from '../features.js';
 
 /** Archives the current session of every stored record, in one batch; before anything loads a record. */
 export async function retireRestoredSessions(store: Store): Promise<void> {
@@ -28,6 +28,7 @@ export async function retireRestoredSessions(store: Store): Promise<void> {
 export async function dropRestoredSenderKeys(ctx: ClientContext): Promise<void> {
   for (const [id, g] of ctx.groups.entries()) {
     if (g.session.senderKey === null) continue;
-    await commitGroup(ctx, id, { ...g, session: { ...g.session, senderKey: null, pendingRecipients: [] } }, []);
+    // A group in the book means the features are loaded (features.ts).
+    await loadedFeatures()!.commitGroup(ctx, id, { ...g, session: { ...g.session, senderKey: null, pendingRecipients: [] } }, []);
   }
 }

@@ -13,7 +13,7 @@ import type { ContactEntry } from '../../wire/client/contact-entry.js';
 import { contactWrite } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
-import { onDevicesChanged } from '../groups/devices.js';
+import { loadedFeatures } from '../features.js';
 import { contactFromEntry } from './entries.js';
 import { openedList } from './list-cache.js';
 
@@ -148,5 +148,5 @@ export function forgetSibling(s: SiblingRecord): StoreWrite[] {
 export function ownListChanged(ctx: ClientContext, change: OwnListChange): void {
   if (change.added.length === 0 && change.removed.length === 0) return;
   ctx.events.emit('devices-changed', { self: true, added: change.added.map(toHex), removed: change.removed.map(toHex) });
-  onDevicesChanged(ctx, accountKey(ctx), change.added, change.removed);
+  loadedFeatures()?.onDevicesChanged(ctx, accountKey(ctx), change.added, change.removed);
 }

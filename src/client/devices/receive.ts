@@ -22,7 +22,7 @@ import type { Payload } from '../../wire/client/payload.js';
 import { listedKeys } from '../contacts/book.js';
 import { contactWrite } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
-import { onDevicesChanged } from '../groups/devices.js';
+import { loadedFeatures } from '../features.js';
 import { noEffects, type InboundEffects } from '../inbound/effects.js';
 import { accountKey, accountWrite, isPrimary, ownList, withAllListed } from './account.js';
 import { deviceAddress, withDeviceAddress, withListedDevices } from './addresses.js';
@@ -101,7 +101,7 @@ function acceptContactList(ctx: ClientContext, contact: Contact, accepted: Devic
     fx.events.push(['devices-changed', { contact: final, self: false, added: added.map(toHex), removed: removed.map(toHex) }]);
   }
   const hookAdded = [...added, ...reachable.filter((k) => !added.some((a) => equalBytes(a, k)))];
-  if (hookAdded.length > 0 || removed.length > 0) onDevicesChanged(ctx, accepted.account, hookAdded, removed, fx);
+  if (hookAdded.length > 0 || removed.length > 0) loadedFeatures()?.onDevicesChanged(ctx, accepted.account, hookAdded, removed, fx);
 }
 
 /**
@@ -231,7 +231,7 @@ function acceptOwnList(ctx: ClientContext, accepted: DeviceList, sender: Bytes, 
   });
   if (added.length > 0 || removed.length > 0) fx.events.push(['devices-changed', { self: true, added: added.map(toHex), removed: removed.map(toHex) }]);
   const hookAdded = [...added, ...reachable.filter((k) => !added.some((a) => equalBytes(a, k)))];
-  if (hookAdded.length > 0 || removed.length > 0) onDevicesChanged(ctx, accepted.account, hookAdded, removed, fx);
+  if (hookAdded.length > 0 || removed.length > 0) loadedFeatures()?.onDevicesChanged(ctx, accepted.account, hookAdded, removed, fx);
 }
 
 async function followOwnList(ctx: ClientContext, since: number, announced: DeviceList, sender: Bytes, address: Address): Promise<void> {

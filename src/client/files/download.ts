@@ -8,6 +8,7 @@
  * ClientError BLOB_REFUSED; either way the sink is aborted, so the partial
  * output is marked.
  */
+import { DOWNLOAD_BYTES_MAX } from '../../constants.js';
 import { FileOpener } from '../../file/index.js';
 import type { ContentBody } from '../../wire/client/content.js';
 import type { ClientContext } from '../context.js';
@@ -17,9 +18,6 @@ import type { FileSink } from './sink.js';
 import { beforeRetry, checkAborted, rethrowUnlessNetwork, type TransferOptions } from './transfer.js';
 
 export type FilePointer = Extract<ContentBody, { type: 'attachment' }>;
-
-/** downloadBytes refuses pointers larger than this (a hostile pointer must not make us allocate 1 TiB). */
-export const DOWNLOAD_BYTES_MAX = 256 * 1024 * 1024;
 
 export async function downloadFile(ctx: ClientContext, pointer: FilePointer, sink: FileSink, options: TransferOptions = {}): Promise<void> {
   try {

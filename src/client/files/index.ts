@@ -1,6 +1,7 @@
 /** Files (protocol.md §11, relay.md §12): upload, download, sinks and sources. */
 export { uploadFile, UPLOAD_SEGMENT_BYTES, type UploadedFile } from './upload.js';
-export { downloadBytes, downloadFile, DOWNLOAD_BYTES_MAX, type FilePointer } from './download.js';
+export { downloadBytes, downloadFile, type FilePointer } from './download.js';
+export { DOWNLOAD_BYTES_MAX } from '../../constants.js';
 export { isFileSink, writableStreamSink, type FileSink } from './sink.js';
 export { sourceSize, type FileSource } from './source.js';
 export type { TransferOptions, TransferProgress } from './transfer.js';

@@ -5,11 +5,11 @@
  * mirrors has succeeded.
  */
 import type { Bytes } from '../../crypto/index.js';
-import { decodeGroupSession, type GroupSession } from '../../group/index.js';
+import type { GroupSession } from '../../group/index.js';
 import type { Store } from '../../store/index.js';
-import { decodeGroupRecord, type GroupRecord } from '../../wire/client/group-control.js';
+import type { GroupRecord } from '../../wire/client/group-control.js';
 import { ClientError } from '../errors.js';
-import { isGroupReady } from './readiness.js';
+import { loadedFeatures, loadFeatures } from '../features.js';
 
 export interface Group {
   readonly record: GroupRecord;
@@ -31,11 +31,16 @@ export class GroupBook {
     this.#self = self;
   }
 
-  /** Loads the stored groups; those stored ready are noted ready, so opening emits no `group-ready`. */
+  /**
+   * Loads the stored groups; those stored ready are noted ready, so opening emits no `group-ready`. With no
+   * group stored, the features are not imported (../features.ts).
+   */
   async load(store: Store): Promise<void> {
-    for (const { key, value } of await store.list('groups')) {
-      const record = decodeGroupRecord(value);
-      this.#groups.set(key, { record, session: decodeGroupSession(record.session) });
+    const stored = await store.list('groups');
+    if (stored.length === 0) return;
+    const { decodeGroup } = await loadFeatures();
+    for (const { key, value } of stored) {
+      this.#groups.set(key, decodeGroup(value));
       this.noteReady(key);
     }
   }
@@ -70,7 +75,8 @@ export class GroupBook {
   /** Records whether group `id` is ready now (false if gone); true iff it was not when last noted. */
   noteReady(id: string): boolean {
     const g = this.#groups.get(id);
-    const ready = g !== undefined && isGroupReady(this.#self, g);
+    // A group in the book means the features are loaded (../features.ts).
+    const ready = g !== undefined && loadedFeatures()!.isGroupReady(this.#self, g);
     const turned = ready && !this.#ready.has(id);
     if (ready) this.#ready.add(id);
     else this.#ready.delete(id);

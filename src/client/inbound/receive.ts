@@ -19,8 +19,7 @@ import { decodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import { onHello, onInviteRefused, onToken } from '../contacts/hello.js';
 import type { ClientContext } from '../context.js';
 import { contactPeers, onContactSync, onDevice, onSync, siblingPeers } from '../devices/index.js';
-import { onGroupControl } from '../groups/control.js';
-import { onGroupMessage } from '../groups/message.js';
+import { loadedFeatures, loadFeatures } from '../features.js';
 import { heal } from '../messaging/heal.js';
 import { cacheRecord, loadRecord, recordWrite } from '../messaging/sessions.js';
 import { contentOrNothing, deliverContent } from './deliver.js';
@@ -75,7 +74,7 @@ async function processEnvelope(ctx: ClientContext, data: Bytes, fx: InboundEffec
     fx.events.push(['tampered', { envelope: digestHex, reason: e.code }]);
     return;
   }
-  if (envelope.kind === 'group') await onGroupMessage(ctx, envelope.data, digestHex, fx);
+  if (envelope.kind === 'group') await (loadedFeatures() ?? await loadFeatures()).onGroupMessage(ctx, envelope.data, digestHex, fx);
   else if (envelope.kind === 'ephemeral') await receiveEphemeral(ctx, envelope.data, digestHex, fx);
   else await receiveSealed(ctx, envelope.data, digest, fx);
   remember(ctx, seen, digestHex, fx);
@@ -176,7 +175,7 @@ async function onPayload(ctx: ClientContext, sender: Bytes, contact: Contact | u
   // A signed list speaks for itself; onDevice decides whose it is (client.md §10.2).
   if (payload.type === 'device') return onDevice(ctx, sender, payload, fx);
   // Group members reach each other through group tokens without being contacts.
-  if (payload.type === 'group') return onGroupControl(ctx, sender, contact, payload.group, fx);
+  if (payload.type === 'group') return (loadedFeatures() ?? await loadFeatures()).onGroupControl(ctx, sender, contact, payload.group, fx);
   // Only a listed sibling sends these; each handler checks.
   if (payload.type === 'sync') return onSync(ctx, sender, payload, fx);
   if (payload.type === 'contact-sync') return onContactSync(ctx, sender, payload, fx);
