@@ -21,26 +21,31 @@ import { loadOrCreateAccount } from './account/identity.js';
 import { dropRestoredSenderKeys, retireRestoredSessions } from './account/restore.js';
 import { onPreKeysLow } from './account/prekeys.js';
 import { ContactBook } from './contacts/book.js';
-import type { CreatedInvite, InviteOptions } from './contacts/invitations.js';
+import { acceptInvite, createInvite, type CreatedInvite, type InviteOptions } from './contacts/invitations.js';
 import { blockContact, findContact, sendableContact, updateContact } from './contacts/tokens.js';
 import { createContext, type ClientContext } from './context.js';
 import { loadAccount } from './devices/index.js';
+import { registerContext } from './internals.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { ClientError } from './errors.js';
 import type { ClientEvents } from './events.js';
-import { loadedFeatures, loadFeatures } from './features.js';
-import type { GroupInfo, GroupOptions } from './groups/state.js';
+import { addMember, createGroupWith, leaveGroup, removeMember } from './groups/admin.js';
+import { createChannelInvite, subscribe, unsubscribe } from './groups/channel.js';
+import { sendToGroup } from './groups/send.js';
+import { groupInfo, type GroupInfo, type GroupOptions } from './groups/state.js';
 import { acceptEnvelope } from './inbound/receive.js';
-import type { DeviceInfo, DeviceLinking, LinkDeviceOptions, LinkOffering } from './linking/index.js';
-import { ownDevices } from './linking/own-list.js';
+import {
+  endLinks, linkDevice, offerLink, ownDevices, revokeDevice, type DeviceInfo, type DeviceLinking, type LinkDeviceOptions, type LinkOffering,
+} from './linking/index.js';
 import { storedMessages, type StoredMessageView } from './messaging/history.js';
 import type { OutboxCounts } from './messaging/outbox.js';
 import { contentOf, sendContent, sendTyping } from './messaging/send.js';
 import type { BackoffOptions } from './transport/backoff.js';
 import type { ConnectionState, RelayApi, RelayHandlers } from './transport/relay-api.js';
 import { connectRelay } from './transport/relay-connection.js';
-import type {
-  FilePointer, FileSink, FileSource, SendFileOptions, StickerCache, StickerImage, StickerInput, StickerPackRef, TransferOptions,
+import {
+  attachmentFor, createStickerPack, downloadBytes, downloadFile, isFileSink, StickerCache, writableStreamSink, type FilePointer,
+  type FileSink, type FileSource, type SendFileOptions, type StickerImage, type StickerInput, type StickerPackRef, type TransferOptions,
 } from './files/index.js';
 import { platformWebSocketFactory, type WebSocketFactory } from './transport/websocket.js';
 
@@ -82,12 +87,13 @@ export interface ClientOptions {
 
 export class Client {
   readonly #ctx: ClientContext;
-  #stickers: StickerCache | undefined;
+  readonly #stickers = new StickerCache();
   readonly #restored: boolean;
 
   private constructor(ctx: ClientContext, restored: boolean) {
     this.#ctx = ctx;
     this.#restored = restored;
+    registerContext(this, ctx);
   }
 
   /** Loads (or creates) the identity from the store and starts connecting. */
@@ -145,14 +151,12 @@ export class Client {
   // ── contacts ──────────────────────────────────────────────────────────────
 
   createInvite(options: InviteOptions = {}): Promise<CreatedInvite> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.createInvite(ctx, options));
+    return createInvite(this.#open(), options);
   }
 
   /** Accepts an invitation: starts the session and sends our own token back. Resolves once the hello is durable. */
   acceptInvite(invite: string | Invite): Promise<Contact> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.acceptInvite(ctx, invite));
+    return acceptInvite(this.#open(), invite);
   }
 
   contacts(): Contact[] {
@@ -226,26 +230,23 @@ export class Client {
     const ctx = this.#open();
     const toGroup = ctx.groups.ids().includes(target);
     if (!toGroup) sendableContact(ctx, target);
-    const body = await (await loadFeatures()).attachmentFor(ctx, source, options);
+    const body = await attachmentFor(ctx, source, options);
     return toGroup ? this.sendToGroup(target, body) : this.send(target, body);
   }
 
   /** Streams a received file into `sink`, every chunk verified before it is written; on failure the sink is aborted. */
   download(pointer: FilePointer, sink: FileSink | WritableStream<Uint8Array>, options: TransferOptions = {}): Promise<void> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.downloadFile(ctx, pointer, f.isFileSink(sink) ? sink : f.writableStreamSink(sink), options));
+    return downloadFile(this.#open(), pointer, isFileSink(sink) ? sink : writableStreamSink(sink), options);
   }
 
   /** A small received file, whole, in memory (at most DOWNLOAD_BYTES_MAX). */
   downloadBytes(pointer: FilePointer, options: TransferOptions = {}): Promise<Uint8Array> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.downloadBytes(ctx, pointer, options));
+    return downloadBytes(this.#open(), pointer, options);
   }
 
   /** Uploads a sticker pack (each image, then its manifest; client.md §2.5) to send stickers from. */
   createStickerPack(title: string, stickers: readonly StickerInput[], options: TransferOptions = {}): Promise<StickerPackRef> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.createStickerPack(ctx, title, stickers, options));
+    return createStickerPack(this.#open(), title, stickers, options);
   }
 
   /** Sends sticker `index` of `pack` to a contact or a group. */
@@ -256,68 +257,58 @@ export class Client {
 
   /** The image of a received sticker (its pack's manifest and images are fetched once, then cached). */
   stickerImage(sticker: Extract<ContentBody, { type: 'sticker' }>, options: TransferOptions = {}): Promise<StickerImage> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => (this.#stickers ??= new f.StickerCache()).image(ctx, sticker, options));
+    return this.#stickers.image(this.#open(), sticker, options);
   }
 
   // ── groups ────────────────────────────────────────────────────────────────
 
   createGroup(name: string, memberIds: readonly string[], options: GroupOptions = {}): Promise<GroupInfo> {
     const ctx = this.#open();
-    const members = memberIds.map((id) => sendableContact(ctx, id));
-    return loadFeatures().then((f) => f.createGroupWith(ctx, name, members, options));
+    return createGroupWith(ctx, name, memberIds.map((id) => sendableContact(ctx, id)), options);
   }
 
   addMember(groupId: string, contactId: string): Promise<GroupInfo> {
     const ctx = this.#open();
-    const contact = sendableContact(ctx, contactId);
-    return loadFeatures().then((f) => f.addMember(ctx, groupId, contact));
+    return addMember(ctx, groupId, sendableContact(ctx, contactId));
   }
 
   removeMember(groupId: string, contactId: string): Promise<GroupInfo> {
-    const ctx = this.#open();
-    const contact = this.contact(contactId);
-    return loadFeatures().then((f) => f.removeMember(ctx, groupId, contact));
+    return removeMember(this.#open(), groupId, this.contact(contactId));
   }
 
   leaveGroup(groupId: string): Promise<void> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.leaveGroup(ctx, groupId));
+    return leaveGroup(this.#open(), groupId);
   }
 
   /** A channel admin's invitation to subscribe (text, for a link or QR code; spec/client.md §6.6). */
   createChannelInvite(channelId: string): Promise<{ readonly text: string }> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.createChannelInvite(ctx, channelId));
+    return createChannelInvite(this.#open(), channelId);
   }
 
   /** Subscribes through a channel invitation; the channel arrives as group-change `joined`. */
   subscribe(channelInvite: string): Promise<{ readonly channel: string; readonly contact: Contact }> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.subscribe(ctx, channelInvite));
+    return subscribe(this.#open(), channelInvite);
   }
 
   /** A reader leaves a channel. */
   unsubscribe(channelId: string): Promise<void> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.unsubscribe(ctx, channelId));
+    return unsubscribe(this.#open(), channelId);
   }
 
   /** Sends content to a group: one upload, fanned out by the relay. */
   async sendToGroup(groupId: string, body: ContentBody | Content): Promise<Content> {
     const ctx = this.#open();
     const content = contentOf(ctx, body);
-    await (loadedFeatures() ?? await loadFeatures()).sendToGroup(ctx, groupId, content);
+    await sendToGroup(ctx, groupId, content);
     return content;
   }
 
   groups(): GroupInfo[] {
-    return this.#ctx.groups.ids().map((id) => this.group(id));
+    return this.#ctx.groups.ids().map((id) => groupInfo(this.#ctx, id));
   }
 
   group(id: string): GroupInfo {
-    this.#ctx.groups.get(id); // UNKNOWN_GROUP if absent; a group in the book means the features are loaded (features.ts)
-    return loadedFeatures()!.groupInfo(this.#ctx, id);
+    return groupInfo(this.#ctx, id);
   }
 
   // ── linked devices (client.md §10.4, §10.5) ───────────────────────────────
@@ -327,8 +318,7 @@ export class Client {
    * to the primary, then `sas` once it resolves; `confirm()` when both screens show the same digits.
    */
   offerLink(): Promise<LinkOffering> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.offerLink(ctx));
+    return offerLink(this.#open());
   }
 
   /**
@@ -336,8 +326,7 @@ export class Client {
    * `confirm()`. `history: true` sends our stored 1:1 messages along (off by default).
    */
   linkDevice(offer: string | Bytes, options: LinkDeviceOptions = {}): Promise<DeviceLinking> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.linkDevice(ctx, offer, options));
+    return linkDevice(this.#open(), offer, options);
   }
 
   /** The devices of our account (one, the primary, until a device is linked). */
@@ -347,8 +336,7 @@ export class Client {
 
   /** On the primary: removes device `id` from the account; resolves with the remaining devices once they and our contacts were told. */
   revokeDevice(id: number): Promise<DeviceInfo[]> {
-    const ctx = this.#open();
-    return loadFeatures().then((f) => f.revokeDevice(ctx, id));
+    return revokeDevice(this.#open(), id);
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
@@ -369,7 +357,7 @@ export class Client {
     if (ctx.closed) return;
     ctx.closed = true;
     ctx.outbox.rejectAll(new ClientError('CLOSED', 'the client was closed'));
-    await loadedFeatures()?.endLinks(ctx); // a link in progress means the features are loaded (features.ts)
+    await endLinks(ctx);
     await ctx.relay.close();
     await ctx.lane.run(() => ctx.outbox.flush());
     await ctx.store.close();
