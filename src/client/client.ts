@@ -21,7 +21,7 @@ import { loadOrCreateAccount } from './account/identity.js';
 import { dropRestoredSenderKeys, retireRestoredSessions } from './account/restore.js';
 import { onPreKeysLow } from './account/prekeys.js';
 import { ContactBook } from './contacts/book.js';
-import { acceptInvite, createInvite, type CreatedInvite, type InviteOptions } from './contacts/invitations.js';
+import type { CreatedInvite, InviteOptions } from './contacts/invitations.js';
 import { blockContact, findContact, sendableContact, updateContact } from './contacts/tokens.js';
 import { createContext, type ClientContext } from './context.js';
 import { loadAccount } from './devices/index.js';
@@ -29,23 +29,19 @@ import { registerContext } from './internals.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { ClientError } from './errors.js';
 import type { ClientEvents } from './events.js';
-import { addMember, createGroupWith, leaveGroup, removeMember } from './groups/admin.js';
-import { createChannelInvite, subscribe, unsubscribe } from './groups/channel.js';
-import { sendToGroup } from './groups/send.js';
-import { groupInfo, type GroupInfo, type GroupOptions } from './groups/state.js';
+import { loadedFeatures, loadFeatures } from './features.js';
+import type { GroupInfo, GroupOptions } from './groups/state.js';
 import { acceptEnvelope } from './inbound/receive.js';
-import {
-  endLinks, linkDevice, offerLink, ownDevices, revokeDevice, type DeviceInfo, type DeviceLinking, type LinkDeviceOptions, type LinkOffering,
-} from './linking/index.js';
+import type { DeviceInfo, DeviceLinking, LinkDeviceOptions, LinkOffering } from './linking/index.js';
+import { ownDevices } from './linking/own-list.js';
 import { storedMessages, type StoredMessageView } from './messaging/history.js';
 import type { OutboxCounts } from './messaging/outbox.js';
 import { contentOf, sendContent, sendTyping } from './messaging/send.js';
 import type { BackoffOptions } from './transport/backoff.js';
 import type { ConnectionState, RelayApi, RelayHandlers } from './transport/relay-api.js';
 import { connectRelay } from './transport/relay-connection.js';
-import {
-  attachmentFor, createStickerPack, downloadBytes, downloadFile, isFileSink, StickerCache, writableStreamSink, type FilePointer,
-  type FileSink, type FileSource, type SendFileOptions, type StickerImage, type StickerInput, type StickerPackRef, type TransferOptions,
+import type {
+  FilePointer, FileSink, FileSource, SendFileOptions, StickerCache, StickerImage, StickerInput, StickerPackRef, TransferOptions,
 } from './files/index.js';
 import { platformWebSocketFactory, type WebSocketFactory } from './transport/websocket.js';
 
@@ -87,7 +83,7 @@ export interface ClientOptions {
 
 export class Client {
   readonly #ctx: ClientContext;
-  readonly #stickers = new StickerCache();
+  #stickers: StickerCache | undefined;
   readonly #restored: boolean;
 
   private constructor(ctx: ClientContext, restored: boolean) {
@@ -151,12 +147,14 @@ export class Client {
   // ── contacts ──────────────────────────────────────────────────────────────
 
   createInvite(options: InviteOptions = {}): Promise<CreatedInvite> {
-    return createInvite(this.#open(), options);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.createInvite(ctx, options));
   }
 
   /** Accepts an invitation: starts the session and sends our own token back. Resolves once the hello is durable. */
   acceptInvite(invite: string | Invite): Promise<Contact> {
-    return acceptInvite(this.#open(), invite);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.acceptInvite(ctx, invite));
   }
 
   contacts(): Contact[] {
@@ -230,23 +228,26 @@ export class Client {
     const ctx = this.#open();
     const toGroup = ctx.groups.ids().includes(target);
     if (!toGroup) sendableContact(ctx, target);
-    const body = await attachmentFor(ctx, source, options);
+    const body = await (await loadFeatures()).attachmentFor(ctx, source, options);
     return toGroup ? this.sendToGroup(target, body) : this.send(target, body);
   }
 
   /** Streams a received file into `sink`, every chunk verified before it is written; on failure the sink is aborted. */
   download(pointer: FilePointer, sink: FileSink | WritableStream<Uint8Array>, options: TransferOptions = {}): Promise<void> {
-    return downloadFile(this.#open(), pointer, isFileSink(sink) ? sink : writableStreamSink(sink), options);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.downloadFile(ctx, pointer, f.isFileSink(sink) ? sink : f.writableStreamSink(sink), options));
   }
 
   /** A small received file, whole, in memory (at most DOWNLOAD_BYTES_MAX). */
   downloadBytes(pointer: FilePointer, options: TransferOptions = {}): Promise<Uint8Array> {
-    return downloadBytes(this.#open(), pointer, options);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.downloadBytes(ctx, pointer, options));
   }
 
   /** Uploads a sticker pack (each image, then its manifest; client.md §2.5) to send stickers from. */
   createStickerPack(title: string, stickers: readonly StickerInput[], options: TransferOptions = {}): Promise<StickerPackRef> {
-    return createStickerPack(this.#open(), title, stickers, options);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.createStickerPack(ctx, title, stickers, options));
   }
 
   /** Sends sticker `index` of `pack` to a contact or a group. */
@@ -257,58 +258,68 @@ export class Client {
 
   /** The image of a received sticker (its pack's manifest and images are fetched once, then cached). */
   stickerImage(sticker: Extract<ContentBody, { type: 'sticker' }>, options: TransferOptions = {}): Promise<StickerImage> {
-    return this.#stickers.image(this.#open(), sticker, options);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => (this.#stickers ??= new f.StickerCache()).image(ctx, sticker, options));
   }
 
   // ── groups ────────────────────────────────────────────────────────────────
 
   createGroup(name: string, memberIds: readonly string[], options: GroupOptions = {}): Promise<GroupInfo> {
     const ctx = this.#open();
-    return createGroupWith(ctx, name, memberIds.map((id) => sendableContact(ctx, id)), options);
+    const members = memberIds.map((id) => sendableContact(ctx, id));
+    return loadFeatures().then((f) => f.createGroupWith(ctx, name, members, options));
   }
 
   addMember(groupId: string, contactId: string): Promise<GroupInfo> {
     const ctx = this.#open();
-    return addMember(ctx, groupId, sendableContact(ctx, contactId));
+    const contact = sendableContact(ctx, contactId);
+    return loadFeatures().then((f) => f.addMember(ctx, groupId, contact));
   }
 
   removeMember(groupId: string, contactId: string): Promise<GroupInfo> {
-    return removeMember(this.#open(), groupId, this.contact(contactId));
+    const ctx = this.#open();
+    const contact = this.contact(contactId);
+    return loadFeatures().then((f) => f.removeMember(ctx, groupId, contact));
   }
 
   leaveGroup(groupId: string): Promise<void> {
-    return leaveGroup(this.#open(), groupId);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.leaveGroup(ctx, groupId));
   }
 
   /** A channel admin's invitation to subscribe (text, for a link or QR code; spec/client.md §6.6). */
   createChannelInvite(channelId: string): Promise<{ readonly text: string }> {
-    return createChannelInvite(this.#open(), channelId);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.createChannelInvite(ctx, channelId));
   }
 
   /** Subscribes through a channel invitation; the channel arrives as group-change `joined`. */
   subscribe(channelInvite: string): Promise<{ readonly channel: string; readonly contact: Contact }> {
-    return subscribe(this.#open(), channelInvite);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.subscribe(ctx, channelInvite));
   }
 
   /** A reader leaves a channel. */
   unsubscribe(channelId: string): Promise<void> {
-    return unsubscribe(this.#open(), channelId);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.unsubscribe(ctx, channelId));
   }
 
   /** Sends content to a group: one upload, fanned out by the relay. */
   async sendToGroup(groupId: string, body: ContentBody | Content): Promise<Content> {
     const ctx = this.#open();
     const content = contentOf(ctx, body);
-    await sendToGroup(ctx, groupId, content);
+    await (loadedFeatures() ?? await loadFeatures()).sendToGroup(ctx, groupId, content);
     return content;
   }
 
   groups(): GroupInfo[] {
-    return this.#ctx.groups.ids().map((id) => groupInfo(this.#ctx, id));
+    return this.#ctx.groups.ids().map((id) => this.group(id));
   }
 
   group(id: string): GroupInfo {
-    return groupInfo(this.#ctx, id);
+    this.#ctx.groups.get(id); // UNKNOWN_GROUP if absent; a group in the book means the features are loaded (features.ts)
+    return loadedFeatures()!.groupInfo(this.#ctx, id);
   }
 
   // ── linked devices (client.md §10.4, §10.5) ───────────────────────────────
@@ -318,7 +329,8 @@ export class Client {
    * to the primary, then `sas` once it resolves; `confirm()` when both screens show the same digits.
    */
   offerLink(): Promise<LinkOffering> {
-    return offerLink(this.#open());
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.offerLink(ctx));
   }
 
   /**
@@ -326,7 +338,8 @@ export class Client {
    * `confirm()`. `history: true` sends our stored 1:1 messages along (off by default).
    */
   linkDevice(offer: string | Bytes, options: LinkDeviceOptions = {}): Promise<DeviceLinking> {
-    return linkDevice(this.#open(), offer, options);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.linkDevice(ctx, offer, options));
   }
 
   /** The devices of our account (one, the primary, until a device is linked). */
@@ -336,7 +349,8 @@ export class Client {
 
   /** On the primary: removes device `id` from the account; resolves with the remaining devices once they and our contacts were told. */
   revokeDevice(id: number): Promise<DeviceInfo[]> {
-    return revokeDevice(this.#open(), id);
+    const ctx = this.#open();
+    return loadFeatures().then((f) => f.revokeDevice(ctx, id));
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
@@ -357,7 +371,7 @@ export class Client {
     if (ctx.closed) return;
     ctx.closed = true;
     ctx.outbox.rejectAll(new ClientError('CLOSED', 'the client was closed'));
-    await endLinks(ctx);
+    await loadedFeatures()?.endLinks(ctx); // a link in progress means the features are loaded (features.ts)
     await ctx.relay.close();
     await ctx.lane.run(() => ctx.outbox.flush());
     await ctx.store.close();
