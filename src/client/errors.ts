@@ -22,6 +22,7 @@ export type ClientErrorCode =
   | 'NOT_PRIMARY' // linking or revoking a device on a linked device: only the primary signs the device list (client.md §10.4)
   | 'DEVICE_LIMIT' // the account already lists MAX_DEVICES_PER_ACCOUNT devices (details: got, max)
   | 'UNKNOWN_DEVICE' // no device with that id on the account (details: id)
+  | 'DEVICE_LIST_CONFLICT' // the relay holds a list of our own account that does not follow ours: no list was signed over it (details: reason)
   | 'LINK_FAILED'; // a link ended without an account: the SAS was rejected, a channel message refused, or the link expired (details: reason)
 
 export type ClientErrorDetails = Readonly<Record<string, string | number | boolean>>;

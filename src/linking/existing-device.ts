@@ -15,7 +15,7 @@ import {
   type LinkPayload,
 } from '../wire/index.js';
 import { channelNonce, chunkAssociatedData, deriveChannelKeys, payloadTranscript, proofMessage } from './channel-keys.js';
-import { markLink, requireConfirmed, type LinkSide } from './link-state.js';
+import { markLink, refuseAbort, requireConfirmed, type LinkSide } from './link-state.js';
 
 export interface ExistingDeviceLink extends LinkSide {
   readonly offer: LinkOffer;
@@ -45,6 +45,7 @@ export function acceptLinkOffer(p: { offer: Bytes; random: RandomSource }): { li
  */
 export function receiveLinkProof(link: ExistingDeviceLink, message: Bytes): { link: ExistingDeviceLink; deviceKey: Bytes } {
   const m = decodeLinkMessage(message);
+  refuseAbort(m.kind);
   if (m.kind !== 2) fail('INVALID_STATE', 'the existing device expects a proof', { got: m.kind });
   if (link.deviceKey !== null) fail('DUPLICATE_MESSAGE', 'the channel already has its proof');
   const keys = link.keys!;

@@ -15,7 +15,7 @@ import {
   type LinkPayload,
 } from '../wire/index.js';
 import { channelNonce, chunkAssociatedData, deriveChannelKeys, payloadTranscript, proofMessage } from './channel-keys.js';
-import { markLink, requireConfirmed, type LinkSide } from './link-state.js';
+import { markLink, refuseAbort, requireConfirmed, type LinkSide } from './link-state.js';
 
 export interface NewDeviceLink extends LinkSide {
   readonly offer: Bytes;
@@ -51,6 +51,7 @@ export function createLinkOffer(p: { relayUrl: string; random: RandomSource }): 
 /** §12.4.3: the hello gives the channel keys and the SAS to show. A second hello is refused (DUPLICATE_MESSAGE). */
 export function receiveLinkHello(link: NewDeviceLink, message: Bytes): { link: NewDeviceLink; sas: string } {
   const m = decodeLinkMessage(message);
+  refuseAbort(m.kind);
   if (m.kind !== 1) fail('INVALID_STATE', 'the new device expects a hello first', { got: m.kind });
   if (link.keys !== null) fail('DUPLICATE_MESSAGE', 'the channel already has its hello');
   const keys = deriveChannelKeys({ privateKey: link.ephemeralPrivateKey, peerKey: m.ephemeralKey, linkId: link.linkId, offer: link.offer, hello: message });
@@ -69,6 +70,7 @@ export function proveLinkDevice(link: NewDeviceLink, device: IdentityKeyPair): {
 
 /** §12.4.7: chunks come once each, in order, all announcing the count and length of chunk 0. */
 function checkChunkOrder(link: NewDeviceLink, m: LinkMessage): LinkChunk {
+  refuseAbort(m.kind);
   if (m.kind === 1) fail('DUPLICATE_MESSAGE', 'the channel already has its hello');
   if (m.kind !== 3) fail('INVALID_STATE', 'a proof sent to the new device');
   const next = link.received.length;

@@ -1,12 +1,13 @@
 /**
  * The linking channel's wire formats (spec/protocol.md §12.4): the offer the
- * new device shows as a QR code or link, and the three kinds of message the
+ * new device shows as a QR code or link, and the four kinds of message the
  * relay carries between the two temporary mailboxes.
  *
  *   offer = { v: 1, k: bin(32) ephemeral X25519 key of the new device, i: bin(16) link id, r: str relay URL }
  *   hello = { v: 1, t: 1, k: bin(32) ephemeral X25519 key of the existing device }     existing → new
  *   proof = { v: 1, t: 2, c: bin (AEAD of proofBody) }                                  new → existing
  *   chunk = { v: 1, t: 3, i: uint index, n: uint count, l: uint payload length, c: bin } existing → new
+ *   abort = { v: 1, t: 4 }                                                              either way: the link ends
  *   proofBody = { k: bin(32) device key, s: bin(64) signature over the transcript }
  *
  * Shapes and bounds only: keys, signatures and order are checked in src/linking.
@@ -26,7 +27,7 @@ export interface LinkOffer {
 }
 
 /** The kinds (`t`) of channel message, in the order the channel sends them. */
-export const LinkMessageKind = { hello: 1, proof: 2, chunk: 3 } as const;
+export const LinkMessageKind = { hello: 1, proof: 2, chunk: 3, abort: 4 } as const;
 export type LinkMessageKind = (typeof LinkMessageKind)[keyof typeof LinkMessageKind];
 
 export interface LinkHello { readonly kind: 1; readonly ephemeralKey: Bytes }
@@ -38,7 +39,9 @@ export interface LinkChunk {
   readonly length: number;
   readonly ciphertext: Bytes;
 }
-export type LinkMessage = LinkHello | LinkProof | LinkChunk;
+/** The sender rejected the SAS or gave up (§12.4.7): unauthenticated, it can only end a link. */
+export interface LinkAbort { readonly kind: 4 }
+export type LinkMessage = LinkHello | LinkProof | LinkChunk | LinkAbort;
 
 export interface LinkProofBody {
   readonly deviceKey: Bytes;
@@ -68,6 +71,7 @@ export function encodeLinkMessage(m: LinkMessage): Bytes {
     case 1: return encodeMsgpack({ v: LINK_VERSION, t: m.kind, k: m.ephemeralKey });
     case 2: return encodeMsgpack({ v: LINK_VERSION, t: m.kind, c: m.ciphertext });
     case 3: return encodeMsgpack({ v: LINK_VERSION, t: m.kind, i: m.index, n: m.count, l: m.length, c: m.ciphertext });
+    case 4: return encodeMsgpack({ v: LINK_VERSION, t: m.kind });
   }
 }
 
@@ -96,6 +100,10 @@ export function decodeLinkMessage(bytes: Bytes): LinkMessage {
     return { kind: 2, ciphertext: readBytes(readMap(map, MESSAGE, ['v', 't', 'c']), MESSAGE, 'c', PROOF_BODY_SIZE + AEAD_TAG_LENGTH) };
   }
   if (kind === LinkMessageKind.chunk) return readChunk(map);
+  if (kind === LinkMessageKind.abort) {
+    readMap(map, MESSAGE, ['v', 't']);
+    return { kind: 4 };
+  }
   return fail('MALFORMED', `${MESSAGE}: unknown kind ${kind}`, { what: MESSAGE, field: 't' });
 }
 

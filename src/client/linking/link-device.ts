@@ -11,14 +11,16 @@ import { toHex, type Bytes } from '../../crypto/index.js';
 import { encodeDeviceList, type DeviceList } from '../../identity/index.js';
 import { acceptLinkOffer, confirmLinkSas, receiveLinkProof, sealLinkPayload, type ExistingDeviceLink } from '../../linking/index.js';
 import type { ClientContext } from '../context.js';
-import { announce, commitOwnList } from '../devices/index.js';
+import { commitOwnList } from '../devices/index.js';
 import { isProtocolError } from '../../errors.js';
 import { ClientError } from '../errors.js';
+import { announceInBackground } from './announce-later.js';
 import { collectHistory } from './history.js';
 import { listLane } from './list-lane.js';
 import { linkCancelled, linkStep, settleOnce } from './link-errors.js';
 import { openLinkMailbox, type LinkMailbox } from './mailbox.js';
 import { readLinkOffer } from './offer-text.js';
+import { adoptRelayLists } from './recover.js';
 import { ownDevices, requirePrimary, requireRoom, listWith, type DeviceInfo } from './own-list.js';
 import { buildLinkPayload } from './payload.js';
 
@@ -59,7 +61,7 @@ export async function linkDevice(ctx: ClientContext, offerInput: string | Bytes,
     await mailbox.end(linkCancelled());
     throw e;
   }
-  const once = settleOnce(mailbox);
+  const once = settleOnce(mailbox, 'n');
   return {
     sas: start.sas,
     confirm: () => once.run(() => complete(ctx, start.link, mailbox, options)),
@@ -80,7 +82,7 @@ async function complete(ctx: ClientContext, started: ExistingDeviceLink, mailbox
     const payload = buildLinkPayload(ctx, { list, deviceId: id, token, ...(history !== undefined && { history }) });
     const { chunks } = linkStep('the payload', () => sealLinkPayload(proven.link, payload));
     for (const chunk of chunks) await mailbox.send('n', chunk);
-    await announce(ctx);
+    announceInBackground(ctx); // the link took effect: an announcement that fails is retried, never a rejected confirm
     return ownDevices(ctx).find((d) => d.id === id) as DeviceInfo;
   } catch (e) {
     if (!ownDevices(ctx).some((d) => d.key === toHex(proven.deviceKey))) await ctx.relay.revokeToken(token).catch(() => undefined);
@@ -91,9 +93,10 @@ async function complete(ctx: ClientContext, started: ExistingDeviceLink, mailbox
 /**
  * List n+1 naming the proven key, published at the relay (durable: peers that fetch it can follow, relay.md §13.1)
  * and then committed with the new sibling and the token we issued it. A crash between the two leaves the relay
- * one list ahead of us; the next change is then refused there (EPOCH_FORK) and needs the relay's list adopted.
+ * one list ahead of us: the next change adopts it first (adoptRelayLists), so it signs over the relay's newest.
  */
 async function signPublishCommit(ctx: ClientContext, deviceKey: Bytes, token: Bytes): Promise<{ list: DeviceList; id: number }> {
+  await adoptRelayLists(ctx);
   const { list, id } = listWith(ctx, deviceKey);
   const encoded = encodeDeviceList(list);
   await publishList(ctx, encoded);

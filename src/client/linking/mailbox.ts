@@ -9,7 +9,8 @@ import type { Bytes } from '../../crypto/index.js';
 import { RELAY_LINK_TTL_SECONDS, type RelayLinkSide } from '../../wire/relay-link-frames.js';
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
-import { linkExpired } from './link-errors.js';
+import { isLinkAbort } from '../../linking/index.js';
+import { linkExpired, linkRejected } from './link-errors.js';
 
 export type { RelayLinkSide };
 
@@ -58,17 +59,23 @@ export async function openLinkMailbox(ctx: ClientContext, link: Bytes, side: Rel
   await relay.whenConnected();
   const inbox = new LinkInbox();
   if (opener) await relay.linkOpen(link);
-  const listening = await relay.linkListen(link, side, (data) => inbox.push(data));
+  // An abort from the other side (protocol.md §12.4.7) ends the link at once: whatever waits fails REJECTED.
+  let mailbox: LinkMailbox | undefined;
+  const listening = await relay.linkListen(link, side, (data) => {
+    if (!isLinkAbort(data)) inbox.push(data);
+    else if (mailbox === undefined) inbox.end(linkRejected()); // before the listen answered: the owner's end follows
+    else void mailbox.end(linkRejected());
+  });
   const timer = setTimeout(() => inbox.end(linkExpired()), untilExpiry(listening.expires, ctx.now()));
   (timer as { unref?: () => void }).unref?.(); // an abandoned link must not keep a Node process alive for its TTL
   let ended = false;
-  const mailbox: LinkMailbox = {
+  const self: LinkMailbox = {
     send: async (to, data) => { await relay.linkSend(link, to, data); },
     next: () => inbox.next(),
     end: async (reason) => {
       if (ended) return;
       ended = true;
-      open.get(ctx)?.delete(mailbox);
+      open.get(ctx)?.delete(self);
       clearTimeout(timer);
       inbox.end(reason);
       listening.stop();
@@ -77,8 +84,9 @@ export async function openLinkMailbox(ctx: ClientContext, link: Bytes, side: Rel
   };
   const set = open.get(ctx) ?? new Set<LinkMailbox>();
   open.set(ctx, set);
-  set.add(mailbox);
-  return mailbox;
+  set.add(self);
+  mailbox = self;
+  return self;
 }
 
 /** The links of each client not ended yet: closing the client ends them. */

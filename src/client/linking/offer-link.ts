@@ -16,8 +16,9 @@ import {
 import { decodeLinkMessage } from '../../wire/index.js';
 import type { LinkGroupEntry } from '../../wire/client/link-group.js';
 import type { ClientContext } from '../context.js';
-import { announce, installAccount } from '../devices/index.js';
+import { installAccount } from '../devices/index.js';
 import { ClientError } from '../errors.js';
+import { announceInBackground } from './announce-later.js';
 import { linkStep, settleOnce } from './link-errors.js';
 import { openLinkMailbox, type LinkMailbox } from './mailbox.js';
 import { linkOfferToString } from './offer-text.js';
@@ -32,7 +33,7 @@ export interface LinkOffering {
   readonly qr: Bytes;
   /** The SAS, once the primary's hello arrived; rejects LINK_FAILED if the link ends first. */
   readonly sas: Promise<string>;
-  /** Proves this device, takes the payload and installs the account; resolves once it is installed and announced. */
+  /** Proves this device, takes the payload and installs the account; resolves once it is installed (announcing follows in the background). */
   confirm(): Promise<LinkedAccount>;
   /** The digits differ, or the user gave up: the link and everything it brought are discarded. */
   cancel(): Promise<void>;
@@ -65,7 +66,7 @@ export async function offerLink(ctx: ClientContext): Promise<LinkOffering> {
   const mailbox = await openLinkMailbox(ctx, link.linkId, 'n', true);
   const hello = waitForHello(link, mailbox);
   hello.catch(() => undefined); // read through `sas` or `confirm`; an ended link must not be an unhandled rejection
-  const once = settleOnce(mailbox);
+  const once = settleOnce(mailbox, 'e');
   const sas = hello.then((h) => h.sas);
   sas.catch(() => undefined); // likewise for an app that never asks for the SAS (it cancelled first)
   return {
@@ -100,7 +101,7 @@ async function complete(ctx: ClientContext, helloed: NewDeviceLink, mailbox: Lin
   });
   const messages = historyWrites(ctx, history);
   if (messages.length > 0) await ctx.lane.run(() => ctx.store.write(messages));
-  await announce(ctx);
+  announceInBackground(ctx); // installed: the link took effect, an announcement that fails is retried
   return {
     account: toHex(deviceList.account), deviceId: payload.deviceId, contacts: received.contacts.length, groups: received.groups,
     history: messages.length,

@@ -30,7 +30,10 @@ describe('link messages', () => {
     const chunk = { kind: 3 as const, index: 1, count: 2, length: LINK_CHUNK_SIZE + 5, ciphertext: new Uint8Array(5 + 16) };
     expect(decodeLinkMessage(encodeLinkMessage(chunk))).toEqual(chunk);
     expect(decodeLinkMessage(encodeLinkMessage({ kind: 1, ephemeralKey: key }))).toEqual({ kind: 1, ephemeralKey: key });
+    expect(decodeLinkMessage(encodeLinkMessage({ kind: 4 }))).toEqual({ kind: 4 });
+    expect(encodeLinkMessage({ kind: 4 })).toEqual(encodeMsgpack({ v: 1, t: 4 })); // the abort: nothing but its kind
     expect(errorCodeOf(() => decodeLinkMessage(encodeMsgpack({ v: 1, t: 4, k: key })))).toBe('MALFORMED');
+    expect(errorCodeOf(() => decodeLinkMessage(encodeMsgpack({ v: 1, t: 5 })))).toBe('MALFORMED');
     expect(errorCodeOf(() => decodeLinkMessage(encodeMsgpack({ v: 1, t: 1, c: key })))).toBe('MALFORMED');
   });
 
