@@ -12,12 +12,14 @@ import type { ClientContext } from '../context.js';
 import { announce, commitOwnList } from '../devices/index.js';
 import { publishList } from './link-device.js';
 import { listLane } from './list-lane.js';
+import { adoptRelayLists } from './recover.js';
 import { listWithout, ownDevices, requirePrimary, type DeviceInfo } from './own-list.js';
 
 /** Revokes device `id`; resolves with the account's devices once the new list is announced. */
 export async function revokeDevice(ctx: ClientContext, id: number): Promise<DeviceInfo[]> {
   requirePrimary(ctx, 'revoking a device');
   await listLane(ctx).run(async () => {
+    await adoptRelayLists(ctx); // a list we published and lost (a crash before its commit) comes first
     const { list } = listWithout(ctx, id);
     const encoded = encodeDeviceList(list);
     await publishList(ctx, encoded);
