@@ -5,7 +5,8 @@
  * version 3 against version 2 sessions, beside libsignal-client's SPQR), then the
  * relay beside a bare `ws` forwarder, then the relay
  * under attack (bench/attack.ts), then a message end to end, client → relay →
- * client, each in its own process (bench/e2e.ts). Prints the tables and writes
+ * client, each in its own process (bench/e2e.ts), then files, then linked devices
+ * (bench/linked-devices.ts). Prints the tables and writes
  * bench/RESULTS.md. About 3 minutes on 2 cores, plus 3–4.5 for the end-to-end section.
  */
 import { writeFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ import { filesSection, FILE_SIZES_MIB, runFilesBench } from './files.js';
 import { filesGroupSection, runFilesGroupBench } from './files-group.js';
 import type { E2eRun } from './e2e-plan.js';
 import { e2eMethod, e2eTables } from './e2e-report.js';
+import { LINKED_DEVICES_HEADING, runLinkedDevicesBench } from './linked-devices.js';
+import { linkedDevicesSection } from './linked-devices-report.js';
 import { machine } from './machine.js';
 import { MESSAGE_SIZE, type Peer } from './peer.js';
 import { libsignalClientPeer } from './peers/libsignal-client.js';
@@ -157,6 +160,11 @@ async function main(): Promise<void> {
   log('files end to end');
   const files = filesSection(await runFilesBench(log).catch((e: unknown) => (e instanceof Error ? e.message : String(e))));
   const filesGroup = filesGroupSection(await runFilesGroupBench(log).catch((e: unknown) => (e instanceof Error ? e.message : String(e))));
+
+  log('linked devices');
+  const linkedDevices = await runLinkedDevicesBench(log).then(
+    (r) => linkedDevicesSection(r, 'same run'), (e: unknown) => `Could not run: ${e instanceof Error ? e.message : String(e)}`,
+  );
   const seconds = (performance.now() - started) / 1000;
 
   const columns = [PARLEY_NOBLE, PARLEY_NODE, 'libsignal-client', 'lsp-ts'];
@@ -226,6 +234,10 @@ ${files}
 A 10 MiB file posted to a 1,000-member group is one upload (bench/files-group.ts):
 
 ${filesGroup}
+
+${LINKED_DEVICES_HEADING}
+
+${linkedDevices}
 
 ## Relay under attack (same run; a fresh relay process per class, ${ATTACK_MS / 1000} s of attack each)
 
