@@ -35,7 +35,18 @@ export interface DevicesChangedEvent {
 export interface DeviceListConflictEvent {
   readonly contact?: Contact;
   readonly account: string;
+  /** FUTURE_EPOCH, STALE_EPOCH, EPOCH_FORK (protocol.md §12.3), or DEVICE_CLAIMED (client.md §10.2). */
   readonly reason: string;
+  /** DEVICE_CLAIMED: the listed device keys (hex) already attributed to another account, left out of this one. */
+  readonly devices?: readonly string[];
+}
+
+/** This device was revoked: a list of its own account that no longer names it (client.md §10.5). */
+export interface RevokedEvent {
+  /** Our account key, hex. */
+  readonly account: string;
+  /** The version of the list that dropped us. */
+  readonly version: number;
 }
 
 export interface ClientEvents {
@@ -89,6 +100,7 @@ export interface ClientEvents {
   'send-failed': { readonly id: Bytes; readonly to: string; readonly code: string; readonly recipient: string };
   'devices-changed': DevicesChangedEvent;
   'device-list-conflict': DeviceListConflictEvent;
+  revoked: RevokedEvent;
   /** A background failure (a listener threw, a replenish failed); informational. */
   error: { readonly error: unknown };
 }

@@ -7,7 +7,7 @@
 import type { Client } from '../../src/client/client.js';
 import type { ClientContext } from '../../src/client/context.js';
 import type { MessageEvent } from '../../src/client/events.js';
-import { announce, commitOwnList, contactEntries, installAccount, ownList } from '../../src/client/devices/index.js';
+import { announce, commitOwnList, contactEntries, installAccount, ownList, siblingPeers, tellRevoked } from '../../src/client/devices/index.js';
 import { contextOf } from '../../src/client/internals.js';
 import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
 import { encodeDeviceList, openDeviceList, signDeviceList, type DeviceList } from '../../src/identity/index.js';
@@ -50,14 +50,20 @@ export async function linkWithoutChannel(primary: Client, device: Client): Promi
   await until(() => p.account?.siblings.some((s) => equalBytes(s.key, n.identity.publicKey) && s.token !== undefined) === true);
 }
 
-/** Revokes `device` from `primary`'s account (publish, commit, announce), as revokeDevice does. */
-export async function revokeWithoutChannel(primary: Client, device: Client): Promise<void> {
+/**
+ * Revokes `device` from `primary`'s account (publish, commit, announce, tell the revoked device), as revokeDevice
+ * does; `tell: false` leaves the revoked device unaware (it was offline, or ignores the news).
+ */
+export async function revokeWithoutChannel(primary: Client, device: Client, { tell = true } = {}): Promise<void> {
   const p = contextOf(primary);
-  const list = nextList(p, { remove: contextOf(device).identity.publicKey });
+  const key = contextOf(device).identity.publicKey;
+  const revoked = siblingPeers(p).find((s) => equalBytes(s.identityKey, key));
+  const list = nextList(p, { remove: key });
   const bytes = encodeDeviceList(list);
   await p.relay.publishDeviceList?.(bytes);
   await commitOwnList(p, bytes);
   await announce(p);
+  if (tell && revoked !== undefined) await tellRevoked(p, revoked);
 }
 
 /** Waits until `client` accepted a list of contact `account` that names exactly `devices`. */

@@ -18,7 +18,7 @@ import { sendPayload } from '../messaging/send.js';
 import type { Peer } from './peer.js';
 import { contactWrite, issueToken, newContactId } from './tokens.js';
 import { withDeviceAddress } from '../devices/addresses.js';
-import { listedKeys } from './book.js';
+import { attributedKeys } from './book.js';
 import { shareNewContact, syncContact } from '../devices/sibling.js';
 
 /** A hello from identity key `sender` (spec/client.md §4.2). */
@@ -28,8 +28,8 @@ export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<
   const token = decodeTokenRecord(stored);
   const bound = token.contact === undefined ? undefined : ctx.contacts.get(token.contact);
   let contact: Contact;
-  // A listed device of the bound contact's account is that contact (client.md §10.1), not someone else.
-  if (bound !== undefined && !listedKeys(bound).some((k) => equalBytes(k, sender))) {
+  // A device attributed to the bound contact's account is that contact (client.md §10.1, §10.2), not someone else.
+  if (bound !== undefined && !attributedKeys(bound).some((k) => equalBytes(k, sender))) {
     if (!token.forContact) {
       // Someone else using a single-use invitation that was already used: tell them, so their app can say so.
       fx.followUps.push(() => refuseHello(ctx, sender, hello));

@@ -13,6 +13,7 @@ import { decodeTokenRecord, encodeTokenRecord } from '../../wire/client/records.
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
 import { sendPayload } from '../messaging/send.js';
+import { requireNotRevoked } from '../devices/revoked.js';
 
 export function contactWrite(c: Contact): StoreWrite {
   return put('contacts', c.id, encodeContact(c));
@@ -30,6 +31,7 @@ export function findContact(ctx: ClientContext, id: string): Contact {
 
 /** A contact we may send to: not blocked, and no unapproved identity change. */
 export function sendableContact(ctx: ClientContext, id: string): Contact {
+  requireNotRevoked(ctx); // a revoked device speaks for its account no more (client.md §10.5)
   const c = findContact(ctx, id);
   if (c.blocked) throw new ClientError('BLOCKED', 'the contact is blocked', { contact: id });
   if (c.changed) throw new ClientError('IDENTITY_CHANGED', "the contact's identity key changed; approve it first", { contact: id });

@@ -12,7 +12,7 @@
 import { equalBytes, type Bytes } from '../../crypto/index.js';
 import type { IdentityKey, MailboxId } from '../../wire/brands.js';
 import type { Contact, ContactDevice } from '../../wire/client/contact.js';
-import { listedKeys } from '../contacts/book.js';
+import { attributedKeys, listedKeys } from '../contacts/book.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { accountKey, ownList, siblings } from './account.js';
@@ -28,10 +28,10 @@ export function deviceAddress(c: Contact, key: Bytes): { mailbox: Bytes; token?:
   return undefined;
 }
 
-/** Every listed device of the contact we can send to (an address and a token), as Peers named by the contact's id. */
+/** Every attributed device of the contact we can send to (an address and a token), as Peers named by the contact's id. */
 export function contactPeers(c: Contact): Peer[] {
   const out: Peer[] = [];
-  for (const key of listedKeys(c)) {
+  for (const key of attributedKeys(c)) {
     const a = deviceAddress(c, key);
     if (a?.token === undefined) continue;
     out.push({ id: c.id, identityKey: key as IdentityKey, mailbox: a.mailbox as MailboxId, token: a.token, ...(c.name !== undefined && { name: c.name }) });
@@ -58,6 +58,13 @@ export function withDeviceAddress(c: Contact, key: Bytes, mailbox: Bytes, token:
   return { ...c, devices: [...others, entry] };
 }
 
+/** The contact without `devices` entries (addresses) for `keys`. */
+export function withoutDevices(c: Contact, keys: readonly Bytes[]): Contact {
+  if (c.devices === undefined) return c;
+  const devices = c.devices.filter((d) => !keys.some((k) => equalBytes(k, d.key)));
+  return devices.length === c.devices.length ? c : { ...c, devices };
+}
+
 /** The contact with only the `devices` entries its list still names. */
 export function withListedDevices(c: Contact): Contact {
   if (c.devices === undefined) return c;
@@ -67,17 +74,30 @@ export function withListedDevices(c: Contact): Contact {
 }
 
 /**
- * The listed device keys of an account: ours (our list, or our identity key alone), a contact's (its list, or
- * its identity key alone), or `[account]` for an account we know nothing of.
+ * The device keys attributed to an account (client.md §10.2): ours (our list, or our identity key alone), a
+ * contact's (listed by its list and vouched, or its identity key alone), or `[account]` for an account we know
+ * nothing of.
  */
 export function devicesOf(ctx: ClientContext, account: Bytes): Bytes[] {
   if (equalBytes(account, accountKey(ctx))) return ownList(ctx)?.devices.map((d) => d.key) ?? [ctx.identity.publicKey];
   const c = ctx.contacts.byAccountKey(account);
-  return c === undefined ? [account] : listedKeys(c);
+  return c === undefined ? [account] : attributedKeys(c);
 }
 
-/** The account a listed device key belongs to: ours or a contact's; undefined for a key no accepted list names. */
+/** The account device `deviceKey` is attributed to: ours or a contact's; undefined for a key attributed to none. */
 export function accountOf(ctx: ClientContext, deviceKey: Bytes): Bytes | undefined {
   if (devicesOf(ctx, accountKey(ctx)).some((k) => equalBytes(k, deviceKey))) return accountKey(ctx);
   return ctx.contacts.byDeviceKey(deviceKey)?.identityKey;
+}
+
+/**
+ * Is `deviceKey` attributed to an account other than contact `contactId`'s (account `account`): one of ours while
+ * `account` is not, or another contact's? Such a key, named by this account's list, is not attributed to it
+ * (client.md §10.2: `DEVICE_CLAIMED`).
+ */
+export function claimedElsewhere(ctx: ClientContext, deviceKey: Bytes, contactId: string | undefined, account: Bytes): boolean {
+  const own = accountKey(ctx);
+  if (!equalBytes(account, own) && devicesOf(ctx, own).some((k) => equalBytes(k, deviceKey))) return true;
+  const holder = ctx.contacts.byDeviceKey(deviceKey) ?? ctx.contacts.byAccountKey(deviceKey);
+  return holder !== undefined && holder.id !== contactId;
 }

@@ -18,6 +18,7 @@ import type { ClientContext } from '../context.js';
 import { sendPayload } from '../messaging/send.js';
 import { accountWrite } from './account.js';
 import { contactPeers, SIBLING_PEER_ID, siblingPeers } from './addresses.js';
+import { isRevoked } from './revoked.js';
 
 /** Every device of every contact we may send to (not blocked), and every sibling we can reach. */
 export function allPeers(ctx: ClientContext): Peer[] {
@@ -31,7 +32,7 @@ export function allPeers(ctx: ClientContext): Peer[] {
  */
 export async function announce(ctx: ClientContext, peers?: readonly Peer[]): Promise<void> {
   const list = ctx.account?.list;
-  if (list === undefined) return;
+  if (list === undefined || isRevoked(ctx)) return; // a revoked device announces nothing (client.md §10.5)
   await ctx.relay.whenConnected();
   const targets = peers ?? allPeers(ctx);
   // Tokens first, one peer (contact or sibling) at a time: two devices of one contact share its token.
@@ -77,4 +78,15 @@ async function tokenFor(ctx: ClientContext, p: Peer): Promise<Bytes> {
     ctx.contacts.set(next);
   });
   return token;
+}
+
+/**
+ * Tells a device we just revoked (client.md §10.5): our account's new list, which no longer names it, without an
+ * address — it has no business reaching us. Its session was dropped with it, so this starts a fresh one. A
+ * refusal is an `error` event: the revocation stands whether or not the device hears of it.
+ */
+export async function tellRevoked(ctx: ClientContext, peer: Peer): Promise<void> {
+  const list = ctx.account?.list;
+  if (list === undefined) return;
+  await sendPayload(ctx, peer, encodePayload({ type: 'device', list }), 'internal').catch((error: unknown) => ctx.events.emit('error', { error }));
 }

@@ -11,10 +11,10 @@ import { isProtocolError } from '../../errors.js';
 import type { IdentityKey, MailboxId } from '../../wire/brands.js';
 import type { Contact, ContactDevice } from '../../wire/client/contact.js';
 import type { ContactEntry, DeviceAddress } from '../../wire/client/contact-entry.js';
-import { listedKeys } from '../contacts/book.js';
+import { attributedKeys } from '../contacts/book.js';
 import { newContactId } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
-import { deviceAddress } from './addresses.js';
+import { claimedElsewhere, deviceAddress } from './addresses.js';
 import { openedList } from './list-cache.js';
 
 /**
@@ -33,10 +33,10 @@ function newerList(account: Bytes, known: Bytes | undefined, offered: Bytes): By
   }
 }
 
-/** The entry of one contact: every listed device with a known address. */
+/** The entry of one contact: every attributed device (client.md §10.2) with a known address. */
 export function contactEntry(c: Contact): ContactEntry {
   const devices: DeviceAddress[] = [];
-  for (const key of listedKeys(c)) {
+  for (const key of attributedKeys(c)) {
     const a = deviceAddress(c, key);
     if (a !== undefined) devices.push({ key, mailbox: a.mailbox, ...(a.token !== undefined && { token: a.token }) });
   }
@@ -58,9 +58,11 @@ export function contactEntries(ctx: ClientContext): ContactEntry[] {
  * an address-less entry for the account-key device says so (addresses.ts).
  */
 export function contactFromEntry(ctx: ClientContext, e: ContactEntry, existing: Contact | undefined): Contact {
-  const own = e.devices.find((d) => equalBytes(d.key, e.accountKey));
-  const first = own ?? e.devices[0];
-  const others: ContactDevice[] = e.devices.filter((d) => d !== own).map((d) => ({ key: d.key, mailbox: d.mailbox, ...(d.token !== undefined && { token: d.token }) }));
+  // A device another account we know holds is not this one's (client.md §10.2), whatever the entry says.
+  const entered = e.devices.filter((d) => !claimedElsewhere(ctx, d.key, existing?.id, e.accountKey));
+  const own = entered.find((d) => equalBytes(d.key, e.accountKey));
+  const first = own ?? entered[0];
+  const others: ContactDevice[] = entered.filter((d) => d !== own).map((d) => ({ key: d.key, mailbox: d.mailbox, ...(d.token !== undefined && { token: d.token }) }));
   const devices = own === undefined && first !== undefined ? [{ key: e.accountKey }, ...others] : others;
   const base: Contact = existing ?? {
     id: newContactId(ctx), identityKey: e.accountKey as IdentityKey, relay: e.relay, mailbox: (first?.mailbox ?? new Uint8Array(1)) as MailboxId,

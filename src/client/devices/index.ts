@@ -9,7 +9,8 @@ export {
   type InstallAccount, type OwnListChange,
 } from './account.js';
 export { accountOf, contactPeers, devicesOf, siblingPeers } from './addresses.js';
-export { allPeers, announce } from './announce.js';
+export { allPeers, announce, tellRevoked } from './announce.js';
 export { contactEntries, contactEntry, contactFromEntry } from './entries.js';
 export { onDevice } from './receive.js';
+export { isRevoked, requireNotRevoked } from './revoked.js';
 export { onContactSync, onSync, shareNewContact, syncContact } from './sibling.js';

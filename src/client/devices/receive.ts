@@ -19,14 +19,15 @@ import { del } from '../../store/index.js';
 import type { IdentityKey } from '../../wire/brands.js';
 import type { Contact } from '../../wire/client/contact.js';
 import type { Payload } from '../../wire/client/payload.js';
-import { listedKeys } from '../contacts/book.js';
+import { attributedKeys } from '../contacts/book.js';
 import { contactWrite } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
 import { loadedFeatures } from '../features.js';
 import { noEffects, type InboundEffects } from '../inbound/effects.js';
 import { accountKey, accountWrite, isPrimary, ownList, withAllListed } from './account.js';
-import { deviceAddress, withDeviceAddress, withListedDevices } from './addresses.js';
+import { claimedElsewhere, deviceAddress, withDeviceAddress, withListedDevices, withoutDevices } from './addresses.js';
 import { openedList } from './list-cache.js';
+import { isRevoked } from './revoked.js';
 
 type DevicePayload = Extract<Payload, { type: 'device' }>;
 type Address = DevicePayload['address'];
@@ -41,7 +42,7 @@ export function onDevice(ctx: ClientContext, sender: Bytes, payload: DevicePaylo
     return; // not a list anyone signed: discard
   }
   if (equalBytes(next.account, accountKey(ctx))) return onOwnList(ctx, sender, next, payload.address, fx);
-  const contact = ctx.contacts.byAccountKey(next.account) ?? rekeyCandidate(ctx, next);
+  const contact = ctx.contacts.byAccountKey(next.account) ?? rekeyCandidate(ctx, next, sender);
   if (contact === undefined || contact.blocked) return; // not an account we know: discard
   const known = knownList(contact);
   let accepted: DeviceList;
@@ -64,13 +65,15 @@ function knownList(c: Contact): DeviceList | null {
   return c.deviceList === undefined ? null : openedList(c.deviceList);
 }
 
-/** A contact known by a device key (a linked device's invitation, D2) that this list of another account names. */
-function rekeyCandidate(ctx: ClientContext, list: DeviceList): Contact | undefined {
-  for (const d of list.devices) {
-    const c = ctx.contacts.byAccountKey(d.key);
-    if (c !== undefined && c.deviceList === undefined) return c;
-  }
-  return undefined;
+/**
+ * A contact known by the sender's device key (a linked device's invitation, D2) that this list of another account
+ * names. Only the device itself re-keys its contact (it vouches for its account, client.md §10.2): another
+ * account's list naming that key takes nothing.
+ */
+function rekeyCandidate(ctx: ClientContext, list: DeviceList, sender: Bytes): Contact | undefined {
+  const c = ctx.contacts.byAccountKey(sender);
+  if (c === undefined || c.deviceList !== undefined || !list.devices.some((d) => equalBytes(d.key, sender))) return undefined;
+  return c;
 }
 
 /**
@@ -78,17 +81,25 @@ function rekeyCandidate(ctx: ClientContext, list: DeviceList): Contact | undefin
  * addresses and sessions of devices no longer listed, records the sender's address if it is listed.
  */
 function acceptContactList(ctx: ClientContext, contact: Contact, accepted: DeviceList, sender: Bytes, address: Address, fx: InboundEffects): void {
-  const before = listedKeys(contact);
+  const before = attributedKeys(contact);
   let c: Contact = contact.deviceList !== undefined && openedList(contact.deviceList) === accepted ? contact : { ...contact, deviceList: encodeDeviceList(accepted) };
   if (!equalBytes(contact.identityKey, accepted.account)) c = rekey(c, accepted.account, fx);
+  // A listed key already attributed to another account is not this one's (client.md §10.2): no address, no vouch.
+  const claimed = accepted.devices.map((d) => d.key).filter((k) => claimedElsewhere(ctx, k, contact.id, accepted.account));
+  if (claimed.length > 0) {
+    c = withoutDevices(c, claimed);
+    fx.events.push(['device-list-conflict', { contact: c, account: toHex(accepted.account), reason: 'DEVICE_CLAIMED', devices: claimed.map(toHex) }]);
+  }
   c = withListedDevices(c);
-  // A listed device we could not reach until now: the groups hook adds it where it is owed (§10.6).
+  // A listed device vouching for this account, which we could not reach until now: the groups hook adds it where
+  // it is owed (§10.6). Its address, from its own announcement, is what attributes it (client.md §10.2).
   let reachable: Bytes[] = [];
-  if (address !== undefined && accepted.devices.some((d) => equalBytes(d.key, sender))) {
+  const vouches = accepted.devices.some((d) => equalBytes(d.key, sender)) && !claimed.some((k) => equalBytes(k, sender));
+  if (address !== undefined && vouches) {
     if (deviceAddress(c, sender)?.token === undefined) reachable = [sender];
     c = withDeviceAddress(c, sender, address.mailbox, address.token);
   }
-  const after = accepted.devices.map((d) => d.key);
+  const after = attributedKeys(c);
   const added = after.filter((k) => !before.some((b) => equalBytes(b, k)));
   const removed = before.filter((k) => !after.some((a) => equalBytes(a, k)));
   const final = c;
@@ -191,6 +202,7 @@ async function commitAlone(ctx: ClientContext, collect: (fx: InboundEffects) => 
 function onOwnList(ctx: ClientContext, sender: Bytes, next: DeviceList, address: Address, fx: InboundEffects): void {
   const known = ownList(ctx);
   if (ctx.account === undefined || known === undefined) return; // a single-device account has no list to compare
+  if (isRevoked(ctx)) return; // the account is done with us: later lists change nothing here
   let accepted: DeviceList;
   try {
     if (isPrimary(ctx) && !equalBytes(next.hash, known.hash)) return conflict(ctx, next, 'EPOCH_FORK', fx);
@@ -214,6 +226,7 @@ function acceptOwnList(ctx: ClientContext, accepted: DeviceList, sender: Bytes, 
   const known = ownList(ctx);
   if (account === undefined || known === undefined) return;
   const self = ctx.identity.publicKey;
+  if (!accepted.devices.some((d) => equalBytes(d.key, self))) return acceptRevocation(ctx, accepted, fx);
   let siblings = withAllListed(account.siblings, accepted, self);
   let reachable: Bytes[] = [];
   if (address !== undefined && !equalBytes(sender, self) && accepted.devices.some((d) => equalBytes(d.key, sender))) {
@@ -232,6 +245,19 @@ function acceptOwnList(ctx: ClientContext, accepted: DeviceList, sender: Bytes, 
   if (added.length > 0 || removed.length > 0) fx.events.push(['devices-changed', { self: true, added: added.map(toHex), removed: removed.map(toHex) }]);
   const hookAdded = [...added, ...reachable.filter((k) => !added.some((a) => equalBytes(a, k)))];
   if (hookAdded.length > 0 || removed.length > 0) loadedFeatures()?.onDevicesChanged(ctx, accepted.account, hookAdded, removed, fx);
+}
+
+/**
+ * A list of our own account without us: this device was revoked (client.md §10.5). The list is recorded (which
+ * is what isRevoked reads), the siblings forgotten (nothing syncs to them any more), the rest of the store kept.
+ */
+function acceptRevocation(ctx: ClientContext, accepted: DeviceList, fx: InboundEffects): void {
+  const account = ctx.account;
+  if (account === undefined) return;
+  const record = { ...account, siblings: [], list: encodeDeviceList(accepted) };
+  fx.writes.push(accountWrite(record));
+  fx.apply.push(() => { ctx.account = record; });
+  fx.events.push(['revoked', { account: toHex(accepted.account), version: accepted.version }]);
 }
 
 async function followOwnList(ctx: ClientContext, since: number, announced: DeviceList, sender: Bytes, address: Address): Promise<void> {

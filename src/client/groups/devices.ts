@@ -17,7 +17,7 @@
 import { equalBytes, type Bytes } from '../../crypto/index.js';
 import { roleOf, type GroupRole } from '../../group/index.js';
 import type { ClientContext } from '../context.js';
-import { listedKeys } from '../contacts/book.js';
+import { attributedKeys } from '../contacts/book.js';
 import { accountKey, devicesOf, siblingPeers } from '../devices/index.js';
 import type { InboundEffects } from '../inbound/effects.js';
 import { addDevices, removeDevices } from './admin.js';
@@ -60,12 +60,13 @@ export function onDevicesChanged(
 }
 
 /**
- * A device another account still lists is not excluded on this account's word: an account cannot have another
- * account's device shut out of groups by listing it and then dropping it.
+ * A device attributed to another account (client.md §10.2: listed by it and vouching for it) is not excluded on
+ * this account's word: an account cannot have another account's device shut out of groups by listing it and then
+ * dropping it.
  */
 function listedByAnother(ctx: ClientContext, account: Bytes, key: Bytes): boolean {
   if (!isOwnAccount(ctx, account) && devicesOf(ctx, accountKey(ctx)).some((k) => equalBytes(k, key))) return true;
-  return ctx.contacts.all().some((c) => !equalBytes(c.identityKey, account) && listedKeys(c).some((k) => equalBytes(k, key)));
+  return ctx.contacts.all().some((c) => !equalBytes(c.identityKey, account) && attributedKeys(c).some((k) => equalBytes(k, key)));
 }
 
 /** The acting admin's work in every group after `account`'s list changed; also after a (re)connection (resume). */

@@ -13,6 +13,7 @@ import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { ClientError } from '../errors.js';
+import { requireNotRevoked } from '../devices/revoked.js';
 import { othersIn, peerIn, sendControl } from './reach.js';
 import { isExcluded } from './exclusion.js';
 import { commitGroup } from './state.js';
@@ -24,6 +25,7 @@ export function groupSlotKey(id: string): string {
 }
 
 export async function sendToGroup(ctx: ClientContext, id: string, content: Content): Promise<void> {
+  requireNotRevoked(ctx); // client.md §10.5
   refuseWhileBehind(ctx, id);
   await distributeSenderKey(ctx, id);
   // Taken after the distributions (which take their members' slots), so a post never holds one while waiting for another.

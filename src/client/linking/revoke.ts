@@ -3,13 +3,16 @@
  * primary's steps): it signs list n+1 without it, publishes it at the relay
  * first, commits it — the sibling's address, its sessions and the token we
  * issued it are dropped, and the groups hook runs (§10.6) — then announces
- * the list to every contact device and remaining sibling. From then on
- * nothing we send reaches the revoked device; each contact stops sending to
- * it once the announcement (or a fetch of the list) reaches it.
+ * the list to every contact device and remaining sibling, and sends it to the
+ * revoked device too, which learns it was revoked. From then on nothing we
+ * send reaches the revoked device; each contact stops sending to it once the
+ * announcement (or a fetch of the list) reaches it.
  */
 import { encodeDeviceList } from '../../identity/index.js';
 import type { ClientContext } from '../context.js';
-import { announce, commitOwnList } from '../devices/index.js';
+import { equalBytes } from '../../crypto/index.js';
+import type { Peer } from '../contacts/peer.js';
+import { announce, commitOwnList, siblingPeers, tellRevoked } from '../devices/index.js';
 import { publishList } from './link-device.js';
 import { listLane } from './list-lane.js';
 import { adoptRelayLists } from './recover.js';
@@ -18,13 +21,17 @@ import { listWithout, ownDevices, requirePrimary, type DeviceInfo } from './own-
 /** Revokes device `id`; resolves with the account's devices once the new list is announced. */
 export async function revokeDevice(ctx: ClientContext, id: number): Promise<DeviceInfo[]> {
   requirePrimary(ctx, 'revoking a device');
+  let revoked: Peer | undefined;
   await listLane(ctx).run(async () => {
     await adoptRelayLists(ctx); // a list we published and lost (a crash before its commit) comes first
-    const { list } = listWithout(ctx, id);
+    const { list, removed } = listWithout(ctx, id);
+    // Its address goes with the commit: taken now, so the revoked device can be told.
+    revoked = siblingPeers(ctx).find((p) => equalBytes(p.identityKey, removed.key));
     const encoded = encodeDeviceList(list);
     await publishList(ctx, encoded);
     await commitOwnList(ctx, encoded);
   });
   await announce(ctx);
+  if (revoked !== undefined) await tellRevoked(ctx, revoked);
   return ownDevices(ctx);
 }
