@@ -1,6 +1,6 @@
 /**
- * The primary's side of linking a device (spec/client.md §10.4, protocol.md
- * §12.4): it reads the offer, answers with its hello and shows the SAS; once
+ * The primary's side of linking a device (spec/client.md §10.4,
+ * protocol.md §12.4): it reads the offer, answers with its hello and shows the SAS; once
  * the user confirmed, it takes the new device's proof, signs the list that
  * names it, publishes that list at the relay (durable) before anything else
  * leaves, commits it, sends the provisioning payload, and announces the new

@@ -1,9 +1,9 @@
 /**
- * The new device's side of linking (spec/client.md §10.4, protocol.md
- * §12.4): a freshly opened client, with nothing of an account yet, shows an
+ * The new device's side of linking (spec/client.md §10.4,
+ * protocol.md §12.4): a freshly opened client, with nothing of an account yet, shows an
  * offer, opens the link's mailboxes at the relay, and shows the SAS once the
  * primary's hello arrives. After the user confirmed, it proves its device
- * key, takes the payload, checks that the list names it (§12.4.5), installs
+ * key, takes the payload, checks that the list names it (protocol.md §12.4.5), installs
  * the account — contacts, siblings — in one write, and announces itself to
  * every contact device and sibling. Rejecting the SAS discards everything.
  */
@@ -111,7 +111,7 @@ async function complete(ctx: ClientContext, helloed: NewDeviceLink, mailbox: Lin
 
 /**
  * Chunks in order until the payload is whole. A stray, replayed or forged message is dropped (the state is
- * unchanged, §12.4.7); a payload refused once its last chunk opened ends the link.
+ * unchanged, protocol.md §12.4.7); a payload refused once its last chunk opened ends the link.
  */
 async function receivePayload(start: NewDeviceLink, mailbox: LinkMailbox): Promise<LinkResult> {
   let link = start;
