@@ -128,6 +128,8 @@ class Run {
   readonly ledger = new Ledger();
   /** Conflicts the run provoked, per device name: each device must report exactly these. */
   readonly provoked = new Map<string, string[]>();
+  /** For each revoked device, the last list that named it. */
+  readonly namedRevoked = new Map<string, Bytes>();
   readonly accounts: Account[];
   groupId = '';
   #k = 0;
@@ -236,8 +238,10 @@ class Run {
     const r = this.pick(current(a).slice(1), op.y)!;
     const p = await this.up(a.devices[0]!);
     const id = p.devices().find((x) => x.key === r.key)!.id;
+    const naming = a.lists.at(-1)!;
     await p.revokeDevice(id);
     r.revoked = true;
+    this.namedRevoked.set(r.name, naming);
     recordList(a);
     expect(a.devices[0]!.processedRevocations.has(r.key)).toBe(true);
     stats.revocations++;
@@ -331,7 +335,7 @@ class Run {
     // Nor can it change the list, or keep itself listed at the relay with the list that still names it.
     await expect(c.revokeDevice(1)).rejects.toMatchObject({ code: 'NOT_PRIMARY' });
     const ctx = contextOf(c);
-    await expect(ctx.relay.publishDeviceList!(ctx.account!.list!)).rejects.toMatchObject({ code: 'RELAY_ERROR', details: { relayCode: 'STALE_EPOCH' } });
+    await expect(ctx.relay.publishDeviceList!(this.namedRevoked.get(r.name)!)).rejects.toMatchObject({ code: 'RELAY_ERROR', details: { relayCode: 'STALE_EPOCH' } });
   }
 
   async apply(op: Op): Promise<void> {
