@@ -106,6 +106,28 @@ describe('linked devices: a device belongs to one account only with its own cons
     expect(conflicts.every((e) => e.reason === 'DEVICE_CLAIMED')).toBe(true);
   }, 120_000);
 
+  it('a device that made a contact of its own before it was linked is attributed to its account once it announces itself', async () => {
+    const erin = await openInFile(file, 'erin');
+    const frank = await openInFile(file, 'frank');
+    const frank2 = await openInFile(file, 'frank-2');
+    const { aAtB: frankAtErin } = await befriend(frank, erin);
+    const { aAtB: frank2AtErin } = await befriend(frank2, erin); // Erin knows frank-2 alone, by its device key
+    const conflicts: DeviceListConflictEvent[] = [];
+    erin.on('device-list-conflict', (e) => conflicts.push(e));
+    await linkWithoutChannel(frank, frank2);
+    const e = contextOf(erin);
+    await until(() => contactPeers(e.contacts.get(frankAtErin)!).length === 2);
+    expect(e.contacts.byDeviceKey(frank2.identityKey)?.id).toBe(frankAtErin);
+    const atErin = inbox(erin);
+    const erinAtFrank2 = frank2.contacts().find((x) => toHex(x.identityKey) === toHex(erin.identityKey))!;
+    await frank2.send(erinAtFrank2.id, { type: 'text', text: 'now as frank' });
+    await until(() => atErin.some((m) => textOf(m) === 'now as frank'));
+    expect(atErin.find((m) => textOf(m) === 'now as frank')!.from.id).toBe(frankAtErin);
+    // The device-keyed contact stays, with its history (client.md §10.1: not merged yet); no claim was reported.
+    expect(e.contacts.get(frank2AtErin)).toBeDefined();
+    expect(conflicts).toEqual([]);
+  }, 90_000);
+
   it('a revoked device learns it: revoked event, sends and announcements refused, its store still readable', async () => {
     const alice = await openInFile(file, 'alice');
     const dave = await openInFile(file, 'dave');

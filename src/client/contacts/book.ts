@@ -28,6 +28,14 @@ export function vouched(c: Contact, key: Bytes): boolean {
   return equalBytes(key, c.identityKey) || c.devices?.some((d) => d.mailbox !== undefined && equalBytes(d.key, key)) === true;
 }
 
+/**
+ * A contact known only by device `key` — no list, keyed by that device (a linked device's invitation, §10.1) —
+ * whose account we do not know yet: it yields the device to the account that lists it and that it vouches for.
+ */
+export function deviceFirst(c: Contact, key: Bytes): boolean {
+  return c.deviceList === undefined && equalBytes(c.identityKey, key);
+}
+
 /** The device keys attributed to a contact's account: listed by its accepted list and vouched. */
 export function attributedKeys(c: Contact): Bytes[] {
   return listedKeys(c).filter((k) => vouched(c, k));
@@ -76,8 +84,12 @@ export class ContactBook {
     const freed = this.#unindex(c.id);
     this.#byId.set(c.id, c);
     this.#byAccount.set(toHex(c.identityKey), c.id);
-    // First come, first kept: a device another contact already holds is not taken over (client.md §10.2).
-    for (const k of attributedKeys(c)) if (!this.#byDevice.has(toHex(k))) this.#byDevice.set(toHex(k), c.id);
+    // First come, first kept: a device another account already holds is not taken over (client.md §10.2); a
+    // contact known only by that device yields it to the account it vouched for.
+    for (const k of attributedKeys(c)) {
+      const holder = this.#find(this.#byDevice.get(toHex(k)));
+      if (holder === undefined || (holder.id !== c.id && !deviceFirst(c, k) && deviceFirst(holder, k))) this.#byDevice.set(toHex(k), c.id);
+    }
     this.#reclaim(freed);
   }
 

@@ -12,7 +12,7 @@
 import { equalBytes, type Bytes } from '../../crypto/index.js';
 import type { IdentityKey, MailboxId } from '../../wire/brands.js';
 import type { Contact, ContactDevice } from '../../wire/client/contact.js';
-import { attributedKeys, listedKeys } from '../contacts/book.js';
+import { attributedKeys, deviceFirst, listedKeys } from '../contacts/book.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { accountKey, ownList, siblings } from './account.js';
@@ -99,5 +99,6 @@ export function claimedElsewhere(ctx: ClientContext, deviceKey: Bytes, contactId
   const own = accountKey(ctx);
   if (!equalBytes(account, own) && devicesOf(ctx, own).some((k) => equalBytes(k, deviceKey))) return true;
   const holder = ctx.contacts.byDeviceKey(deviceKey) ?? ctx.contacts.byAccountKey(deviceKey);
-  return holder !== undefined && holder.id !== contactId;
+  // A contact known only by this device is no account's claim: the device may vouch for the account listing it.
+  return holder !== undefined && holder.id !== contactId && !deviceFirst(holder, deviceKey);
 }
