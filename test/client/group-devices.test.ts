@@ -16,6 +16,8 @@ import { decodeRelayEnvelope } from '../../src/wire/client/relay-envelope.js';
 import { befriend, openInFile, relayPerFile } from '../scenario/helpers.js';
 import { until } from '../relay/harness.js';
 import { contextOf, linkWithoutChannel, revokeWithoutChannel, textOf } from './devices-helpers.js';
+import { rotate } from '../../src/client/groups/rotation.js';
+import { commitGroup } from '../../src/client/groups/state.js';
 
 const file = relayPerFile('parley-group-devices-');
 
@@ -161,4 +163,44 @@ describe('groups with linked devices', () => {
     // The revoked device read nothing posted after its revocation reached the sender.
     expect(carol2.got.map(textOf).filter((t) => ['after the revocation', 'after the removal', 'welcome carol-3', 'hi from carol-3'].includes(t))).toEqual([]);
   }, 240_000);
+
+  // Issue 16: after a removal every member rotates its group token (§6.3), and a sender that has not yet applied the
+  // change (or received the roster) still holds a member's replaced token. The relay refuses a distribution sent on
+  // it (TOKEN_REFUSED): the distribution is owed again, as to a member whose token is not known yet, and the post
+  // goes to everyone else instead of failing; the member's new token brings the distribution.
+  it('a sender-key distribution refused on a token its member already replaced is owed, and the post is not failed', async () => {
+    const [admin, poster, rotated] = [await device('t-admin'), await device('t-poster'), await device('t-rotated')];
+    const posterAtAdmin = (await befriend(admin.client, poster.client)).bAtA;
+    const rotatedAtAdmin = (await befriend(admin.client, rotated.client)).bAtA;
+    const id = (await admin.client.createGroup('rotation race', [posterAtAdmin, rotatedAtAdmin])).id;
+    await until(ready([admin, poster, rotated], id));
+
+    // The admin is offline, so the new token waits in its mailbox and the poster keeps the old one. The member
+    // replaces its token at the relay exactly as a rotation does (its rotation epoch raised, then put back).
+    await admin.client.close();
+    const ctx = contextOf(rotated.client);
+    const before = groupOf(rotated, id)!;
+    const oldToken = before.record.token;
+    ctx.groups.set(id, { ...before, record: { ...before.record, rotation: before.session.group.epoch + 1 } });
+    await rotate(ctx, id);
+    const after = groupOf(rotated, id)!;
+    expect(equalBytes(after.record.token, oldToken)).toBe(false);
+    await ctx.lane.run(() => commitGroup(ctx, id, { ...after, record: { ...after.record, rotation: before.record.rotation } }, []));
+    const held = groupOf(poster, id)!.record.roster.find((e) => equalBytes(e.identityKey, key(rotated)))!;
+    expect(equalBytes(held.token!, oldToken)).toBe(true);
+
+    const failed: string[] = [];
+    poster.client.on('send-failed', (e) => failed.push(e.recipient));
+    await poster.client.sendToGroup(id, { type: 'text', text: 'on a replaced token' });
+    expect(groupOf(poster, id)!.record.owed.map((o) => toHex(o.identityKey))).toEqual([toHex(key(rotated))]);
+    expect(failed).toContain(toHex(contextOf(rotated.client).mailbox!)); // the post's fan-out to it: refused too
+
+    // The admin comes back: its roster brings the new token, and with it the owed distribution; later posts reach it.
+    await reopen(admin);
+    await until(() => groupOf(poster, id)!.record.owed.length === 0);
+    await poster.client.sendToGroup(id, { type: 'text', text: 'on the new token' });
+    await until(() => texts(rotated).includes('on the new token') && texts(admin).includes('on the new token'));
+    expect(texts(admin)).toContain('on a replaced token');
+    expect(texts(rotated)).not.toContain('on a replaced token');
+  }, 120_000);
 });

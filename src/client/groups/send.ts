@@ -6,13 +6,13 @@
  * requests of at most RELAY_MAX_FANOUT recipients, outbox.ts).
  */
 import { equalBytes, type Bytes } from '../../crypto/index.js';
-import { groupEncrypt, prepareSend } from '../../group/index.js';
+import { groupEncrypt, prepareSend, roleOf } from '../../group/index.js';
 import { encodeContent, type Content } from '../../wire/client/content.js';
 import { encodeGroupControl } from '../../wire/client/group-control.js';
 import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
-import { ClientError } from '../errors.js';
+import { ClientError, isClientError } from '../errors.js';
 import { requireNotRevoked } from '../devices/revoked.js';
 import { othersIn, peerIn, sendControl } from './reach.js';
 import { isExcluded } from './exclusion.js';
@@ -97,5 +97,35 @@ async function distributeSenderKey(ctx: ClientContext, id: string): Promise<void
     await commitGroup(ctx, id, { ...g, session: prepared.session, record: { ...g.record, owed } }, []);
     return reachable;
   });
-  await Promise.all(deliveries.map((d) => sendControl(ctx, d.peer, encodeGroupControl({ type: 'distribution', distribution: d.payload }))));
+  const refused = await Promise.all(deliveries.map((d) => deliver(ctx, d.peer, d.payload)));
+  const owed = deliveries.filter((_, i) => refused[i] === true);
+  if (owed.length > 0) await oweAgain(ctx, id, owed.map((d) => ({ identityKey: d.peer.identityKey, distribution: d.payload })));
+}
+
+/**
+ * Sends one distribution through the member's group token; true when the relay refused that token (TOKEN_REFUSED):
+ * the member already replaced it in a rotation (client.md §6.3) whose change or roster has not reached us yet.
+ */
+async function deliver(ctx: ClientContext, peer: Peer, distribution: Bytes): Promise<boolean> {
+  try {
+    await sendControl(ctx, peer, encodeGroupControl({ type: 'distribution', distribution }));
+    return false;
+  } catch (e) {
+    if (isClientError(e, 'RELAY_ERROR') && e.details['relayCode'] === 'TOKEN_REFUSED') return true;
+    throw e;
+  }
+}
+
+/**
+ * Distributions refused on a replaced token are owed again, as to a member whose token is not known yet (§6.2):
+ * its new token arrives with the rotation's roster or member-token, and the distribution follows. Not to a member
+ * excluded or removed meanwhile.
+ */
+async function oweAgain(ctx: ClientContext, id: string, owed: readonly { identityKey: Bytes; distribution: Bytes }[]): Promise<void> {
+  await ctx.lane.run(async () => {
+    const g = ctx.groups.find(id);
+    if (g === undefined) return;
+    const still = owed.filter((o) => roleOf(g.session.group, o.identityKey) !== null && !isExcluded(g, o.identityKey));
+    if (still.length > 0) await commitGroup(ctx, id, { ...g, record: { ...g.record, owed: [...g.record.owed, ...still] } }, []);
+  });
 }
