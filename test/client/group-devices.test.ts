@@ -18,6 +18,7 @@ import { until } from '../relay/harness.js';
 import { contextOf, linkWithoutChannel, revokeWithoutChannel, textOf } from './devices-helpers.js';
 import { rotate } from '../../src/client/groups/rotation.js';
 import { commitGroup } from '../../src/client/groups/state.js';
+import { withExcluded } from '../../src/client/groups/exclusion.js';
 
 const file = relayPerFile('parley-group-devices-');
 
@@ -202,5 +203,35 @@ describe('groups with linked devices', () => {
     await until(() => texts(rotated).includes('on the new token') && texts(admin).includes('on the new token'));
     expect(texts(admin)).toContain('on a replaced token');
     expect(texts(rotated)).not.toContain('on a replaced token');
+  }, 120_000);
+  it('a revoked admin device that was not told cannot change the group for a member that excluded it', async () => {
+    const [dan, erin, frank] = [await device('dan'), await device('erin'), await device('frank')];
+    const erinAtDan = (await befriend(dan.client, erin.client)).bAtA;
+    const dan2 = await device('dan-2');
+    await linkWithoutChannel(dan.client, dan2.client);
+    const frankAtDan2 = (await befriend(dan2.client, frank.client)).bAtA;
+    await until(() => addressesKnown([dan, dan2, erin]));
+    const { id } = await dan.client.createGroup('thief', [erinAtDan]);
+    expect(roleOf(groupOf(dan, id)!.session.group, key(dan2))).toBe('admin'); // the creator's sibling is an admin
+    await until(ready([dan, dan2, erin], id));
+
+    // Dan is offline (no admin removes dan-2 yet); erin has excluded dan-2 — what accepting dan's list without it
+    // does (§10.6) — and dan-2, a stolen device, was not told. Its signed change reaches erin: she must refuse it.
+    await dan.client.close();
+    const ctx = contextOf(erin.client);
+    await ctx.lane.run(async () => {
+      const next = withExcluded(ctx.groups.get(id), [key(dan2)], ctx.identity.publicKey);
+      await commitGroup(ctx, id, next!, []);
+    });
+    const epoch = erin.client.group(id).epoch;
+    const refused = erin.client.next('group-message-refused', (e) => e.group === id);
+    await dan2.client.addMember(id, frankAtDan2);
+    expect(isMember(dan2, id, frank)).toBe(true);
+    // Its post comes after the change in erin's mailbox: once she refused the post, she has processed the change.
+    await dan2.client.sendToGroup(id, { type: 'text', text: 'from the stolen device' });
+    await refused;
+    expect(isMember(erin, id, frank)).toBe(false);
+    expect(erin.client.group(id).epoch).toBe(epoch);
+    expect(texts(erin)).not.toContain('from the stolen device');
   }, 120_000);
 });

@@ -26,6 +26,7 @@ import { addSubscriber, removeSubscriber } from './admin.js';
 import { onSubscription } from './channel.js';
 import { isSibling } from '../devices/index.js';
 import { deviceAddress, memberAccounts } from './members.js';
+import { isExcluded } from './exclusion.js';
 
 type Control<T extends GroupControl['type']> = Extract<GroupControl, { type: T }>;
 
@@ -130,6 +131,13 @@ function applyIncoming(
   ctx: ClientContext, id: string, g: Group, encoded: Bytes, incoming: readonly RosterEntry[] | undefined, sender: Bytes,
   contact: Contact | undefined, fx: InboundEffects,
 ): { group: Group | undefined; stop: boolean } {
+  // A device its account revoked is excluded at once (§10.6) but stays in the group state until the acting admin
+  // removes it: until then a change it signs (say, an admin device adding one of the thief's) is refused, except
+  // its own leave. A member that has not yet processed the revocation may apply it (threat model, limits).
+  const proposed = decodeGroupChange(encoded).value;
+  if (isExcluded(g, proposed.actor) && !(proposed.operation === 'leave' && equalBytes(proposed.target, proposed.actor))) {
+    return { group: g, stop: true };
+  }
   let applied;
   try {
     applied = applyChange(g.session, encoded);
