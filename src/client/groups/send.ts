@@ -99,10 +99,7 @@ async function distributeSenderKey(ctx: ClientContext, id: string): Promise<void
   });
   const refused = await Promise.all(deliveries.map((d) => deliver(ctx, d.peer, d.payload)));
   const owed = deliveries.filter((_, i) => refused[i] === true);
-  if (owed.length === 0) return;
-  const now = await oweAgain(ctx, id, owed);
-  // The new token arrived while ours was refused: no roster will bring it again, so it goes now.
-  await Promise.all(now.map((d) => deliver(ctx, d.peer, d.payload)));
+  if (owed.length > 0) await oweAgain(ctx, id, owed.map((d) => ({ identityKey: d.peer.identityKey, distribution: d.payload })));
 }
 
 /**
@@ -122,20 +119,13 @@ async function deliver(ctx: ClientContext, peer: Peer, distribution: Bytes): Pro
 /**
  * Distributions refused on a replaced token are owed again, as to a member whose token is not known yet (§6.2):
  * its new token arrives with the rotation's roster or member-token, and the distribution follows. Not to a member
- * excluded or removed meanwhile. Returns those whose new token is already here, to send now instead.
+ * excluded or removed meanwhile.
  */
-async function oweAgain(ctx: ClientContext, id: string, refused: readonly { peer: Peer; payload: Bytes }[]): Promise<{ peer: Peer; payload: Bytes }[]> {
-  return ctx.lane.run(async () => {
+async function oweAgain(ctx: ClientContext, id: string, owed: readonly { identityKey: Bytes; distribution: Bytes }[]): Promise<void> {
+  await ctx.lane.run(async () => {
     const g = ctx.groups.find(id);
-    if (g === undefined) return [];
-    const members = refused.filter((d) => roleOf(g.session.group, d.peer.identityKey) !== null && !isExcluded(g, d.peer.identityKey));
-    const now = members.map((d) => ({ ...d, peer: peerIn(ctx, g, d.peer.identityKey) ?? d.peer }))
-      .filter((d, i) => !equalBytes(d.peer.token as Bytes, members[i]!.peer.token as Bytes));
-    const still = members.filter((_, i) => !now.some((d) => equalBytes(d.peer.identityKey, members[i]!.peer.identityKey)));
-    if (still.length > 0) {
-      const owed = [...g.record.owed, ...still.map((d) => ({ identityKey: d.peer.identityKey, distribution: d.payload }))];
-      await commitGroup(ctx, id, { ...g, record: { ...g.record, owed } }, []);
-    }
-    return now;
+    if (g === undefined) return;
+    const still = owed.filter((o) => roleOf(g.session.group, o.identityKey) !== null && !isExcluded(g, o.identityKey));
+    if (still.length > 0) await commitGroup(ctx, id, { ...g, record: { ...g.record, owed: [...g.record.owed, ...still] } }, []);
   });
 }
