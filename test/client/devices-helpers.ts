@@ -4,6 +4,7 @@
  * the account (the primary's contact entries, the primary as sibling) and both announce. What the linking flow
  * (§10.4) does after its SAS, so fan-out, sync and revocation are tested on their own.
  */
+import { expect } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import type { ClientContext } from '../../src/client/context.js';
 import type { MessageEvent } from '../../src/client/events.js';
@@ -86,4 +87,14 @@ export function inbox(client: Client): MessageEvent[] {
 /** Text of a message event. */
 export function textOf(m: { content: { body: unknown } }): string {
   return (m.content.body as { text?: string }).text ?? '';
+}
+
+/** The whole linking flow (client.md §10.4): both screens show one six-digit SAS and both users confirm. */
+export async function linkThroughChannel(primary: Client, fresh: Client): Promise<{ id: number }> {
+  const offering = await fresh.offerLink();
+  const linking = await primary.linkDevice(offering.text);
+  expect(await offering.sas).toBe(linking.sas);
+  expect(linking.sas).toMatch(/^\d{6}$/);
+  const [device] = await Promise.all([linking.confirm(), offering.confirm()]);
+  return device;
 }

@@ -7,7 +7,7 @@
  * device receives nothing C sends once C processed the revocation.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { isClientError } from '../../src/client/errors.js';
 import { linkOfferToString } from '../../src/client/linking/offer-text.js';
@@ -15,39 +15,14 @@ import { equalBytes, systemRandom, toHex } from '../../src/crypto/index.js';
 import { createLinkOffer } from '../../src/linking/index.js';
 import { MAX_DEVICES_PER_ACCOUNT } from '../../src/constants.js';
 import type { RelayRequest } from '../../src/wire/relay-frames.js';
-import { befriend, openClient, openRecordingClient, startRelayProcess, tempDir, text, type RelayProcess } from '../scenario/helpers.js';
+import { befriend, openInFile, openRecordingClient, relayPerFile, text } from '../scenario/helpers.js';
+import { linkThroughChannel as link } from './devices-helpers.js';
 
-const tmp = tempDir('parley-linking-');
-let relay: RelayProcess;
-let opened: Client[] = [];
+const file = relayPerFile('parley-linking-');
 let n = 0;
 
-beforeAll(async () => {
-  relay = await startRelayProcess(join(tmp.dir, 'relay'));
-}, 30_000);
-
-afterAll(async () => {
-  await Promise.allSettled(opened.map((c) => c.close()));
-  opened = [];
-  await relay?.stop();
-  tmp.remove();
-});
-
-async function open(name: string): Promise<Client> {
-  const c = await openClient(join(tmp.dir, `${name}-${n++}`), relay.url, name);
-  opened.push(c);
-  return c;
-}
-
-/** Runs the whole link: both screens show one SAS, both users confirm. */
-async function link(primary: Client, fresh: Client): Promise<{ id: number }> {
-  const offering = await fresh.offerLink();
-  const linking = await primary.linkDevice(offering.text);
-  expect(await offering.sas).toBe(linking.sas);
-  expect(linking.sas).toMatch(/^\d{6}$/);
-  const [device] = await Promise.all([linking.confirm(), offering.confirm()]);
-  return device;
-}
+/** A client named `name` on the file's relay, in a store of its own (a name may be opened more than once). */
+const open = (name: string): Promise<Client> => openInFile(file, `${name}-${n++}`, name);
 
 const code = (e: unknown): string | undefined => (isClientError(e) ? e.code : undefined);
 
@@ -185,8 +160,8 @@ describe('linking a device (client level, real relay)', () => {
   it('revoking: once C processed the new list, nothing C sends goes to the revoked device', async () => {
     const e = await open('gina');
     const requests: RelayRequest[] = [];
-    const c = await openRecordingClient(join(tmp.dir, `hal-${n++}`), relay.url, 'hal', (r) => requests.push(r));
-    opened.push(c);
+    const c = await openRecordingClient(join(file.tmp.dir, `hal-${n++}`), file.relay.url, 'hal', (r) => requests.push(r));
+    file.open.push(c);
     const { aAtB: ginaAtHal } = await befriend(e, c);
     const laptop = await open('gina-laptop');
     const laptopKey = laptop.identityKey;

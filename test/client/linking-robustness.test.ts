@@ -5,8 +5,7 @@
  * (LINK_FAILED, REJECTED), in both directions; an announcement that fails after the link took effect leaves
  * confirm() resolved and is retried in the background.
  */
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { isClientError } from '../../src/client/errors.js';
 import { contextOf } from '../../src/client/internals.js';
@@ -14,40 +13,17 @@ import { toHex } from '../../src/crypto/index.js';
 import { openDeviceList } from '../../src/identity/index.js';
 import type { StoreWrite } from '../../src/store/index.js';
 import { until } from '../relay/harness.js';
-import { befriend, openClient, startRelayProcess, tempDir, type RelayProcess } from '../scenario/helpers.js';
+import { befriend, openInFile, relayPerFile } from '../scenario/helpers.js';
+import { linkThroughChannel as link } from './devices-helpers.js';
 
-const tmp = tempDir('parley-linking-robust-');
-let relay: RelayProcess;
-let opened: Client[] = [];
+const file = relayPerFile('parley-linking-robust-');
 let n = 0;
 
-beforeAll(async () => {
-  relay = await startRelayProcess(join(tmp.dir, 'relay'));
-}, 30_000);
-
-afterAll(async () => {
-  await Promise.allSettled(opened.map((c) => c.close()));
-  opened = [];
-  await relay?.stop();
-  tmp.remove();
-});
-
-async function open(name: string): Promise<Client> {
-  const c = await openClient(join(tmp.dir, `${name}-${n++}`), relay.url, name);
-  opened.push(c);
-  return c;
-}
+/** A client named `name` on the file's relay, in a store of its own (a name may be opened more than once). */
+const open = (name: string): Promise<Client> => openInFile(file, `${name}-${n++}`, name);
 
 const code = (e: unknown): string | undefined => (isClientError(e) ? e.code : undefined);
 const reason = (e: unknown): unknown => (isClientError(e) ? e.details['reason'] : undefined);
-
-async function link(primary: Client, fresh: Client): Promise<{ id: number }> {
-  const offering = await fresh.offerLink();
-  const linking = await primary.linkDevice(offering.text);
-  expect(await offering.sas).toBe(linking.sas);
-  const [device] = await Promise.all([linking.confirm(), offering.confirm()]);
-  return device;
-}
 
 /** The next store write that puts the account record fails once (a full disk, or the process dying there). */
 function failNextAccountWrite(client: Client): void {

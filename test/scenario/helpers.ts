@@ -135,9 +135,12 @@ export function relayPerFile(prefix: string, flags: readonly string[] = []): Fil
   return state;
 }
 
-/** Opens client `name` (its store in the file's temp dir) on the file's relay; it is closed after the file. */
-export async function openInFile(file: FileRelay, name: string): Promise<Client> {
-  const c = await openClient(join(file.tmp.dir, name), file.relay.url, name);
+/**
+ * Opens client `name` (its store in the file's temp dir, under `dir` when one name is opened more than once) on
+ * the file's relay; it is closed after the file.
+ */
+export async function openInFile(file: FileRelay, dir: string, name = dir): Promise<Client> {
+  const c = await openClient(join(file.tmp.dir, dir), file.relay.url, name);
   file.open.push(c);
   return c;
 }
