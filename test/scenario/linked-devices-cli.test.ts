@@ -7,24 +7,13 @@
  * what the laptop sent); `/revoke 2` removes the laptop, and Bob's next
  * message reaches the primary only.
  */
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chatProcess, type Chat } from './chat-process.js';
-import { startRelayProcess, tempDir, type RelayProcess } from './helpers.js';
+import { relayPerFile } from './helpers.js';
 
-const tmp = tempDir('parley-link-cli-');
-let relay: RelayProcess;
+const file = relayPerFile('parley-link-cli-');
 
-beforeAll(async () => {
-  relay = await startRelayProcess(join(tmp.dir, 'relay'));
-}, 30_000);
-
-afterAll(async () => {
-  await relay?.stop();
-  tmp.remove();
-});
-
-const chat = (profile: string): Chat => chatProcess(relay.url, tmp.dir, profile);
+const chat = (profile: string): Chat => chatProcess(file.relay.url, file.tmp.dir, profile);
 
 describe('parley chat: /link, /devices, /revoke', () => {
   it('links a laptop to Alice, chats from both of her devices, then revokes the laptop', async () => {
