@@ -12,6 +12,7 @@
  * Failures are counted in the tables, never thrown; every process is stopped
  * at the end, also on failure.
  */
+import { attempt as attemptPart } from './harness.js';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { PeerProcess } from './e2e-child.js';
@@ -29,17 +30,8 @@ import { machine } from './machine.js';
 type Log = (line: string) => void;
 
 /** Runs `f`; a throw becomes a Failed cell. */
-async function attempt<T>(log: Log, what: string, f: () => Promise<T>): Promise<T | Failed> {
-  const started = performance.now();
-  try {
-    return await f();
-  } catch (e) {
-    const failed = e instanceof Error ? e.message : String(e);
-    log(`    ${what} failed: ${failed}`);
-    return { failed };
-  } finally {
-    log(`    ${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  }
+function attempt<T>(log: Log, what: string, f: () => Promise<T>): Promise<T | Failed> {
+  return attemptPart(log, what, f, (failed): Failed => ({ failed }));
 }
 
 async function loadRuns(rig: Rig, name: string, config: E2eConfig, plan: E2ePlan): Promise<E2eResult['load']> {

@@ -84,3 +84,20 @@ export function formatNumber(n: number): string {
 export function formatRate(r: Rate): string {
   return `${formatNumber(r.median)} (${formatNumber(r.min)}–${formatNumber(r.max)})`;
 }
+
+/**
+ * Runs one part of a bench section, logging its wall time; a throw is logged and becomes `failed(message)`, so
+ * one part that cannot run leaves a marked cell instead of ending the section.
+ */
+export async function attempt<T, F>(log: (line: string) => void, what: string, f: () => Promise<T>, failed: (message: string) => F): Promise<T | F> {
+  const started = performance.now();
+  try {
+    return await f();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    log(`    ${what} failed: ${message}`);
+    return failed(message);
+  } finally {
+    log(`    ${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+}

@@ -15,6 +15,7 @@
  * `npx tsx bench/linked-devices.ts` runs it alone and writes its section into bench/RESULTS.md;
  * `npm run bench` (bench/run.ts) runs it as a section of that file.
  */
+import { attempt as attemptPart } from './harness.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,17 +242,8 @@ async function group(rig: Rig, sender: string, siblings: readonly string[], log:
 }
 
 /** Runs `f`, logging its wall time; a throw becomes the cell's text. */
-async function attempt<T>(log: Log, what: string, f: () => Promise<T>): Promise<T | string> {
-  const started = performance.now();
-  try {
-    return await f();
-  } catch (e) {
-    const failed = e instanceof Error ? e.message : String(e);
-    log(`    ${what} failed: ${failed}`);
-    return `could not run: ${failed}`;
-  } finally {
-    log(`    ${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  }
+function attempt<T>(log: Log, what: string, f: () => Promise<T>): Promise<T | string> {
+  return attemptPart(log, what, f, (failed) => `could not run: ${failed}`);
 }
 
 export async function runLinkedDevicesBench(log: Log): Promise<LinkedDevicesRun> {
