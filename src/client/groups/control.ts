@@ -11,14 +11,17 @@ import { isProtocolError } from '../../errors.js';
 import { applyChange, encodeGroupSession, joinGroup, processDistribution, roleOf } from '../../group/index.js';
 import { del } from '../../store/index.js';
 import type { Contact } from '../../wire/client/contact.js';
-import { decodeGroupControl, encodeGroupControl, type GroupControl, type RosterEntry } from '../../wire/client/group-control.js';
+import {
+  decodeGroupControl, encodeGroupControl, GROUP_DUE_REGISTER, GROUP_DUE_ROSTER, GROUP_DUE_TELL, type GroupControl, type RosterEntry,
+} from '../../wire/client/group-control.js';
 import { decodeGroupChange } from '../../wire/index.js';
 import type { ClientContext } from '../context.js';
 import type { GroupChangeKind } from '../events.js';
 import type { InboundEffects } from '../inbound/effects.js';
 import type { Group } from './book.js';
 import { peerIn, sendControl } from './reach.js';
-import { rotate, scheduleRoster } from './rotation.js';
+import { deliverOwed } from './send.js';
+import { rotate, scheduleRoster, withDue } from './rotation.js';
 import { mergeRoster } from './roster.js';
 import { selfEntry, stageGroup } from './state.js';
 import { adminsOf, askForChanges, sendChangesTo, withLogged, withSeen } from './sync.js';
@@ -70,13 +73,14 @@ function onWelcome(ctx: ClientContext, sender: Bytes, contact: Contact | undefin
   const token = ctx.random(TOKEN_LENGTH);
   const epoch = session.group.epoch;
   const roster = c.roster.map((e) => (equalBytes(e.identityKey, ctx.identity.publicKey) ? selfEntry(ctx, token, epoch) : e));
-  const g: Group = { session, record: { session: encodeGroupSession(session), name: c.name, roster, token, owed: [], rotation: c.rotation } };
+  // Registering the token and telling the admins are owed in the record until done (rotation.ts).
+  const g: Group = {
+    session,
+    record: { session: encodeGroupSession(session), name: c.name, roster, token, owed: [], rotation: c.rotation, due: GROUP_DUE_REGISTER | GROUP_DUE_TELL },
+  };
   stageGroup(ctx, id, g, fx);
   fx.events.push(['group-change', { group: id, change: 'joined', ...byOf(contact), members: memberAccounts(ctx, g).members }]);
-  fx.followUps.push(async () => {
-    await ctx.relay.registerToken(token);
-    await sendControl(ctx, admin, encodeGroupControl({ type: 'member-token', groupId: session.group.groupId, mailbox: ctx.mailbox as Bytes, token, epoch }));
-  });
+  fx.followUps.push(() => rotate(ctx, id));
 }
 
 /** A change from its actor or forwarded by any member (the signature binds the actor, §6.5). */
@@ -195,8 +199,10 @@ function onMemberToken(ctx: ClientContext, sender: Bytes, c: Control<'member-tok
   if (g === undefined || roleOf(g.session.group, sender) === null) return;
   const roster = g.record.roster.map((e) => (equalBytes(e.identityKey, sender) && (e.token === undefined || c.epoch >= e.epoch)
     ? { ...e, mailbox: c.mailbox, token: c.token, epoch: c.epoch } : e));
-  stageWithOwed(ctx, id, { ...g, record: { ...g.record, roster } }, fx);
-  if (roleOf(g.session.group, ctx.identity.publicKey) === 'admin') fx.followUps.push(() => scheduleRoster(ctx, id));
+  // An admin owes a roster broadcast from this commit on, until it is sent (rotation.ts).
+  const admin = roleOf(g.session.group, ctx.identity.publicKey) === 'admin';
+  stageWithOwed(ctx, id, withDue({ ...g, record: { ...g.record, roster } }, admin ? GROUP_DUE_ROSTER : 0, 0), fx);
+  if (admin) fx.followUps.push(() => scheduleRoster(ctx, id));
 }
 
 function onDistribution(ctx: ClientContext, sender: Bytes, c: Control<'distribution'>, fx: InboundEffects): void {
@@ -208,19 +214,20 @@ function onDistribution(ctx: ClientContext, sender: Bytes, c: Control<'distribut
       stageGroup(ctx, id, { ...g, session }, fx);
       return;
     } catch (e) {
+      // A distribution delivered again (owed work redone after a lost connection, §6.3): the key is installed.
+      if (isProtocolError(e) && e.code === 'DUPLICATE_MESSAGE') return;
       if (!isProtocolError(e) || e.code !== 'INVALID_STATE') throw e;
     }
   }
 }
 
-/** Stages the group and delivers owed distributions to members who just became reachable. */
+/**
+ * Stages the group and, after the commit, delivers owed distributions to members who just became reachable: they
+ * stay owed in the record until delivered (send.ts), so a lost connection only defers them.
+ */
 function stageWithOwed(ctx: ClientContext, id: string, g: Group, fx: InboundEffects): void {
-  const due = g.record.owed.map((o) => ({ o, peer: peerIn(ctx, g, o.identityKey) })).filter((x) => x.peer !== undefined);
-  const owed = g.record.owed.filter((o) => !due.some((d) => d.o === o));
-  stageGroup(ctx, id, { ...g, record: { ...g.record, owed } }, fx);
-  for (const d of due) {
-    fx.followUps.push(() => sendControl(ctx, d.peer as NonNullable<typeof d.peer>, encodeGroupControl({ type: 'distribution', distribution: d.o.distribution })));
-  }
+  stageGroup(ctx, id, g, fx);
+  if (g.record.owed.some((o) => peerIn(ctx, g, o.identityKey) !== undefined)) fx.followUps.push(() => deliverOwed(ctx, id));
 }
 
 function byOf(contact: Contact | undefined): { by?: Contact } {

@@ -8,13 +8,13 @@
 import { equalBytes, type Bytes } from '../../crypto/index.js';
 import { groupEncrypt, prepareSend, roleOf } from '../../group/index.js';
 import { encodeContent, type Content } from '../../wire/client/content.js';
-import { encodeGroupControl } from '../../wire/client/group-control.js';
+import { encodeGroupControl, type GroupRecord } from '../../wire/client/group-control.js';
 import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { ClientError, isClientError } from '../errors.js';
 import { requireNotRevoked } from '../devices/revoked.js';
-import { othersIn, peerIn, sendControl } from './reach.js';
+import { isInterrupted, othersIn, peerIn, sendControl } from './reach.js';
 import { isExcluded } from './exclusion.js';
 import { commitGroup } from './state.js';
 import { adminsOf, askForChanges, isBehind } from './sync.js';
@@ -97,21 +97,27 @@ async function distributeSenderKey(ctx: ClientContext, id: string): Promise<void
     await commitGroup(ctx, id, { ...g, session: prepared.session, record: { ...g.record, owed } }, []);
     return reachable;
   });
-  const refused = await Promise.all(deliveries.map((d) => deliver(ctx, d.peer, d.payload)));
-  const owed = deliveries.filter((_, i) => refused[i] === true);
+  const outcomes = await Promise.allSettled(deliveries.map((d) => deliver(ctx, d.peer, d.payload)));
+  // Refused on a replaced token, or cut off by a lost connection: owed again, so no member is left without our key.
+  const owed = deliveries.filter((_, i) => outcomes[i]!.status === 'fulfilled' ? (outcomes[i] as PromiseFulfilledResult<Delivery>).value === 'refused' : isInterrupted((outcomes[i] as PromiseRejectedResult).reason));
   if (owed.length > 0) await oweAgain(ctx, id, owed.map((d) => ({ identityKey: d.peer.identityKey, distribution: d.payload })));
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
+type Delivery = 'sent' | 'refused';
+
 /**
- * Sends one distribution through the member's group token; true when the relay refused that token (TOKEN_REFUSED):
- * the member already replaced it in a rotation (client.md §6.3) whose change or roster has not reached us yet.
+ * Sends one distribution through the member's group token; 'refused' when the relay refused that token
+ * (TOKEN_REFUSED): the member already replaced it in a rotation (client.md §6.3) whose change or roster has not
+ * reached us yet.
  */
-async function deliver(ctx: ClientContext, peer: Peer, distribution: Bytes): Promise<boolean> {
+async function deliver(ctx: ClientContext, peer: Peer, distribution: Bytes): Promise<Delivery> {
   try {
     await sendControl(ctx, peer, encodeGroupControl({ type: 'distribution', distribution }));
-    return false;
+    return 'sent';
   } catch (e) {
-    if (isClientError(e, 'RELAY_ERROR') && e.details['relayCode'] === 'TOKEN_REFUSED') return true;
+    if (isClientError(e, 'RELAY_ERROR') && e.details['relayCode'] === 'TOKEN_REFUSED') return 'refused';
     throw e;
   }
 }
@@ -121,11 +127,44 @@ async function deliver(ctx: ClientContext, peer: Peer, distribution: Bytes): Pro
  * its new token arrives with the rotation's roster or member-token, and the distribution follows. Not to a member
  * excluded or removed meanwhile.
  */
-async function oweAgain(ctx: ClientContext, id: string, owed: readonly { identityKey: Bytes; distribution: Bytes }[]): Promise<void> {
+async function oweAgain(ctx: ClientContext, id: string, owed: readonly Owed[]): Promise<void> {
   await ctx.lane.run(async () => {
     const g = ctx.groups.find(id);
     if (g === undefined) return;
     const still = owed.filter((o) => roleOf(g.session.group, o.identityKey) !== null && !isExcluded(g, o.identityKey));
     if (still.length > 0) await commitGroup(ctx, id, { ...g, record: { ...g.record, owed: [...g.record.owed, ...still] } }, []);
+  });
+}
+
+type Owed = GroupRecord['owed'][number];
+
+/** Owed distributions being delivered now: a second roster arriving meanwhile does not send them twice. */
+const DELIVERING = new WeakSet<Owed>();
+
+/**
+ * Delivers the owed distributions whose members are reachable now (a roster or member token arrived, or we
+ * reconnected). Each stays in the record until delivered or refused for good, so a lost connection or a restart
+ * only defers it (client.md §6.2); one refused on a replaced token stays owed for the next token.
+ */
+export async function deliverOwed(ctx: ClientContext, id: string): Promise<void> {
+  const g = ctx.groups.find(id);
+  if (g === undefined || ctx.closed) return;
+  const due = g.record.owed
+    .filter((o) => !DELIVERING.has(o))
+    .map((o) => ({ o, peer: peerIn(ctx, g, o.identityKey) }))
+    .filter((d): d is { o: Owed; peer: Peer } => d.peer !== undefined);
+  if (due.length === 0) return;
+  for (const d of due) DELIVERING.add(d.o);
+  const outcomes = await Promise.allSettled(due.map((d) => deliver(ctx, d.peer, d.o.distribution)));
+  for (const d of due) DELIVERING.delete(d.o);
+  const settled = new Set(due.filter((_, i) => {
+    const r = outcomes[i]!;
+    return r.status === 'fulfilled' ? r.value === 'sent' : !isInterrupted(r.reason);
+  }).map((d) => d.o));
+  for (const r of outcomes) if (r.status === 'rejected' && !isInterrupted(r.reason)) ctx.events.emit('error', { error: r.reason });
+  if (settled.size === 0) return;
+  await ctx.lane.run(async () => {
+    const now = ctx.groups.find(id);
+    if (now !== undefined) await commitGroup(ctx, id, { ...now, record: { ...now.record, owed: now.record.owed.filter((o) => !settled.has(o)) } }, []);
   });
 }

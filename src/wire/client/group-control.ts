@@ -162,18 +162,31 @@ export interface GroupRecord {
    * names. Nothing of ours reaches them; each leaves this set once a change removes it.
    */
   readonly excluded?: readonly Bytes[];
+  /**
+   * Network work this record still owes (client.md §6.3), a set of GROUP_DUE_* bits: kept until it is done, so a lost
+   * connection or a restart only defers it to the next authentication.
+   */
+  readonly due?: number;
 }
+
+/** Our group token is not yet known to be registered at the relay. */
+export const GROUP_DUE_REGISTER = 1;
+/** Our current group token has not yet reached every other admin (`member-token`). */
+export const GROUP_DUE_TELL = 2;
+/** As an admin: a roster broadcast is owed (member tokens arrived, or we rotated). */
+export const GROUP_DUE_ROSTER = 4;
+const GROUP_DUE_ALL = GROUP_DUE_REGISTER | GROUP_DUE_TELL | GROUP_DUE_ROSTER;
 
 export function encodeGroupRecord(g: GroupRecord): Bytes {
   return encodeState('group', {
     s: g.session, name: g.name, roster: encodeRoster(g.roster), tok: g.token, owed: g.owed.map((o) => [o.identityKey, o.distribution]), rk: g.rotation,
     ...(g.log !== undefined && g.log.length > 0 && { log: g.log }), ...(g.seen !== undefined && g.seen > 0 && { seen: g.seen, sat: g.seenAt ?? 0 }),
-    ...(g.excluded !== undefined && g.excluded.length > 0 && { ex: g.excluded }),
+    ...(g.excluded !== undefined && g.excluded.length > 0 && { ex: g.excluded }), ...(g.due !== undefined && g.due !== 0 && { due: g.due }),
   });
 }
 
 export function decodeGroupRecord(bytes: Bytes): GroupRecord {
-  const m = readMap(decodeState(bytes, 'group', 16 * MAX, 'group record'), 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk', 'log', 'seen', 'sat', 'ex']);
+  const m = readMap(decodeState(bytes, 'group', 16 * MAX, 'group record'), 'group record', ['s', 'name', 'roster', 'tok', 'owed'], ['rk', 'log', 'seen', 'sat', 'ex', 'due']);
   const owed = readArray(m, 'group record', 'owed', MAX_CHANNEL_MEMBERS).map((o) => {
     if (!Array.isArray(o) || o.length !== 2) return fail('INVALID_STATE', 'group record: bad owed entry');
     return { identityKey: checkBytes(o[0], 'group record', 'owed', 32), distribution: checkBytes(o[1], 'group record', 'owed', { min: 1, max: MAX }) };
@@ -190,5 +203,6 @@ export function decodeGroupRecord(bytes: Bytes): GroupRecord {
     ...(m['ex'] !== undefined && {
       excluded: readArray(m, 'group record', 'ex', MAX_CHANNEL_MEMBERS).map((k) => checkBytes(k, 'group record', 'ex', 32)),
     }),
+    ...(m['due'] !== undefined && { due: readUint(m, 'group record', 'due', GROUP_DUE_ALL) }),
   };
 }
