@@ -144,6 +144,11 @@ export const DEVICE_LIST_VERSION = 1;
 export const MAX_DEVICES_PER_ACCOUNT = 8;
 /** Largest signed device list a decoder accepts: 8 entries of ~45 bytes, the header and the signature fit in 1 KiB. */
 export const MAX_DEVICE_LIST_SIZE = 1024;
+/**
+ * Most device keys an account record lists as owed an announcement (client.md §10.1 `owe`): 96 keys of 34 bytes fit
+ * the record's 8 KiB beside a full list and seven siblings; more owed than that are kept as "every peer" (`due`).
+ */
+export const MAX_OWED_ANNOUNCEMENTS = 96;
 /** Signature label of a device list body (§12.2). */
 export const DEVICE_LIST_SIGNATURE_LABEL = 'Parley_DeviceList_v1';
 /** Hash label of a device list body, the link of the chain (§12.3). */

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
 import { announce, commitOwnList, contactEntries, contactPeers, installAccount, siblingPeers } from '../../src/client/devices/index.js';
+import { ClientError } from '../../src/client/errors.js';
 import type { DeviceListConflictEvent } from '../../src/client/events.js';
 import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
 import { encodeDeviceList, encodeIdentityKeyPair, generateIdentityKeyPair, openDeviceList } from '../../src/identity/index.js';
@@ -69,6 +70,18 @@ async function linkQuietly(primary: Client, fresh: Client): Promise<Bytes> {
   return bytes;
 }
 
+/** The connection's next bundle fetch for `mailbox` fails as a dropped socket makes it fail; the rest go through. */
+function cutBundleFetch(client: Client, mailbox: Bytes): void {
+  const relay = contextOf(client).relay;
+  const real = relay.fetchBundle.bind(relay);
+  let cut = false;
+  relay.fetchBundle = async (to) => {
+    if (cut || !equalBytes(to.mailbox, mailbox)) return real(to);
+    cut = true;
+    throw new ClientError('NOT_CONNECTED', 'the connection dropped (test)');
+  };
+}
+
 const reaches = (client: Client, contactId: string, key: Bytes): boolean =>
   contactPeers(contextOf(client).contacts.get(contactId)!).some((p) => equalBytes(p.identityKey, key));
 
@@ -97,5 +110,28 @@ describe('linked devices: robustness of a contact account (client.md §10)', () 
     expect(openDeviceList(c.contacts.get(bobAtCarol)!.deviceList!).version).toBe(2); // the newer list is kept
     expect(reaches(carol.client, bobAtCarol, bob2.client.identityKey)).toBe(true);
     await Promise.all([bob, bob2, bob3, carol].map((d) => d.client.close()));
+  }, 30_000);
+
+  it('an announcement a lost connection cut off stays owed to that peer and is made after the restart', async () => {
+    const hub = new MemoryRelayHub();
+    const [bob, bob2, carol] = [await device(hub, 'bob'), await device(hub, 'bob-2'), await device(hub, 'carol')];
+    const { aAtB: bobAtCarol } = await befriend(bob.client, carol.client);
+    const errors: unknown[] = [];
+    bob2.client.on('error', (e) => errors.push(e.error));
+    // Bob-2's announcement to Carol needs her bundle (a first session): that fetch falls into a lost connection.
+    cutBundleFetch(bob2.client, contextOf(carol.client).mailbox as Bytes);
+    await linkWithoutChannel(bob.client, bob2.client); // the announcement to Bob, the sibling, goes through
+    const key = bob2.client.identityKey;
+    expect(reaches(carol.client, bobAtCarol, key)).toBe(false);
+    const record = contextOf(bob2.client).account!;
+    expect(record.owedToAll).toBeUndefined();
+    expect(record.owed?.map(toHex)).toEqual([toHex(carol.client.identityKey)]); // owed to Carol only, durably
+    expect(errors).toEqual([]); // a lost connection is no error: the work waits for the next one
+
+    await bob2.client.close();
+    bob2.client = await reopen(hub, bob2);
+    await until(() => reaches(carol.client, bobAtCarol, key));
+    await until(() => contextOf(bob2.client).account!.owed === undefined);
+    await Promise.all([bob, bob2, carol].map((d) => d.client.close()));
   }, 30_000);
 });

@@ -3,7 +3,7 @@
  * a list published but not committed (a failed store write or a crash in between) is adopted before the next
  * change, which then succeeds and every peer follows the chain; a rejected SAS ends the other side at once
  * (LINK_FAILED, REJECTED), in both directions; an announcement that fails after the link took effect leaves
- * confirm() resolved and is retried in the background.
+ * confirm() resolved and stays owed until it is made after the next authentication.
  */
 import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
@@ -104,7 +104,7 @@ describe('linking robustness (client level, real relay)', () => {
     expect(fresh.contacts()).toEqual([]);
   }, 60_000);
 
-  it('an announcement that fails after the install: confirm() resolves, the error is an event, the retry arrives', async () => {
+  it('an announcement that fails after the install: confirm() resolves, the error is an event, it is made after the reconnection', async () => {
     const e = await open('flo');
     const c = await open('gus');
     const { aAtB: floAtGus } = await befriend(e, c);
@@ -120,7 +120,9 @@ describe('linking robustness (client level, real relay)', () => {
     fresh.on('error', (ev) => errors.push(ev.error));
     const gusReachesTablet = c.next('devices-changed', (ev) => ev.added.includes(toHex(fresh.identityKey)));
     await link(e, fresh); // resolves on both sides although N's first announcement failed
-    await gusReachesTablet; // the primary's list reached Gus
+    await until(() => contextOf(fresh).account?.owed !== undefined); // the announcement to Gus stays owed …
+    fresh.interruptConnection(); // … and is made after the next authentication (client.md §10.3)
+    await gusReachesTablet; // the tablet's own announcement reached Gus
     await until(() => c.contact(floAtGus).devices?.some((d) => toHex(d.key) === toHex(fresh.identityKey) && d.mailbox !== undefined) === true);
     expect(errors.map(String).some((m) => m.includes('injected'))).toBe(true);
   }, 120_000);

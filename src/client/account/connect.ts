@@ -4,12 +4,13 @@
  * relay gave us; publish or replenish prekeys, rotate the signed pair and
  * retire invitation tokens when due (a failure there is reported as an
  * `error` event and never fails the connection); then resume work a crash or a lost connection interrupted
- * (dedicated tokens, group token rotations, the outbox).
+ * (dedicated tokens, announcements of linked devices, group token rotations, the outbox).
  */
 import { toHex, type Bytes } from '../../crypto/index.js';
 import { put } from '../../store/index.js';
 import { issueToken } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
+import { resumeAnnouncements } from '../devices/announce.js';
 import { loadedFeatures } from '../features.js';
 import { publishPreKeys } from './prekeys.js';
 import { runUpkeep, scheduleUpkeep } from './upkeep.js';
@@ -28,6 +29,8 @@ export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<v
     // A contact from a multi-use invitation whose dedicated token was not issued before a crash.
     if (c.ourToken === undefined && c.token !== undefined && !c.blocked) void issueToken(ctx, c).catch(report);
   }
+  // Linked devices: announcements a lost connection or a restart cut off (client.md §10.3).
+  void resumeAnnouncements(ctx).catch(report);
   // Features not loaded: no group, so no rotation to resume (they are loaded whenever a group exists).
   void loadedFeatures()?.resumeRotations(ctx).catch(report);
   ctx.outbox.pump();

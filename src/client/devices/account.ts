@@ -79,6 +79,7 @@ export async function installAccount(ctx: ClientContext, a: InstallAccount): Pro
     accountKey: a.accountKey, deviceId: a.deviceId, primary: false, list: a.list,
     nextId: Math.max(...list.devices.map((d) => d.id)) + 1,
     siblings: withAllListed(a.siblings.filter((s) => listed(s.key)), list, ctx.identity.publicKey),
+    owedToAll: true, // every peer is owed our announcement from this commit on (client.md §10.3)
   };
   await ctx.lane.run(async () => {
     const contacts = a.contacts.map((e) => contactFromEntry(ctx, e, ctx.contacts.byAccountKey(e.accountKey)));
@@ -121,6 +122,7 @@ export async function commitOwnList(
       accountKey: ctx.identity.publicKey, deviceId: before?.deviceId ?? ownId(next, ctx.identity.publicKey), primary: true, list: signedList,
       nextId: Math.max(before?.nextId ?? 0, ...next.devices.map((d) => d.id + 1)),
       siblings: withAllListed(kept, next, ctx.identity.publicKey),
+      owedToAll: true, // the new list is owed to every peer from this commit on (client.md §10.3)
     };
     const dropped = (before?.siblings ?? []).filter((s) => diff.removed.some((d) => equalBytes(d.key, s.key)));
     await ctx.store.write([accountWrite(record), ...dropped.flatMap(forgetSibling)]);

@@ -18,6 +18,7 @@ import type { ClientContext } from '../context.js';
 import { sendPayload } from '../messaging/send.js';
 import { accountWrite } from './account.js';
 import { contactPeers, SIBLING_PEER_ID, siblingPeers } from './addresses.js';
+import { isFinal, isInterrupted, owing, settled, updateOwed } from './owed.js';
 import { isRevoked } from './revoked.js';
 
 /** Every device of every contact we may send to (not blocked), and every sibling we can reach. */
@@ -26,25 +27,50 @@ export function allPeers(ctx: ClientContext): Peer[] {
 }
 
 /**
- * Sends our `device` announcement to `peers` (default: allPeers). Resolves once every announcement is durable
- * at the relay or refused; a refusal is reported as an `error` event, never thrown (each peer is independent).
- * Nothing to announce for a single-device account (no list).
+ * Sends our `device` announcement to `peers` (default: allPeers), owing it to them in the account record first
+ * (owed.ts). Resolves once every announcement is durable at the relay or refused; each peer is independent: one
+ * the relay took or refused for good is owed no more (a refusal is an `error` event, never thrown), one cut off
+ * stays owed for resumeAnnouncements. Nothing to announce for a single-device account (no list).
  */
 export async function announce(ctx: ClientContext, peers?: readonly Peer[]): Promise<void> {
   const list = ctx.account?.list;
   if (list === undefined || isRevoked(ctx)) return; // a revoked device announces nothing (client.md §10.5)
-  await ctx.relay.whenConnected();
+  const all = peers === undefined;
   const targets = peers ?? allPeers(ctx);
-  // Tokens first, one peer (contact or sibling) at a time: two devices of one contact share its token.
-  const tokens = new Map<string, Bytes>();
-  for (const p of targets) {
+  await updateOwed(ctx, (r) => owing(r, all ? 'all' : targets.map((p) => p.identityKey)));
+  await ctx.relay.whenConnected();
+  // Two devices of one contact share its token: one registration per peer (contact or sibling).
+  const tokens = new Map<string, Promise<Bytes>>();
+  const tokenOf = (p: Peer): Promise<Bytes> => {
     const key = tokenKey(p);
-    if (!tokens.has(key)) tokens.set(key, await tokenFor(ctx, p));
-  }
-  const results = await Promise.allSettled(targets.map((p) => sendPayload(ctx, p, encodePayload({
-    type: 'device', list, address: { mailbox: ctx.mailbox as Bytes, token: tokens.get(tokenKey(p)) as Bytes },
+    const known = tokens.get(key) ?? tokenFor(ctx, p);
+    tokens.set(key, known);
+    return known;
+  };
+  const results = await Promise.allSettled(targets.map(async (p) => sendPayload(ctx, p, encodePayload({
+    type: 'device', list, address: { mailbox: ctx.mailbox as Bytes, token: await tokenOf(p) },
   }), 'internal')));
-  for (const r of results) if (r.status === 'rejected') ctx.events.emit('error', { error: r.reason });
+  const done = targets.filter((_, i) => results[i]!.status === 'fulfilled' || isFinal((results[i] as PromiseRejectedResult).reason));
+  const cut = targets.filter((p) => !done.includes(p)).map((p) => p.identityKey);
+  for (const r of results) if (r.status === 'rejected' && !isInterrupted(r.reason)) ctx.events.emit('error', { error: r.reason });
+  // A list taken on meanwhile owes its own announcement to everyone: this one settles nothing of it.
+  await updateOwed(ctx, (r) => (r.list !== undefined && equalBytes(r.list, list) ? settled(r, done.map((p) => p.identityKey), all, cut) : r));
+}
+
+/**
+ * Redoes the announcements the account record still owes (after each authentication, account/connect.ts). A
+ * device key no peer answers to any more (a contact removed or blocked, a device revoked) is owed no more.
+ */
+export async function resumeAnnouncements(ctx: ClientContext): Promise<void> {
+  const account = ctx.account;
+  if (account === undefined || isRevoked(ctx)) return;
+  if (account.owedToAll === true) return announce(ctx);
+  const owed = account.owed ?? [];
+  if (owed.length === 0) return;
+  const peers = allPeers(ctx).filter((p) => owed.some((k) => equalBytes(k, p.identityKey)));
+  const gone = owed.filter((k) => !peers.some((p) => equalBytes(p.identityKey, k)));
+  if (gone.length > 0) await updateOwed(ctx, (r) => settled(r, gone, false, []));
+  if (peers.length > 0) await announce(ctx, peers);
 }
 
 const tokenKey = (p: Peer): string => (p.id === SIBLING_PEER_ID ? `s:${toHex(p.identityKey)}` : `c:${p.id}`);

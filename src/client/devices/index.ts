@@ -9,7 +9,7 @@ export {
   type InstallAccount, type OwnListChange,
 } from './account.js';
 export { accountOf, contactPeers, devicesOf, siblingPeers } from './addresses.js';
-export { allPeers, announce, tellRevoked } from './announce.js';
+export { allPeers, announce, resumeAnnouncements, tellRevoked } from './announce.js';
 export { contactEntries, contactEntry, contactFromEntry } from './entries.js';
 export { onDevice } from './receive.js';
 export { isRevoked, requireNotRevoked } from './revoked.js';

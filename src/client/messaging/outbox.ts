@@ -42,7 +42,7 @@ interface Entry {
 }
 
 /** Relay codes that say "not now": the entry is sent again after a backoff (client.md §5.4). */
-const TRANSIENT: ReadonlySet<string> = new Set(['RATE_LIMITED', 'SHUTTING_DOWN', 'UNAVAILABLE', 'INTERNAL']);
+export const TRANSIENT: ReadonlySet<string> = new Set(['RATE_LIMITED', 'SHUTTING_DOWN', 'UNAVAILABLE', 'INTERNAL']);
 /** Relay codes retried OUTBOX_FULL_ATTEMPTS times (the recipient may drain its mailbox), then final. */
 const FULL: ReadonlySet<string> = new Set(['MAILBOX_FULL', 'STORAGE_FULL']);
 /** Entries staged by entry() whose batch never committed (a failed write) are forgotten beyond this many. */

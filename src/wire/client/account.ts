@@ -4,16 +4,19 @@
  * `account/state` as `[1, "account", map]`:
  *
  *   { a: bin(32) account key, id: uint32 own device id, p: bool primary, l?: bin signed device list (protocol.md §12.2),
- *     next: uint32 next device id, sib: [{ k: bin(32) device key, mb?: bin mailbox, tok?: bin token, our?: bin token }] }
+ *     next: uint32 next device id, sib: [{ k: bin(32) device key, mb?: bin mailbox, tok?: bin token, our?: bin token }],
+ *     due?: uint announcement owed to every peer (1), owe?: [bin(32) device key owed an announcement] }
  *
  * `l` is the newest list of the account this device accepted (the primary's
  * own signed list); `next` is the id the primary gives the next device it
  * links (ids are never reused, protocol.md §12.2); `sib` are the account's other devices:
  * how to reach each (`mb`, and `tok`, the token that sibling registered for
- * us) and `our`, the token we registered for it. A single-device account has
- * no record at all.
+ * us) and `our`, the token we registered for it. `due` and `owe` are the
+ * announcements (client.md §10.3) still owed: to every peer (`due` = 1), or to
+ * the devices listed, from the commit that made them necessary until the
+ * relay took or finally refused each. A single-device account has no record at all.
  */
-import { MAX_DEVICE_LIST_SIZE, MAX_DEVICES_PER_ACCOUNT } from '../../constants.js';
+import { MAX_DEVICE_LIST_SIZE, MAX_DEVICES_PER_ACCOUNT, MAX_OWED_ANNOUNCEMENTS } from '../../constants.js';
 import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../../crypto/index.js';
 import { checkBytes, readArray, readBoolean, readBytes, readMap, readOptional, readUint, type WireMap } from '../codec.js';
 import { decodeState, encodeState } from '../state-envelope.js';
@@ -38,11 +41,17 @@ export interface AccountRecord {
   /** The id the primary gives the next device it links. */
   readonly nextId: number;
   readonly siblings: readonly SiblingRecord[];
+  /** Our announcement is owed to every peer (client.md §10.3): set with a list we take on, cleared once made. */
+  readonly owedToAll?: true;
+  /** The device keys (contacts' devices, siblings) still owed our announcement. */
+  readonly owed?: readonly Bytes[];
 }
 
 const WHAT = 'account';
 const KIND = 'account';
 const MAX_ID = 0xffffffff;
+/** `due` bit: an announcement owed to every peer. */
+const DUE_ALL = 1;
 /** A list, up to 7 siblings with three tokens/mailboxes each, and the map's overhead. */
 export const MAX_ACCOUNT_RECORD_SIZE = 8192;
 
@@ -53,6 +62,8 @@ export function encodeAccountRecord(r: AccountRecord): Bytes {
       k: s.key, ...(s.mailbox !== undefined && { mb: s.mailbox }), ...(s.token !== undefined && { tok: s.token }),
       ...(s.ourToken !== undefined && { our: s.ourToken }),
     })),
+    ...(r.owedToAll === true && { due: DUE_ALL }),
+    ...(r.owed !== undefined && r.owed.length > 0 && { owe: r.owed }),
   });
 }
 
@@ -69,8 +80,10 @@ function readSibling(value: unknown): SiblingRecord {
 }
 
 export function decodeAccountRecord(bytes: Bytes): AccountRecord {
-  const m: WireMap = readMap(decodeState(bytes, KIND, MAX_ACCOUNT_RECORD_SIZE, WHAT), WHAT, ['a', 'id', 'p', 'next', 'sib'], ['l']);
+  const m: WireMap = readMap(decodeState(bytes, KIND, MAX_ACCOUNT_RECORD_SIZE, WHAT), WHAT, ['a', 'id', 'p', 'next', 'sib'], ['l', 'due', 'owe']);
   const list = readOptional(m, 'l', () => readBytes(m, WHAT, 'l', { min: 1, max: MAX_DEVICE_LIST_SIZE }));
+  const due = readOptional(m, 'due', () => readUint(m, WHAT, 'due', DUE_ALL)) ?? 0;
+  const owed = readOptional(m, 'owe', () => readArray(m, WHAT, 'owe', MAX_OWED_ANNOUNCEMENTS).map((k) => checkBytes(k, `${WHAT} owe`, 'k', ED25519_PUBLIC_KEY_LENGTH)));
   return {
     accountKey: readBytes(m, WHAT, 'a', ED25519_PUBLIC_KEY_LENGTH),
     deviceId: readUint(m, WHAT, 'id', MAX_ID),
@@ -78,5 +91,7 @@ export function decodeAccountRecord(bytes: Bytes): AccountRecord {
     ...(list !== undefined && { list }),
     nextId: readUint(m, WHAT, 'next', MAX_ID),
     siblings: readArray(m, WHAT, 'sib', MAX_DEVICES_PER_ACCOUNT - 1).map(readSibling),
+    ...((due & DUE_ALL) !== 0 && { owedToAll: true as const }),
+    ...(owed !== undefined && owed.length > 0 && { owed }),
   };
 }
