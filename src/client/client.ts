@@ -24,7 +24,7 @@ import { ContactBook } from './contacts/book.js';
 import type { CreatedInvite, InviteOptions } from './contacts/invitations.js';
 import { blockContact, findContact, sendableContact, updateContact } from './contacts/tokens.js';
 import { createContext, type ClientContext } from './context.js';
-import { loadAccount } from './devices/index.js';
+import { loadAccount } from './devices/account.js';
 import { registerContext } from './internals.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { ClientError } from './errors.js';

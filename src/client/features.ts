@@ -1,6 +1,7 @@
 /**
  * Features a client imports on first use (README, "In a browser"): groups and
- * channels, files and stickers, creating and accepting invitations — in one
+ * channels, files and stickers, creating and accepting invitations, linking
+ * devices and what only linked accounts send (device lists, sync) — in one
  * module, on-demand.ts, that a bundler with code splitting makes a chunk of its
  * own. A web app's entry then holds the client's core: open, contacts, 1:1
  * messages, receiving. Node imports the module from disk the same way. Only

@@ -13,13 +13,13 @@ import type { Contact } from '../../wire/client/contact.js';
 import { encodePayload, type Payload } from '../../wire/client/payload.js';
 import { decodeTokenRecord, encodeTokenRecord } from '../../wire/client/records.js';
 import type { ClientContext } from '../context.js';
+import { loadFeatures } from '../features.js';
 import type { InboundEffects } from '../inbound/effects.js';
 import { sendPayload } from '../messaging/send.js';
 import type { Peer } from './peer.js';
 import { contactWrite, issueToken, newContactId } from './tokens.js';
 import { withDeviceAddress } from '../devices/addresses.js';
 import { attributedKeys } from './book.js';
-import { shareNewContact, syncContact } from '../devices/sibling.js';
 
 /** A hello from identity key `sender` (spec/client.md §4.2). */
 export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<Payload, { type: 'hello' }>, fx: InboundEffects): Promise<void> {
@@ -63,7 +63,7 @@ export async function onHello(ctx: ClientContext, sender: Bytes, hello: Extract<
     : !token.multiUse && token.retireAt === undefined ? () => issueToken(ctx, final, hello.inviteToken) : undefined;
   // A linked account (client.md §10.3): siblings learn the new contact and its devices learn ours — after the
   // dedicated token, so the announcement carries it and not the invitation's retiring one.
-  const share = isNew && ctx.account !== undefined ? () => shareNewContact(ctx, final) : undefined;
+  const share = isNew && ctx.account !== undefined ? async () => (await loadFeatures()).shareNewContact(ctx, final) : undefined;
   if (dedicated !== undefined || share !== undefined) {
     fx.followUps.push(async () => {
       await dedicated?.();
@@ -112,5 +112,5 @@ export function onToken(ctx: ClientContext, contact: Contact, sender: Bytes, pay
   const updated = withDeviceAddress(contact, sender, payload.mailbox, payload.token);
   fx.writes.push(contactWrite(updated));
   fx.apply.push(() => ctx.contacts.set(updated));
-  if (ctx.account !== undefined) fx.followUps.push(() => syncContact(ctx, updated));
+  if (ctx.account !== undefined) fx.followUps.push(async () => (await loadFeatures()).syncContact(ctx, updated));
 }

@@ -18,7 +18,7 @@ import { decodePayload, type Payload } from '../../wire/client/payload.js';
 import { decodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import { onHello, onInviteRefused, onToken } from '../contacts/hello.js';
 import type { ClientContext } from '../context.js';
-import { contactPeers, onContactSync, onDevice, onSync, siblingPeers } from '../devices/index.js';
+import { contactPeers, siblingPeers } from '../devices/addresses.js';
 import { loadedFeatures, loadFeatures } from '../features.js';
 import { heal } from '../messaging/heal.js';
 import { cacheRecord, loadRecord, recordWrite } from '../messaging/sessions.js';
@@ -173,12 +173,13 @@ function onSessionLost(ctx: ClientContext, sender: Bytes, contact: Contact | und
 async function onPayload(ctx: ClientContext, sender: Bytes, contact: Contact | undefined, payload: Payload, fx: InboundEffects): Promise<void> {
   if (payload.type === 'hello') return onHello(ctx, sender, payload, fx);
   // A signed list speaks for itself; onDevice decides whose it is (client.md §10.2).
-  if (payload.type === 'device') return onDevice(ctx, sender, payload, fx);
+  // Lists, `sync` and `contact-sync` come only from accounts that linked devices: their code loads on first use.
+  if (payload.type === 'device') return (loadedFeatures() ?? await loadFeatures()).onDevice(ctx, sender, payload, fx);
   // Group members reach each other through group tokens without being contacts.
   if (payload.type === 'group') return (loadedFeatures() ?? await loadFeatures()).onGroupControl(ctx, sender, contact, payload.group, fx);
   // Only a listed sibling sends these; each handler checks.
-  if (payload.type === 'sync') return onSync(ctx, sender, payload, fx);
-  if (payload.type === 'contact-sync') return onContactSync(ctx, sender, payload, fx);
+  if (payload.type === 'sync') return (loadedFeatures() ?? await loadFeatures()).onSync(ctx, sender, payload, fx);
+  if (payload.type === 'contact-sync') return (loadedFeatures() ?? await loadFeatures()).onContactSync(ctx, sender, payload, fx);
   if (contact === undefined) return; // nothing else may come from someone who is not a contact (or a listed device of one)
   switch (payload.type) {
     case 'token': return onToken(ctx, contact, sender, payload, fx);

@@ -10,7 +10,7 @@ import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import { signDeviceList, type DeviceList } from '../../identity/index.js';
 import type { DeviceEntry } from '../../wire/index.js';
 import type { ClientContext } from '../context.js';
-import { accountKey, isPrimary, ownList } from '../devices/index.js';
+import { accountKey, isPrimary, ownList } from '../devices/account.js';
 import { ClientError } from '../errors.js';
 
 /** One device of our account, as the app sees it (`Client.devices()`). */
