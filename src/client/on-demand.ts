@@ -12,5 +12,6 @@ export * from './groups/index.js';
 export { attachmentFor, createStickerPack, downloadBytes, downloadFile, isFileSink, StickerCache, writableStreamSink } from './files/index.js';
 export { acceptInvite, createInvite } from './contacts/invitations.js';
 export { endLinks, linkDevice, offerLink, revokeDevice } from './linking/index.js';
+export { resumeAnnouncements } from './devices/announce.js';
 export { onDevice } from './devices/receive.js';
 export { onContactSync, onSync, shareNewContact, syncContact } from './devices/sibling.js';

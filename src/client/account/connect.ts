@@ -10,8 +10,7 @@ import { toHex, type Bytes } from '../../crypto/index.js';
 import { put } from '../../store/index.js';
 import { issueToken } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
-import { resumeAnnouncements } from '../devices/announce.js';
-import { loadedFeatures } from '../features.js';
+import { loadedFeatures, loadFeatures } from '../features.js';
 import { publishPreKeys } from './prekeys.js';
 import { runUpkeep, scheduleUpkeep } from './upkeep.js';
 
@@ -29,8 +28,9 @@ export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<v
     // A contact from a multi-use invitation whose dedicated token was not issued before a crash.
     if (c.ourToken === undefined && c.token !== undefined && !c.blocked) void issueToken(ctx, c).catch(report);
   }
-  // Linked devices: announcements a lost connection or a restart cut off (client.md §10.3).
-  void resumeAnnouncements(ctx).catch(report);
+  // Linked devices: announcements a lost connection or a restart cut off (client.md §10.3). A single-device
+  // account owes none, so its client does not load that code (features.ts).
+  if (ctx.account !== undefined) void Promise.resolve(loadedFeatures() ?? loadFeatures()).then((f) => f.resumeAnnouncements(ctx)).catch(report);
   // Features not loaded: no group, so no rotation to resume (they are loaded whenever a group exists).
   void loadedFeatures()?.resumeRotations(ctx).catch(report);
   ctx.outbox.pump();

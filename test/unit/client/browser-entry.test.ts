@@ -13,7 +13,7 @@ const ON_DEMAND = [
   /^src\/group\//, /^src\/file\//, /^src\/client\/files\/(?!sink\.ts$)/, /^src\/client\/contacts\/invitations\.ts$/,
   /^src\/client\/groups\/(?!book\.ts$)/, /^src\/client\/on-demand\.ts$/,
   /^src\/linking\//, /^src\/client\/linking\/(?!own-list\.ts$|offer-text\.ts$)/,
-  /^src\/client\/devices\/(receive|sibling)\.ts$/,
+  /^src\/client\/devices\/(announce|owed|receive|sibling)\.ts$/,
 ];
 
 describe('browser entry', () => {
