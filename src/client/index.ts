@@ -12,7 +12,7 @@ export type { ConnectionState } from './transport/relay-api.js';
 export { platformWebSocketFactory, type WebSocketFactory, type WebSocketLike } from './transport/websocket.js';
 export type { BackoffOptions } from './transport/backoff.js';
 export type { DeviceInfo, DeviceLinking, LinkDeviceOptions, LinkedAccount, LinkOffering } from './linking/index.js';
-export { LINK_OFFER_PREFIX } from './linking/offer-text.js';
+export { LINK_OFFER_PREFIX } from './linking/offer-prefix.js';
 export type { LinkGroupEntry } from '../wire/client/link-group.js';
 // Files are a feature imported on first use (features.ts): only types come from files/index here, so the
 // entry does not import it; the two values come from their own small modules.

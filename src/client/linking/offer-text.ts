@@ -8,8 +8,9 @@ import type { Bytes } from '../../crypto/index.js';
 import { fail } from '../../errors.js';
 import { decodeLinkOffer, type LinkOffer } from '../../wire/index.js';
 import { fromBase64url, toBase64url } from '../../wire/client/base64url.js';
+import { LINK_OFFER_PREFIX } from './offer-prefix.js';
 
-export const LINK_OFFER_PREFIX = 'parley-link:';
+export { LINK_OFFER_PREFIX };
 
 const WHAT = 'link offer';
 
