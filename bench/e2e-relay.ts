@@ -21,6 +21,9 @@ export const RELAY_FLAGS: readonly string[] = [
   '--mailbox-max-envelopes', UNLIMITED,
 ];
 
+/** Extra node flags for the relay process, e.g. PARLEY_E2E_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
+const NODE_ARGS = (process.env['PARLEY_E2E_RELAY_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+
 /** How long the relay's idle CPU is measured, before any client connects. */
 const IDLE_MS = 3_000;
 
@@ -46,7 +49,7 @@ export class BenchRelay {
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     let relay: RelayProcess | undefined;
     try {
-      relay = await startRelayProcess(dir, undefined, ['--metrics-port', String(metricsPort), ...RELAY_FLAGS]);
+      relay = await startRelayProcess(dir, undefined, ['--metrics-port', String(metricsPort), ...RELAY_FLAGS], NODE_ARGS);
       const before = await cpuMicrosAt(metricsUrl);
       const started = performance.now();
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS));

@@ -27,10 +27,15 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `relay/cli.ts` on a free port with its SQLite data in `dataDir`; resolves once /healthz answers. */
-export async function startRelayProcess(dataDir: string, port?: number, extraFlags: readonly string[] = []): Promise<RelayProcess> {
+/**
+ * Starts `relay/cli.ts` on a free port with its SQLite data in `dataDir`; resolves once /healthz answers.
+ * `nodeArgs` go to node itself (e.g. `--cpu-prof` to profile the relay), `extraFlags` to the relay.
+ */
+export async function startRelayProcess(
+  dataDir: string, port?: number, extraFlags: readonly string[] = [], nodeArgs: readonly string[] = [],
+): Promise<RelayProcess> {
   const p = port ?? await freePort();
-  const args = ['--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(p), '--data', dataDir, '--log-level', 'silent', '--metrics-port', '0', ...extraFlags];
+  const args = [...nodeArgs, '--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(p), '--data', dataDir, '--log-level', 'silent', '--metrics-port', '0', ...extraFlags];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let i = 0; ; i++) {
