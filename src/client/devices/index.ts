@@ -4,10 +4,8 @@
  * device is reached, announcing a device, the targets of a send, and the
  * receive rules for `device`, `sync` and `contact-sync`.
  */
-export {
-  accountKey, commitOwnList, installAccount, isPrimary, isSibling, loadAccount, ownList, siblings,
-  type InstallAccount, type OwnListChange,
-} from './account.js';
+export { accountKey, isPrimary, isSibling, loadAccount, ownList, siblings } from './account.js';
+export { commitOwnList, installAccount, type InstallAccount, type OwnListChange } from './account-commit.js';
 export { accountOf, contactPeers, devicesOf, siblingPeers } from './addresses.js';
 export { allPeers, announce, resumeAnnouncements, tellRevoked } from './announce.js';
 export { contactEntries, contactEntry, contactFromEntry } from './entries.js';

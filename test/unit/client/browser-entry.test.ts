@@ -13,7 +13,7 @@ const ON_DEMAND = [
   /^src\/group\//, /^src\/file\//, /^src\/client\/files\/(?!sink\.ts$)/, /^src\/client\/contacts\/invitations\.ts$/,
   /^src\/client\/groups\/(?!book\.ts$)/, /^src\/client\/on-demand\.ts$/,
   /^src\/linking\//, /^src\/wire\/link-messages\.ts$/, /^src\/client\/linking\/(?!own-list\.ts$|offer-prefix\.ts$)/,
-  /^src\/client\/devices\/(announce|owed|receive|sibling)\.ts$/,
+  /^src\/client\/devices\/(account-commit|announce|entries|owed|receive|sibling)\.ts$/,
 ];
 
 describe('browser entry', () => {
