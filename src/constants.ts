@@ -149,6 +149,8 @@ export const MAX_DEVICE_LIST_SIZE = 1024;
  * the record's 8 KiB beside a full list and seven siblings; more owed than that are kept as "every peer" (`due`).
  */
 export const MAX_OWED_ANNOUNCEMENTS = 96;
+/** Most ids of contacts merged into one (client.md §4.3 `merged`), newest kept: one per linked device, and some over. */
+export const MAX_MERGED_CONTACT_IDS = 16;
 /** Signature label of a device list body (§12.2). */
 export const DEVICE_LIST_SIGNATURE_LABEL = 'Parley_DeviceList_v1';
 /** Hash label of a device list body, the link of the chain (§12.3). */

@@ -99,6 +99,12 @@ export interface ClientEvents {
    */
   'send-failed': { readonly id: Bytes; readonly to: string; readonly code: string; readonly recipient: string };
   'devices-changed': DevicesChangedEvent;
+  /**
+   * Two contacts proved to be one account (client.md §10.1): contact `from` (an id the app may hold), known only by
+   * a device key, was merged into `into`, the account's contact. `from` is no longer listed; it resolves to `into`
+   * (contact(), send(), messages()), and its stored messages are shown under `into`.
+   */
+  'contact-merged': { readonly from: string; readonly into: Contact };
   'device-list-conflict': DeviceListConflictEvent;
   revoked: RevokedEvent;
   /** A background failure (a listener threw, a replenish failed); informational. */

@@ -123,8 +123,9 @@ describe('linked devices: a device belongs to one account only with its own cons
     await frank2.send(erinAtFrank2.id, { type: 'text', text: 'now as frank' });
     await until(() => atErin.some((m) => textOf(m) === 'now as frank'));
     expect(atErin.find((m) => textOf(m) === 'now as frank')!.from.id).toBe(frankAtErin);
-    // The device-keyed contact stays, with its history (client.md §10.1: not merged yet); no claim was reported.
-    expect(e.contacts.get(frank2AtErin)).toBeDefined();
+    // The device-keyed contact was merged into Frank's (client.md §10.1): its id resolves there; no claim was reported.
+    expect(e.contacts.get(frank2AtErin)?.id).toBe(frankAtErin);
+    expect(erin.contacts().map((x) => x.id)).toEqual([frankAtErin]);
     expect(conflicts).toEqual([]);
   }, 90_000);
 

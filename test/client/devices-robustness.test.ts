@@ -16,7 +16,7 @@ import { seededRandom } from '../../src/testing/index.js';
 import type { SiblingRecord } from '../../src/wire/client/account.js';
 import { until } from '../relay/harness.js';
 import { befriend } from '../scenario/helpers.js';
-import { contextOf, linkWithoutChannel, nextList } from './devices-helpers.js';
+import { contextOf, inbox, linkWithoutChannel, nextList, textOf } from './devices-helpers.js';
 import { MemoryRelayHub } from './memory-relay.js';
 
 let seed = 140;
@@ -110,6 +110,36 @@ describe('linked devices: robustness of a contact account (client.md §10)', () 
     expect(openDeviceList(c.contacts.get(bobAtCarol)!.deviceList!).version).toBe(2); // the newer list is kept
     expect(reaches(carol.client, bobAtCarol, bob2.client.identityKey)).toBe(true);
     await Promise.all([bob, bob2, bob3, carol].map((d) => d.client.close()));
+  }, 30_000);
+
+  it('two contacts of one account become one once a list proves it: both devices, one history, the old id resolving', async () => {
+    const hub = new MemoryRelayHub();
+    const [erin, frank, frank2] = [await device(hub, 'erin'), await device(hub, 'frank'), await device(hub, 'frank-2')];
+    const { aAtB: frankAtErin } = await befriend(frank.client, erin.client);
+    const { aAtB: frank2AtErin } = await befriend(frank2.client, erin.client); // Erin knows frank-2 alone, by its device key
+    const atErin = inbox(erin.client);
+    await frank2.client.send(frank2.client.contacts()[0]!.id, { type: 'text', text: 'before the link' });
+    await until(() => atErin.some((m) => textOf(m) === 'before the link'));
+
+    const merged = erin.client.next('contact-merged');
+    await linkWithoutChannel(frank.client, frank2.client);
+    expect(await merged).toMatchObject({ from: frank2AtErin, into: { id: frankAtErin } });
+    expect(erin.client.contacts().map((c) => c.id)).toEqual([frankAtErin]);
+    expect(erin.client.contact(frank2AtErin).id).toBe(frankAtErin);
+    expect(reaches(erin.client, frankAtErin, frank.client.identityKey) && reaches(erin.client, frankAtErin, frank2.client.identityKey)).toBe(true);
+    const history = await erin.client.messages({ contact: frankAtErin });
+    expect(history.filter((m) => textOf(m) === 'before the link').map((m) => m.from)).toEqual([frankAtErin]);
+
+    // The id the app held reaches both devices, and still resolves after a restart.
+    const [atFrank, atFrank2] = [inbox(frank.client), inbox(frank2.client)];
+    await erin.client.send(frank2AtErin, { type: 'text', text: 'to both' });
+    await until(() => atFrank.some((m) => textOf(m) === 'to both') && atFrank2.some((m) => textOf(m) === 'to both'));
+    await erin.client.close();
+    erin.client = await reopen(hub, erin);
+    expect(erin.client.contacts().map((c) => c.id)).toEqual([frankAtErin]);
+    expect(erin.client.contact(frank2AtErin).id).toBe(frankAtErin);
+    expect((await erin.client.messages({ contact: frank2AtErin })).map(textOf)).toContain('before the link');
+    await Promise.all([erin, frank, frank2].map((d) => d.client.close()));
   }, 30_000);
 
   it('an announcement a lost connection cut off stays owed to that peer and is made after the restart', async () => {

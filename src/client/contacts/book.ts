@@ -8,7 +8,8 @@
  * account could take another account's device for its own. A message is
  * taken only from an attributed device (byDeviceKey), so a revoked device
  * drops out of the index the moment the new list is committed. A key two
- * contacts attribute stays with the one that held it first.
+ * contacts attribute stays with the one that held it first. A contact merged
+ * into another (§10.1) is found by its old id too (`merged`).
  */
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import type { Contact } from '../../wire/client/contact.js';
@@ -45,13 +46,16 @@ export class ContactBook {
   readonly #byId = new Map<string, Contact>();
   readonly #byAccount = new Map<string, string>();
   readonly #byDevice = new Map<string, string>();
+  /** Ids of contacts merged into another: the id of the one they are now. */
+  readonly #merged = new Map<string, string>();
 
   constructor(contacts: readonly Contact[]) {
     for (const c of contacts) this.set(c);
   }
 
+  /** The contact with this id, or the one it was merged into (client.md §10.1). */
   get(id: string): Contact | undefined {
-    return this.#byId.get(id);
+    return this.#byId.get(id) ?? this.#find(this.#merged.get(id));
   }
 
   /** The contact whose account key, or one of whose attributed device keys, is `key`. */
@@ -84,6 +88,7 @@ export class ContactBook {
     const freed = this.#unindex(c.id);
     this.#byId.set(c.id, c);
     this.#byAccount.set(toHex(c.identityKey), c.id);
+    for (const old of c.merged ?? []) this.#merged.set(old, c.id);
     // First come, first kept: a device another account already holds is not taken over (client.md §10.2); a
     // contact known only by that device yields it to the account it vouched for.
     for (const k of attributedKeys(c)) {

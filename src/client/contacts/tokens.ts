@@ -92,7 +92,11 @@ export async function retireTokens(ctx: ClientContext): Promise<void> {
 
 /** Revokes what lets `contact` reach us and marks it blocked. */
 export async function blockContact(ctx: ClientContext, contact: Contact): Promise<Contact> {
-  const tokens = (await ctx.store.list('tokens')).filter((t) => decodeTokenRecord(t.value).contact === contact.id);
+  // A token issued to a contact since merged into this one (client.md §10.1) is this one's too.
+  const tokens = (await ctx.store.list('tokens')).filter((t) => {
+    const bound = decodeTokenRecord(t.value).contact;
+    return bound !== undefined && ctx.contacts.get(bound)?.id === contact.id;
+  });
   for (const t of tokens) await ctx.relay.revokeToken(fromHex(t.key));
   const updated: Contact = { ...contact, blocked: true };
   await ctx.lane.run(async () => {

@@ -27,6 +27,7 @@ import { noEffects, type InboundEffects } from '../inbound/effects.js';
 import { accountKey, accountWrite, isPrimary, ownList, withAllListed } from './account.js';
 import { claimedElsewhere, deviceAddress, withDeviceAddress, withListedDevices, withoutDevices } from './addresses.js';
 import { openedList } from './list-cache.js';
+import { absorbing } from './merge.js';
 import { isRevoked } from './revoked.js';
 
 type DevicePayload = Extract<Payload, { type: 'device' }>;
@@ -105,7 +106,8 @@ function acceptContactList(ctx: ClientContext, contact: Contact, accepted: Devic
   const after = attributedKeys(c);
   const added = after.filter((k) => !before.some((b) => equalBytes(b, k)));
   const removed = before.filter((k) => !after.some((a) => equalBytes(a, k)));
-  const final = c;
+  // A contact known only by a device this list now attributes to the account is the account's (client.md §10.1).
+  const final = absorbing(ctx, c, fx);
   fx.writes.push(contactWrite(final), ...removed.map((k) => del('sessions', toHex(k))));
   fx.apply.push(() => {
     ctx.contacts.set(final);

@@ -22,6 +22,7 @@ import { accountKey, isSibling } from './account.js';
 import { contactPeers, siblingPeers } from './addresses.js';
 import { announce } from './announce.js';
 import { contactEntry, contactFromEntry } from './entries.js';
+import { absorbing } from './merge.js';
 
 /** `sync` from a listed sibling: a `message` with `outgoing: true`, from = the contact it went to; stored once. */
 export async function onSync(ctx: ClientContext, sender: Bytes, payload: Extract<Payload, { type: 'sync' }>, fx: InboundEffects): Promise<void> {
@@ -50,7 +51,8 @@ export function onContactSync(ctx: ClientContext, sender: Bytes, payload: Extrac
   }
   if (toHex(entry.accountKey) === toHex(accountKey(ctx))) return;
   const existing = ctx.contacts.byAccountKey(entry.accountKey) ?? entry.devices.map((d) => ctx.contacts.byAccountKey(d.key)).find((c) => c !== undefined);
-  const contact = contactFromEntry(ctx, entry, existing);
+  // A contact known only by a device the entry attributes to this account is merged into it (client.md §10.1).
+  const contact = absorbing(ctx, contactFromEntry(ctx, entry, existing), fx);
   fx.writes.push(contactWrite(contact));
   fx.apply.push(() => ctx.contacts.set(contact));
   if (existing === undefined) fx.events.push(['contact-added', { contact }]);

@@ -15,11 +15,15 @@ export interface StoredMessageView {
 /** Oldest first; optionally only from one contact or group. */
 export async function storedMessages(ctx: ClientContext, filter: { contact?: string; group?: string }): Promise<StoredMessageView[]> {
   const out: StoredMessageView[] = [];
+  // A contact merged into another (client.md §10.1) is shown, and asked for, as the one it became.
+  const current = (id: string): string => ctx.contacts.get(id)?.id ?? id;
+  const contact = filter.contact === undefined ? undefined : current(filter.contact);
   for (const e of await ctx.store.list('messages')) {
     const m = decodeStoredMessage(e.value);
-    if (filter.contact !== undefined && m.from !== filter.contact) continue;
+    const from = current(m.from);
+    if (contact !== undefined && from !== contact) continue;
     if (filter.group !== undefined && m.group !== filter.group) continue;
-    out.push({ from: m.from, content: decodeContent(m.content), receivedAt: m.receivedAt, ...(m.group !== undefined && { group: m.group }), ...(m.outgoing === true && { outgoing: true as const }) });
+    out.push({ from, content: decodeContent(m.content), receivedAt: m.receivedAt, ...(m.group !== undefined && { group: m.group }), ...(m.outgoing === true && { outgoing: true as const }) });
   }
   return out.sort((a, b) => a.receivedAt - b.receivedAt);
 }

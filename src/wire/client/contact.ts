@@ -9,7 +9,7 @@
 import { ED25519_PUBLIC_KEY_LENGTH, type Bytes } from '../../crypto/index.js';
 import { checkBytes, readArray, readBoolean, readBytes, readMap, readOptional, readString, readUint, type WireMap } from '../codec.js';
 import { decodeState, encodeState } from '../state-envelope.js';
-import { MAX_CONTACT_RECORD_SIZE, MAX_DEVICE_LIST_SIZE, MAX_DEVICES_PER_ACCOUNT, MAX_DISPLAY_NAME_LENGTH } from '../../constants.js';
+import { MAX_CONTACT_RECORD_SIZE, MAX_DEVICE_LIST_SIZE, MAX_DEVICES_PER_ACCOUNT, MAX_DISPLAY_NAME_LENGTH, MAX_MERGED_CONTACT_IDS } from '../../constants.js';
 import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
 import type { IdentityKey, MailboxId } from '../brands.js';
 
@@ -39,6 +39,11 @@ export interface Contact {
    * `mailbox`/`token`): each learned from a `device` payload or a sibling's contact entry.
    */
   readonly devices?: readonly ContactDevice[];
+  /**
+   * Ids of contacts merged into this one (§10.1: a list proved them devices of this account), which the app may
+   * still hold: each resolves to this contact.
+   */
+  readonly merged?: readonly string[];
 }
 
 /** How to reach one linked device of a contact; `mailbox`/`token` absent until it announced itself. */
@@ -52,7 +57,7 @@ const WHAT = 'contact';
 const KIND = 'contact';
 const FIELDS = ['id', 'identityKey', 'relay', 'mailbox', 'verified', 'changed', 'blocked', 'createdAt'];
 const OPTIONAL = ['name', 'token', 'ourToken', 'previousIdentityKey'];
-const DEVICE_FIELDS = ['deviceList', 'devices'];
+const DEVICE_FIELDS = ['deviceList', 'devices', 'merged'];
 
 export function encodeContact(c: Contact): Bytes {
   const map: Record<string, unknown> = {
@@ -67,6 +72,7 @@ export function encodeContact(c: Contact): Bytes {
   if (c.devices !== undefined) {
     map['devices'] = c.devices.map((d) => ({ k: d.key, ...(d.mailbox !== undefined && { mb: d.mailbox }), ...(d.token !== undefined && { tok: d.token }) }));
   }
+  if (c.merged !== undefined && c.merged.length > 0) map['merged'] = c.merged;
   return encodeState(KIND, map);
 }
 
@@ -79,6 +85,7 @@ export function decodeContact(bytes: Bytes): Contact {
   const previousIdentityKey = opt('previousIdentityKey', ED25519_PUBLIC_KEY_LENGTH);
   const deviceList = opt('deviceList', { min: 1, max: MAX_DEVICE_LIST_SIZE });
   const devices = readOptional(m, 'devices', () => readArray(m, WHAT, 'devices', MAX_DEVICES_PER_ACCOUNT).map(readDevice));
+  const merged = readOptional(m, 'merged', () => readArray(m, WHAT, 'merged', MAX_MERGED_CONTACT_IDS).map(readMergedId));
   return {
     id: readString(m, WHAT, 'id', 64),
     identityKey: readBytes(m, WHAT, 'identityKey', ED25519_PUBLIC_KEY_LENGTH),
@@ -94,7 +101,12 @@ export function decodeContact(bytes: Bytes): Contact {
     ...(previousIdentityKey !== undefined && { previousIdentityKey }),
     ...(deviceList !== undefined && { deviceList }),
     ...(devices !== undefined && { devices }),
+    ...(merged !== undefined && merged.length > 0 && { merged }),
   };
+}
+
+function readMergedId(value: unknown): string {
+  return readString({ id: value }, `${WHAT} merged`, 'id', 64);
 }
 
 function readDevice(value: unknown): ContactDevice {

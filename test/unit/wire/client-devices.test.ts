@@ -37,6 +37,18 @@ describe('account record', () => {
     expect(decodeAccountRecord(encodeAccountRecord(single))).toEqual(single);
   });
 
+  it('round-trips the owed announcements (client.md §10.1 due, owe); a full record with 96 owed keys fits its bound', () => {
+    const owing: AccountRecord = { ...account, owedToAll: true, owed: [b(32, 7), b(32, 8)] };
+    expect(decodeAccountRecord(encodeAccountRecord(owing))).toEqual(owing);
+    const full: AccountRecord = {
+      ...account, list: b(1024), owed: Array.from({ length: 96 }, (_, i) => b(32, i)),
+      siblings: Array.from({ length: 7 }, (_, i) => ({ key: b(32, i), mailbox: b(64), token: b(64), ourToken: b(64) })),
+    };
+    expect(decodeAccountRecord(encodeAccountRecord(full))).toEqual(full);
+    expect(code(() => decodeAccountRecord(encodeAccountRecord({ ...full, owed: Array.from({ length: 97 }, (_, i) => b(32, i)) })))).toBe('MALFORMED');
+    expect(code(() => decodeAccountRecord(encodeAccountRecord({ ...account, owed: [b(31)] })))).toBe('MALFORMED');
+  });
+
   it('refuses more siblings than an account has devices, bad lengths and unknown fields', () => {
     const many = { ...account, siblings: Array.from({ length: 8 }, (_, i) => ({ key: b(32, i) })) };
     expect(code(() => decodeAccountRecord(encodeAccountRecord(many)))).toBe('MALFORMED');
@@ -117,8 +129,14 @@ describe('contact record and stored records with linked devices', () => {
     const full: Contact = {
       ...contact, name: 'n'.repeat(64), token: b(64), ourToken: b(64), previousIdentityKey: b(32) as IdentityKey, relay: 'w'.repeat(512),
       mailbox: b(64) as MailboxId, deviceList: b(1024), devices: Array.from({ length: 8 }, (_, i) => ({ key: b(32, i), mailbox: b(64), token: b(64) })),
+      merged: Array.from({ length: 16 }, (_, i) => `${i}`.padStart(64, 'f')),
     };
     expect(decodeContact(encodeContact(full))).toEqual(full);
+  });
+
+  it('refuses 17 merged ids and a merged id longer than 64 (client.md §4.3)', () => {
+    expect(code(() => decodeContact(encodeContact({ ...contact, merged: Array.from({ length: 17 }, (_, i) => `${i}`) })))).toBe('MALFORMED');
+    expect(code(() => decodeContact(encodeContact({ ...contact, merged: ['x'.repeat(65)] })))).toBe('MALFORMED');
   });
 
   it('refuses 9 devices', () => {
