@@ -21,7 +21,8 @@ import { linkCancelled, linkStep, settleOnce } from './link-errors.js';
 import { openLinkMailbox, type LinkMailbox } from './mailbox.js';
 import { readLinkOffer } from './offer-text.js';
 import { adoptRelayLists } from './recover.js';
-import { ownDevices, requirePrimary, requireRoom, listWith, type DeviceInfo } from './own-list.js';
+import { listWith, requirePrimary, requireRoom } from './next-list.js';
+import { ownDevices, type DeviceInfo } from './own-list.js';
 import { buildLinkPayload } from './payload.js';
 
 /** A link in progress on the primary: show `sas`, then `confirm()` if the new device shows the same digits, else `cancel()`. */

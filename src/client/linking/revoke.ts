@@ -16,7 +16,8 @@ import { announce, commitOwnList, siblingPeers, tellRevoked } from '../devices/i
 import { publishList } from './link-device.js';
 import { listLane } from './list-lane.js';
 import { adoptRelayLists } from './recover.js';
-import { listWithout, ownDevices, requirePrimary, type DeviceInfo } from './own-list.js';
+import { listWithout, requirePrimary } from './next-list.js';
+import { ownDevices, type DeviceInfo } from './own-list.js';
 
 /** Revokes device `id`; resolves with the account's devices once the new list is announced. */
 export async function revokeDevice(ctx: ClientContext, id: number): Promise<DeviceInfo[]> {
