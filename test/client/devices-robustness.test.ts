@@ -121,10 +121,22 @@ describe('linked devices: robustness of a contact account (client.md §10)', () 
     await frank2.client.send(frank2.client.contacts()[0]!.id, { type: 'text', text: 'before the link' });
     await until(() => atErin.some((m) => textOf(m) === 'before the link'));
 
+    // Another account's list naming frank-2 merges nothing: frank-2 never vouched for it.
+    const mergedIds: string[] = [];
+    erin.client.on('contact-merged', (e) => mergedIds.push(e.from));
+    const mallory = await device(hub, 'mallory');
+    const { aAtB: malloryAtErin } = await befriend(mallory.client, erin.client);
+    const m = contextOf(mallory.client);
+    await commitOwnList(m, encodeDeviceList(nextList(m, { add: frank2.client.identityKey })), { added: [{ key: frank2.client.identityKey }] });
+    await announce(m);
+    await until(() => contextOf(erin.client).contacts.get(malloryAtErin)?.deviceList !== undefined);
+    expect(erin.client.contacts()).toHaveLength(3);
+    expect(mergedIds).toEqual([]);
+
     const merged = erin.client.next('contact-merged');
     await linkWithoutChannel(frank.client, frank2.client);
     expect(await merged).toMatchObject({ from: frank2AtErin, into: { id: frankAtErin } });
-    expect(erin.client.contacts().map((c) => c.id)).toEqual([frankAtErin]);
+    expect(erin.client.contacts().map((c) => c.id).sort()).toEqual([frankAtErin, malloryAtErin].sort());
     expect(erin.client.contact(frank2AtErin).id).toBe(frankAtErin);
     expect(reaches(erin.client, frankAtErin, frank.client.identityKey) && reaches(erin.client, frankAtErin, frank2.client.identityKey)).toBe(true);
     const history = await erin.client.messages({ contact: frankAtErin });
@@ -136,10 +148,10 @@ describe('linked devices: robustness of a contact account (client.md §10)', () 
     await until(() => atFrank.some((m) => textOf(m) === 'to both') && atFrank2.some((m) => textOf(m) === 'to both'));
     await erin.client.close();
     erin.client = await reopen(hub, erin);
-    expect(erin.client.contacts().map((c) => c.id)).toEqual([frankAtErin]);
+    expect(erin.client.contacts().map((c) => c.id).sort()).toEqual([frankAtErin, malloryAtErin].sort());
     expect(erin.client.contact(frank2AtErin).id).toBe(frankAtErin);
     expect((await erin.client.messages({ contact: frank2AtErin })).map(textOf)).toContain('before the link');
-    await Promise.all([erin, frank, frank2].map((d) => d.client.close()));
+    await Promise.all([erin, frank, frank2, mallory].map((d) => d.client.close()));
   }, 30_000);
 
   it('an announcement a lost connection cut off stays owed to that peer and is made after the restart', async () => {

@@ -54,9 +54,14 @@ export async function updateOwed(ctx: ClientContext, change: (r: AccountRecord) 
   });
 }
 
-/** A send that ended for good: acknowledged (no error) or refused with a final relay code. Anything else stays owed. */
+/**
+ * A failed send that ended for good: refused with a final relay code, or a client error other than a lost
+ * connection (the peer's session or identity is refused). A passing relay code or an unexpected failure (a store
+ * write, say) stays owed.
+ */
 export function isFinal(error: unknown): boolean {
-  return isClientError(error, 'RELAY_ERROR') && !TRANSIENT.has(String(error.details['relayCode']));
+  if (!isClientError(error) || isInterrupted(error)) return false;
+  return !isClientError(error, 'RELAY_ERROR') || !TRANSIENT.has(String(error.details['relayCode']));
 }
 
 /** A failure worth no `error` event: the connection went, the work waits for the next one. */

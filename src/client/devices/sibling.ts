@@ -18,11 +18,12 @@ import type { ClientContext } from '../context.js';
 import { contentOrNothing } from '../inbound/deliver.js';
 import type { InboundEffects } from '../inbound/effects.js';
 import { sendPayload } from '../messaging/send.js';
-import { accountKey, isSibling } from './account.js';
+import { accountKey, accountWrite, isSibling } from './account.js';
 import { contactPeers, siblingPeers } from './addresses.js';
 import { announce } from './announce.js';
 import { contactEntry, contactFromEntry } from './entries.js';
 import { absorbing } from './merge.js';
+import { owing } from './owed.js';
 
 /** `sync` from a listed sibling: a `message` with `outgoing: true`, from = the contact it went to; stored once. */
 export async function onSync(ctx: ClientContext, sender: Bytes, payload: Extract<Payload, { type: 'sync' }>, fx: InboundEffects): Promise<void> {
@@ -56,7 +57,15 @@ export function onContactSync(ctx: ClientContext, sender: Bytes, payload: Extrac
   fx.writes.push(contactWrite(contact));
   fx.apply.push(() => ctx.contacts.set(contact));
   if (existing === undefined) fx.events.push(['contact-added', { contact }]);
-  if (!contact.blocked) fx.followUps.push(() => announce(ctx, contactPeers(ctx.contacts.get(contact.id) ?? contact)));
+  if (contact.blocked) return;
+  // Our announcement is owed to its devices from this batch on (client.md §10.3), then made.
+  const account = ctx.account;
+  const owed = account === undefined ? undefined : owing(account, contactPeers(contact).map((p) => p.identityKey));
+  if (owed !== undefined && owed !== account) {
+    fx.writes.push(accountWrite(owed));
+    fx.apply.push(() => { ctx.account = owed; });
+  }
+  fx.followUps.push(() => announce(ctx, contactPeers(ctx.contacts.get(contact.id) ?? contact)));
 }
 
 /** Tells every reachable sibling about `contact` (gained or changed here): a `contact-sync`. */
