@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     const f = fsyncs(dataDir, Number(fsyncCount));
     disk.push(...f);
     await stats(); // the fsync probe's minutes are not the relay's
-    process.stdout.write(`batch ${i}: ${dist('round trip', t.map((x) => x.total))}; ${dist('fsync', f)}; relay loop delay p99 ${s.loopDelay.p99.toFixed(2)} max ${s.loopDelay.max.toFixed(2)} ms\n`);
+    process.stdout.write(`batch ${i}: ${dist('round trip', t.map((x) => x.total))}; ${dist('fsync', f)}; relay loop delay p99 ${s.loopDelay.p99.toFixed(2)} max ${s.loopDelay.max.toFixed(2)} ms; relay CPU per round trip ${(s.cpuMicros / t.length).toFixed(0)} µs\n`);
   }
   process.stdout.write([
     dist('round trip (A send → A deliver)', all.map((x) => x.total)),
