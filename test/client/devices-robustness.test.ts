@@ -14,6 +14,7 @@ import { encodeDeviceList, encodeIdentityKeyPair, generateIdentityKeyPair, openD
 import { MemoryStore, put, type Store } from '../../src/store/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import type { SiblingRecord } from '../../src/wire/client/account.js';
+import { decodeTokenRecord } from '../../src/wire/client/records.js';
 import { until } from '../relay/harness.js';
 import { befriend } from '../scenario/helpers.js';
 import { contextOf, inbox, linkWithoutChannel, nextList, textOf } from './devices-helpers.js';
@@ -151,6 +152,11 @@ describe('linked devices: robustness of a contact account (client.md §10)', () 
     expect(erin.client.contacts().map((c) => c.id).sort()).toEqual([frankAtErin, malloryAtErin].sort());
     expect(erin.client.contact(frank2AtErin).id).toBe(frankAtErin);
     expect((await erin.client.messages({ contact: frank2AtErin })).map(textOf)).toContain('before the link');
+    // Blocking by the old id blocks the account's contact and revokes the token issued to the merged one too.
+    const tokensBound = async (): Promise<(string | undefined)[]> => (await contextOf(erin.client).store.list('tokens')).map((t) => decodeTokenRecord(t.value).contact);
+    expect(await tokensBound()).toContain(frank2AtErin);
+    expect((await erin.client.block(frank2AtErin)).id).toBe(frankAtErin);
+    expect(await tokensBound()).not.toContain(frank2AtErin);
     await Promise.all([erin, frank, frank2, mallory].map((d) => d.client.close()));
   }, 30_000);
 
