@@ -11,7 +11,7 @@
  */
 import { PROTOCOL_VERSION } from '../constants.js';
 import { systemRandom, toHex, type Bytes, type RandomSource } from '../crypto/index.js';
-import { safetyNumber } from '../identity/index.js';
+import { safetyNumber } from '../identity/safety-number.js';
 import { GuardedStore, type RestoreGuard, type Store } from '../store/index.js';
 import { decodeContact, type Contact } from '../wire/client/contact.js';
 import type { Content, ContentBody } from '../wire/client/content.js';

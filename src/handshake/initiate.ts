@@ -8,7 +8,8 @@ import {
 } from '../crypto/index.js';
 import { PROTOCOL_VERSION, RATCHET_VERSIONS } from '../constants.js';
 import { fail } from '../errors.js';
-import { identityDhPrivateKey, identityDhPublicKey, verifyBundle, type IdentityKeyPair } from '../identity/index.js';
+import { verifyBundle } from '../identity/bundle.js';
+import { identityDhPrivateKey, identityDhPublicKey, type IdentityKeyPair } from '../identity/identity-key.js';
 import type { InitialMessageHeader, PreKeyBundle } from '../wire/index.js';
 import { pqxdhAssociatedData, pqxdhKdfInput, pqxdhSharedSecret, pqxdhTranscriptHash } from './key-agreement.js';
 

@@ -6,10 +6,8 @@
  */
 import { PROTOCOL_VERSION } from '../constants.js';
 import { mlKemDecapsulate, wipe, x25519, type Bytes, type X25519KeyPair } from '../crypto/index.js';
-import {
-  consumePreKeys, findKemPreKey, findOneTimePreKey, findSignedPreKey, identityDhPrivateKey, identityDhPublicKey,
-  type IdentityKeyPair, type PreKeyState,
-} from '../identity/index.js';
+import { identityDhPrivateKey, identityDhPublicKey, type IdentityKeyPair } from '../identity/identity-key.js';
+import { consumePreKeys, findKemPreKey, findOneTimePreKey, findSignedPreKey, type PreKeyState } from '../identity/prekeys.js';
 import type { InitialMessageHeader } from '../wire/index.js';
 import { pqxdhAssociatedData, pqxdhKdfInput, pqxdhSharedSecret, pqxdhTranscriptHash } from './key-agreement.js';
 

@@ -5,3 +5,4 @@ export * from './prekey-state-codec.js';
 export * from './bundle.js';
 export * from './safety-number.js';
 export * from './device-list.js';
+export * from './device-list-chain.js';

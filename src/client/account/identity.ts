@@ -4,10 +4,9 @@
  * its first prekey state before anything else can use it.
  */
 import type { Bytes, RandomSource } from '../../crypto/index.js';
-import {
-  decodeIdentityKeyPair, decodePreKeyState, encodeIdentityKeyPair, encodePreKeyState, generateIdentityKeyPair,
-  type IdentityKeyPair, type PreKeyState,
-} from '../../identity/index.js';
+import { decodeIdentityKeyPair, encodeIdentityKeyPair, generateIdentityKeyPair, type IdentityKeyPair } from '../../identity/identity-key.js';
+import { decodePreKeyState, encodePreKeyState } from '../../identity/prekey-state-codec.js';
+import type { PreKeyState } from '../../identity/prekeys.js';
 import { put, type Store } from '../../store/index.js';
 import { newPreKeyState } from './prekeys.js';
 

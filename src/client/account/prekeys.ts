@@ -8,10 +8,11 @@
 import { MAX_KEM_PREKEYS, MAX_ONE_TIME_PREKEYS, SIGNED_PREKEY_GRACE_PERIOD } from '../../constants.js';
 import type { RandomSource } from '../../crypto/index.js';
 import { redact } from '../../crypto/redact.js';
+import type { IdentityKeyPair } from '../../identity/identity-key.js';
+import { encodePreKeyState } from '../../identity/prekey-state-codec.js';
 import {
-  addKemPreKeys, addOneTimePreKeys, createPreKeyState, encodePreKeyState, preKeyUpload, pruneRetiredPreKeys, rotateSignedPreKey,
-  type IdentityKeyPair, type PreKeyState,
-} from '../../identity/index.js';
+  addKemPreKeys, addOneTimePreKeys, createPreKeyState, preKeyUpload, pruneRetiredPreKeys, rotateSignedPreKey, type PreKeyState,
+} from '../../identity/prekeys.js';
 import { put } from '../../store/index.js';
 import { encodeKemPreKey, encodeOneTimePreKey, encodeSignedPreKey } from '../../wire/prekeys.js';
 import type { ClientContext } from '../context.js';

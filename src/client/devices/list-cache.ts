@@ -6,7 +6,7 @@
  * them frees an entry together with its record.
  */
 import type { Bytes } from '../../crypto/index.js';
-import { openDeviceList, type DeviceList } from '../../identity/index.js';
+import { openDeviceList, type DeviceList } from '../../identity/device-list.js';
 
 const opened = new WeakMap<Bytes, DeviceList>();
 

@@ -7,7 +7,7 @@
  */
 import { HEAL_COOLDOWN_MS } from '../../constants.js';
 import { equalBytes, sha256, toHex, type Bytes } from '../../crypto/index.js';
-import { encodePreKeyState } from '../../identity/index.js';
+import { encodePreKeyState } from '../../identity/prekey-state-codec.js';
 import { isProtocolError, type ProtocolErrorCode } from '../../errors.js';
 import { sessionDecrypt } from '../../session/index.js';
 import { unseal } from '../../session/sealed-sender.js';

@@ -12,7 +12,7 @@ import { measureBundle } from '../../../bench/bundle-size.js';
 const ON_DEMAND = [
   /^src\/group\//, /^src\/file\//, /^src\/client\/files\/(?!sink\.ts$)/, /^src\/client\/contacts\/invitations\.ts$/,
   /^src\/client\/groups\/(?!book\.ts$)/, /^src\/client\/on-demand\.ts$/,
-  /^src\/linking\//, /^src\/wire\/link-messages\.ts$/, /^src\/client\/linking\/(?!own-list\.ts$|offer-prefix\.ts$)/,
+  /^src\/linking\//, /^src\/wire\/link-messages\.ts$/, /^src\/identity\/device-list-chain\.ts$/, /^src\/client\/linking\/(?!own-list\.ts$|offer-prefix\.ts$)/,
   /^src\/client\/devices\/(account-commit|announce|entries|owed|receive|sibling)\.ts$/,
 ];
 
