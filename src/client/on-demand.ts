@@ -13,5 +13,5 @@ export { attachmentFor, createStickerPack, downloadBytes, downloadFile, isFileSi
 export { acceptInvite, createInvite } from './contacts/invitations.js';
 export { endLinks, linkDevice, offerLink, revokeDevice } from './linking/index.js';
 export { resumeAnnouncements } from './devices/announce.js';
-export { onDevice } from './devices/receive.js';
+export { onDevice, resumeFollows } from './devices/receive.js';
 export { onContactSync, onSync, shareNewContact, syncContact } from './devices/sibling.js';

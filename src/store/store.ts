@@ -20,7 +20,7 @@ export const NAMESPACES = [
   'messages', // stored received messages, also the deduplication set (key: sender identity key hex ":" message id hex)
   'seen', // digests of processed envelopes, to drop replays (key: SHA-256 of the envelope, hex; value: u64 ms first processed)
   'outbox', // envelopes committed but not yet durable at the relay (key: commit time, 15 digits, "-" counter, 6 digits)
-  'account', // linked devices (client.md §10.1): this device's account record (key "state"), absent for a single-device account
+  'account', // linked devices (client.md §10.1): this device's account record (key "state"), absent for a single-device account; device lists still to follow (keys "follow/<account key hex>", §10.2)
 ] as const;
 
 export type Namespace = (typeof NAMESPACES)[number];

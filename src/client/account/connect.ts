@@ -31,7 +31,16 @@ export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<v
   // Linked devices: announcements a lost connection or a restart cut off (client.md §10.3). A single-device
   // account owes none, so its client does not load that code (features.ts).
   if (ctx.account !== undefined) void Promise.resolve(loadedFeatures() ?? loadFeatures()).then((f) => f.resumeAnnouncements(ctx)).catch(report);
+  // Device lists ahead of ours whose fetch from the directory a lost connection or a restart cut off (§10.2).
+  void resumeFollows(ctx).catch(report);
   // Features not loaded: no group, so no rotation to resume (they are loaded whenever a group exists).
   void loadedFeatures()?.resumeRotations(ctx).catch(report);
   ctx.outbox.pump();
+}
+
+/** Follows the pending device-list announcements (stored under `account/follow/…`), if any: the common case reads an empty list. */
+async function resumeFollows(ctx: ClientContext): Promise<void> {
+  const pending = (await ctx.store.list('account')).filter((e) => e.key.startsWith('follow/'));
+  if (pending.length === 0) return;
+  await (loadedFeatures() ?? await loadFeatures()).resumeFollows(ctx, pending);
 }

@@ -15,10 +15,12 @@
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import { isProtocolError } from '../../errors.js';
 import { advanceDeviceList, advanceDeviceListChain, encodeDeviceList, openDeviceList, type DeviceList } from '../../identity/index.js';
-import { del } from '../../store/index.js';
+import { del, put } from '../../store/index.js';
 import type { IdentityKey } from '../../wire/brands.js';
 import type { Contact } from '../../wire/client/contact.js';
 import type { Payload } from '../../wire/client/payload.js';
+import { decodePendingFollow, encodePendingFollow } from '../../wire/client/pending-follow.js';
+import { isClientError } from '../errors.js';
 import { attributedKeys } from '../contacts/book.js';
 import { contactWrite } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
@@ -52,6 +54,7 @@ export function onDevice(ctx: ClientContext, sender: Bytes, payload: DevicePaylo
   } catch (e) {
     if (!isProtocolError(e)) throw e;
     if (e.code === 'FUTURE_EPOCH' && known !== null) {
+      owePending(next, sender, payload, fx);
       fx.followUps.push(() => followContactList(ctx, contact.id, known.version, next, sender, payload.address));
       return;
     }
@@ -143,7 +146,9 @@ function rekey(c: Contact, account: Bytes, fx: InboundEffects): Contact {
  */
 async function followContactList(ctx: ClientContext, id: string, since: number, announced: DeviceList, sender: Bytes, address: Address): Promise<void> {
   const fetched = await fetchChain(ctx, announced.account, since);
+  if (fetched === undefined) return; // cut off: still pending, redone after the next authentication
   await commitAlone(ctx, (fx) => {
+    fx.writes.push(del('account', followKey(announced.account)));
     const contact = ctx.contacts.get(id);
     if (contact === undefined) return;
     const accepted = follow(knownList(contact), fetched, announced);
@@ -155,12 +160,17 @@ async function followContactList(ctx: ClientContext, id: string, since: number, 
   });
 }
 
-/** The lists of `account` above `since` the relay serves, opened; those that do not open are left out. */
-async function fetchChain(ctx: ClientContext, account: Bytes, since: number): Promise<DeviceList[]> {
+/**
+ * The lists of `account` above `since` the relay serves, opened; those that do not open are left out. Undefined
+ * when a lost connection, a timeout or the client's close cut the fetch off: that says nothing about the relay's
+ * directory, so it is no conflict — the announcement stays pending (FOLLOW_PREFIX).
+ */
+async function fetchChain(ctx: ClientContext, account: Bytes, since: number): Promise<DeviceList[] | undefined> {
   let lists: readonly Bytes[] = [];
   try {
     lists = (await ctx.relay.fetchDeviceLists?.(account, since)) ?? [];
   } catch (error) {
+    if (isClientError(error, 'NOT_CONNECTED') || isClientError(error, 'TIMEOUT') || isClientError(error, 'CLOSED')) return undefined;
     ctx.events.emit('error', { error });
   }
   return lists.flatMap((bytes) => {
@@ -214,8 +224,10 @@ function onOwnList(ctx: ClientContext, sender: Bytes, next: DeviceList, address:
     accepted = advanceDeviceList(known, next);
   } catch (e) {
     if (!isProtocolError(e)) throw e;
-    if (e.code === 'FUTURE_EPOCH') fx.followUps.push(() => followOwnList(ctx, known.version, next, sender, address));
-    else conflict(ctx, next, e.code, fx);
+    if (e.code === 'FUTURE_EPOCH') {
+      owePending(next, sender, { list: encodeDeviceList(next), address }, fx);
+      fx.followUps.push(() => followOwnList(ctx, known.version, next, sender, address));
+    } else conflict(ctx, next, e.code, fx);
     return;
   }
   acceptOwnList(ctx, accepted, sender, address, fx);
@@ -267,9 +279,49 @@ function acceptRevocation(ctx: ClientContext, accepted: DeviceList, fx: InboundE
 
 async function followOwnList(ctx: ClientContext, since: number, announced: DeviceList, sender: Bytes, address: Address): Promise<void> {
   const fetched = await fetchChain(ctx, announced.account, since);
+  if (fetched === undefined) return; // cut off: still pending, redone after the next authentication
   await commitAlone(ctx, (fx) => {
+    fx.writes.push(del('account', followKey(announced.account)));
     const accepted = follow(ownList(ctx) ?? null, fetched, announced);
     if (typeof accepted === 'string') conflict(ctx, announced, accepted, fx);
     else acceptOwnList(ctx, accepted, sender, address, fx);
   });
+}
+
+// ── announcements still to follow ───────────────────────────────────────────
+
+/** Announcements ahead of the list we know, kept until the relay's directory answered (client.md §10.2). */
+export const FOLLOW_PREFIX = 'follow/';
+
+function followKey(account: Bytes): string {
+  return `${FOLLOW_PREFIX}${toHex(account)}`;
+}
+
+/** Keeps the announcement in the envelope's batch: a fetch that a lost connection or a restart cuts off is redone. */
+function owePending(next: DeviceList, sender: Bytes, payload: Pick<DevicePayload, 'list' | 'address'>, fx: InboundEffects): void {
+  fx.writes.push(put('account', followKey(next.account), encodePendingFollow({ sender, list: payload.list, ...(payload.address !== undefined && { address: payload.address }) })));
+}
+
+/**
+ * After each authentication (account/connect.ts): every announcement still pending is received again — followed
+ * through the directory if it is still ahead, dropped if a later announcement got us there meanwhile.
+ */
+export async function resumeFollows(ctx: ClientContext, stored: readonly { key: string; value: Bytes }[]): Promise<void> {
+  for (const { key, value } of stored) {
+    await commitAlone(ctx, (fx) => {
+      const pending = decodePendingFollow(value);
+      const list = openDeviceList(pending.list);
+      const known = equalBytes(list.account, accountKey(ctx)) ? ownList(ctx) : knownListOf(ctx, list.account);
+      if (known === undefined || known === null || list.version <= known.version) {
+        fx.writes.push(del('account', key));
+        return;
+      }
+      onDevice(ctx, pending.sender, { type: 'device', list: pending.list, ...(pending.address !== undefined && { address: pending.address }) }, fx);
+    });
+  }
+}
+
+function knownListOf(ctx: ClientContext, account: Bytes): DeviceList | null | undefined {
+  const contact = ctx.contacts.byAccountKey(account);
+  return contact === undefined ? undefined : knownList(contact);
 }
