@@ -42,3 +42,11 @@ export class ClientError extends Error {
 export function isClientError(e: unknown, code?: ClientErrorCode): e is ClientError {
   return e instanceof ClientError && (code === undefined || e.code === code);
 }
+
+/**
+ * A failure that says nothing about the request itself: the connection went, the relay did not answer in time, or
+ * the client closed. Owed work (group steps, announcements, list follows) waits for the next authentication.
+ */
+export function isInterrupted(e: unknown): boolean {
+  return isClientError(e, 'NOT_CONNECTED') || isClientError(e, 'TIMEOUT') || isClientError(e, 'CLOSED');
+}

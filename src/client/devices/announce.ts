@@ -18,7 +18,8 @@ import type { ClientContext } from '../context.js';
 import { sendPayload } from '../messaging/send.js';
 import { accountWrite } from './account.js';
 import { contactPeers, SIBLING_PEER_ID, siblingPeers } from './addresses.js';
-import { isFinal, isInterrupted, owing, settled, updateOwed } from './owed.js';
+import { isInterrupted } from '../errors.js';
+import { isFinal, owing, settled, updateOwed } from './owed.js';
 import { isRevoked } from './revoked.js';
 
 /** Every device of every contact we may send to (not blocked), and every sibling we can reach. */

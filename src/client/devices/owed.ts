@@ -12,7 +12,7 @@ import { MAX_OWED_ANNOUNCEMENTS } from '../../constants.js';
 import { equalBytes, type Bytes } from '../../crypto/index.js';
 import type { AccountRecord } from '../../wire/client/account.js';
 import type { ClientContext } from '../context.js';
-import { isClientError } from '../errors.js';
+import { isClientError, isInterrupted } from '../errors.js';
 import { TRANSIENT } from '../messaging/outbox.js';
 import { accountWrite } from './account.js';
 
@@ -62,9 +62,4 @@ export async function updateOwed(ctx: ClientContext, change: (r: AccountRecord) 
 export function isFinal(error: unknown): boolean {
   if (!isClientError(error) || isInterrupted(error)) return false;
   return !isClientError(error, 'RELAY_ERROR') || !TRANSIENT.has(String(error.details['relayCode']));
-}
-
-/** A failure worth no `error` event: the connection went, the work waits for the next one. */
-export function isInterrupted(error: unknown): boolean {
-  return isClientError(error, 'NOT_CONNECTED') || isClientError(error, 'TIMEOUT') || isClientError(error, 'CLOSED');
 }

@@ -20,7 +20,7 @@ import type { IdentityKey } from '../../wire/brands.js';
 import type { Contact } from '../../wire/client/contact.js';
 import type { Payload } from '../../wire/client/payload.js';
 import { decodePendingFollow, encodePendingFollow } from '../../wire/client/pending-follow.js';
-import { isClientError } from '../errors.js';
+import { isInterrupted } from '../errors.js';
 import { attributedKeys } from '../contacts/book.js';
 import { contactWrite } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
@@ -170,7 +170,7 @@ async function fetchChain(ctx: ClientContext, account: Bytes, since: number): Pr
   try {
     lists = (await ctx.relay.fetchDeviceLists?.(account, since)) ?? [];
   } catch (error) {
-    if (isClientError(error, 'NOT_CONNECTED') || isClientError(error, 'TIMEOUT') || isClientError(error, 'CLOSED')) return undefined;
+    if (isInterrupted(error)) return undefined;
     ctx.events.emit('error', { error });
   }
   return lists.flatMap((bytes) => {

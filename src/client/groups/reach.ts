@@ -7,7 +7,6 @@ import { equalBytes, type Bytes } from '../../crypto/index.js';
 import { encodePayload } from '../../wire/client/payload.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
-import { isClientError } from '../errors.js';
 import { sendPayload } from '../messaging/send.js';
 import type { Group } from './book.js';
 import { isExcluded } from './exclusion.js';
@@ -49,9 +48,4 @@ export function othersIn(ctx: ClientContext, g: Group, how: (ctx: ClientContext,
 /** A group control message travels in the pairwise session, as a `group` payload (client.md §3). */
 export async function sendControl(ctx: ClientContext, peer: Peer, control: Bytes): Promise<void> {
   await sendPayload(ctx, peer, encodePayload({ type: 'group', group: control }), 'internal');
-}
-
-/** A send cut off by a lost connection, a timeout or the client's close: owed work is redone, not given up. */
-export function isInterrupted(e: unknown): boolean {
-  return isClientError(e, 'NOT_CONNECTED') || isClientError(e, 'TIMEOUT') || isClientError(e, 'CLOSED');
 }

@@ -18,7 +18,8 @@ import { encodeGroupControl, GROUP_DUE_REGISTER, GROUP_DUE_ROSTER, GROUP_DUE_TEL
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import type { Group } from './book.js';
-import { isInterrupted, othersIn, peerIn, reach, sendControl } from './reach.js';
+import { isInterrupted } from '../errors.js';
+import { othersIn, peerIn, reach, sendControl } from './reach.js';
 import { deliverOwed } from './send.js';
 import { commitGroup, selfEntry } from './state.js';
 import { rosterFor } from './channel.js';

@@ -12,9 +12,9 @@ import { encodeGroupControl, type GroupRecord } from '../../wire/client/group-co
 import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
-import { ClientError, isClientError } from '../errors.js';
+import { ClientError, isClientError, isInterrupted } from '../errors.js';
 import { requireNotRevoked } from '../devices/revoked.js';
-import { isInterrupted, othersIn, peerIn, sendControl } from './reach.js';
+import { othersIn, peerIn, sendControl } from './reach.js';
 import { isExcluded } from './exclusion.js';
 import { commitGroup } from './state.js';
 import { adminsOf, askForChanges, isBehind } from './sync.js';
