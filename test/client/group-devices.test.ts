@@ -169,10 +169,7 @@ describe('groups with linked devices', () => {
   // change (or received the roster) still holds a member's replaced token. The relay refuses a distribution sent on
   // it (TOKEN_REFUSED): the distribution is owed again, as to a member whose token is not known yet, and the post
   // goes to everyone else instead of failing; the member's new token brings the distribution.
-  // Skipped: it hangs in some runs (clean-clone CI, 2 of 3 runs at the session's end; passes alone) — the owed
-  // distribution is not always delivered after the admin's roster, the same family as the readiness defect of
-  // linked-devices-ops.test.ts (LINKED_OPS_POSTS_AFTER_REVOCATION). An open defect of issue 16, not a passing claim.
-  it.skip('a sender-key distribution refused on a token its member already replaced is owed, and the post is not failed', async () => {
+  it('a sender-key distribution refused on a token its member already replaced is owed, and the post is not failed', async () => {
     const [admin, poster, rotated] = [await device('t-admin'), await device('t-poster'), await device('t-rotated')];
     const posterAtAdmin = (await befriend(admin.client, poster.client)).bAtA;
     const rotatedAtAdmin = (await befriend(admin.client, rotated.client)).bAtA;
