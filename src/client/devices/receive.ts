@@ -220,14 +220,21 @@ function onOwnList(ctx: ClientContext, sender: Bytes, next: DeviceList, address:
   if (isRevoked(ctx)) return; // the account is done with us: later lists change nothing here
   let accepted: DeviceList;
   try {
-    if (isPrimary(ctx) && !equalBytes(next.hash, known.hash)) return conflict(ctx, next, 'EPOCH_FORK', fx);
+    // The primary signed every list up to ours: one at our version with another hash, or ahead of it, is a fork.
+    if (isPrimary(ctx) && next.version >= known.version && !equalBytes(next.hash, known.hash)) return conflict(ctx, next, 'EPOCH_FORK', fx);
     accepted = advanceDeviceList(known, next);
   } catch (e) {
     if (!isProtocolError(e)) throw e;
     if (e.code === 'FUTURE_EPOCH') {
       owePending(next, sender, { list: encodeDeviceList(next), address }, fx);
       fx.followUps.push(() => followOwnList(ctx, known.version, next, sender, address));
-    } else conflict(ctx, next, e.code, fx);
+      return;
+    }
+    conflict(ctx, next, e.code, fx);
+    // A sibling's announcement our newer list overtook (say, made while the primary linked the next device): the
+    // list we keep still names it, and its address is its own word about its own mailbox — recorded, as for a
+    // contact's device (client.md §10.2), or we could not reach it until it announced again.
+    if (e.code === 'STALE_EPOCH') acceptOwnList(ctx, known, sender, address, fx);
     return;
   }
   acceptOwnList(ctx, accepted, sender, address, fx);
