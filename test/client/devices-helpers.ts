@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import type { ClientContext } from '../../src/client/context.js';
 import type { MessageEvent } from '../../src/client/events.js';
+import { accountWrite } from '../../src/client/devices/account.js';
 import { announce, commitOwnList, contactEntries, installAccount, ownList, siblingPeers, tellRevoked } from '../../src/client/devices/index.js';
 import { contextOf } from '../../src/client/internals.js';
 import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
@@ -53,18 +54,25 @@ export async function linkWithoutChannel(primary: Client, device: Client): Promi
 
 /**
  * Revokes `device` from `primary`'s account (publish, commit, announce, tell the revoked device), as revokeDevice
- * does; `tell: false` leaves the revoked device unaware (it was offline, or ignores the news).
+ * does; `tell: false` leaves the revoked device unaware (it ignores the news): the primary's record forgets that it
+ * owes the notice, so no later authentication sends it either.
  */
 export async function revokeWithoutChannel(primary: Client, device: Client, { tell = true } = {}): Promise<void> {
   const p = contextOf(primary);
   const key = contextOf(device).identity.publicKey;
-  const revoked = siblingPeers(p).find((s) => equalBytes(s.identityKey, key));
   const list = nextList(p, { remove: key });
   const bytes = encodeDeviceList(list);
   await p.relay.publishDeviceList?.(bytes);
   await commitOwnList(p, bytes);
+  if (!tell) {
+    const { untold: _, ...record } = p.account!;
+    await p.lane.run(async () => {
+      await p.store.write([accountWrite(record)]);
+      p.account = record;
+    });
+  }
   await announce(p);
-  if (tell && revoked !== undefined) await tellRevoked(p, revoked);
+  if (tell) await tellRevoked(p);
 }
 
 /** Waits until `client` accepted a list of contact `account` that names exactly `devices`. */

@@ -8,7 +8,8 @@
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import { advanceDeviceList, deviceListChanges, openDeviceList, type DeviceList } from '../../identity/index.js';
 import { del, type StoreWrite } from '../../store/index.js';
-import type { AccountRecord, SiblingRecord } from '../../wire/client/account.js';
+import { MAX_DEVICES_PER_ACCOUNT } from '../../constants.js';
+import type { AccountRecord, RevokedAddress, SiblingRecord } from '../../wire/client/account.js';
 import type { ContactEntry } from '../../wire/client/contact-entry.js';
 import { contactWrite } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
@@ -78,13 +79,15 @@ export async function commitOwnList(
     const before = ctx.account;
     const diff = known === null ? { added: next.devices.filter((d) => !equalBytes(d.key, ctx.identity.publicKey)), removed: [] } : deviceListChanges(known, next);
     const kept = [...(before?.siblings ?? []), ...(changes.added ?? [])];
+    const dropped = (before?.siblings ?? []).filter((s) => diff.removed.some((d) => equalBytes(d.key, s.key)));
+    const untold = untoldAfter(before?.untold ?? [], dropped);
     const record: AccountRecord = {
       accountKey: ctx.identity.publicKey, deviceId: before?.deviceId ?? ownId(next, ctx.identity.publicKey), primary: true, list: signedList,
       nextId: Math.max(before?.nextId ?? 0, ...next.devices.map((d) => d.id + 1)),
       siblings: withAllListed(kept, next, ctx.identity.publicKey),
       owedToAll: true, // the new list is owed to every peer from this commit on (client.md §10.3)
+      ...(untold.length > 0 && { untold }), // and to each device it revokes, last (§10.5)
     };
-    const dropped = (before?.siblings ?? []).filter((s) => diff.removed.some((d) => equalBytes(d.key, s.key)));
     await ctx.store.write([accountWrite(record), ...dropped.flatMap(forgetSibling)]);
     ctx.account = record;
     for (const s of dropped) ctx.sessions.delete(toHex(s.key));
@@ -93,6 +96,12 @@ export async function commitOwnList(
   for (const s of result.dropped) if (s.ourToken !== undefined) void ctx.relay.revokeToken(s.ourToken).catch((error: unknown) => ctx.events.emit('error', { error }));
   ownListChanged(ctx, result);
   return { added: result.added, removed: result.removed };
+}
+
+/** The revoked devices still to be told: those before, and each sibling dropped now that we could reach (newest kept). */
+function untoldAfter(before: readonly RevokedAddress[], dropped: readonly SiblingRecord[]): RevokedAddress[] {
+  const fresh = dropped.flatMap((s) => (s.mailbox === undefined || s.token === undefined ? [] : [{ key: s.key, mailbox: s.mailbox, token: s.token }]));
+  return [...before.filter((u) => !fresh.some((f) => equalBytes(f.key, u.key))), ...fresh].slice(-MAX_DEVICES_PER_ACCOUNT);
 }
 
 function ownId(list: DeviceList, self: Bytes): number {

@@ -10,6 +10,8 @@
 import { TOKEN_LENGTH } from '../../constants.js';
 import { equalBytes, toHex, type Bytes } from '../../crypto/index.js';
 import { put } from '../../store/index.js';
+import type { IdentityKey, MailboxId } from '../../wire/brands.js';
+import type { AccountRecord, RevokedAddress } from '../../wire/client/account.js';
 import { encodePayload } from '../../wire/client/payload.js';
 import { encodeTokenRecord } from '../../wire/client/records.js';
 import type { Peer } from '../contacts/peer.js';
@@ -59,10 +61,16 @@ export async function announce(ctx: ClientContext, peers?: readonly Peer[]): Pro
 }
 
 /**
- * Redoes the announcements the account record still owes (after each authentication, account/connect.ts). A
- * device key no peer answers to any more (a contact removed or blocked, a device revoked) is owed no more.
+ * Redoes the announcements the account record still owes (after each authentication, account/connect.ts), then
+ * tells the revoked devices not yet told. A device key no peer answers to any more (a contact removed or blocked,
+ * a device revoked) is owed no more.
  */
 export async function resumeAnnouncements(ctx: ClientContext): Promise<void> {
+  await resumeOwed(ctx);
+  if (!isRevoked(ctx)) await tellRevoked(ctx); // last, as after a revocation (§10.5)
+}
+
+async function resumeOwed(ctx: ClientContext): Promise<void> {
   const account = ctx.account;
   if (account === undefined || isRevoked(ctx)) return;
   if (account.owedToAll === true) return announce(ctx);
@@ -108,12 +116,28 @@ async function tokenFor(ctx: ClientContext, p: Peer): Promise<Bytes> {
 }
 
 /**
- * Tells a device we just revoked (client.md §10.5): our account's new list, which no longer names it, without an
- * address — it has no business reaching us. Its session was dropped with it, so this starts a fresh one. A
- * refusal is an `error` event: the revocation stands whether or not the device hears of it.
+ * Tells the devices we revoked (client.md §10.5), each at the address it had (the account record's `untold`): our
+ * account's newest list, which no longer names it, without an address — it has no business reaching us. Its
+ * session was dropped with it, so this starts a fresh one. One the relay took or refused for good leaves
+ * `untold` (a refusal is an `error` event: the revocation stands whether or not the device hears of it); one a
+ * lost connection cut off is told after the next authentication.
  */
-export async function tellRevoked(ctx: ClientContext, peer: Peer): Promise<void> {
+export async function tellRevoked(ctx: ClientContext): Promise<void> {
   const list = ctx.account?.list;
-  if (list === undefined) return;
-  await sendPayload(ctx, peer, encodePayload({ type: 'device', list }), 'internal').catch((error: unknown) => ctx.events.emit('error', { error }));
+  const untold = ctx.account?.untold ?? [];
+  if (list === undefined || untold.length === 0) return;
+  const results = await Promise.allSettled(untold.map((u) => sendPayload(ctx, revokedPeer(u), encodePayload({ type: 'device', list }), 'internal')));
+  const done = untold.filter((_, i) => results[i]!.status === 'fulfilled' || isFinal((results[i] as PromiseRejectedResult).reason));
+  for (const r of results) if (r.status === 'rejected' && !isInterrupted(r.reason)) ctx.events.emit('error', { error: r.reason });
+  await updateOwed(ctx, (r) => withoutUntold(r, done));
+}
+
+function revokedPeer(u: RevokedAddress): Peer {
+  return { id: SIBLING_PEER_ID, identityKey: u.key as IdentityKey, mailbox: u.mailbox as MailboxId, token: u.token };
+}
+
+function withoutUntold(record: AccountRecord, done: readonly RevokedAddress[]): AccountRecord {
+  const { untold, ...rest } = record;
+  const left = (untold ?? []).filter((u) => !done.some((d) => equalBytes(d.key, u.key)));
+  return left.length === (untold ?? []).length ? record : { ...rest, ...(left.length > 0 && { untold: left }) };
 }

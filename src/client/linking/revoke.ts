@@ -10,9 +10,7 @@
  */
 import { encodeDeviceList } from '../../identity/index.js';
 import type { ClientContext } from '../context.js';
-import { equalBytes } from '../../crypto/index.js';
-import type { Peer } from '../contacts/peer.js';
-import { announce, commitOwnList, siblingPeers, tellRevoked } from '../devices/index.js';
+import { announce, commitOwnList, tellRevoked } from '../devices/index.js';
 import { publishList } from './link-device.js';
 import { listLane } from './list-lane.js';
 import { adoptRelayLists } from './recover.js';
@@ -22,17 +20,15 @@ import { ownDevices, type DeviceInfo } from './own-list.js';
 /** Revokes device `id`; resolves with the account's devices once the new list is announced. */
 export async function revokeDevice(ctx: ClientContext, id: number): Promise<DeviceInfo[]> {
   requirePrimary(ctx, 'revoking a device');
-  let revoked: Peer | undefined;
   await listLane(ctx).run(async () => {
     await adoptRelayLists(ctx); // a list we published and lost (a crash before its commit) comes first
-    const { list, removed } = listWithout(ctx, id);
-    // Its address goes with the commit: taken now, so the revoked device can be told.
-    revoked = siblingPeers(ctx).find((p) => equalBytes(p.identityKey, removed.key));
+    const { list } = listWithout(ctx, id);
     const encoded = encodeDeviceList(list);
     await publishList(ctx, encoded);
+    // The commit keeps the revoked device's address in the record's `untold` until it has been told (§10.5).
     await commitOwnList(ctx, encoded);
   });
   await announce(ctx);
-  if (revoked !== undefined) await tellRevoked(ctx, revoked);
+  await tellRevoked(ctx);
   return ownDevices(ctx);
 }

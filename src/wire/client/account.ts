@@ -5,7 +5,8 @@
  *
  *   { a: bin(32) account key, id: uint32 own device id, p: bool primary, l?: bin signed device list (protocol.md §12.2),
  *     next: uint32 next device id, sib: [{ k: bin(32) device key, mb?: bin mailbox, tok?: bin token, our?: bin token }],
- *     due?: uint announcement owed to every peer (1), owe?: [bin(32) device key owed an announcement] }
+ *     due?: uint announcement owed to every peer (1), owe?: [bin(32) device key owed an announcement],
+ *     rv?: [{ k: bin(32), mb: bin, tok: bin }] revoked devices not yet told, with their addresses }
  *
  * `l` is the newest list of the account this device accepted (the primary's
  * own signed list); `next` is the id the primary gives the next device it
@@ -45,6 +46,17 @@ export interface AccountRecord {
   readonly owedToAll?: true;
   /** The device keys (contacts' devices, siblings) still owed our announcement. */
   readonly owed?: readonly Bytes[];
+  /**
+   * Revoked devices not yet told (client.md §10.5), each with the address it had: set in the commit that drops
+   * them, cleared once the relay took the new list for it or finally refused it. At most MAX_DEVICES_PER_ACCOUNT.
+   */
+  readonly untold?: readonly RevokedAddress[];
+}
+
+export interface RevokedAddress {
+  readonly key: Bytes;
+  readonly mailbox: Bytes;
+  readonly token: Bytes;
 }
 
 const WHAT = 'account';
@@ -52,8 +64,8 @@ const KIND = 'account';
 const MAX_ID = 0xffffffff;
 /** `due` bit: an announcement owed to every peer. */
 const DUE_ALL = 1;
-/** A list, up to 7 siblings with three tokens/mailboxes each, and the map's overhead. */
-export const MAX_ACCOUNT_RECORD_SIZE = 8192;
+/** A list, up to 7 siblings with three tokens/mailboxes each, 96 owed device keys, 8 revoked addresses, and the overhead. */
+export const MAX_ACCOUNT_RECORD_SIZE = 16384;
 
 export function encodeAccountRecord(r: AccountRecord): Bytes {
   return encodeState(KIND, {
@@ -64,6 +76,7 @@ export function encodeAccountRecord(r: AccountRecord): Bytes {
     })),
     ...(r.owedToAll === true && { due: DUE_ALL }),
     ...(r.owed !== undefined && r.owed.length > 0 && { owe: r.owed }),
+    ...(r.untold !== undefined && r.untold.length > 0 && { rv: r.untold.map((u) => ({ k: u.key, mb: u.mailbox, tok: u.token })) }),
   });
 }
 
@@ -79,10 +92,17 @@ function readSibling(value: unknown): SiblingRecord {
   };
 }
 
+function readRevoked(value: unknown): RevokedAddress {
+  const w = `${WHAT} rv`;
+  const m: WireMap = readMap(value, w, ['k', 'mb', 'tok']);
+  return { key: checkBytes(m['k'], w, 'k', ED25519_PUBLIC_KEY_LENGTH), mailbox: readBytes(m, w, 'mb', MAILBOX_RANGE), token: readBytes(m, w, 'tok', TOKEN_RANGE) };
+}
+
 export function decodeAccountRecord(bytes: Bytes): AccountRecord {
-  const m: WireMap = readMap(decodeState(bytes, KIND, MAX_ACCOUNT_RECORD_SIZE, WHAT), WHAT, ['a', 'id', 'p', 'next', 'sib'], ['l', 'due', 'owe']);
+  const m: WireMap = readMap(decodeState(bytes, KIND, MAX_ACCOUNT_RECORD_SIZE, WHAT), WHAT, ['a', 'id', 'p', 'next', 'sib'], ['l', 'due', 'owe', 'rv']);
   const list = readOptional(m, 'l', () => readBytes(m, WHAT, 'l', { min: 1, max: MAX_DEVICE_LIST_SIZE }));
   const due = readOptional(m, 'due', () => readUint(m, WHAT, 'due', DUE_ALL)) ?? 0;
+  const untold = readOptional(m, 'rv', () => readArray(m, WHAT, 'rv', MAX_DEVICES_PER_ACCOUNT).map(readRevoked));
   const owed = readOptional(m, 'owe', () => readArray(m, WHAT, 'owe', MAX_OWED_ANNOUNCEMENTS).map((k) => checkBytes(k, `${WHAT} owe`, 'k', ED25519_PUBLIC_KEY_LENGTH)));
   return {
     accountKey: readBytes(m, WHAT, 'a', ED25519_PUBLIC_KEY_LENGTH),
@@ -93,5 +113,6 @@ export function decodeAccountRecord(bytes: Bytes): AccountRecord {
     siblings: readArray(m, WHAT, 'sib', MAX_DEVICES_PER_ACCOUNT - 1).map(readSibling),
     ...((due & DUE_ALL) !== 0 && { owedToAll: true as const }),
     ...(owed !== undefined && owed.length > 0 && { owed }),
+    ...(untold !== undefined && untold.length > 0 && { untold }),
   };
 }
