@@ -13,24 +13,13 @@ import { announce, commitOwnList } from '../../src/client/devices/index.js';
 import { ClientError } from '../../src/client/errors.js';
 import type { DeviceListConflictEvent } from '../../src/client/events.js';
 import type { Bytes } from '../../src/crypto/index.js';
-import { encodeDeviceList, encodeIdentityKeyPair, generateIdentityKeyPair, openDeviceList } from '../../src/identity/index.js';
-import { MemoryStore, put } from '../../src/store/index.js';
-import { seededRandom } from '../../src/testing/index.js';
+import { encodeDeviceList, openDeviceList } from '../../src/identity/index.js';
 import { until } from '../relay/harness.js';
 import { befriend } from '../scenario/helpers.js';
-import { contextOf, linkWithoutChannel, nextList } from './devices-helpers.js';
+import { contextOf, hubDevice, linkWithoutChannel, nextList } from './devices-helpers.js';
 import { MemoryRelayHub } from './memory-relay.js';
 
-let seed = 210;
 
-async function device(hub: MemoryRelayHub, name: string): Promise<Client> {
-  const store = new MemoryStore();
-  const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(seed++)));
-  await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
-  const client = await Client.open({ relay: 'ws://relay.test', store, transport: hub.transport(identity.publicKey), displayName: name });
-  await client.ready();
-  return client;
-}
 
 /** A directory of `lists` at `client`'s relay connection; `cut` fetches fail first, as a dropped socket fails them. */
 function directory(client: Client, lists: Bytes[], cut = 0): { fetches: number } {
@@ -51,7 +40,7 @@ const versionAt = (client: Client, account: Bytes): number | undefined => {
 describe('following a device list ahead of ours (client.md §10.2)', () => {
   it('a fetch cut off by a lost connection is no conflict, stays pending in the store, and is redone after the reconnection', async () => {
     const hub = new MemoryRelayHub();
-    const [alice, bob, alice2] = [await device(hub, 'Alice'), await device(hub, 'Bob'), await device(hub, 'Alice 2')];
+    const [alice, bob, alice2] = [await hubDevice(hub, 'Alice'), await hubDevice(hub, 'Bob'), await hubDevice(hub, 'Alice 2')];
     await befriend(alice, bob);
     const lists: Bytes[] = [];
     directory(alice2, lists);

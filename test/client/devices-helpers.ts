@@ -5,16 +5,20 @@
  * (§10.4) does after its SAS, so fan-out, sync and revocation are tested on their own.
  */
 import { expect } from 'vitest';
-import type { Client } from '../../src/client/client.js';
+import { Client } from '../../src/client/client.js';
 import type { ClientContext } from '../../src/client/context.js';
+import { ClientError } from '../../src/client/errors.js';
 import type { MessageEvent } from '../../src/client/events.js';
 import { accountWrite } from '../../src/client/devices/account.js';
 import { announce, commitOwnList, contactEntries, installAccount, ownList, siblingPeers, tellRevoked } from '../../src/client/devices/index.js';
 import { contextOf } from '../../src/client/internals.js';
 import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
-import { encodeDeviceList, openDeviceList, signDeviceList, type DeviceList } from '../../src/identity/index.js';
+import { encodeDeviceList, encodeIdentityKeyPair, generateIdentityKeyPair, openDeviceList, signDeviceList, type DeviceList } from '../../src/identity/index.js';
+import { MemoryStore, put } from '../../src/store/index.js';
+import { seededRandom } from '../../src/testing/index.js';
 import type { SiblingRecord } from '../../src/wire/client/account.js';
 import { until } from '../relay/harness.js';
+import type { MemoryRelayHub } from './memory-relay.js';
 
 export { contextOf };
 
@@ -105,4 +109,28 @@ export async function linkThroughChannel(primary: Client, fresh: Client): Promis
   expect(linking.sas).toMatch(/^\d{6}$/);
   const [device] = await Promise.all([linking.confirm(), offering.confirm()]);
   return device;
+}
+
+let hubSeed = 200;
+
+/** A fresh Client on the relay double (MemoryStore, an identity from a seed of this file's counter), ready. */
+export async function hubDevice(hub: MemoryRelayHub, name: string): Promise<Client> {
+  const store = new MemoryStore();
+  const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(hubSeed++)));
+  await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
+  const client = await Client.open({ relay: 'ws://relay.test', store, transport: hub.transport(identity.publicKey), displayName: name });
+  await client.ready();
+  return client;
+}
+
+/** The connection's next bundle fetch for `mailbox` fails as a dropped socket makes it fail; the rest go through. */
+export function cutBundleFetch(client: Client, mailbox: Bytes): void {
+  const relay = contextOf(client).relay;
+  const real = relay.fetchBundle.bind(relay);
+  let cut = false;
+  relay.fetchBundle = async (to) => {
+    if (cut || !equalBytes(to.mailbox, mailbox)) return real(to);
+    cut = true;
+    throw new ClientError('NOT_CONNECTED', 'the connection dropped (test)');
+  };
 }

@@ -7,43 +7,18 @@
  * the notice once, in memory: the device never emitted `revoked`.
  */
 import { describe, expect, it } from 'vitest';
-import { Client } from '../../src/client/client.js';
-import { ClientError } from '../../src/client/errors.js';
 import { equalBytes, type Bytes } from '../../src/crypto/index.js';
-import { encodeIdentityKeyPair, generateIdentityKeyPair } from '../../src/identity/index.js';
-import { MemoryStore, put } from '../../src/store/index.js';
-import { seededRandom } from '../../src/testing/index.js';
 import { until } from '../relay/harness.js';
-import { contextOf, linkWithoutChannel, revokeWithoutChannel } from './devices-helpers.js';
+import { contextOf, cutBundleFetch, hubDevice, linkWithoutChannel, revokeWithoutChannel } from './devices-helpers.js';
 import { MemoryRelayHub } from './memory-relay.js';
 
-let seed = 250;
 
-async function device(hub: MemoryRelayHub, name: string): Promise<Client> {
-  const store = new MemoryStore();
-  const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(seed++)));
-  await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
-  const client = await Client.open({ relay: 'ws://relay.test', store, transport: hub.transport(identity.publicKey), displayName: name });
-  await client.ready();
-  return client;
-}
 
-/** The connection's next bundle fetch for `mailbox` fails as a dropped socket makes it fail; the rest go through. */
-function cutBundleFetch(client: Client, mailbox: Bytes): void {
-  const relay = contextOf(client).relay;
-  const real = relay.fetchBundle.bind(relay);
-  let cut = false;
-  relay.fetchBundle = async (to) => {
-    if (cut || !equalBytes(to.mailbox, mailbox)) return real(to);
-    cut = true;
-    throw new ClientError('NOT_CONNECTED', 'the connection dropped (test)');
-  };
-}
 
 describe('the notice to a revoked device (client.md §10.5)', () => {
   it('cut off by a lost connection, is owed in the account record and sent after the next authentication', async () => {
     const hub = new MemoryRelayHub();
-    const [primary, second] = [await device(hub, 'Primary'), await device(hub, 'Second')];
+    const [primary, second] = [await hubDevice(hub, 'Primary'), await hubDevice(hub, 'Second')];
     await linkWithoutChannel(primary, second);
     const revoked: unknown[] = [];
     second.on('revoked', (e) => revoked.push(e));

@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
 import { announce, commitOwnList, contactEntries, contactPeers, installAccount, siblingPeers } from '../../src/client/devices/index.js';
-import { ClientError } from '../../src/client/errors.js';
 import type { DeviceListConflictEvent } from '../../src/client/events.js';
 import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
 import { encodeDeviceList, encodeIdentityKeyPair, generateIdentityKeyPair, openDeviceList } from '../../src/identity/index.js';
@@ -17,7 +16,7 @@ import type { SiblingRecord } from '../../src/wire/client/account.js';
 import { decodeTokenRecord } from '../../src/wire/client/records.js';
 import { until } from '../relay/harness.js';
 import { befriend } from '../scenario/helpers.js';
-import { contextOf, inbox, linkWithoutChannel, nextList, textOf } from './devices-helpers.js';
+import { contextOf, cutBundleFetch, inbox, linkWithoutChannel, nextList, textOf } from './devices-helpers.js';
 import { MemoryRelayHub } from './memory-relay.js';
 
 let seed = 140;
@@ -71,17 +70,6 @@ async function linkQuietly(primary: Client, fresh: Client): Promise<Bytes> {
   return bytes;
 }
 
-/** The connection's next bundle fetch for `mailbox` fails as a dropped socket makes it fail; the rest go through. */
-function cutBundleFetch(client: Client, mailbox: Bytes): void {
-  const relay = contextOf(client).relay;
-  const real = relay.fetchBundle.bind(relay);
-  let cut = false;
-  relay.fetchBundle = async (to) => {
-    if (cut || !equalBytes(to.mailbox, mailbox)) return real(to);
-    cut = true;
-    throw new ClientError('NOT_CONNECTED', 'the connection dropped (test)');
-  };
-}
 
 const reaches = (client: Client, contactId: string, key: Bytes): boolean =>
   contactPeers(contextOf(client).contacts.get(contactId)!).some((p) => equalBytes(p.identityKey, key));

@@ -13,24 +13,14 @@ import { Client } from '../../src/client/client.js';
 import { announce, commitOwnList, contactEntries, installAccount, siblingPeers } from '../../src/client/devices/index.js';
 import type { DeviceListConflictEvent } from '../../src/client/events.js';
 import { equalBytes, type Bytes } from '../../src/crypto/index.js';
-import { encodeDeviceList, encodeIdentityKeyPair, generateIdentityKeyPair } from '../../src/identity/index.js';
-import { MemoryStore, put } from '../../src/store/index.js';
+import { encodeDeviceList, generateIdentityKeyPair } from '../../src/identity/index.js';
 import { seededRandom } from '../../src/testing/index.js';
 import type { SiblingRecord } from '../../src/wire/client/account.js';
 import { until } from '../relay/harness.js';
-import { contextOf, nextList } from './devices-helpers.js';
+import { contextOf, hubDevice, nextList } from './devices-helpers.js';
 import { MemoryRelayHub } from './memory-relay.js';
 
-let seed = 230;
 
-async function device(hub: MemoryRelayHub, name: string): Promise<Client> {
-  const store = new MemoryStore();
-  const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(seed++)));
-  await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
-  const client = await Client.open({ relay: 'ws://relay.test', store, transport: hub.transport(identity.publicKey), displayName: name });
-  await client.ready();
-  return client;
-}
 
 /** The primary commits the next list naming `key`, with the token it registered for that device. */
 async function listDevice(primary: Client, key: Bytes): Promise<Bytes> {
@@ -45,7 +35,7 @@ async function listDevice(primary: Client, key: Bytes): Promise<Bytes> {
 describe("a sibling's announcement the primary's next list overtook", () => {
   it('is STALE_EPOCH at the primary, which records the sibling’s address and reaches it', async () => {
     const hub = new MemoryRelayHub();
-    const [primary, first] = [await device(hub, 'Primary'), await device(hub, 'First')];
+    const [primary, first] = [await hubDevice(hub, 'Primary'), await hubDevice(hub, 'First')];
     const p = contextOf(primary);
     const n = contextOf(first);
 
@@ -54,7 +44,7 @@ describe("a sibling's announcement the primary's next list overtook", () => {
     const self: SiblingRecord = { key: p.identity.publicKey, mailbox: p.mailbox as Bytes, token: p.account!.siblings[0]!.ourToken! };
     const id = p.account!.nextId - 1;
     await installAccount(n, { accountKey: p.identity.publicKey, deviceId: id, list, contacts: contactEntries(p), siblings: [self] });
-    await listDevice(primary, generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(seed++))).publicKey);
+    await listDevice(primary, generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(99))).publicKey);
 
     const conflicts: DeviceListConflictEvent[] = [];
     primary.on('device-list-conflict', (e) => conflicts.push(e));
