@@ -49,6 +49,23 @@ export function recipientOf(contact: Peer): { mailbox: Bytes; token: Bytes } {
  */
 export async function ensureSession(ctx: ClientContext, contact: Peer, force = false): Promise<void> {
   if (!force && (await loadRecord(ctx, contact.identityKey)).current !== null) return;
+  if (force) return startFromBundle(ctx, contact, true);
+  // Two sends that find no session at once (say, a post and owed group work after a reconnection) share one bundle
+  // fetch: a second would take another of the peer's one-time prekeys for a session that is never used.
+  const peers = starting.get(ctx) ?? new Map<string, Promise<void>>();
+  starting.set(ctx, peers);
+  const key = toHex(contact.identityKey);
+  const running = peers.get(key);
+  if (running !== undefined) return running;
+  const started = startFromBundle(ctx, contact, false).finally(() => peers.delete(key));
+  peers.set(key, started);
+  return started;
+}
+
+/** Session starts in progress, per client and peer device (hex identity key). */
+const starting = new WeakMap<ClientContext, Map<string, Promise<void>>>();
+
+async function startFromBundle(ctx: ClientContext, contact: Peer, force: boolean): Promise<void> {
   const bundle = await ctx.relay.fetchBundle(recipientOf(contact));
   await ctx.lane.run(async () => {
     const record = await loadRecord(ctx, contact.identityKey);
