@@ -18,6 +18,7 @@ import { until } from '../relay/harness.js';
 import { befriend } from '../scenario/helpers.js';
 import { contextOf, hubDevice, linkWithoutChannel, nextList } from './devices-helpers.js';
 import { MemoryRelayHub } from './memory-relay.js';
+import { FOLLOW_PREFIX } from '../../src/wire/client/pending-follow.js';
 
 
 
@@ -60,12 +61,12 @@ describe('following a device list ahead of ours (client.md §10.2)', () => {
     const fetched = directory(bob, lists, 1);
     await announce(p);
     await until(() => fetched.fetches === 1);
-    await until(async () => (await contextOf(bob).store.list('account')).some((e) => e.key.startsWith('follow/')));
+    await until(async () => (await contextOf(bob).store.list('account')).some((e) => e.key.startsWith(FOLLOW_PREFIX)));
     expect(versionAt(bob, account)).toBe(1);
 
     bob.interruptConnection();
     await until(() => versionAt(bob, account) === 3);
-    await until(async () => !(await contextOf(bob).store.list('account')).some((e) => e.key.startsWith('follow/')));
+    await until(async () => !(await contextOf(bob).store.list('account')).some((e) => e.key.startsWith(FOLLOW_PREFIX)));
     expect(conflicts).toEqual([]);
     await Promise.all([alice.close(), bob.close(), alice2.close()]);
   });

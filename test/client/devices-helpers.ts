@@ -10,7 +10,7 @@ import type { ClientContext } from '../../src/client/context.js';
 import { ClientError } from '../../src/client/errors.js';
 import type { MessageEvent } from '../../src/client/events.js';
 import { accountWrite } from '../../src/client/devices/account.js';
-import { announce, commitOwnList, contactEntries, installAccount, ownList, siblingPeers, tellRevoked } from '../../src/client/devices/index.js';
+import { announce, commitOwnList, contactEntries, installAccount, ownList, tellRevoked } from '../../src/client/devices/index.js';
 import { contextOf } from '../../src/client/internals.js';
 import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
 import { encodeDeviceList, encodeIdentityKeyPair, generateIdentityKeyPair, openDeviceList, signDeviceList, type DeviceList } from '../../src/identity/index.js';

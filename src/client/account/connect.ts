@@ -8,6 +8,7 @@
  */
 import { toHex, type Bytes } from '../../crypto/index.js';
 import { put } from '../../store/index.js';
+import { FOLLOW_PREFIX } from '../../wire/client/pending-follow.js';
 import { issueToken } from '../contacts/tokens.js';
 import type { ClientContext } from '../context.js';
 import { loadedFeatures, loadFeatures } from '../features.js';
@@ -40,7 +41,7 @@ export async function onConnected(ctx: ClientContext, mailbox: Bytes): Promise<v
 
 /** Follows the pending device-list announcements (stored under `account/follow/…`), if any: the common case reads an empty list. */
 async function resumeFollows(ctx: ClientContext): Promise<void> {
-  const pending = (await ctx.store.list('account')).filter((e) => e.key.startsWith('follow/'));
+  const pending = (await ctx.store.list('account')).filter((e) => e.key.startsWith(FOLLOW_PREFIX));
   if (pending.length === 0) return;
   await (loadedFeatures() ?? await loadFeatures()).resumeFollows(ctx, pending);
 }

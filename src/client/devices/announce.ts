@@ -20,8 +20,8 @@ import type { ClientContext } from '../context.js';
 import { sendPayload } from '../messaging/send.js';
 import { accountWrite } from './account.js';
 import { contactPeers, SIBLING_PEER_ID, siblingPeers } from './addresses.js';
-import { isInterrupted } from '../errors.js';
-import { isFinal, owing, settled, updateOwed } from './owed.js';
+import { endedSends } from '../messaging/owed-sends.js';
+import { owing, settled, updateOwed } from './owed.js';
 import { isRevoked } from './revoked.js';
 
 /** Every device of every contact we may send to (not blocked), and every sibling we can reach. */
@@ -53,9 +53,8 @@ export async function announce(ctx: ClientContext, peers?: readonly Peer[]): Pro
   const results = await Promise.allSettled(targets.map(async (p) => sendPayload(ctx, p, encodePayload({
     type: 'device', list, address: { mailbox: ctx.mailbox as Bytes, token: await tokenOf(p) },
   }), 'internal')));
-  const done = targets.filter((_, i) => results[i]!.status === 'fulfilled' || isFinal((results[i] as PromiseRejectedResult).reason));
+  const done = endedSends(ctx, targets, results);
   const cut = targets.filter((p) => !done.includes(p)).map((p) => p.identityKey);
-  for (const r of results) if (r.status === 'rejected' && !isInterrupted(r.reason)) ctx.events.emit('error', { error: r.reason });
   // A list taken on meanwhile owes its own announcement to everyone: this one settles nothing of it.
   await updateOwed(ctx, (r) => (r.list !== undefined && equalBytes(r.list, list) ? settled(r, done.map((p) => p.identityKey), all, cut) : r));
 }
@@ -127,8 +126,7 @@ export async function tellRevoked(ctx: ClientContext): Promise<void> {
   const untold = ctx.account?.untold ?? [];
   if (list === undefined || untold.length === 0) return;
   const results = await Promise.allSettled(untold.map((u) => sendPayload(ctx, revokedPeer(u), encodePayload({ type: 'device', list }), 'internal')));
-  const done = untold.filter((_, i) => results[i]!.status === 'fulfilled' || isFinal((results[i] as PromiseRejectedResult).reason));
-  for (const r of results) if (r.status === 'rejected' && !isInterrupted(r.reason)) ctx.events.emit('error', { error: r.reason });
+  const done = endedSends(ctx, untold, results);
   await updateOwed(ctx, (r) => withoutUntold(r, done));
 }
 

@@ -12,8 +12,6 @@ import { MAX_OWED_ANNOUNCEMENTS } from '../../constants.js';
 import { equalBytes, type Bytes } from '../../crypto/index.js';
 import type { AccountRecord } from '../../wire/client/account.js';
 import type { ClientContext } from '../context.js';
-import { isClientError, isInterrupted } from '../errors.js';
-import { TRANSIENT } from '../messaging/outbox.js';
 import { accountWrite } from './account.js';
 
 /** What a record owes: every peer, or these device keys. */
@@ -52,14 +50,4 @@ export async function updateOwed(ctx: ClientContext, change: (r: AccountRecord) 
     await ctx.store.write([accountWrite(next)]);
     ctx.account = next;
   });
-}
-
-/**
- * A failed send that ended for good: refused with a final relay code, or a client error other than a lost
- * connection (the peer's session or identity is refused). A passing relay code or an unexpected failure (a store
- * write, say) stays owed.
- */
-export function isFinal(error: unknown): boolean {
-  if (!isClientError(error) || isInterrupted(error)) return false;
-  return !isClientError(error, 'RELAY_ERROR') || !TRANSIENT.has(String(error.details['relayCode']));
 }

@@ -19,7 +19,7 @@ import { del, put } from '../../store/index.js';
 import type { IdentityKey } from '../../wire/brands.js';
 import type { Contact } from '../../wire/client/contact.js';
 import type { Payload } from '../../wire/client/payload.js';
-import { decodePendingFollow, encodePendingFollow } from '../../wire/client/pending-follow.js';
+import { decodePendingFollow, encodePendingFollow, FOLLOW_PREFIX } from '../../wire/client/pending-follow.js';
 import { isInterrupted } from '../errors.js';
 import { attributedKeys } from '../contacts/book.js';
 import { contactWrite } from '../contacts/tokens.js';
@@ -297,9 +297,7 @@ async function followOwnList(ctx: ClientContext, since: number, announced: Devic
 
 // ── announcements still to follow ───────────────────────────────────────────
 
-/** Announcements ahead of the list we know, kept until the relay's directory answered (client.md §10.2). */
-export const FOLLOW_PREFIX = 'follow/';
-
+/** Where an announcement ahead of the list we know waits until the relay's directory answered (client.md §10.2). */
 function followKey(account: Bytes): string {
   return `${FOLLOW_PREFIX}${toHex(account)}`;
 }

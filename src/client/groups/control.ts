@@ -12,14 +12,14 @@ import { applyChange, encodeGroupSession, joinGroup, processDistribution, roleOf
 import { del } from '../../store/index.js';
 import type { Contact } from '../../wire/client/contact.js';
 import {
-  decodeGroupControl, encodeGroupControl, GROUP_DUE_REGISTER, GROUP_DUE_ROSTER, GROUP_DUE_TELL, type GroupControl, type RosterEntry,
+  decodeGroupControl, GROUP_DUE_REGISTER, GROUP_DUE_ROSTER, GROUP_DUE_TELL, type GroupControl, type RosterEntry,
 } from '../../wire/client/group-control.js';
 import { decodeGroupChange } from '../../wire/index.js';
 import type { ClientContext } from '../context.js';
 import type { GroupChangeKind } from '../events.js';
 import type { InboundEffects } from '../inbound/effects.js';
 import type { Group } from './book.js';
-import { peerIn, sendControl } from './reach.js';
+import { peerIn } from './reach.js';
 import { deliverOwed } from './send.js';
 import { rotate, scheduleRoster, withDue } from './rotation.js';
 import { mergeRoster } from './roster.js';

@@ -19,6 +19,7 @@ import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import type { Group } from './book.js';
 import { isInterrupted } from '../errors.js';
+import { endedSends } from '../messaging/owed-sends.js';
 import { othersIn, peerIn, reach, sendControl } from './reach.js';
 import { deliverOwed } from './send.js';
 import { commitGroup, selfEntry } from './state.js';
@@ -97,16 +98,13 @@ async function tellAdmins(ctx: ClientContext, id: string, g: Group): Promise<voi
   const control = encodeGroupControl({ type: 'member-token', groupId: g.session.group.groupId, mailbox: ctx.mailbox as Bytes, token: mine.token, epoch: mine.epoch });
   const admins = g.session.group.members.filter((m) => m.role === 'admin' && !equalBytes(m.identityKey, self));
   const peers = admins.map((m) => reach(ctx, g, m.identityKey)).filter((p): p is Peer => p !== undefined);
-  if (await settledForGood(peers.map((p) => sendControl(ctx, p, control)))) await done(ctx, id, GROUP_DUE_TELL);
+  if (await allEnded(ctx, peers, (p) => sendControl(ctx, p, control))) await done(ctx, id, GROUP_DUE_TELL);
 }
 
-/**
- * True when every send was delivered or refused for good; false if one fell into a lost connection, a timeout or the
- * client's close (the step stays owed and is redone after the next authentication).
- */
-async function settledForGood(sends: readonly Promise<unknown>[]): Promise<boolean> {
-  const results = await Promise.allSettled(sends);
-  return !results.some((r) => r.status === 'rejected' && isInterrupted(r.reason));
+/** Sends to every peer; true when every send ended (owed-sends.ts), false if one stays owed. */
+async function allEnded(ctx: ClientContext, peers: readonly Peer[], send: (p: Peer) => Promise<void>): Promise<boolean> {
+  const results = await Promise.allSettled(peers.map(send));
+  return endedSends(ctx, peers, results).length === peers.length;
 }
 
 /**
@@ -142,5 +140,5 @@ async function broadcastRoster(ctx: ClientContext, id: string): Promise<boolean>
   if (g.record.roster.some((e) => e.epoch > g.session.group.epoch)) return false;
   // A channel's readers get the admins' entries and their own only (§6.6).
   const control = (to: Peer): Bytes => encodeGroupControl({ type: 'roster', groupId: g.session.group.groupId, roster: rosterFor(g, to.identityKey) });
-  return settledForGood(othersIn(ctx, g, peerIn).map((p) => sendControl(ctx, p, control(p))));
+  return allEnded(ctx, othersIn(ctx, g, peerIn), (p) => sendControl(ctx, p, control(p)));
 }

@@ -13,6 +13,7 @@ import { encodeRelayEnvelope } from '../../wire/client/relay-envelope.js';
 import type { Peer } from '../contacts/peer.js';
 import type { ClientContext } from '../context.js';
 import { ClientError, isClientError, isInterrupted } from '../errors.js';
+import { isFinal } from '../messaging/owed-sends.js';
 import { requireNotRevoked } from '../devices/revoked.js';
 import { othersIn, peerIn, sendControl } from './reach.js';
 import { isExcluded } from './exclusion.js';
@@ -99,13 +100,18 @@ async function distributeSenderKey(ctx: ClientContext, id: string): Promise<void
   });
   const outcomes = await Promise.allSettled(deliveries.map((d) => deliver(ctx, d.peer, d.payload)));
   // Refused on a replaced token, or cut off by a lost connection: owed again, so no member is left without our key.
-  const owed = deliveries.filter((_, i) => outcomes[i]!.status === 'fulfilled' ? (outcomes[i] as PromiseFulfilledResult<Delivery>).value === 'refused' : isInterrupted((outcomes[i] as PromiseRejectedResult).reason));
+  const owed = deliveries.filter((_, i) => stillOwed(outcomes[i]!));
   if (owed.length > 0) await oweAgain(ctx, id, owed.map((d) => ({ identityKey: d.peer.identityKey, distribution: d.payload })));
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
 }
 
 type Delivery = 'sent' | 'refused';
+
+/** A distribution stays owed if the relay refused its replaced token, or its send did not end (owed-sends.ts). */
+function stillOwed(r: PromiseSettledResult<Delivery>): boolean {
+  return r.status === 'fulfilled' ? r.value === 'refused' : !isFinal(r.reason);
+}
 
 /**
  * Sends one distribution through the member's group token; 'refused' when the relay refused that token
@@ -157,11 +163,8 @@ export async function deliverOwed(ctx: ClientContext, id: string): Promise<void>
   for (const d of due) DELIVERING.add(d.o);
   const outcomes = await Promise.allSettled(due.map((d) => deliver(ctx, d.peer, d.o.distribution)));
   for (const d of due) DELIVERING.delete(d.o);
-  const settled = new Set(due.filter((_, i) => {
-    const r = outcomes[i]!;
-    return r.status === 'fulfilled' ? r.value === 'sent' : !isInterrupted(r.reason);
-  }).map((d) => d.o));
   for (const r of outcomes) if (r.status === 'rejected' && !isInterrupted(r.reason)) ctx.events.emit('error', { error: r.reason });
+  const settled = new Set(due.filter((_, i) => !stillOwed(outcomes[i]!)).map((d) => d.o));
   if (settled.size === 0) return;
   await ctx.lane.run(async () => {
     const now = ctx.groups.find(id);

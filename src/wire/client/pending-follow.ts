@@ -12,6 +12,9 @@ import { readBytes, readMap, readOptional } from '../codec.js';
 import { decodeState, encodeState } from '../state-envelope.js';
 import { MAILBOX_RANGE, TOKEN_RANGE } from './fields.js';
 
+/** The key prefix of pending follows in the `account` namespace (followed by the account key in hex). */
+export const FOLLOW_PREFIX = 'follow/';
+
 export interface PendingFollow {
   readonly sender: Bytes;
   readonly list: Bytes;
