@@ -12,8 +12,11 @@
  * files and its gzip share: what leaving its bytes out of those files saves
  * (found through the source maps). Gzip shares context across parts, so the
  * shares do not add up exactly to the total.
+ * A second build with the post-quantum modules stubbed out gives their share
+ * of the entry (the goal was set before the PQ ratchet; see RESULTS.md).
  * `npm run size` prints it; `npm run bench` records it in bench/RESULTS.md.
  */
+import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile, type Plugin } from 'esbuild';
 
@@ -47,6 +50,8 @@ export interface BundleSize {
   readonly total: { readonly minified: number; readonly gzip: number };
   /** The source files whose code is in the entry (paths from the repository root). */
   readonly entryInputs: readonly string[];
+  /** The entry's gzip size with the post-quantum code stubbed out (withoutPostQuantum). */
+  readonly withoutPq: number;
 }
 
 const ENTRY = "export { Client } from './src/index.ts';\nexport { IndexedDbStore } from './src/browser/index.ts';\n";
@@ -144,12 +149,44 @@ export function asPublished(src: string): Plugin {
   };
 }
 
-export async function measureBundle(): Promise<BundleSize> {
-  const root = new URL('..', import.meta.url).pathname;
-  const out = await build({
-    stdin: { contents: ENTRY, resolveDir: root, loader: 'ts' }, absWorkingDir: root, outdir: `${root}bundle`, sourcemap: 'external', splitting: true, metafile: true, plugins: [asPublished(`${root}src/`)],
+/** The modules of the post-quantum parts: ML-KEM (PQXDH's ML-KEM-1024, the PQ ratchet's ML-KEM-768) and the PQ ratchet. */
+const POST_QUANTUM = /src\/(crypto\/mlkem|ratchet\/pq\/[\w-]+)\.ts$/;
+
+/**
+ * Replaces each post-quantum module by functions that throw, under the same export names, so the bundle holds
+ * neither them nor the @noble code only they reach: what the entry would weigh without post-quantum protection.
+ * A measurement only (the result runs no session).
+ */
+function withoutPostQuantum(): Plugin {
+  return {
+    name: 'without-post-quantum',
+    setup(b) {
+      b.onLoad({ filter: POST_QUANTUM }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        const names = [...source.matchAll(/^export (?:const|function|class) (\w+)/gm)].map((m) => m[1]!);
+        return { contents: names.map((n) => `export const ${n} = () => { throw new Error('stub'); };`).join('\n'), loader: 'ts' };
+      });
+    },
+  };
+}
+
+function bundleOf(root: string, plugins: Plugin[]) {
+  return build({
+    stdin: { contents: ENTRY, resolveDir: root, loader: 'ts' }, absWorkingDir: root, outdir: `${root}bundle`, sourcemap: 'external', splitting: true, metafile: true,
+    plugins: [...plugins, asPublished(`${root}src/`)],
     bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, legalComments: 'none', logLevel: 'silent',
   });
+}
+
+/** The gzip size of the entry's files (each on its own). */
+function entryGzip(out: Awaited<ReturnType<typeof bundleOf>>, root: string): number {
+  const eager = eagerFiles(out.metafile.outputs);
+  return out.outputFiles.filter((f) => eager.has(f.path.slice(root.length))).reduce((n, f) => n + gzipSync(f.text, { level: 9 }).length, 0);
+}
+
+export async function measureBundle(): Promise<BundleSize> {
+  const root = new URL('..', import.meta.url).pathname;
+  const out = await bundleOf(root, []);
   const rel = (path: string): string => path.slice(root.length);
   const files = new Map<string, Output>();
   for (const f of out.outputFiles.filter((x) => x.path.endsWith('.js'))) {
@@ -167,6 +204,7 @@ export async function measureBundle(): Promise<BundleSize> {
     lazy: [...files].filter(([k]) => !eager.has(k)).map(([, o]) => ({ holds: holdsOf(o), ...size([o]) })).sort((a, b) => b.gzip - a.gzip),
     total: size(all),
     entryInputs: [...new Set(entry.flatMap((o) => Object.keys(o.inputs).filter((k) => o.inputs[k]!.bytesInOutput > 0)))],
+    withoutPq: entryGzip(await bundleOf(root, [withoutPostQuantum()]), root),
   };
 }
 
@@ -182,6 +220,7 @@ Loaded on first use of a feature (dynamic imports; ${kb(s.total.gzip)} gzip for 
 ${s.lazy.map((c) => `| ${c.holds} | ${kb(c.minified)} | ${kb(c.gzip)} |`).join('\n')}
 `;
   return `**Entry ${kb(s.gzip)} gzip** (${kb(s.minified)} minified): ${verdict} the ${kb(BUNDLE_GOAL_GZIP)} goal.
+Post-quantum code (src/crypto/mlkem.ts: ML-KEM-1024 for PQXDH, ML-KEM-768 for the PQ ratchet; src/ratchet/pq/) is ${kb(s.gzip - s.withoutPq)} of it: the entry with those modules stubbed out is ${kb(s.withoutPq)}.
 
 | part (entry) | minified | gzip share |
 |---|---|---|
