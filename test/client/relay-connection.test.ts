@@ -35,9 +35,23 @@ class FakeSocket implements WebSocketLike {
     this.onmessage?.({ data: encodeRelayServerFrame(f) });
   }
 
+  /** Set: close() only starts the closing handshake (CLOSING), and the close event waits for finishClose(), as with a real relay. */
+  lingerClose = false;
+  #closeCode = 1000;
+
   close(code = 1000): void {
+    this.#closeCode = code;
+    if (this.lingerClose) {
+      this.readyState = 2;
+      return;
+    }
     this.readyState = 3;
     queueMicrotask(() => this.onclose?.({ code }));
+  }
+
+  finishClose(): void {
+    this.readyState = 3;
+    this.onclose?.({ code: this.#closeCode });
   }
 }
 
@@ -46,13 +60,13 @@ const relayId = new Uint8Array(32).fill(1);
 const mailbox = new Uint8Array(16).fill(2);
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-function setup(backoff = { baseMs: 1, maxMs: 2 }) {
+function setup(backoff = { baseMs: 1, maxMs: 2 }, connected: () => Promise<unknown> = tick) {
   const sockets: FakeSocket[] = [];
   const events: string[] = [];
   const deliveries: Delivery[] = [];
   const control = { refuse: false };
   const handlers: RelayHandlers = {
-    onConnected: async (mb) => { events.push(`connected ${mb.length}`); await tick(); },
+    onConnected: async (mb) => { events.push(`connected ${mb.length}`); await connected(); },
     onDelivery: async (d) => { deliveries.push(d); },
     onPreKeysLow: () => events.push('low'),
     onState: (s) => events.push(s),
@@ -188,6 +202,26 @@ describe('relay connection', () => {
       delete g.addEventListener;
       delete g.removeEventListener;
     }
+  });
+
+  it('stays closed when closed during the setup after authentication: the socket closing afterwards reconnects nothing', async () => {
+    let release = (): void => undefined;
+    const setupRuns = new Promise<void>((resolve) => { release = resolve; });
+    const { relay, sockets, events } = setup(undefined, () => setupRuns);
+    while (!events.includes('connected 16')) await tick();
+    const socket = sockets[0] as FakeSocket;
+    socket.lingerClose = true;
+    const closing = relay.close(); // waits for the setup to end
+    release();
+    await closing;
+    expect(relay.state).toBe('closed');
+    socket.finishClose(); // the relay's side of the closing handshake comes after the setup ended
+    await tick();
+    await tick();
+    expect(relay.state).toBe('closed');
+    expect(sockets).toHaveLength(1);
+    expect(events.filter((e) => e === 'connected' || e === 'disconnected' || e === 'connecting')).toEqual([]);
+    await expect(relay.whenConnected()).rejects.toSatisfy((e: unknown) => isClientError(e, 'CLOSED'));
   });
 
   it('fails a sealed request that finds no connection with NOT_CONNECTED naming the reason', async () => {

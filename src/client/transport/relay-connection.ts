@@ -287,8 +287,9 @@ class RelayConnection implements RelayApi {
     this.#reconnectTimer = setTimeout(() => this.#connect(), delayMs);
   }
 
+  /** Closed is for good: no late event of a socket (its close, a setup ending) may reopen a closed connection. */
   #setState(state: ConnectionState): void {
-    if (this.state === state) return;
+    if (this.state === state || this.state === 'closed') return;
     this.state = state;
     if (state !== 'disconnected') this.#o.handlers.onState(state, { attempt: this.#attempt });
   }
@@ -312,7 +313,8 @@ class RelayConnection implements RelayApi {
       if (r.re !== 'auth') throw new ClientError('RELAY_ERROR', 'unexpected answer to auth', { relayCode: 'BAD_FRAME' });
       this.#authenticated = true;
       await this.#o.handlers.onConnected(r.mailbox);
-      if (this.#ws !== ws) return;
+      // Closed meanwhile: the socket's close event is still to come (after the closing handshake), so #ws alone does not tell.
+      if (this.#ws !== ws || this.state === 'closed') return;
       this.#attempt = 0;
       this.#setState('connected');
       for (const w of this.#waiters.splice(0)) w.resolve();
