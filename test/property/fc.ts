@@ -23,3 +23,13 @@ export function fcParams<T>(numRuns: number, extra: Partial<fc.Parameters<T>> = 
   }
   return { seed: FC_SEED, numRuns, endOnFailure: false, ...extra };
 }
+
+/**
+ * Settings for a scenario property whose run takes seconds (real clients and relay processes): each run is bounded
+ * by `timeout`, and the first failure ends it unshrunk. Shrinking reruns the scenario dozens of times, each up to
+ * `timeout`, so it cannot finish inside the test's own timeout, which would then report a timeout instead of the
+ * failure; the counterexample, the seed and the path to replay it are printed as they are.
+ */
+export function scenarioParams<T>(numRuns: number, timeout: number): fc.Parameters<T> {
+  return fcParams<T>(numRuns, { timeout, endOnFailure: true });
+}

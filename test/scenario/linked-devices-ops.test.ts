@@ -54,7 +54,7 @@ import { systemRandom, toHex, type Bytes } from '../../src/crypto/index.js';
 import { encodeDeviceList, generateIdentityKeyPair, openDeviceList, signDeviceList } from '../../src/identity/index.js';
 import { encodePayload } from '../../src/wire/client/payload.js';
 import { contextOf, linkWithoutChannel, nextList } from '../client/devices-helpers.js';
-import { fcParams } from '../property/fc.js';
+import { scenarioParams } from '../property/fc.js';
 import { befriend, startRelayProcess, tempDir, type RelayProcess } from './helpers.js';
 import {
   accountKeyOf, bringUp, contactIdAt, current, knownList, knowsAccount, Ledger, newDevice, recordList, versionOf, withoutMarkers,
@@ -66,7 +66,7 @@ let relay: RelayProcess;
 let run = 0;
 const SETTLE_MS = 30_000;
 const MAX_CURRENT = 3;
-/** Runs in CI; LINKED_OPS_RUNS=<n> explores more (and LINKED_OPS_FIRST_FAILURE=1 stops at the first failure, unshrunk). */
+/** Runs in CI; LINKED_OPS_RUNS=<n> explores more. */
 const RUNS = Number(process.env['LINKED_OPS_RUNS'] ?? 5);
 const stats = { runs: 0, sends: 0, groupPosts: 0, groupPostsAfterRevocation: 0, realLinks: 0, helperLinks: 0, revocations: 0, afterRevocation: 0, conflicts: 0, unprovokedStale: 0, revokedSends: 0 };
 
@@ -466,6 +466,6 @@ describe('linked devices: random operations across accounts and devices (propert
       } finally {
         await r.close();
       }
-    }), fcParams(RUNS, { timeout: 240_000, ...(process.env['LINKED_OPS_FIRST_FAILURE'] !== undefined && { endOnFailure: true }) }));
+    }), scenarioParams(RUNS, 240_000));
   }, 1_200_000);
 });

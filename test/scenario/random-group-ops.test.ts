@@ -23,7 +23,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { toHex } from '../../src/crypto/index.js';
-import { fcParams } from '../property/fc.js';
+import { scenarioParams } from '../property/fc.js';
 import {
   befriendAll, exchangeMarkers, openClient, receivedWithoutMarkers, type RelayProcess, startRelayProcess, tempDir, text,
 } from './helpers.js';
@@ -174,6 +174,6 @@ describe('random operations with a group (property)', () => {
       } finally {
         for (const p of people) await p.client?.close();
       }
-    }), fcParams(12, { timeout: 40_000 }));
+    }), scenarioParams(12, 40_000));
   }, 120_000);
 });

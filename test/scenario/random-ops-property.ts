@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Client } from '../../src/client/client.js';
-import { fcParams } from '../property/fc.js';
+import { scenarioParams } from '../property/fc.js';
 import { befriendAll, exchangeMarkers, openClient, receivedWithoutMarkers, text } from './helpers.js';
 
 let run = 0;
@@ -84,5 +84,5 @@ export async function randomOpsProperty(relayUrl: () => string, dir: string): Pr
       } finally {
         for (const p of people) await p.client?.close();
       }
-    }), fcParams(6, { timeout: 60_000 }));
+    }), scenarioParams(6, 60_000));
 }
