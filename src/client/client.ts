@@ -110,10 +110,17 @@ export class Client {
       ...(options.displayName !== undefined && { displayName: options.displayName }),
       ...(options.pqRatchet === false && { sessionVersion: PROTOCOL_VERSION }),
     });
-    ctx.account = await loadAccount(store);
-    await ctx.groups.load(store);
-    if (restored) await dropRestoredSenderKeys(ctx);
-    await ctx.outbox.load();
+    try {
+      ctx.account = await loadAccount(store);
+      await ctx.groups.load(store);
+      if (restored) await dropRestoredSenderKeys(ctx);
+      await ctx.outbox.load();
+    } catch (e) {
+      // The connection is already under way: an open that fails must not leave it authenticating as this device.
+      ctx.closed = true;
+      await relay.close();
+      throw e;
+    }
     return new Client(ctx, restored);
   }
 

@@ -4,7 +4,8 @@
  * handshake, so after the setup ended: the setup used to mark the closed connection connected, and the close
  * event then started a reconnection. The closed client authenticated again and again, and the relay replaced
  * every connection of the next Client opened on the same store (4005), whose requests failed NOT_CONNECTED —
- * found by the linked-devices property under load (a restart right after a reconnection).
+ * found by the linked-devices property under load (a restart right after a reconnection). Likewise an open
+ * that fails after it started connecting (a stored record that does not decode) closes that connection.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { Client } from '../../src/client/client.js';
 import type { WebSocketFactory, WebSocketLike } from '../../src/client/transport/websocket.js';
 import { decodeRelayServerFrame } from '../../src/wire/relay-frames.js';
 import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../../src/node/index.js';
+import { MemoryStore, put } from '../../src/store/index.js';
 import { openClient, relayPerFile } from './helpers.js';
 
 const file = relayPerFile('parley-client-close-');
@@ -86,4 +88,19 @@ describe('closing a client', () => {
     expect(next.connectionState).toBe('connected');
     expect(states).toEqual([]);
   }, 30_000);
+
+  it('that failed to open: the connection it had started is closed, not left authenticating as the device', async () => {
+    const store = new MemoryStore();
+    await store.write([put('groups', 'g', Uint8Array.of(0xc1))]); // a group record that does not decode
+    const sockets: WebSocketLike[] = [];
+    const failing = Client.open({ relay: file.relay.url, store, webSocket: (url) => {
+      const ws = nodeWebSocketFactory(url);
+      sockets.push(ws);
+      return ws;
+    } });
+    await expect(failing).rejects.toMatchObject({ code: 'MALFORMED' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sockets.length).toBeGreaterThan(0); // it had started connecting
+    expect(sockets.map((ws) => ws.readyState)).toEqual(sockets.map(() => 3)); // CLOSED
+  });
 });
