@@ -8,5 +8,6 @@ export default defineConfig({
     // Property tests print their fast-check seed on failure; CI fixes it (test/property/fc.ts).
     reporters: ['default', './test/summary-reporter.ts'],
     pool: 'forks',
+    globalSetup: ['./test/global-setup.ts'],
   },
 });

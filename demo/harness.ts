@@ -21,6 +21,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The node arguments that run the relay: the bundle the tests' global setup built (PARLEY_TEST_RELAY,
+ * test/global-setup.ts), else relay/cli.ts through tsx (the demo, the benches).
+ */
+export function relayCommand(): string[] {
+  const bundle = process.env['PARLEY_TEST_RELAY'];
+  return bundle !== undefined && bundle !== '' ? [bundle] : ['--import', tsx, `${root}relay/cli.ts`];
+}
+
 export interface RelayProcess {
   readonly url: string;
   readonly port: number;
@@ -35,7 +44,7 @@ export async function startRelayProcess(
   dataDir: string, port?: number, extraFlags: readonly string[] = [], nodeArgs: readonly string[] = [],
 ): Promise<RelayProcess> {
   const p = port ?? await freePort();
-  const args = [...nodeArgs, '--import', tsx, `${root}relay/cli.ts`, '--host', '127.0.0.1', '--port', String(p), '--data', dataDir, '--log-level', 'silent', '--metrics-port', '0', ...extraFlags];
+  const args = [...nodeArgs, ...relayCommand(), '--host', '127.0.0.1', '--port', String(p), '--data', dataDir, '--log-level', 'silent', '--metrics-port', '0', ...extraFlags];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let i = 0; ; i++) {

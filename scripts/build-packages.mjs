@@ -10,6 +10,7 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync } fro
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { bundleRelay } from './relay-bundle.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const client = join(root, 'packages/parley');
@@ -39,18 +40,5 @@ if (types) {
   if (declared.status !== 0) process.exit(declared.status ?? 1);
 }
 
-// Three entries: the CLI, and the threads it starts — SQLite storage (relay/store/sqlite-thread.ts finds
-// dist/sqlite-worker.js beside dist/relay.js) and blob hashing (relay/blobs/hash-thread.ts finds
-// dist/blob-hash-worker.js). Each bundle inlines the code it needs; no shared chunk.
-await build({
-  entryPoints: {
-    relay: join(root, 'relay/cli.ts'),
-    'sqlite-worker': join(root, 'relay/store/sqlite-worker.ts'),
-    'blob-hash-worker': join(root, 'relay/blobs/hash-worker.ts'),
-  },
-  outdir: join(relay, 'dist'),
-  bundle: true, platform: 'node', format: 'esm', target: 'node20',
-  packages: 'external', sourcemap: true, sourcesContent: true, logLevel: 'warning',
-  banner: { js: '#!/usr/bin/env node' },
-});
+await bundleRelay(join(relay, 'dist'), { sourcesContent: true, banner: '#!/usr/bin/env node' });
 chmodSync(join(relay, 'dist/relay.js'), 0o755);

@@ -1,7 +1,8 @@
-/** The relay as a child process (`tsx relay/cli.ts`) on an ephemeral port, for kill -9 and SIGTERM tests. */
+/** The relay as a child process (demo/harness.ts relayCommand) on an ephemeral port, for kill -9 and SIGTERM tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { relayCommand } from '../../demo/harness.js';
 
 export interface RelayProcess {
   readonly child: ChildProcess;
@@ -14,14 +15,13 @@ export interface RelayProcess {
 }
 
 const MAX_LOG_LINES = 10_000;
-const CLI = new URL('../../relay/cli.ts', import.meta.url).pathname;
 
 /**
  * Starts the relay CLI. `fileLimit` runs it under `ulimit -n` (a shell sets the limit, then execs node),
  * to test what the relay does near its file-descriptor limit.
  */
 export async function spawnRelay(dataDir: string, extra: readonly string[] = [], fileLimit?: number): Promise<RelayProcess> {
-  const args = ['--import', 'tsx', CLI, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--data', dataDir, ...extra];
+  const args = [...relayCommand(), '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--data', dataDir, ...extra];
   const [command, argv] = fileLimit === undefined
     ? [process.execPath, args]
     : ['/bin/sh', ['-c', `ulimit -n ${fileLimit} && exec "$0" "$@"`, process.execPath, ...args]];
