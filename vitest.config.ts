@@ -8,6 +8,8 @@ export default defineConfig({
     // Property tests print their fast-check seed on failure; CI fixes it (test/property/fc.ts).
     reporters: ['default', './test/summary-reporter.ts'],
     pool: 'forks',
+    // Two files at once on CI's two cores: most of a scenario's time is spent waiting on relay processes.
+    maxWorkers: 2,
     globalSetup: ['./test/global-setup.ts'],
   },
 });
