@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongFirst from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -11,5 +12,6 @@ export default defineConfig({
     // Two files at once on CI's two cores: most of a scenario's time is spent waiting on relay processes.
     maxWorkers: 2,
     globalSetup: ['./test/global-setup.ts'],
+    sequence: { sequencer: LongFirst },
   },
 });
