@@ -47,15 +47,16 @@ export async function startRelayProcess(
   const args = [...nodeArgs, ...relayCommand(), '--host', '127.0.0.1', '--port', String(p), '--data', dataDir, '--log-level', 'silent', '--metrics-port', '0', ...extraFlags];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; ; i++) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
     try {
       const r = await fetch(`http://127.0.0.1:${p}/healthz`);
       if (r.ok) break;
     } catch {
       // not up yet
     }
-    if (child.exitCode !== null || i > 200) throw new Error('the relay did not start');
-    await new Promise((r) => setTimeout(r, 100));
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the relay did not start');
+    await new Promise((r) => setTimeout(r, 20));
   }
   return {
     url: `ws://127.0.0.1:${p}`,
