@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import LongFirst from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -12,6 +11,5 @@ export default defineConfig({
     // Two files at once on CI's two cores: most of a scenario's time is spent waiting on relay processes.
     maxWorkers: 2,
     globalSetup: ['./test/global-setup.ts'],
-    sequence: { sequencer: LongFirst },
   },
 });
