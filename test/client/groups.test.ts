@@ -6,21 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/client/client.js';
 import type { GroupInfo } from '../../src/client/groups/state.js';
 import { isClientError } from '../../src/client/errors.js';
-import { encodeIdentityKeyPair, generateIdentityKeyPair } from '../../src/identity/index.js';
-import { seededRandom } from '../../src/testing/index.js';
-import { MemoryStore, put } from '../../src/store/index.js';
+import { hubDevice } from './devices-helpers.js';
 import { MemoryRelayHub } from './memory-relay.js';
 
-let seed = 100;
-
-async function person(hub: MemoryRelayHub, name: string): Promise<Client> {
-  const store = new MemoryStore();
-  const identity = generateIdentityKeyPair(seededRandom(new Uint8Array(32).fill(seed++)));
-  await store.write([put('identity', 'self', encodeIdentityKeyPair(identity))]);
-  const c = await Client.open({ relay: 'ws://relay.test', store, transport: hub.transport(identity.publicKey), displayName: name });
-  await c.ready();
-  return c;
-}
 
 async function befriend(a: Client, b: Client): Promise<string> {
   const added = a.next('contact-added');
@@ -43,7 +31,7 @@ const readyAt = (c: Client, id: string) => () => c.groups().some((g: GroupInfo) 
 describe('groups (relay double)', () => {
   it('create, everyone posts, one upload per message; removal rotates keys; leave', async () => {
     const hub = new MemoryRelayHub();
-    const [alice, bob, carol] = [await person(hub, 'Alice'), await person(hub, 'Bob'), await person(hub, 'Carol')];
+    const [alice, bob, carol] = [await hubDevice(hub, 'Alice'), await hubDevice(hub, 'Bob'), await hubDevice(hub, 'Carol')];
     const bobId = await befriend(alice, bob);
     const carolId = await befriend(alice, carol);
     const [a, b, c] = [texts(alice), texts(bob), texts(carol)];
@@ -85,7 +73,7 @@ describe('groups (relay double)', () => {
 
   it('a member that missed a change learns it from the next message: it refuses to post (BEHIND) until the changes it asked for arrive', async () => {
     const hub = new MemoryRelayHub();
-    const [alice, bob, dave] = [await person(hub, 'Alice'), await person(hub, 'Bob'), await person(hub, 'Dave')];
+    const [alice, bob, dave] = [await hubDevice(hub, 'Alice'), await hubDevice(hub, 'Bob'), await hubDevice(hub, 'Dave')];
     const bobId = await befriend(alice, bob);
     const daveId = await befriend(alice, dave);
     const [b, d] = [texts(bob), texts(dave)];
@@ -121,7 +109,7 @@ describe('groups (relay double)', () => {
 
   it('channels: the admin posts, readers read and cannot post', async () => {
     const hub = new MemoryRelayHub();
-    const [admin, reader] = [await person(hub, 'Admin'), await person(hub, 'Reader')];
+    const [admin, reader] = [await hubDevice(hub, 'Admin'), await hubDevice(hub, 'Reader')];
     const readerId = await befriend(admin, reader);
     const r = texts(reader);
     const channel = await admin.createGroup('news', [readerId], { channel: true });
