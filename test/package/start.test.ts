@@ -27,20 +27,27 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Runs `npm <args>` until a stdout line matches `ready`; returns the match, the lines, and the exit to come. */
-async function npm(args: readonly string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; lines: string[]; exited: Promise<[number | null, NodeJS.Signals | null]> }> {
+/**
+ * Runs `npm <args>` until a stdout line matches `ready`; returns the match, the lines, the exit to come, and
+ * the end of stdout (npm's exit can come before its last lines were read).
+ */
+async function npm(args: readonly string[], ready: RegExp): Promise<{
+  child: ChildProcess; match: RegExpMatchArray; lines: string[]; exited: Promise<[number | null, NodeJS.Signals | null]>; read: Promise<void>;
+}> {
   const child = spawn('npm', args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   const lines: string[] = [];
+  const output = createInterface({ input: child.stdout! });
+  const read = once(output, 'close').then(() => undefined);
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    output.on('line', (line) => {
       lines.push(line);
       const m = line.match(ready);
       if (m !== null) resolve(m);
     });
     void exited.then(() => reject(new Error(`npm ${args.join(' ')} exited before it was ready`)));
   });
-  return { child, match, lines, exited };
+  return { child, match, lines, exited, read };
 }
 
 /** Sends `signal` to npm and expects a clean exit with nothing it started left running. */
@@ -62,9 +69,10 @@ function killAll(child: ChildProcess): void {
 
 describe('npm start', () => {
   it.concurrent.each(['SIGTERM', 'SIGINT'] as const)('%s to the npm process drains and closes the relay, and leaves no process behind', async (signal) => {
-    const { child, lines, exited } = await npm(['start', '--', '--port', '0', '--metrics-port', 'off', '--memory'], /"msg":"listening"/);
+    const { child, lines, exited, read } = await npm(['start', '--', '--port', '0', '--metrics-port', 'off', '--memory'], /"msg":"listening"/);
     try {
       await stopWith(child, exited, signal);
+      await read;
       expect(lines.some((l) => l.includes('"msg":"closed"'))).toBe(true);
     } finally {
       killAll(child);
