@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { isClientError } from '../../src/client/errors.js';
 import { befriend, openClient, relayPerFile, text } from '../scenario/helpers.js';
+import { until } from '../until.js';
 
 const file = relayPerFile('parley-first-post-');
 const { tmp, open } = file;
@@ -24,7 +25,6 @@ describe('first group post', () => {
     const g = await alice.createGroup('first', [bAtA]);
     const first = await alice.sendToGroup(g.id, { type: 'text', text: 'first' }).then(() => 'sent', (e: unknown) => e);
     if (first !== 'sent') expect(isClientError(first, 'NOT_READY')).toBe(true);
-    const until = async (f: () => boolean): Promise<void> => { while (!f()) await new Promise((r) => setTimeout(r, 10)); };
     await until(() => alice.group(g.id).ready);
     // One mailbox, in order: once `second` is in, `first` (if it was sent) is in too.
     const second = bob.next('message', (m) => text(m) === 'second');

@@ -74,7 +74,4 @@ export async function publishAll(c: TestClient, n: number, m: number): Promise<v
 export const bytesOf = (text: string): Bytes => new TextEncoder().encode(text);
 export const textOf = (b: Bytes): string => new TextDecoder().decode(b);
 
-/** Polls `condition` until it holds (the test's own timeout bounds the wait). */
-export async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
-}
+export { until } from '../until.js';

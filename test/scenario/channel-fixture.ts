@@ -35,11 +35,3 @@ export async function writeChannelFixture(store: Store, readers: readonly Channe
   return id;
 }
 
-/** Waits until `f()` holds (polling every 20 ms), or throws after `ms`. */
-export async function until(f: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

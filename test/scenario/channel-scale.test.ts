@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemRandom, toHex } from '../../src/crypto/index.js';
 import { loadOrCreateKeyFile, SqliteStore } from '../../src/node/index.js';
-import { until, writeChannelFixture, type ChannelReader } from './channel-fixture.js';
+import { until } from '../until.js';
+import { writeChannelFixture, type ChannelReader } from './channel-fixture.js';
 import { TestClient } from '../relay/client.js';
 import { openClient, relayPerFile } from './helpers.js';
 

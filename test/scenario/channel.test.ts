@@ -11,7 +11,7 @@ import { equalBytes, toHex, type Bytes } from '../../src/crypto/index.js';
 import { loadOrCreateKeyFile, SqliteStore } from '../../src/node/index.js';
 import { NAMESPACES } from '../../src/store/index.js';
 import { decodeGroupRecord } from '../../src/wire/client/group-control.js';
-import { until } from './channel-fixture.js';
+import { until } from '../until.js';
 import { befriend, openClient, relayPerFile, text } from './helpers.js';
 
 const file = relayPerFile('parley-channel-');

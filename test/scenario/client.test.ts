@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../src/client/client.js';
 import { isClientError } from '../../src/client/errors.js';
 import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from './helpers.js';
+import { until } from '../until.js';
 
 const tmp = tempDir('parley-scenario-');
 let relay: RelayProcess;
@@ -121,7 +122,6 @@ describe('client ↔ relay process', () => {
     const { bAtA: cAtA } = await befriend(alice, carol);
     const got = new Map<Client, string[]>([[alice, []], [bob, []], [carol, []]]);
     for (const [c, list] of got) c.on('message', (m) => list.push(text(m)));
-    const until = async (f: () => boolean): Promise<void> => { while (!f()) await new Promise((r) => setTimeout(r, 10)); };
     const g = await alice.createGroup('five', [bAtA, cAtA]);
     for (const c of [alice, bob, carol]) await until(() => c.groups().some((x) => x.id === g.id && x.ready));
     await alice.sendToGroup(g.id, { type: 'text', text: 'g1' });

@@ -16,6 +16,7 @@ import { decodeRelayEnvelope } from '../../src/wire/client/relay-envelope.js';
 import type { RelayRequest } from '../../src/wire/relay-frames.js';
 import { RelayRefusal, TestClient } from '../relay/client.js';
 import { befriend, openClient, openRecordingClient, relayPerFile, text } from './helpers.js';
+import { until } from '../until.js';
 
 // A small mailbox, so one hostile token holder can fill it; a generous per-token rate, so it can keep it full.
 const file = relayPerFile('parley-exclusion-', ['--mailbox-max-envelopes', '12', '--mailbox-rate', '200', '--mailbox-burst', '200']);
@@ -40,14 +41,6 @@ async function storedGroup(name: string, gid: string): Promise<{ record: GroupRe
     return { record, session: decodeGroupSession(record.session) };
   } finally {
     await store.close();
-  }
-}
-
-async function until(f: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

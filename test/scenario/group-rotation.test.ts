@@ -14,6 +14,7 @@ import { systemRandom } from '../../src/crypto/index.js';
 import { encodeIdentityKeyPair, generateIdentityKeyPair } from '../../src/identity/index.js';
 import { put } from '../../src/store/index.js';
 import { befriend, openClient, startRelayProcess, tempDir, type RelayProcess } from './helpers.js';
+import { until } from '../until.js';
 
 const tmp = tempDir('parley-rotation-');
 let relay: RelayProcess;
@@ -51,10 +52,6 @@ async function recordingClient(dir: string, name: string): Promise<{ client: Cli
   });
   await client.ready();
   return { client, relayApi: () => api as RelayApi, fanouts };
-}
-
-async function until(f: () => boolean): Promise<void> {
-  while (!f()) await new Promise((r) => setTimeout(r, 10));
 }
 
 const settled = (clients: Client[], id: string, members: number, epoch: number) => () => clients.every((c) => {

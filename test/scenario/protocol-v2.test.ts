@@ -22,12 +22,9 @@ import type { Client } from '../../src/client/client.js';
 import { FileRestoreGuard } from '../../src/node/index.js';
 import type { RelayRequest } from '../../src/wire/relay-frames.js';
 import { befriend, openInFile, openRecordingClient, relayPerFile, text } from './helpers.js';
+import { until } from '../until.js';
 
 const file = relayPerFile('parley-restore-');
-
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 10));
-}
 
 describe('padding', () => {
   it('the relay sees one envelope size for a short text, a reaction, a read receipt and a typing indicator', async () => {

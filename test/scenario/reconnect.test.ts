@@ -11,6 +11,7 @@ import type { ClientEvents } from '../../src/client/events.js';
 import { freePort } from '../../demo/harness.js';
 import { loadOrCreateKeyFile, nodeWebSocketFactory, SqliteStore } from '../../src/node/index.js';
 import { startRelayProcess, tempDir } from './helpers.js';
+import { until } from '../until.js';
 
 const tmp = tempDir('parley-reconnect-');
 afterAll(() => tmp.remove());
@@ -27,7 +28,6 @@ async function openDefault(name: string, url: string): Promise<{ client: Client;
   return { client, states };
 }
 
-const until = async (f: () => boolean): Promise<void> => { while (!f()) await new Promise((r) => setTimeout(r, 10)); };
 
 describe('reconnection', () => {
   it('names a relay that is not listening: connection refused', async () => {

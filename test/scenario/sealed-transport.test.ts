@@ -15,6 +15,7 @@ import { freePort } from '../../demo/harness.js';
 import { join } from 'node:path';
 import { loadOrCreateKeyFile, SqliteStore } from '../../src/node/index.js';
 import { befriend, openClient, startRelayProcess, tempDir, text, type RelayProcess } from './helpers.js';
+import { until } from '../until.js';
 
 interface Recorded { authenticated: boolean; readonly types: string[] }
 
@@ -92,7 +93,6 @@ describe('sealed transport', () => {
     await alice.sendTyping(bAtA, true);
     expect((await typing).active).toBe(true);
 
-    const until = async (f: () => boolean): Promise<void> => { while (!f()) await new Promise((r) => setTimeout(r, 10)); };
     const g = await alice.createGroup('sealed', [bAtA, cAtA]);
     for (const c of [alice, bob, carol]) await until(() => c.groups().some((x) => x.id === g.id && x.ready));
     const inGroup = carol.next('message', (m) => m.group === g.id);
