@@ -127,13 +127,25 @@ export class TestClient {
     return { mailbox: this.mailbox, token };
   }
 
-  /** Waits until `count` pushes of `type` have arrived (in order of arrival). */
-  async waitFor<T extends Push['type']>(type: T, count = 1): Promise<Array<Extract<Push, { type: T }>>> {
+  /**
+   * Waits until `count` pushes of `type` have arrived (in order of arrival); throws after `timeoutMs`, below
+   * the tests' 60-s timeout, so a push that never comes fails here, saying how many did.
+   */
+  async waitFor<T extends Push['type']>(type: T, count = 1, timeoutMs = 40_000): Promise<Array<Extract<Push, { type: T }>>> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const got = this.pushes.filter((p): p is Extract<Push, { type: T }> => p.type === type);
       if (got.length >= count) return got;
       if (this.isClosed) throw new Error('connection closed');
-      await new Promise<void>((resolve) => this.pushWaiters.push(resolve));
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${got.length} of ${count} '${type}' pushes in ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.pushWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   }
 
