@@ -64,7 +64,7 @@ describe('a channel beyond one fan-out (real relay)', () => {
     await account.sendToGroup(id, { type: 'text', text: 'to every subscriber' });
     await account.sendToGroup(id, { type: 'text', text: 'closing the count' });
     // A mailbox delivers in order: once the second post is there, any copy of the first came before it.
-    await until(() => subs.every((s) => s.client.deliveries().length >= 2));
+    await until(() => subs.every((s) => s.client.deliveries().length >= 2), 20_000);
 
     const [first, second] = subs[0]!.client.deliveries().map((d) => toHex(d.data));
     expect(subs.filter((s) => s.client.deliveries().map((d) => toHex(d.data)).join() !== [first, second].join())).toEqual([]);

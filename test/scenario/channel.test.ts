@@ -59,24 +59,24 @@ describe('channels (real relay)', () => {
       await c.subscribe(invite);
       await joined;
     }
-    await until(() => account.group(channel.id).members.length === 5 && account.group(channel.id).ready);
+    await until(() => account.group(channel.id).members.length === 5 && account.group(channel.id).ready, 20_000);
     for (const c of subs) {
-      await until(() => c.groups().some((g) => g.id === channel.id));
+      await until(() => c.groups().some((g) => g.id === channel.id), 20_000);
       // A reader sees the admin and itself, never another reader.
       expect([...c.group(channel.id).members].sort()).toEqual([toHex(account.identityKey), toHex(c.identityKey)].sort());
     }
     const got = subs.map(() => [] as string[]);
     subs.forEach((c, i) => c.on('message', (m) => { if (m.group === channel.id) got[i]!.push(text(m)); }));
     await account.sendToGroup(channel.id, { type: 'text', text: 'issue 1' });
-    await until(() => got.every((g) => g.includes('issue 1')));
+    await until(() => got.every((g) => g.includes('issue 1')), 20_000);
     // A reader cannot post.
     await expect(subs[0]!.sendToGroup(channel.id, { type: 'text', text: 'reader' })).rejects.toThrow();
 
     // s3 unsubscribes; the next post reaches the others and not s3.
     await subs[3]!.unsubscribe(channel.id);
-    await until(() => account.group(channel.id).members.length === 4);
+    await until(() => account.group(channel.id).members.length === 4, 20_000);
     await account.sendToGroup(channel.id, { type: 'text', text: 'issue 2' });
-    await until(() => got.slice(0, 3).every((g) => g.includes('issue 2')));
+    await until(() => got.slice(0, 3).every((g) => g.includes('issue 2')), 20_000);
     expect(got[3]).toEqual(['issue 1']);
 
     // What each subscriber stores names no other subscriber: identity key, mailbox or group token.

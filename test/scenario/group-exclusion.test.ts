@@ -54,12 +54,12 @@ describe('group exclusion (real relay)', () => {
     open.push(admin, bea, rex);
     const ids = { bea: (await befriend(admin, bea)).bAtA, mel: (await befriend(admin, mel)).bAtA, rex: (await befriend(admin, rex)).bAtA };
     const g = await admin.createGroup('exclusion', [ids.bea, ids.mel, ids.rex]);
-    for (const c of [admin, bea, mel, rex]) await until(() => c.groups().some((x) => x.id === g.id && x.ready));
+    for (const c of [admin, bea, mel, rex]) await until(() => c.groups().some((x) => x.id === g.id && x.ready), 20_000);
     // Every member posts once, so rex holds everyone's sender key.
     const seenByRex: string[] = [];
     rex.on('message', (m) => seenByRex.push(text(m)));
     for (const [c, t] of [[admin, 'a0'], [bea, 'b0'], [mel, 'm0']] as const) await c.sendToGroup(g.id, { type: 'text', text: t });
-    await until(() => seenByRex.length === 3);
+    await until(() => seenByRex.length === 3, 20_000);
 
     // Rex turns hostile: it keeps its stored state and, with mel's group token, fills mel's (offline) mailbox.
     await rex.close();
@@ -119,7 +119,7 @@ describe('group exclusion (real relay)', () => {
     open.push(ann, ben, cid);
     const ids = { ben: (await befriend(ann, ben)).bAtA, cid: (await befriend(ann, cid)).bAtA };
     const g = await ann.createGroup('blocking', [ids.ben, ids.cid]);
-    for (const c of [ann, ben, cid]) await until(() => c.groups().some((x) => x.id === g.id && x.ready));
+    for (const c of [ann, ben, cid]) await until(() => c.groups().some((x) => x.id === g.id && x.ready), 20_000);
     const annGot: string[] = [];
     ann.on('message', (m) => annGot.push(text(m)));
     const first = ann.next('message', (m) => text(m) === 'c0');
